@@ -1,0 +1,206 @@
+/**
+ * streamprobe command line: the same probe as the Lambda, run once or on a schedule, against any Kafka or
+ * against a local Apache Kafka broker that it starts itself when --brokers is not given.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
+import { ENV, type ConfigField } from '../lambda/contract';
+import { parseDuration } from '../lambda/core/duration';
+import { formatSummaryTable } from '../lambda/core/summary-table';
+import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
+import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
+import { sleep } from '../lambda/adapters/deadline';
+
+const USAGE = `usage: streamprobe run [options]
+
+Runs the canary probe: one event per partition is produced, read back and reconciled.
+Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
+
+  --brokers host:port,...       Kafka bootstrap brokers (env ${ENV.brokers})
+  --probe-name NAME             probe name, used in events, metrics and logs (default: local)
+  --topic NAME                  canary topic (default: streamprobe-canary)
+  --every DURATION              run repeatedly, e.g. 10s; Ctrl-C stops (default: run once)
+  --runs N                      with --every: stop after N runs
+  --timeout DURATION            budget of one run, reporting included (default: 20s)
+  --events-per-partition N      events per partition per run (default: 1)
+  --message-bytes N             size of each canary event (default: 256)
+  --min-partitions N            partitions wanted (at least one per broker)
+  --replication-factor N        for a topic the probe creates (default: min(3, brokers))
+  --auth MODE                   none | scram-sha-256 | scram-sha-512 | msk-iam
+  --username NAME               SASL/SCRAM user; the password comes from ${ENV.saslPassword}
+  --tls                         connect with TLS (implied by msk-iam)
+  --tls-ca-file FILE            PEM CA bundle to trust
+  --tls-cert-file FILE          PEM client certificate (with --tls-key-file)
+  --tls-key-file FILE           PEM client private key
+  --tls-insecure                do not verify the broker certificate
+  --region REGION               AWS region for msk-iam and CloudWatch
+  --log-level LEVEL             DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
+  --quiet                       no readable table on stderr, JSON logs only
+  -h, --help                    this help
+
+JSON logs go to standard output (errors to standard error); the readable table goes to standard error.
+Every setting can also come from its STREAMPROBE_* environment variable; flags win.`;
+
+const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>> = {
+  brokers: '--brokers', probeName: '--probe-name', topic: '--topic', runTimeoutMs: '--timeout',
+  eventsPerPartition: '--events-per-partition', messageBytes: '--message-bytes', minPartitions: '--min-partitions',
+  replicationFactor: '--replication-factor', auth: '--auth', saslUsername: '--username', tls: '--tls',
+  tlsCaPem: '--tls-ca-file', tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file',
+  tlsRejectUnauthorized: '--tls-insecure', region: '--region',
+};
+
+function nameField(field: string): string {
+  const flag = FLAG_OF[field as keyof typeof FLAG_OF];
+  const env = ENV[field as ConfigField];
+  return flag && env ? `${flag} (${env})` : flag ?? ENV_FIELD_NAMER_FALLBACK(field);
+}
+
+export class UsageError extends Error {}
+
+function readPem(file: string | undefined, flag: string): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function durationFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
+  return ms;
+}
+
+export interface CliOptions {
+  readonly raw: Record<string, unknown>;
+  readonly everyMs?: number;
+  readonly runs?: number;
+  readonly quiet: boolean;
+  readonly logLevel: LogLevel;
+  readonly startLocalBroker: boolean;
+}
+
+export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      brokers: { type: 'string' }, 'probe-name': { type: 'string' }, topic: { type: 'string' },
+      every: { type: 'string' }, runs: { type: 'string' }, timeout: { type: 'string' },
+      'events-per-partition': { type: 'string' }, 'message-bytes': { type: 'string' },
+      'min-partitions': { type: 'string' }, 'replication-factor': { type: 'string' },
+      auth: { type: 'string' }, username: { type: 'string' }, tls: { type: 'boolean' },
+      'tls-ca-file': { type: 'string' }, 'tls-cert-file': { type: 'string' }, 'tls-key-file': { type: 'string' },
+      'tls-insecure': { type: 'boolean' }, region: { type: 'string' }, 'log-level': { type: 'string' },
+      quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) throw new UsageError(USAGE);
+  if (positionals[0] !== 'run' || positionals.length > 1) throw new UsageError(USAGE);
+  const flags: Record<string, unknown> = {
+    brokers: values.brokers, probeName: values['probe-name'], topic: values.topic,
+    runTimeoutMs: durationFlag(values.timeout, '--timeout'),
+    eventsPerPartition: values['events-per-partition'], messageBytes: values['message-bytes'],
+    minPartitions: values['min-partitions'], replicationFactor: values['replication-factor'],
+    auth: values.auth, saslUsername: values.username, tls: values.tls, region: values.region,
+    tlsCaPem: readPem(values['tls-ca-file'], '--tls-ca-file'),
+    tlsCertPem: readPem(values['tls-cert-file'], '--tls-cert-file'),
+    tlsKeyPem: readPem(values['tls-key-file'], '--tls-key-file'),
+    tlsRejectUnauthorized: values['tls-insecure'] ? false : undefined,
+  };
+  const raw: Record<string, unknown> = { probeName: 'local', ...rawConfigFromEnv(env) };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v;
+  const runs = values.runs === undefined ? undefined : Number(values.runs);
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
+  const logLevel = (values['log-level'] ?? 'INFO').toUpperCase();
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'].includes(logLevel)) throw new UsageError(`--log-level: "${values['log-level']}" is not one of DEBUG, INFO, WARN, ERROR, SILENT`);
+  return {
+    raw,
+    everyMs: durationFlag(values.every, '--every'),
+    runs,
+    quiet: values.quiet ?? false,
+    logLevel: logLevel as LogLevel,
+    startLocalBroker: raw.brokers === undefined,
+  };
+}
+
+export function buildConfig(options: CliOptions, brokers?: string): ProbeConfig {
+  return parseConfig(brokers ? { ...options.raw, brokers } : options.raw, nameField);
+}
+
+const tableSink: ReportSink = {
+  async publish(report) {
+    process.stderr.write(`${formatSummaryTable(report)}\n\n`);
+  },
+};
+
+async function main(): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCli(process.argv.slice(2), process.env);
+    if (!options.startLocalBroker) buildConfig(options); // fail on bad settings before anything starts
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  let stopping = false;
+  const cleanups: Array<() => Promise<void>> = [];
+  const onSignal = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write('\nstopping (Ctrl-C again to force)...\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    let brokers: string | undefined;
+    if (options.startLocalBroker) {
+      process.stderr.write('no --brokers given: starting a local Apache Kafka broker...\n');
+      const { startLocalKafka } = await import('../scripts/local-kafka');
+      const started = Date.now();
+      // The local broker skips the 3 s initial rebalance delay that managed clusters keep, for a quick first run.
+      const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
+      cleanups.unshift(() => broker.stop());
+      brokers = broker.plaintext;
+      process.stderr.write(`local broker ready at ${brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    }
+    const config = buildConfig(options, brokers);
+    const logger = new ProbeLogger({ level: options.logLevel, secrets: secretsOf(config) });
+    const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [] : [tableSink] });
+    cleanups.unshift(() => runtime.close());
+
+    let failed = false;
+    for (let n = 1; !stopping; n++) {
+      const started = Date.now();
+      const report = await runtime.runOnce();
+      failed = report.outcome !== 'healthy';
+      if (options.everyMs === undefined || (options.runs !== undefined && n >= options.runs)) break;
+      const wait = options.everyMs - (Date.now() - started);
+      for (const until = Date.now() + wait; !stopping && Date.now() < until; ) await sleep(Math.min(200, until - Date.now()));
+    }
+    return failed ? 1 : 0;
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+  }
+}
+
+export function runCli(): void {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`streamprobe: ${(error as Error).stack ?? error}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+if (require.main === module) runCli();

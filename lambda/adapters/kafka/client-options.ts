@@ -1,0 +1,68 @@
+/** Turns the probe configuration into kafkajs client options: brokers, TLS, SASL (SCRAM or MSK IAM). */
+import type { KafkaConfig, SASLOptions, logCreator } from 'kafkajs';
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import type { ProbeConfig } from '../../config';
+
+export interface ResolvedCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+type TokenGenerator = (options: { region: string }) => Promise<{ token: string; expiryTime: number }>;
+
+export function mskIamProvider(region: string, generate: TokenGenerator = generateAuthToken) {
+  return async () => {
+    const { token } = await generate({ region });
+    return { value: token };
+  };
+}
+
+export function saslOptions(config: ProbeConfig, credentials?: ResolvedCredentials, generate?: TokenGenerator): SASLOptions | undefined {
+  switch (config.auth) {
+    case 'none':
+      return undefined;
+    case 'scram-sha-256':
+    case 'scram-sha-512': {
+      const username = credentials?.username ?? config.saslUsername;
+      const password = credentials?.password ?? config.saslPassword;
+      if (!username || !password) throw new Error(`auth ${config.auth} needs a username and password`);
+      return { mechanism: config.auth, username, password };
+    }
+    case 'msk-iam': {
+      const region = config.region ?? process.env.AWS_REGION;
+      if (!region) throw new Error('auth msk-iam needs a region (STREAMPROBE_REGION or AWS_REGION)');
+      return { mechanism: 'oauthbearer', oauthBearerProvider: mskIamProvider(region, generate) };
+    }
+  }
+}
+
+export function tlsOptions(config: ProbeConfig): KafkaConfig['ssl'] {
+  if (!config.tls) return undefined;
+  const custom = config.tlsCaPem || config.tlsCertPem || !config.tlsRejectUnauthorized;
+  if (!custom) return true;
+  return {
+    rejectUnauthorized: config.tlsRejectUnauthorized,
+    ...(config.tlsCaPem ? { ca: [config.tlsCaPem] } : {}),
+    ...(config.tlsCertPem ? { cert: config.tlsCertPem, key: config.tlsKeyPem } : {}),
+  };
+}
+
+export function kafkaClientOptions(
+  config: ProbeConfig,
+  clientId: string,
+  logCreator: logCreator,
+  credentials?: ResolvedCredentials,
+): KafkaConfig {
+  return {
+    clientId,
+    brokers: config.brokers,
+    ssl: tlsOptions(config),
+    sasl: saslOptions(config, credentials),
+    // Short, bounded timeouts: a probe that hangs on a dead broker reports nothing at all.
+    connectionTimeout: Math.min(5000, Math.max(1000, Math.floor(config.runTimeoutMs / 4))),
+    authenticationTimeout: 5000,
+    requestTimeout: Math.min(10_000, Math.max(2000, Math.floor(config.runTimeoutMs / 2))),
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    logCreator,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Receives what the consumer hands over, stamps each record on arrival with the monotonic clock, and lets
+ * the run wait for the events it expects. A record read twice at the same offset (a consumer re-read after
+ * a seek) is kept once: only a second copy at another offset is a real duplicate.
+ */
+import type { EachBatchPayload } from 'kafkajs';
+import { decodeEvent, eventId } from '../../core/event';
+import type { ReceivedRecord } from '../../core/reconcile';
+import { monotonicNow, remainingMs } from '../deadline';
+
+export class ArrivalCollector {
+  private buffer: ReceivedRecord[] = [];
+  private seen = new Set<string>();
+  private wake: (() => void) | undefined;
+
+  readonly onBatch = async ({ batch }: EachBatchPayload): Promise<void> => {
+    const arrivedAt = monotonicNow();
+    for (const m of batch.messages) {
+      const key = `${batch.partition}:${m.offset}`;
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      this.buffer.push({ partition: batch.partition, offset: m.offset, arrivedAt, value: m.value });
+    }
+    this.wake?.();
+  };
+
+  /** Everything received since the last take, including what arrived between runs (late or foreign). */
+  take(): ReceivedRecord[] {
+    const out = this.buffer;
+    this.buffer = [];
+    this.seen = new Set();
+    return out;
+  }
+
+  /** Waits until every id in `expected` has arrived or the deadline passes; returns the ids still missing. */
+  async awaitEvents(expected: ReadonlySet<string>, probe: string, deadlineAt: number): Promise<Set<string>> {
+    const missing = new Set(expected);
+    let scanned = 0;
+    for (;;) {
+      for (; scanned < this.buffer.length; scanned++) {
+        const decoded = decodeEvent(this.buffer[scanned]!.value);
+        if (decoded.kind === 'event' && decoded.event.probe === probe) missing.delete(eventId(decoded.event));
+      }
+      const left = remainingMs(deadlineAt);
+      if (missing.size === 0 || left <= 0) return missing;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}

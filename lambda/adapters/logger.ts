@@ -1,0 +1,75 @@
+/**
+ * Structured JSON logs through Powertools Logger: one summary line per run, one line per problem event and
+ * one per error. Everything passes through redaction first: no secret reaches a log line.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { redact } from '../core/redact';
+import type { ErrorInfo, RunReport } from '../core/report';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+export function runSummary(report: RunReport): Record<string, unknown> {
+  return {
+    event: 'run_summary',
+    probe: report.probe,
+    runId: report.runId,
+    topic: report.topic,
+    startedAt: report.startedAt,
+    outcome: report.outcome,
+    measured: report.measured,
+    warm: report.warm,
+    timings: report.timings,
+    counts: report.counts,
+    availability: report.availability,
+    latency: report.latency,
+    brokers: report.brokers,
+    brokersWithoutCanaryLeader: report.brokersWithoutCanaryLeader,
+    problemsListed: report.problems.length,
+    problemsOmitted: report.problemsOmitted,
+    errorCount: report.errors.length,
+  };
+}
+
+export function errorLine(runId: string, e: ErrorInfo): Record<string, unknown> {
+  return { event: 'run_error', runId, phase: e.phase, errorType: e.type, errorMessage: e.message, stack: e.stack, partition: e.partition, eventId: e.eventId };
+}
+
+export class ProbeLogger {
+  readonly powertools: Logger;
+  private secrets: string[];
+
+  constructor(options: { level?: LogLevel; secrets?: readonly string[]; persistentKeys?: Record<string, string> } = {}) {
+    this.powertools = new Logger({ serviceName: 'streamprobe', logLevel: options.level ?? 'INFO', persistentKeys: options.persistentKeys });
+    this.secrets = [...(options.secrets ?? [])];
+  }
+
+  /** Secrets learned after start-up (a password read from Secrets Manager) are scrubbed from then on. */
+  addSecrets(secrets: readonly string[]): void {
+    this.secrets.push(...secrets);
+  }
+
+  debug(message: string, extra: Record<string, unknown> = {}): void {
+    this.powertools.debug(message, redact(extra, this.secrets));
+  }
+
+  info(message: string, extra: Record<string, unknown> = {}): void {
+    this.powertools.info(message, redact(extra, this.secrets));
+  }
+
+  warn(message: string, extra: Record<string, unknown> = {}): void {
+    this.powertools.warn(message, redact(extra, this.secrets));
+  }
+
+  error(message: string, extra: Record<string, unknown> = {}): void {
+    this.powertools.error(message, redact(extra, this.secrets));
+  }
+
+  logRun(report: RunReport): void {
+    const level = report.outcome === 'healthy' ? 'info' : report.outcome === 'degraded' ? 'warn' : 'error';
+    this[level](`probe run ${report.outcome}`, runSummary(report));
+    for (const problem of report.problems) {
+      this.warn(`canary event ${problem.status}`, { event: 'run_problem', runId: report.runId, ...problem });
+    }
+    for (const e of report.errors) this.error(`${e.phase} error: ${e.message}`, errorLine(report.runId, e));
+  }
+}

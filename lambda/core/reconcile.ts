@@ -1,0 +1,258 @@
+/**
+ * Reconcile what a run sent with what it read back: pure, so every verdict can be tested without Kafka.
+ */
+import { decodeEvent, eventId, type CanaryEvent } from './event';
+import type { BrokerReport, Counts, ErrorInfo, Outcome, Problem, RunReport, Timings } from './report';
+import { percent, summarize } from './stats';
+
+export interface SentRecord {
+  readonly partition: number;
+  readonly seq: number;
+  /** Monotonic ms just before the send call. */
+  readonly sentAt: number;
+  /** Monotonic ms when the broker acknowledged; absent when the send failed. */
+  readonly ackedAt?: number;
+  readonly offset?: string;
+  readonly error?: ErrorInfo;
+}
+
+export interface ReceivedRecord {
+  readonly partition: number;
+  readonly offset: string;
+  /** Monotonic ms when the consumer handed the record over (same clock as sentAt). */
+  readonly arrivedAt: number;
+  readonly value: Uint8Array | string | null;
+}
+
+export interface RunContext {
+  readonly probe: string;
+  readonly runId: string;
+  readonly topic: string;
+  readonly startedAt: string;
+  readonly warm: boolean;
+  readonly timings: Timings;
+  /** partition -> leader broker id, as seen before sending. */
+  readonly leaders: Readonly<Record<number, number>>;
+  readonly brokers: readonly number[];
+  readonly maxProblems?: number;
+}
+
+export interface ReconcileInput extends RunContext {
+  readonly sent: readonly SentRecord[];
+  readonly received: readonly ReceivedRecord[];
+  /** Errors not tied to one send (receive errors, a deadline that cut the run short). */
+  readonly errors: readonly ErrorInfo[];
+}
+
+const DEFAULT_MAX_PROBLEMS = 200;
+
+class ProblemList {
+  readonly items: Problem[] = [];
+  omitted = 0;
+  constructor(private readonly max: number) {}
+  add(p: Problem): void {
+    if (this.items.length < this.max) this.items.push(p);
+    else this.omitted++;
+  }
+}
+
+function compareOffsets(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function brokersWithoutLeader(brokers: readonly number[], leaders: Readonly<Record<number, number>>): number[] {
+  const leading = new Set(Object.values(leaders));
+  return brokers.filter((b) => !leading.has(b)).sort((a, b) => a - b);
+}
+
+function leaderOf(brokers: readonly number[], leaders: Readonly<Record<number, number>>): Map<number, number[]> {
+  const byBroker = new Map<number, number[]>(brokers.map((b) => [b, []]));
+  for (const [partition, broker] of Object.entries(leaders)) {
+    const list = byBroker.get(broker) ?? [];
+    list.push(Number(partition));
+    byBroker.set(broker, list);
+  }
+  for (const list of byBroker.values()) list.sort((a, b) => a - b);
+  return byBroker;
+}
+
+interface Arrival {
+  readonly event: CanaryEvent;
+  readonly record: ReceivedRecord;
+}
+
+function classifyReceived(input: ReconcileInput, problems: ProblemList) {
+  const arrivals: Arrival[] = [];
+  const corruptIds = new Set<string>();
+  let corrupt = 0, foreign = 0, late = 0, otherProbe = 0;
+  for (const record of input.received) {
+    const decoded = decodeEvent(record.value);
+    const at = { partition: record.partition, offset: record.offset };
+    if (decoded.kind === 'foreign') {
+      foreign++;
+      problems.add({ status: 'foreign', ...at, detail: decoded.reason });
+    } else if (decoded.kind === 'corrupt') {
+      corrupt++;
+      const c = decoded.claimed;
+      const id = c?.run !== undefined && c.partition !== undefined && c.seq !== undefined
+        ? eventId({ run: c.run, partition: c.partition, seq: c.seq }) : undefined;
+      if (id !== undefined && c?.probe === input.probe && c.run === input.runId) corruptIds.add(id);
+      problems.add({ status: 'corrupt', ...at, eventId: id, detail: decoded.reason });
+    } else if (decoded.event.probe !== input.probe) {
+      otherProbe++;
+    } else if (decoded.event.run !== input.runId) {
+      late++;
+      problems.add({ status: 'late', ...at, eventId: eventId(decoded.event), detail: `sent at ${new Date(decoded.event.wallAt).toISOString()}` });
+    } else {
+      arrivals.push({ event: decoded.event, record });
+    }
+  }
+  return { arrivals, corruptIds, corrupt, foreign, late, otherProbe };
+}
+
+function countOutOfOrder(firstArrivals: readonly Arrival[], problems: ProblemList): number {
+  const byPartition = new Map<number, Arrival[]>();
+  for (const a of firstArrivals) {
+    const list = byPartition.get(a.record.partition) ?? [];
+    list.push(a);
+    byPartition.set(a.record.partition, list);
+  }
+  let outOfOrder = 0;
+  for (const list of byPartition.values()) {
+    list.sort((a, b) => compareOffsets(a.record.offset, b.record.offset));
+    let highestSeq = -1;
+    for (const a of list) {
+      if (a.event.seq < highestSeq) {
+        outOfOrder++;
+        problems.add({ status: 'out_of_order', partition: a.record.partition, offset: a.record.offset, eventId: eventId(a.event), detail: `seq ${a.event.seq} after seq ${highestSeq}` });
+      }
+      highestSeq = Math.max(highestSeq, a.event.seq);
+    }
+  }
+  return outOfOrder;
+}
+
+function outcomeOf(counts: Counts, errors: number): Outcome {
+  const bad = counts.lost + counts.corrupt + counts.produceErrors + counts.duplicated + counts.outOfOrder + errors;
+  return bad > 0 || counts.received < counts.sent ? 'degraded' : 'healthy';
+}
+
+export function reconcile(input: ReconcileInput): RunReport {
+  const problems = new ProblemList(input.maxProblems ?? DEFAULT_MAX_PROBLEMS);
+  const sentById = new Map(input.sent.map((s) => [eventId({ run: input.runId, partition: s.partition, seq: s.seq }), s]));
+  const received = classifyReceived(input, problems);
+
+  const first = new Map<string, Arrival>();
+  let duplicated = 0;
+  for (const arrival of received.arrivals) {
+    const id = eventId(arrival.event);
+    const earlier = first.get(id);
+    if (earlier) {
+      duplicated++;
+      problems.add({ status: 'duplicated', partition: arrival.record.partition, offset: arrival.record.offset, eventId: id, detail: `first seen at offset ${earlier.record.offset}` });
+    } else {
+      first.set(id, arrival);
+    }
+  }
+  const outOfOrder = countOutOfOrder([...first.values()], problems);
+
+  const endToEnd: number[] = [];
+  const produce: number[] = [];
+  const e2eByBroker: Record<string, number[]> = {};
+  const produceByBroker: Record<string, number[]> = {};
+  let acknowledged = 0, produceErrors = 0, lost = 0, arrivedOfOurs = 0;
+  for (const [id, s] of sentById) {
+    const broker = input.leaders[s.partition];
+    if (s.ackedAt !== undefined) {
+      acknowledged++;
+      produce.push(s.ackedAt - s.sentAt);
+      if (broker !== undefined) (produceByBroker[broker] ??= []).push(s.ackedAt - s.sentAt);
+    } else {
+      produceErrors++;
+      problems.add({ status: 'send_failed', partition: s.partition, eventId: id, detail: s.error ? `${s.error.type}: ${s.error.message}` : 'no acknowledgement' });
+    }
+    const arrival = first.get(id);
+    if (arrival) {
+      arrivedOfOurs++;
+      const latency = arrival.record.arrivedAt - s.sentAt;
+      endToEnd.push(latency);
+      if (broker !== undefined) (e2eByBroker[broker] ??= []).push(latency);
+    } else if (s.ackedAt !== undefined && !received.corruptIds.has(id)) {
+      lost++;
+      problems.add({ status: 'lost', partition: s.partition, offset: s.offset, eventId: id, detail: 'acknowledged but not read back before the deadline' });
+    }
+  }
+
+  const counts: Counts = {
+    partitions: Object.keys(input.leaders).length,
+    sent: sentById.size,
+    acknowledged,
+    produceErrors,
+    received: arrivedOfOurs,
+    lost,
+    duplicated,
+    outOfOrder,
+    corrupt: received.corrupt,
+    foreign: received.foreign,
+    late: received.late,
+    otherProbe: received.otherProbe,
+  };
+  const perBroker = leaderOf(input.brokers, input.leaders);
+  const brokers: BrokerReport[] = [...perBroker.entries()].sort(([a], [b]) => a - b).map(([brokerId, partitions]) => ({
+    brokerId,
+    leaderOf: partitions,
+    endToEnd: summarize(e2eByBroker[brokerId] ?? []),
+    produce: summarize(produceByBroker[brokerId] ?? []),
+  }));
+  const errors = [...input.sent.flatMap((s) => (s.error ? [s.error] : [])), ...input.errors];
+
+  return {
+    probe: input.probe,
+    runId: input.runId,
+    topic: input.topic,
+    startedAt: input.startedAt,
+    outcome: outcomeOf(counts, input.errors.length),
+    measured: true,
+    warm: input.warm,
+    timings: input.timings,
+    counts,
+    availability: { produce: percent(acknowledged, counts.sent), endToEnd: percent(arrivedOfOurs, counts.sent) },
+    latency: { endToEnd: summarize(endToEnd), produce: summarize(produce) },
+    samples: { endToEnd, produce, endToEndByBroker: e2eByBroker },
+    brokers,
+    brokersWithoutCanaryLeader: brokersWithoutLeader(input.brokers, input.leaders),
+    problems: problems.items,
+    problemsOmitted: problems.omitted,
+    errors,
+  };
+}
+
+const ZERO_COUNTS: Counts = {
+  partitions: 0, sent: 0, acknowledged: 0, produceErrors: 0, received: 0, lost: 0,
+  duplicated: 0, outOfOrder: 0, corrupt: 0, foreign: 0, late: 0, otherProbe: 0,
+};
+
+/** The report of a run that failed before it could measure: availability 0, the error says why. */
+export function failedReport(context: RunContext, errors: readonly ErrorInfo[]): RunReport {
+  return {
+    probe: context.probe,
+    runId: context.runId,
+    topic: context.topic,
+    startedAt: context.startedAt,
+    outcome: 'failed',
+    measured: false,
+    warm: context.warm,
+    timings: context.timings,
+    counts: { ...ZERO_COUNTS, partitions: Object.keys(context.leaders).length },
+    availability: { produce: 0, endToEnd: 0 },
+    latency: {},
+    samples: { endToEnd: [], produce: [], endToEndByBroker: {} },
+    brokers: [],
+    brokersWithoutCanaryLeader: brokersWithoutLeader(context.brokers, context.leaders),
+    problems: [],
+    problemsOmitted: 0,
+    errors,
+  };
+}

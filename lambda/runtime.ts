@@ -1,0 +1,58 @@
+/**
+ * The composition root shared by the Lambda handler and the CLI: one Kafka session (reused while warm),
+ * the logger, and the sinks that receive every run report.
+ */
+import { secretsOf, type ProbeConfig } from './config';
+import { planBudget } from './core/budget';
+import type { RunReport } from './core/report';
+import { monotonicNow } from './adapters/deadline';
+import { KafkaProbeSession } from './adapters/kafka/session';
+import type { ResolvedCredentials } from './adapters/kafka/client-options';
+import type { ProbeLogger } from './adapters/logger';
+import { runProbe } from './probe';
+
+/** Anything that takes a finished run report: the metrics publisher, a terminal printer. */
+export interface ReportSink {
+  publish(report: RunReport, reportBy: number): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly config: ProbeConfig;
+  readonly logger: ProbeLogger;
+  readonly sinks?: readonly ReportSink[];
+  /** Resolves SASL credentials at connect time (Secrets Manager in the Lambda). */
+  readonly credentials?: () => Promise<ResolvedCredentials | undefined>;
+}
+
+export class ProbeRuntime {
+  readonly session: KafkaProbeSession;
+  private readonly secrets: string[];
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.secrets = secretsOf(options.config);
+    const credentials = options.credentials
+      ? async () => {
+          const resolved = await options.credentials!();
+          if (resolved) {
+            this.secrets.push(resolved.password);
+            options.logger.addSecrets([resolved.password]);
+          }
+          return resolved;
+        }
+      : undefined;
+    this.session = new KafkaProbeSession(options.config, options.logger, this.secrets, credentials);
+  }
+
+  /** Runs the probe once within the budget, logs the report and hands it to every sink. */
+  async runOnce(lambdaRemainingMs?: number): Promise<RunReport> {
+    const budget = planBudget(monotonicNow(), this.options.config.runTimeoutMs, lambdaRemainingMs);
+    const report = await runProbe(this.session, this.options.config, this.secrets, { deadlineAt: budget.measureBy });
+    this.options.logger.logRun(report);
+    await Promise.all((this.options.sinks ?? []).map((sink) => sink.publish(report, budget.reportBy)));
+    return report;
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Starts a real Apache Kafka broker (KRaft, single node, 127.0.0.1) from the jars on Maven Central.
+ * Used by the CLI when no --brokers is given, by the integration tests and by the benchmarks.
+ * Listeners: PLAINTEXT always; SSL (client certificate required) and SASL_PLAINTEXT (SCRAM) on request.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { makeTlsMaterial, type TlsMaterial } from './tls-material';
+
+export const PROJECT_ROOT = resolve(__dirname, '..');
+export const CACHE_DIR = join(PROJECT_ROOT, '.cache');
+const KAFKA_LIBS = join(CACHE_DIR, 'kafka', 'libs');
+const POM = join(PROJECT_ROOT, 'scripts', 'kafka', 'pom.xml');
+
+export interface ScramUser {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface LocalKafkaOptions {
+  /** Kafka's `group.initial.rebalance.delay.ms`; managed clusters keep the default 3000. */
+  readonly initialRebalanceDelayMs?: number;
+  readonly tls?: boolean;
+  readonly scramUsers?: readonly ScramUser[];
+  /** Where the broker's own log goes; defaults to a file in its data folder. */
+  readonly logFile?: string;
+  readonly startTimeoutMs?: number;
+}
+
+export interface LocalKafka {
+  readonly plaintext: string;
+  readonly ssl?: string;
+  readonly sasl?: string;
+  readonly tls?: TlsMaterial;
+  readonly dataDir: string;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+/** Fetches the broker jars once into .cache/kafka/libs; later calls only check a stamp. */
+export function ensureKafkaJars(log: (line: string) => void = () => {}): string {
+  const stamp = join(KAFKA_LIBS, '.pom-stamp');
+  const pom = readFileSync(POM, 'utf8');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === pom) return KAFKA_LIBS;
+  log('fetching Apache Kafka jars from Maven Central (first run only)...');
+  mkdirSync(KAFKA_LIBS, { recursive: true });
+  const result = spawnSync(
+    'mvn',
+    [
+      '-B', '-q', '-f', POM,
+      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+      '-DincludeScope=runtime', `-DoutputDirectory=${KAFKA_LIBS}`,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  if (result.status !== 0) throw new Error(`fetching Kafka jars failed (mvn exit ${result.status})`);
+  writeFileSync(stamp, pom);
+  return KAFKA_LIBS;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+function java(classpath: string, args: string[], extraJvm: string[] = []): string[] {
+  return [...extraJvm, '-cp', `${classpath}/*`, ...args];
+}
+
+const LOG4J_PROPERTIES = [
+  'status = error',
+  'appender.out.type = Console',
+  'appender.out.name = out',
+  'appender.out.layout.type = PatternLayout',
+  'appender.out.layout.pattern = [%d] %p %m (%c)%n',
+  'rootLogger.level = WARN',
+  'rootLogger.appenderRef.out.ref = out',
+  'logger.server.name = kafka.server.KafkaRaftServer',
+  'logger.server.level = INFO',
+].join('\n');
+
+interface Ports {
+  plaintext: number;
+  controller: number;
+  ssl?: number;
+  sasl?: number;
+}
+
+function serverProperties(dataDir: string, ports: Ports, options: LocalKafkaOptions, tls?: TlsMaterial): string {
+  const listeners = [`PLAINTEXT://127.0.0.1:${ports.plaintext}`, `CONTROLLER://127.0.0.1:${ports.controller}`];
+  const advertised = [`PLAINTEXT://127.0.0.1:${ports.plaintext}`];
+  const lines = [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${join(dataDir, 'logs')}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=4',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    `group.initial.rebalance.delay.ms=${options.initialRebalanceDelayMs ?? 3000}`,
+    'auto.create.topics.enable=false',
+    'log.segment.bytes=16777216',
+  ];
+  if (ports.ssl && tls) {
+    listeners.push(`SSL://127.0.0.1:${ports.ssl}`);
+    advertised.push(`SSL://127.0.0.1:${ports.ssl}`);
+    lines.push(
+      'ssl.keystore.type=PKCS12',
+      `ssl.keystore.location=${tls.brokerKeystore}`,
+      `ssl.keystore.password=${tls.keystorePassword}`,
+      `ssl.key.password=${tls.keystorePassword}`,
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${tls.caCertFile}`,
+      'ssl.client.auth=required',
+      'ssl.endpoint.identification.algorithm=',
+    );
+  }
+  if (ports.sasl) {
+    listeners.push(`SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`);
+    advertised.push(`SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`);
+    lines.push('sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512');
+    for (const mechanism of ['scram-sha-256', 'scram-sha-512']) {
+      lines.push(
+        `listener.name.sasl_plaintext.${mechanism}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+      );
+    }
+  }
+  lines.push(`listeners=${listeners.join(',')}`, `advertised.listeners=${advertised.join(',')}`);
+  return lines.join('\n') + '\n';
+}
+
+async function waitForPort(port: number, child: ChildProcess, deadline: number, logFile: string): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`Kafka exited with code ${child.exitCode} during start-up; see ${logFile}`);
+    }
+    const open = await new Promise<boolean>((ok) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), ok(true)));
+      socket.once('error', () => ok(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Kafka did not open port ${port} in time; see ${logFile}`);
+}
+
+async function waitForStartedLine(logFile: string, child: ChildProcess, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Kafka exited with code ${child.exitCode}; see ${logFile}`);
+    if (existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Kafka Server started')) return;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`Kafka did not report "Kafka Server started" in time; see ${logFile}`);
+}
+
+export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<LocalKafka> {
+  const libs = ensureKafkaJars((line) => process.stderr.write(`${line}\n`));
+  mkdirSync(join(CACHE_DIR, 'run'), { recursive: true });
+  const dataDir = mkdtempSync(join(CACHE_DIR, 'run', 'kafka-'));
+  const ports: Ports = { plaintext: await freePort(), controller: await freePort() };
+  if (options.tls) ports.ssl = await freePort();
+  if (options.scramUsers?.length) ports.sasl = await freePort();
+  const tls = options.tls ? makeTlsMaterial(join(dataDir, 'tls')) : undefined;
+
+  const propsFile = join(dataDir, 'server.properties');
+  writeFileSync(propsFile, serverProperties(dataDir, ports, options, tls));
+  const log4jFile = join(dataDir, 'log4j2.properties');
+  writeFileSync(log4jFile, LOG4J_PROPERTIES);
+  const jvm = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4jFile}`];
+
+  const scram = (options.scramUsers ?? []).flatMap((u) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]),
+  );
+  const format = spawnSync(
+    'java',
+    java(libs, ['kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', propsFile, ...scram], jvm),
+    { encoding: 'utf8' },
+  );
+  if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${format.stderr || format.stdout}`);
+
+  const logFile = options.logFile ?? join(dataDir, 'kafka.log');
+  const out = createWriteStream(logFile);
+  await new Promise((r) => out.once('open', r));
+  const child = spawn('java', java(libs, ['kafka.Kafka', propsFile], jvm), { stdio: ['ignore', out, out] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
+  try {
+    await waitForPort(ports.plaintext, child, deadline, logFile);
+    await waitForStartedLine(logFile, child, deadline);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return exited;
+    stopped = true;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    out.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return {
+    plaintext: `127.0.0.1:${ports.plaintext}`,
+    ssl: ports.ssl ? `127.0.0.1:${ports.ssl}` : undefined,
+    sasl: ports.sasl ? `127.0.0.1:${ports.sasl}` : undefined,
+    tls,
+    dataDir,
+    logFile,
+    stop,
+  };
+}
