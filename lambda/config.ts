@@ -91,9 +91,9 @@ export function parseConfig(raw: Record<string, unknown>, name: FieldNamer = byF
     throw new ConfigError(
       result.error.issues.map((issue) => {
         if (issue.code === 'unrecognized_keys') return `unknown setting ${issue.keys.map(name).join(', ')}`;
-        const field = issue.path.length ? name(String(issue.path[0])) : 'configuration';
-        const missing = issue.code === 'invalid_type' && issue.input === undefined;
-        return `${field}: ${missing ? 'is required' : issue.message}`;
+        const key = issue.path.length ? String(issue.path[0]) : undefined;
+        const missing = issue.code === 'invalid_type' && key !== undefined && raw[key] === undefined;
+        return `${key === undefined ? 'configuration' : name(key)}: ${missing ? 'is required' : issue.message}`;
       }),
     );
   }

@@ -21,6 +21,8 @@ export interface RunOptions {
   /** Monotonic ms by which measuring must stop; reporting happens after it. */
   readonly deadlineAt: number;
   readonly runId?: string;
+  /** Event ids that arrived in the previous run of this session. */
+  readonly arrivedEarlier?: ReadonlySet<string>;
 }
 
 export async function runProbe(
@@ -61,5 +63,6 @@ export async function runProbe(
     sent,
     received: received.records,
     errors: received.errors,
+    arrivedEarlier: options.arrivedEarlier,
   });
 }

@@ -22,11 +22,14 @@ export interface RuntimeOptions {
   readonly sinks?: readonly ReportSink[];
   /** Resolves SASL credentials at connect time (Secrets Manager in the Lambda). */
   readonly credentials?: () => Promise<ResolvedCredentials | undefined>;
+  /** Another session class (tests inject faults through a subclass). */
+  readonly sessionClass?: typeof KafkaProbeSession;
 }
 
 export class ProbeRuntime {
   readonly session: KafkaProbeSession;
   private readonly secrets: string[];
+  private arrivedLastRun: ReadonlySet<string> = new Set();
 
   constructor(private readonly options: RuntimeOptions) {
     this.secrets = secretsOf(options.config);
@@ -40,13 +43,17 @@ export class ProbeRuntime {
           return resolved;
         }
       : undefined;
-    this.session = new KafkaProbeSession(options.config, options.logger, this.secrets, credentials);
+    this.session = new (options.sessionClass ?? KafkaProbeSession)(options.config, options.logger, this.secrets, credentials);
   }
 
   /** Runs the probe once within the budget, logs the report and hands it to every sink. */
   async runOnce(lambdaRemainingMs?: number): Promise<RunReport> {
     const budget = planBudget(monotonicNow(), this.options.config.runTimeoutMs, lambdaRemainingMs);
-    const report = await runProbe(this.session, this.options.config, this.secrets, { deadlineAt: budget.measureBy });
+    const report = await runProbe(this.session, this.options.config, this.secrets, {
+      deadlineAt: budget.measureBy,
+      arrivedEarlier: this.arrivedLastRun,
+    });
+    this.arrivedLastRun = new Set(report.arrivedEventIds);
     this.options.logger.logRun(report);
     await Promise.all((this.options.sinks ?? []).map((sink) => sink.publish(report, budget.reportBy)));
     return report;

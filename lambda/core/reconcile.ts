@@ -42,6 +42,8 @@ export interface ReconcileInput extends RunContext {
   readonly received: readonly ReceivedRecord[];
   /** Errors not tied to one send (receive errors, a deadline that cut the run short). */
   readonly errors: readonly ErrorInfo[];
+  /** Events that arrived in earlier runs: seeing one again is a duplicate, not a late arrival. */
+  readonly arrivedEarlier?: ReadonlySet<string>;
 }
 
 const DEFAULT_MAX_PROBLEMS = 200;
@@ -86,7 +88,7 @@ interface Arrival {
 function classifyReceived(input: ReconcileInput, problems: ProblemList) {
   const arrivals: Arrival[] = [];
   const corruptIds = new Set<string>();
-  let corrupt = 0, foreign = 0, late = 0, otherProbe = 0;
+  let corrupt = 0, foreign = 0, late = 0, otherProbe = 0, redelivered = 0;
   for (const record of input.received) {
     const decoded = decodeEvent(record.value);
     const at = { partition: record.partition, offset: record.offset };
@@ -102,6 +104,9 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
       problems.add({ status: 'corrupt', ...at, eventId: id, detail: decoded.reason });
     } else if (decoded.event.probe !== input.probe) {
       otherProbe++;
+    } else if (decoded.event.run !== input.runId && input.arrivedEarlier?.has(eventId(decoded.event))) {
+      redelivered++;
+      problems.add({ status: 'duplicated', ...at, eventId: eventId(decoded.event), detail: 'copy of an event that arrived in an earlier run' });
     } else if (decoded.event.run !== input.runId) {
       late++;
       problems.add({ status: 'late', ...at, eventId: eventId(decoded.event), detail: `sent at ${new Date(decoded.event.wallAt).toISOString()}` });
@@ -109,7 +114,7 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
       arrivals.push({ event: decoded.event, record });
     }
   }
-  return { arrivals, corruptIds, corrupt, foreign, late, otherProbe };
+  return { arrivals, corruptIds, corrupt, foreign, late, otherProbe, redelivered };
 }
 
 function countOutOfOrder(firstArrivals: readonly Arrival[], problems: ProblemList): number {
@@ -145,7 +150,7 @@ export function reconcile(input: ReconcileInput): RunReport {
   const received = classifyReceived(input, problems);
 
   const first = new Map<string, Arrival>();
-  let duplicated = 0;
+  let duplicated = received.redelivered;
   for (const arrival of received.arrivals) {
     const id = eventId(arrival.event);
     const earlier = first.get(id);
@@ -226,6 +231,7 @@ export function reconcile(input: ReconcileInput): RunReport {
     problems: problems.items,
     problemsOmitted: problems.omitted,
     errors,
+    arrivedEventIds: [...first.keys()],
   };
 }
 
@@ -254,5 +260,6 @@ export function failedReport(context: RunContext, errors: readonly ErrorInfo[]):
     problems: [],
     problemsOmitted: 0,
     errors,
+    arrivedEventIds: [],
   };
 }

@@ -85,4 +85,6 @@ export interface RunReport {
   /** Problems beyond the per-run cap, counted but not listed. */
   readonly problemsOmitted: number;
   readonly errors: readonly ErrorInfo[];
+  /** Ids of this run's events that arrived: the next run counts a re-delivery of one as a duplicate. */
+  readonly arrivedEventIds: readonly string[];
 }

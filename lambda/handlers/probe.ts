@@ -31,3 +31,6 @@ async function probe(_event: unknown, context: Context): Promise<ProbeResult> {
 }
 
 export const handler = middy(probe).use(injectLambdaContext(logger.powertools));
+
+/** The container's runtime, so tests can close its connections. */
+export const runtimeForTests = runtime;

@@ -3,7 +3,7 @@
  * connections (a shared connection would serialize fetch and produce and skew latency).
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer, type RecordMetadata, type logCreator } from 'kafkajs';
 import type { ProbeConfig } from '../../config';
 import { consumerGroupPrefix } from '../../contract';
 import { encodeEvent } from '../../core/event';
@@ -181,7 +181,7 @@ export class KafkaProbeSession {
     }));
     try {
       const acks = await withDeadline(
-        this.producer!.send({ topic: this.config.topic, acks: -1, messages }),
+        this.produce(messages),
         deadlineAt,
         `sending to partitions ${partitions.join(',')}`,
       );
@@ -196,6 +196,20 @@ export class KafkaProbeSession {
         error: toErrorInfo(error, 'send', this.secrets, { partition, eventId: `${runId}/${partition}/${seq}` }),
       }));
     }
+  }
+
+  /** The one produce call of a run round: acks=all, no retries. */
+  protected produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    return this.producer!.send({ topic: this.config.topic, acks: -1, messages });
+  }
+
+  protected get topicName(): string {
+    return this.config.topic;
+  }
+
+  /** The clients, for subclasses that inject faults in tests. */
+  protected get clients(): { admin?: Admin; consumer?: Consumer } {
+    return { admin: this.admin, consumer: this.consumerState?.consumer };
   }
 
   /** Waits for the acknowledged events (or the deadline), then hands over everything received. */

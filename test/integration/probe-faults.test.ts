@@ -1,0 +1,131 @@
+/**
+ * Broken pipelines, made for real on the real broker: records deleted before they are read, events written
+ * twice, bytes that are not canary events, an unreachable broker.
+ */
+import type { RecordMetadata } from 'kafkajs';
+import { describe, expect, inject, it } from 'vitest';
+import { encodeEvent } from '../../lambda/core/event';
+import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import { ProbeRuntime } from '../../lambda/runtime';
+import { probeConfig, rawKafka, withRuntime } from '../helpers/kafka';
+import { SwitchableProxy } from '../helpers/proxy';
+
+const kafka = inject('kafka');
+
+/** Deletes every record it produced before the consumer can read it (the consumer is paused meanwhile). */
+class DeletingSession extends KafkaProbeSession {
+  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    const { admin, consumer } = this.clients;
+    const topic = this.topicName;
+    consumer!.pause([{ topic }]);
+    try {
+      const acks = await super.produce(messages);
+      await admin!.deleteTopicRecords({
+        topic,
+        partitions: acks.map((a) => ({ partition: a.partition, offset: String(Number(a.baseOffset) + 1) })),
+      });
+      return acks;
+    } finally {
+      consumer!.resume([{ topic }]);
+    }
+  }
+}
+
+/** Writes every event twice (in one request, so both copies arrive in the run), as a retrying, non-idempotent writer would. */
+class DuplicatingSession extends KafkaProbeSession {
+  protected override produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    return super.produce([...messages, ...messages]);
+  }
+}
+
+describe('faults on a real broker', () => {
+  it('reports records deleted before they were read as lost, with partition and offset', async () => {
+    const config = probeConfig(kafka.plaintext, { minPartitions: 2, runTimeoutMs: 4000 });
+    await withRuntime(config, async (runtime, output) => {
+      const report = await runtime.runOnce();
+      expect(report.counts).toMatchObject({ sent: 2, acknowledged: 2, received: 0, lost: 2 });
+      expect(report.outcome).toBe('degraded');
+      expect(report.availability.endToEnd).toBe(0);
+      const lostLines = output.events('run_problem').filter((l) => l.status === 'lost');
+      expect(lostLines.map((l) => [l.partition, l.offset, l.eventId]).sort()).toEqual([
+        [0, '0', `${report.runId}/0/0`],
+        [1, '0', `${report.runId}/1/0`],
+      ]);
+      expect(output.events('run_summary')[0]).toMatchObject({ level: 'WARN', outcome: 'degraded' });
+    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: DeletingSession }));
+  });
+
+  it('reports an event written twice as duplicated, and still counts its latency once', async () => {
+    const config = probeConfig(kafka.plaintext, { minPartitions: 2, eventsPerPartition: 2 });
+    await withRuntime(config, async (runtime, output) => {
+      const report = await runtime.runOnce();
+      expect(report.counts).toMatchObject({ sent: 4, received: 4, duplicated: 4, lost: 0 });
+      expect(report.samples.endToEnd).toHaveLength(4);
+      const dupLines = output.events('run_problem').filter((l) => l.status === 'duplicated');
+      expect(dupLines).toHaveLength(4);
+      expect(dupLines[0]).toMatchObject({ partition: expect.any(Number), offset: expect.any(String), eventId: expect.stringContaining(report.runId) });
+    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: DuplicatingSession }));
+  });
+
+  it('counts foreign bytes, corrupt events and late events on the canary topic, and keeps measuring', async () => {
+    const config = probeConfig(kafka.plaintext, { minPartitions: 2 });
+    const producer = rawKafka(kafka.plaintext).producer();
+    await producer.connect();
+    try {
+      await withRuntime(config, async (runtime, output) => {
+        const first = await runtime.runOnce(); // positions the consumer
+        expect(first.outcome).toBe('healthy');
+        const earlier = encodeEvent({ probe: config.probeName, run: 'an-earlier-run', partition: 1, seq: 0, sentAt: 1, wallAt: Date.now() - 60_000 }, 200);
+        const corrupt = encodeEvent({ probe: config.probeName, run: 'x', partition: 0, seq: 0, sentAt: 1, wallAt: 1 }, 200).replace('canary', 'CANARY');
+        await producer.send({
+          topic: config.topic,
+          messages: [
+            { partition: 0, value: Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]) },
+            { partition: 0, value: 'order-created {"id": 17}' },
+            { partition: 1, value: null },
+            { partition: 1, value: '{"sp":1,"probe":' },
+            { partition: 0, value: corrupt },
+            { partition: 1, value: earlier },
+          ],
+        });
+        const second = await runtime.runOnce();
+        expect(second.counts).toMatchObject({ sent: 2, received: 2, lost: 0, foreign: 3, corrupt: 2, late: 1 });
+        const statuses = output.events('run_problem').map((l) => l.status).sort();
+        expect(statuses).toEqual(['corrupt', 'corrupt', 'foreign', 'foreign', 'foreign', 'late']);
+        const third = await runtime.runOnce();
+        expect(third.counts).toMatchObject({ sent: 2, received: 2, foreign: 0, corrupt: 0 });
+      });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('ends a run against an unreachable broker within its deadline, with a clear error, and recovers', async () => {
+    const proxy = await SwitchableProxy.create(kafka.plaintext);
+    const config = probeConfig(proxy.address, { runTimeoutMs: 3000 });
+    await withRuntime(config, async (runtime, output) => {
+      const started = performance.now();
+      const failed = await runtime.runOnce();
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeLessThan(config.runTimeoutMs + 1000);
+      expect(failed).toMatchObject({ outcome: 'failed', measured: false, availability: { produce: 0, endToEnd: 0 } });
+      expect(failed.errors).toHaveLength(1);
+      expect(failed.errors[0]).toMatchObject({ phase: 'connect' });
+      expect(failed.errors[0]!.message.length).toBeGreaterThan(10);
+      const errorLines = output.events('run_error');
+      expect(errorLines).toHaveLength(1);
+      expect(errorLines[0]).toMatchObject({ level: 'ERROR', phase: 'connect', errorType: failed.errors[0]!.type, errorMessage: failed.errors[0]!.message });
+      expect(errorLines[0]!.stack).toEqual(expect.any(String));
+      expect(output.events('run_summary')[0]).toMatchObject({ level: 'ERROR', outcome: 'failed', measured: false });
+
+      await proxy.on();
+      try {
+        const recovered = await runtime.runOnce();
+        expect(recovered.outcome).toBe('healthy');
+        expect(recovered.counts).toMatchObject({ sent: 1, received: 1 });
+      } finally {
+        await proxy.off();
+      }
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFromEnv, parseConfig } from '../../lambda/config';
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('reads the environment with defaults', () => {
+    const c = configFromEnv({ STREAMPROBE_PROBE_NAME: 'orders', STREAMPROBE_BROKERS: 'b-1:9092, b-2:9092', PATH: '/bin' });
+    expect(c).toMatchObject({
+      probeName: 'orders', brokers: ['b-1:9092', 'b-2:9092'], topic: 'streamprobe-canary', eventsPerPartition: 1,
+      messageBytes: 256, runTimeoutMs: 20000, fetchMaxWaitMs: 100, auth: 'none', tls: false, metricsNamespace: 'StreamProbe',
+    });
+  });
+
+  it('names every bad field by its environment variable, all at once', () => {
+    const e = errorOf(() => configFromEnv({
+      STREAMPROBE_PROBE_NAME: 'orders', STREAMPROBE_BROKERS: 'nohostport', STREAMPROBE_EVENTS_PER_PARTITION: 'many', STREAMPROBE_AUTH: 'kerberos',
+    }));
+    expect(e.issues).toEqual([
+      'STREAMPROBE_BROKERS (brokers): each broker must be host:port',
+      'STREAMPROBE_EVENTS_PER_PARTITION (eventsPerPartition): must be a number',
+      'STREAMPROBE_AUTH (auth): must be one of none, scram-sha-256, scram-sha-512, msk-iam',
+    ]);
+    expect(e.message).toContain('invalid streamprobe configuration');
+  });
+
+  it('says a missing required field is required', () => {
+    const e = errorOf(() => configFromEnv({ STREAMPROBE_BROKERS: 'b:9092' }));
+    expect(e.issues).toEqual(['STREAMPROBE_PROBE_NAME (probeName): is required']);
+  });
+
+  it('rejects an unknown STREAMPROBE_ variable (a typo must not pass silently)', () => {
+    const e = errorOf(() => configFromEnv({ STREAMPROBE_PROBE_NAME: 'x', STREAMPROBE_BROKERS: 'b:1', STREAMPROBE_TOPC: 'y' }));
+    expect(e.issues).toEqual(['unknown environment variable STREAMPROBE_TOPC']);
+  });
+
+  it('requires credentials for SCRAM and refuses them without it', () => {
+    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', auth: 'scram-sha-512' })).issues)
+      .toEqual(['saslUsername: is required for auth scram-sha-512 (or set saslSecretArn)']);
+    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', saslUsername: 'u', saslPassword: 'p' })).issues)
+      .toEqual(['auth: SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
+  });
+
+  it('turns TLS on for MSK IAM and refuses IAM without TLS', () => {
+    expect(parseConfig({ probeName: 'x', brokers: 'b:9098', auth: 'msk-iam' }).tls).toBe(true);
+    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:9098', auth: 'msk-iam', tls: 'false' })).issues)
+      .toEqual(['tls: msk-iam requires TLS']);
+  });
+
+  it('rejects numbers out of range and settings of the wrong type', () => {
+    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', runTimeoutMs: 10, tls: 'maybe' })).issues).toEqual([
+      'runTimeoutMs: must be at least 1000',
+      'tls: must be true or false',
+    ]);
+  });
+});
