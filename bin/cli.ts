@@ -11,6 +11,7 @@ import { formatSummaryTable } from '../lambda/core/summary-table';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
 import { sleep } from '../lambda/adapters/deadline';
+import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 
 const USAGE = `usage: streamprobe run [options]
 
@@ -35,6 +36,10 @@ Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
   --tls-key-file FILE           PEM client private key
   --tls-insecure                do not verify the broker certificate
   --region REGION               AWS region for msk-iam and CloudWatch
+  --metrics SINK                none | api | emf | both (default: none; api needs AWS credentials)
+  --metrics-endpoint URL        CloudWatch-compatible endpoint for --metrics api (an emulator)
+  --namespace NAME              CloudWatch namespace (default: StreamProbe)
+  --high-resolution             publish 1-second resolution metrics
   --log-level LEVEL             DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
   --quiet                       no readable table on stderr, JSON logs only
   -h, --help                    this help
@@ -47,7 +52,8 @@ const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>>
   eventsPerPartition: '--events-per-partition', messageBytes: '--message-bytes', minPartitions: '--min-partitions',
   replicationFactor: '--replication-factor', auth: '--auth', saslUsername: '--username', tls: '--tls',
   tlsCaPem: '--tls-ca-file', tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file',
-  tlsRejectUnauthorized: '--tls-insecure', region: '--region',
+  tlsRejectUnauthorized: '--tls-insecure', region: '--region', metricsSink: '--metrics',
+  metricsNamespace: '--namespace', metricsHighResolution: '--high-resolution',
 };
 
 function nameField(field: string): string {
@@ -81,6 +87,7 @@ export interface CliOptions {
   readonly quiet: boolean;
   readonly logLevel: LogLevel;
   readonly startLocalBroker: boolean;
+  readonly metricsEndpoint?: string;
 }
 
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
@@ -97,6 +104,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
       'tls-ca-file': { type: 'string' }, 'tls-cert-file': { type: 'string' }, 'tls-key-file': { type: 'string' },
       'tls-insecure': { type: 'boolean' }, region: { type: 'string' }, 'log-level': { type: 'string' },
       quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      metrics: { type: 'string' }, 'metrics-endpoint': { type: 'string' }, namespace: { type: 'string' },
+      'high-resolution': { type: 'boolean' },
     },
   });
   if (values.help) throw new UsageError(USAGE);
@@ -111,8 +120,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     tlsCertPem: readPem(values['tls-cert-file'], '--tls-cert-file'),
     tlsKeyPem: readPem(values['tls-key-file'], '--tls-key-file'),
     tlsRejectUnauthorized: values['tls-insecure'] ? false : undefined,
+    metricsSink: values.metrics, metricsNamespace: values.namespace, metricsHighResolution: values['high-resolution'],
   };
-  const raw: Record<string, unknown> = { probeName: 'local', ...rawConfigFromEnv(env) };
+  // Locally the default publishes nowhere, so a first run needs no AWS account.
+  const raw: Record<string, unknown> = { probeName: 'local', metricsSink: 'none', ...rawConfigFromEnv(env) };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v;
   const runs = values.runs === undefined ? undefined : Number(values.runs);
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
@@ -125,6 +136,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     quiet: values.quiet ?? false,
     logLevel: logLevel as LogLevel,
     startLocalBroker: raw.brokers === undefined,
+    metricsEndpoint: values['metrics-endpoint'],
   };
 }
 
@@ -174,8 +186,20 @@ async function main(): Promise<number> {
       process.stderr.write(`local broker ready at ${brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
     const config = buildConfig(options, brokers);
+    if ((config.metricsSink === 'api' || config.metricsSink === 'both') && !options.metricsEndpoint
+      && !config.region && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION) {
+      throw new UsageError(`--metrics ${config.metricsSink}: needs a region (--region or AWS_REGION) or --metrics-endpoint`);
+    }
     const logger = new ProbeLogger({ level: options.logLevel, secrets: secretsOf(config) });
-    const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [] : [tableSink] });
+    const metrics = new CloudWatchPublisher({
+      sink: config.metricsSink,
+      namespace: config.metricsNamespace,
+      highResolution: config.metricsHighResolution,
+      region: config.region ?? (options.metricsEndpoint ? process.env.AWS_REGION ?? 'us-east-1' : undefined),
+      endpoint: options.metricsEndpoint,
+      logger,
+    });
+    const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [metrics] : [metrics, tableSink] });
     cleanups.unshift(() => runtime.close());
 
     let failed = false;
@@ -188,6 +212,12 @@ async function main(): Promise<number> {
       for (const until = Date.now() + wait; !stopping && Date.now() < until; ) await sleep(Math.min(200, until - Date.now()));
     }
     return failed ? 1 : 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
   }

@@ -47,7 +47,7 @@ export const configSchema = z
     saslSecretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN').optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1').optional(),
     metricsNamespace: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'letters, digits and . _ / # : -').default(DEFAULT_NAMESPACE),
-    metricsSink: z.enum(METRIC_SINKS, { error: `must be one of ${METRIC_SINKS.join(', ')}` }).default('none'),
+    metricsSink: z.enum(METRIC_SINKS, { error: `must be one of ${METRIC_SINKS.join(', ')}` }).default('api'),
     metricsHighResolution: bool.default(false),
   })
   .strict()

@@ -47,7 +47,7 @@ export async function runProbe(
       ...base, warm: false, leaders: {}, brokers: [],
       timings: roundTimings({ connectMs: 0, prepareMs: 0, runMs: monotonicNow() - start }),
     };
-    await session.reset();
+    void session.reset();
     return failedReport(context, [toErrorInfo(error, phase, secrets)]);
   }
 

@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { configFromEnv, secretsOf } from '../config';
 import { ProbeLogger, type LogLevel } from '../adapters/logger';
+import { CloudWatchPublisher } from '../adapters/cloudwatch';
 import { ProbeRuntime } from '../runtime';
 
 const config = configFromEnv(process.env);
@@ -15,7 +16,14 @@ const logger = new ProbeLogger({
   secrets: secretsOf(config),
   persistentKeys: { probe: config.probeName },
 });
-const runtime = new ProbeRuntime({ config, logger });
+const metrics = new CloudWatchPublisher({
+  sink: config.metricsSink,
+  namespace: config.metricsNamespace,
+  highResolution: config.metricsHighResolution,
+  region: config.region,
+  logger,
+});
+const runtime = new ProbeRuntime({ config, logger, sinks: [metrics] });
 
 export interface ProbeResult {
   readonly runId: string;

@@ -231,19 +231,23 @@ export class KafkaProbeSession {
     await state?.consumer.disconnect().catch(() => {});
   }
 
-  /** Drops every client after a failure, so the next run starts clean. Never throws, never waits long. */
-  async reset(waitMs = 2000): Promise<void> {
+  /**
+   * Drops every client after a failure, so the next run starts clean. Returns at once: the disconnects
+   * finish in the background, because the run still has to report before its deadline.
+   */
+  reset(): Promise<void> {
     this.inRun = false;
     const closing = Promise.all([
       this.stopConsumer(),
       this.producer?.disconnect().catch(() => {}),
       this.admin?.disconnect().catch(() => {}),
-    ]).catch(() => {});
+    ]).then(() => {}, () => {});
     this.kafka = this.admin = this.producer = undefined;
-    await Promise.race([closing, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    return closing;
   }
 
-  close(): Promise<void> {
-    return this.reset(10_000);
+  /** Disconnects everything, waiting at most `waitMs`. */
+  async close(waitMs = 10_000): Promise<void> {
+    await Promise.race([this.reset(), new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * Turns a run report into CloudWatch metric datums (the PutMetricData shape, as plain data), and splits
+ * them into requests within the API limits. Latencies go out as Values + Counts so CloudWatch can compute
+ * percentiles across runs.
+ */
+import { CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
+import type { RunReport } from './report';
+
+export interface Dimension {
+  readonly Name: string;
+  readonly Value: string;
+}
+
+export interface Datum {
+  readonly MetricName: MetricName;
+  readonly Dimensions: readonly Dimension[];
+  readonly Unit: MetricUnit;
+  readonly Timestamp: Date;
+  readonly StorageResolution?: 1;
+  readonly Value?: number;
+  readonly Values?: readonly number[];
+  readonly Counts?: readonly number[];
+}
+
+export interface DatumOptions {
+  readonly highResolution?: boolean;
+  readonly maxValuesPerDatum?: number;
+}
+
+const roundMicros = (v: number): number => Math.round(v * 1000) / 1000;
+
+/**
+ * Distinct values with their counts, at most `max` pairs. When there are more, the smallest and largest
+ * values stay exact and the rest merge into groups of about equal weight, each at its weighted mean:
+ * SampleCount, Sum, Minimum and Maximum stay exact; percentiles move by less than one group.
+ */
+export function toValuesAndCounts(samples: readonly number[], max: number = CLOUDWATCH_LIMITS.valuesPerDatum): { values: number[]; counts: number[] } {
+  const tally = new Map<number, number>();
+  for (const s of samples) {
+    const v = roundMicros(s);
+    tally.set(v, (tally.get(v) ?? 0) + 1);
+  }
+  const pairs = [...tally.entries()].sort((a, b) => a[0] - b[0]);
+  if (pairs.length <= max) return { values: pairs.map((p) => p[0]), counts: pairs.map((p) => p[1]) };
+
+  const first = pairs[0]!;
+  const last = pairs[pairs.length - 1]!;
+  const middle = pairs.slice(1, -1);
+  const groups = max - 2;
+  const total = middle.reduce((n, [, c]) => n + c, 0);
+  const values = [first[0]];
+  const counts = [first[1]];
+  let sum = 0, count = 0, seen = 0, group = 1;
+  for (const [value, c] of middle) {
+    sum += value * c;
+    count += c;
+    seen += c;
+    if (seen >= (group * total) / groups) {
+      values.push(sum / count);
+      counts.push(count);
+      sum = 0, count = 0, group++;
+    }
+  }
+  if (count > 0) {
+    values.push(sum / count);
+    counts.push(count);
+  }
+  values.push(last[0]);
+  counts.push(last[1]);
+  return { values, counts };
+}
+
+function distribution(name: MetricName, samples: readonly number[], base: Omit<Datum, 'MetricName' | 'Unit'>, max: number): Datum[] {
+  if (samples.length === 0) return [];
+  const { values, counts } = toValuesAndCounts(samples, max);
+  return [{ ...base, MetricName: name, Unit: METRICS[name].unit, Values: values, Counts: counts }];
+}
+
+function single(name: MetricName, value: number, base: Omit<Datum, 'MetricName' | 'Unit'>): Datum[] {
+  const spec: MetricSpec = METRICS[name];
+  if (spec.onlyWhenNonZero && value === 0) return [];
+  return [{ ...base, MetricName: name, Unit: spec.unit, Value: roundMicros(value) }];
+}
+
+export function reportToDatums(report: RunReport, options: DatumOptions = {}): Datum[] {
+  const max = options.maxValuesPerDatum ?? CLOUDWATCH_LIMITS.valuesPerDatum;
+  const base = {
+    Dimensions: [{ Name: DIMENSIONS.probe, Value: report.probe }],
+    Timestamp: new Date(report.startedAt),
+    ...(options.highResolution ? { StorageResolution: 1 as const } : {}),
+  };
+  const c = report.counts;
+  const datums: Datum[] = [
+    ...distribution('EndToEndLatency', report.samples.endToEnd, base, max),
+    ...distribution('ProduceLatency', report.samples.produce, base, max),
+    ...single('ConnectLatency', report.warm ? 0 : report.timings.connectMs, base),
+    ...single('MessagesSent', c.sent, base),
+    ...single('MessagesReceived', c.received, base),
+    ...single('MessagesLost', c.lost, base),
+    ...single('MessagesDuplicated', c.duplicated, base),
+    ...single('MessagesOutOfOrder', c.outOfOrder, base),
+    ...single('MessagesCorrupt', c.corrupt, base),
+    ...single('ForeignMessages', c.foreign, base),
+    ...single('ProduceErrors', c.produceErrors, base),
+    ...single('ProduceAvailability', report.availability.produce, base),
+    ...single('EndToEndAvailability', report.availability.endToEnd, base),
+    ...single('RunSucceeded', report.measured ? 1 : 0, base),
+    ...single('RunDuration', report.timings.runMs, base),
+    ...single('BrokersWithoutCanaryLeader', report.brokersWithoutCanaryLeader.length, base),
+  ];
+  for (const [broker, samples] of Object.entries(report.samples.endToEndByBroker)) {
+    const perBroker = { ...base, Dimensions: [...base.Dimensions, { Name: DIMENSIONS.broker, Value: broker }] };
+    datums.push(...distribution('EndToEndLatency', samples, perBroker, max));
+  }
+  return datums;
+}
+
+/** Splits datums into PutMetricData requests within the datum-count and payload-size limits. */
+export function batchDatums<T>(
+  datums: readonly T[],
+  limits: { maxDatums?: number; maxBytes?: number } = {},
+): T[][] {
+  const maxDatums = limits.maxDatums ?? CLOUDWATCH_LIMITS.datumsPerRequest;
+  // Keep room for the namespace and the request envelope.
+  const maxBytes = (limits.maxBytes ?? CLOUDWATCH_LIMITS.bytesPerRequest) - 1024;
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const datum of datums) {
+    const size = JSON.stringify(datum).length + 1;
+    if (current.length > 0 && (current.length >= maxDatums || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(datum);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,57 @@
+/**
+ * The metrics contract: names, units and dimensions of every metric streamprobe publishes. The Lambda
+ * (what it publishes) and the CDK code (what alarms and dashboards watch) both read this module.
+ */
+
+export type MetricUnit = 'Milliseconds' | 'Count' | 'Percent';
+
+export interface MetricSpec {
+  readonly unit: MetricUnit;
+  /** Also published per leader broker (dimensions Probe, Broker). */
+  readonly perBroker?: boolean;
+  /**
+   * Published only when non-zero. A custom metric is billed for the hours it receives data, so counters
+   * that are zero in a healthy pipeline cost nothing until something goes wrong. Alarms on them treat
+   * missing data as not breaching.
+   */
+  readonly onlyWhenNonZero?: boolean;
+  readonly description: string;
+}
+
+export const METRICS = {
+  EndToEndLatency: { unit: 'Milliseconds', perBroker: true, description: 'send call to arrival at the consumer, per event' },
+  ProduceLatency: { unit: 'Milliseconds', description: 'send call to acks=all acknowledgement, per event' },
+  ConnectLatency: { unit: 'Milliseconds', onlyWhenNonZero: true, description: 'connecting the clients (cold runs only)' },
+  MessagesSent: { unit: 'Count', description: 'canary events the run tried to send' },
+  MessagesReceived: { unit: 'Count', description: 'events of the run read back intact' },
+  MessagesLost: { unit: 'Count', description: 'acknowledged events not read back by the deadline' },
+  MessagesDuplicated: { unit: 'Count', onlyWhenNonZero: true, description: 'extra copies of events' },
+  MessagesOutOfOrder: { unit: 'Count', onlyWhenNonZero: true, description: 'events read after a later event of the same partition' },
+  MessagesCorrupt: { unit: 'Count', onlyWhenNonZero: true, description: 'canary events whose checksum failed' },
+  ForeignMessages: { unit: 'Count', onlyWhenNonZero: true, description: 'records on the canary topic that are not canary events' },
+  ProduceErrors: { unit: 'Count', onlyWhenNonZero: true, description: 'sends that failed or were not acknowledged' },
+  ProduceAvailability: { unit: 'Percent', description: 'acknowledged / attempted sends' },
+  EndToEndAvailability: { unit: 'Percent', description: 'events read back / attempted sends' },
+  RunSucceeded: { unit: 'Count', description: '1 when the run measured, 0 when it failed before measuring: the heartbeat' },
+  RunDuration: { unit: 'Milliseconds', description: 'wall time of the run, reporting excluded' },
+  BrokersWithoutCanaryLeader: { unit: 'Count', onlyWhenNonZero: true, description: 'brokers that lead no canary partition' },
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricName = keyof typeof METRICS;
+
+export const DIMENSIONS = { probe: 'Probe', broker: 'Broker' } as const;
+
+/** The dimension names a metric is published with: always [Probe], and [Probe, Broker] where per broker. */
+export function dimensionSets(name: MetricName): ReadonlyArray<readonly string[]> {
+  const spec: MetricSpec = METRICS[name];
+  return spec.perBroker ? [[DIMENSIONS.probe], [DIMENSIONS.probe, DIMENSIONS.broker]] : [[DIMENSIONS.probe]];
+}
+
+/** CloudWatch limits the publisher respects. */
+export const CLOUDWATCH_LIMITS = {
+  datumsPerRequest: 1000,
+  bytesPerRequest: 1_000_000,
+  valuesPerDatum: 150,
+  emfMetricsPerLine: 100,
+  emfValuesPerMetric: 100,
+} as const;
