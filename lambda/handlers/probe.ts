@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { configFromEnv, secretsOf } from '../config';
 import { ProbeLogger, type LogLevel } from '../adapters/logger';
 import { CloudWatchPublisher } from '../adapters/cloudwatch';
+import { scramSecretProvider } from '../adapters/secrets';
 import { ProbeRuntime } from '../runtime';
 
 const config = configFromEnv(process.env);
@@ -23,7 +24,12 @@ const metrics = new CloudWatchPublisher({
   region: config.region,
   logger,
 });
-const runtime = new ProbeRuntime({ config, logger, sinks: [metrics] });
+const runtime = new ProbeRuntime({
+  config,
+  logger,
+  sinks: [metrics],
+  credentials: config.saslSecretArn ? scramSecretProvider(config.saslSecretArn) : undefined,
+});
 
 export interface ProbeResult {
   readonly runId: string;

@@ -1,0 +1,93 @@
+/**
+ * The app's configuration (cdk.json context "streamprobe", or a JSON file named by the context key
+ * "streamprobeConfig"), validated at synth time with messages that name the bad field.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { AUTH_MODES } from '../lambda/contract';
+
+const whole = (min: number, max: number) => z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const targetSchema = z.object({
+  probeName: z.string({ error: 'is required (a string)' }),
+  brokers: z.union([z.string().transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)), z.array(z.string())], { error: 'is required: a list of host:port' }),
+  auth: z.enum(AUTH_MODES, { error: `must be one of ${AUTH_MODES.join(', ')}` }).optional(),
+  tls: z.boolean({ error: 'must be true or false' }).optional(),
+  tlsCaPem: z.string().optional(),
+  scramSecretArn: z.string().optional(),
+  scramSecretKeyArn: z.string().optional(),
+  mskClusterArn: z.string().optional(),
+  scheduleMinutes: whole(1, 1440).optional(),
+  runTimeoutSeconds: whole(5, 600).optional(),
+  topic: z.string().optional(),
+  minPartitions: whole(1, 10_000).optional(),
+  replicationFactor: whole(1, 16).optional(),
+  eventsPerPartition: whole(1, 1000).optional(),
+  messageBytes: whole(0, 900_000).optional(),
+  namespace: z.string().optional(),
+  highResolutionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
+  runbookUrl: z.string().optional(),
+  memorySize: whole(128, 10_240).optional(),
+  logRetentionDays: whole(1, 3653).optional(),
+  vpc: z.object({
+    vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
+    subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be subnet ids (subnet- and 8 or 17 hex digits)')).min(1),
+    securityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be security group ids (sg- and 8 or 17 hex digits)')).min(1),
+  }).strict().optional(),
+  thresholds: z.object({
+    endToEndLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
+    latencyStatistic: z.string().optional(),
+    availabilityPercent: z.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(100, 'must be at most 100').optional(),
+    lostMessages: whole(0, 1_000_000).optional(),
+    datapointsToAlarm: whole(1, 100).optional(),
+    evaluationPeriods: whole(1, 100).optional(),
+  }).strict().optional(),
+}).strict();
+
+export const appConfigSchema = z.object({
+  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name').default('StreamProbe'),
+  /** An existing SNS topic that pages on-call; otherwise a new encrypted one is created. */
+  alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN').optional(),
+  alarmEmails: z.array(z.email('must be email addresses')).default([]),
+  alarmHttpsUrls: z.array(z.url({ protocol: /^https$/, error: 'must be https URLs' })).default([]),
+  targets: z.array(targetSchema, { error: 'is required: a list of probe targets' }).min(1, 'needs at least one target'),
+}).strict();
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+export type TargetConfig = AppConfig['targets'][number];
+
+export class AppConfigError extends Error {
+  constructor(source: string, issues: readonly string[]) {
+    super(`invalid streamprobe configuration (${source}):\n  - ${issues.join('\n  - ')}`);
+    this.name = 'AppConfigError';
+  }
+}
+
+export function parseAppConfig(raw: unknown, source: string): AppConfig {
+  const result = appConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new AppConfigError(source, result.error.issues.map((i) => {
+      if (i.code === 'unrecognized_keys') return `${[...i.path, ''].join('.')}unknown setting ${i.keys.join(', ')}`;
+      return `${i.path.length ? i.path.join('.') : 'configuration'}: ${i.message}`;
+    }));
+  }
+  const names = result.data.targets.map((t) => t.probeName);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new AppConfigError(source, [`targets: probeName "${duplicate}" is used twice`]);
+  return result.data;
+}
+
+/** Reads the configuration from a file named by context "streamprobeConfig", else from context "streamprobe". */
+export function loadAppConfig(context: (key: string) => unknown): AppConfig {
+  const file = context('streamprobeConfig');
+  if (typeof file === 'string' && file.length > 0) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new AppConfigError(file, [`cannot read it as JSON: ${(error as Error).message}`]);
+    }
+    return parseAppConfig(raw, file);
+  }
+  return parseAppConfig(context('streamprobe'), 'cdk.json context "streamprobe"');
+}

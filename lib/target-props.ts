@@ -1,0 +1,195 @@
+/**
+ * Props of one probe target, their defaults (resolved here and nowhere else) and the checks that reject
+ * bad combinations at synth time with a message naming the prop.
+ */
+import { Duration, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AUTH_MODES, DEFAULT_NAMESPACE, DEFAULT_TOPIC, PROBE_NAME_PATTERN, type AuthMode } from '../lambda/contract';
+
+export interface AlarmThresholds {
+  /** End-to-end latency that counts as slow. Default 1 s. */
+  readonly endToEndLatency?: Duration;
+  /** Statistic for the latency alarm; with a few samples per period p90 or Maximum behave. Default p90. */
+  readonly latencyStatistic?: string;
+  /** End-to-end availability (percent) below which the pipeline is unavailable. Default 99. */
+  readonly availabilityPercent?: number;
+  /** Lost events per period above which the loss alarm fires. Default 0: any loss. */
+  readonly lostMessages?: number;
+  /** M of N: datapoints that must breach among the evaluated ones (latency, availability). Default 3 of 5. */
+  readonly datapointsToAlarm?: number;
+  readonly evaluationPeriods?: number;
+}
+
+export interface StreamProbeTargetProps {
+  /** Names the probe in events, metrics (dimension Probe), logs and resource names. */
+  readonly probeName: string;
+  /** Bootstrap brokers, host:port. */
+  readonly brokers: readonly string[];
+  /** none, scram-sha-256, scram-sha-512 or msk-iam. Default none. */
+  readonly auth?: AuthMode;
+  /** TLS to the brokers. Default: on for msk-iam and SCRAM, off otherwise. */
+  readonly tls?: boolean;
+  /** PEM CA bundle when the brokers' certificates are not signed by a public authority. */
+  readonly tlsCaPem?: string;
+  /** Secrets Manager secret ARN holding {"username","password"}, required for SCRAM. */
+  readonly scramSecretArn?: string;
+  /** The MSK cluster ARN, required for msk-iam: IAM permissions are scoped to it. */
+  readonly mskClusterArn?: string;
+  /** How often the probe runs. Default 1 minute. */
+  readonly schedule?: Duration;
+  /** Budget of one run (measuring and reporting); the Lambda timeout is derived from it. Default 20 s. */
+  readonly runTimeout?: Duration;
+  readonly topic?: string;
+  readonly minPartitions?: number;
+  readonly replicationFactor?: number;
+  readonly eventsPerPartition?: number;
+  readonly messageBytes?: number;
+  readonly namespace?: string;
+  readonly highResolutionMetrics?: boolean;
+  readonly thresholds?: AlarmThresholds;
+  /** Linked from every alarm's description. */
+  readonly runbookUrl?: string;
+  readonly memorySize?: number;
+  readonly logRetention?: RetentionDays;
+  /** For private clusters. */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+export interface ResolvedTarget {
+  readonly probeName: string;
+  readonly brokers: readonly string[];
+  readonly auth: AuthMode;
+  readonly tls: boolean;
+  readonly tlsCaPem?: string;
+  readonly scramSecretArn?: string;
+  readonly mskClusterArn?: string;
+  readonly schedule: Duration;
+  readonly runTimeout: Duration;
+  readonly lambdaTimeout: Duration;
+  readonly topic: string;
+  readonly minPartitions: number;
+  readonly replicationFactor?: number;
+  readonly eventsPerPartition: number;
+  readonly messageBytes: number;
+  readonly namespace: string;
+  readonly highResolutionMetrics: boolean;
+  readonly thresholds: Required<AlarmThresholds>;
+  readonly runbookUrl: string;
+  readonly memorySize: number;
+  readonly logRetention: RetentionDays;
+}
+
+/** Without a runbookUrl, alarms point at the runbook shipped with streamprobe. */
+export const DEFAULT_RUNBOOK = 'docs/RUNBOOK.md in the streamprobe repository';
+/** Room between the run budget and the Lambda timeout: cold start, module init, flushing logs. */
+export const LAMBDA_TIMEOUT_MARGIN = Duration.seconds(10);
+
+const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+export class TargetConfigError extends Error {
+  constructor(probe: string, field: string, problem: string) {
+    super(`streamprobe target "${probe}": ${field} ${problem}`);
+    this.name = 'TargetConfigError';
+  }
+}
+
+function wholeIn(probe: string, field: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new TargetConfigError(probe, field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+}
+
+export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
+  const name = props.probeName;
+  if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) {
+    throw new TargetConfigError(String(name), 'probeName', 'must be letters, digits, ".", "_" or "-", at most 64');
+  }
+  if (!Array.isArray(props.brokers) || props.brokers.length === 0) throw new TargetConfigError(name, 'brokers', 'is required: at least one host:port');
+  const badBroker = props.brokers.find((b) => typeof b !== 'string' || (!Token.isUnresolved(b) && !BROKER.test(b)));
+  if (badBroker !== undefined) throw new TargetConfigError(name, 'brokers', `must be host:port (got ${JSON.stringify(badBroker)})`);
+  const auth = props.auth ?? 'none';
+  if (!AUTH_MODES.includes(auth)) throw new TargetConfigError(name, 'auth', `must be one of ${AUTH_MODES.join(', ')} (got ${JSON.stringify(auth)})`);
+  const scram = auth === 'scram-sha-256' || auth === 'scram-sha-512';
+  if (scram && !props.scramSecretArn) throw new TargetConfigError(name, 'scramSecretArn', `is required for auth ${auth}`);
+  if (props.scramSecretArn && !scram) throw new TargetConfigError(name, 'scramSecretArn', 'is set but auth is not scram-sha-256 or scram-sha-512');
+  if (props.scramSecretArn && !Token.isUnresolved(props.scramSecretArn) && !SECRET_ARN.test(props.scramSecretArn)) {
+    throw new TargetConfigError(name, 'scramSecretArn', 'must be a Secrets Manager secret ARN');
+  }
+  if (auth === 'msk-iam' && !props.mskClusterArn) throw new TargetConfigError(name, 'mskClusterArn', 'is required for auth msk-iam (IAM permissions are scoped to it)');
+  if (props.mskClusterArn && !MSK_CLUSTER_ARN.test(props.mskClusterArn)) {
+    throw new TargetConfigError(name, 'mskClusterArn', 'must be an MSK cluster ARN (arn:aws:kafka:region:account:cluster/name/uuid)');
+  }
+  if (auth === 'msk-iam' && props.tls === false) throw new TargetConfigError(name, 'tls', 'cannot be false with auth msk-iam');
+
+  const schedule = props.schedule ?? Duration.minutes(1);
+  const runTimeout = props.runTimeout ?? Duration.seconds(20);
+  if (!(schedule instanceof Duration) || schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0) {
+    throw new TargetConfigError(name, 'schedule', 'must be a whole number of minutes, at least 1 (EventBridge rates are in minutes)');
+  }
+  if (!(runTimeout instanceof Duration) || runTimeout.toSeconds() < 5 || runTimeout.toSeconds() > 600) {
+    throw new TargetConfigError(name, 'runTimeout', 'must be from 5 seconds to 10 minutes');
+  }
+  if (runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds() > schedule.toSeconds()) {
+    throw new TargetConfigError(name, 'runTimeout', `plus ${LAMBDA_TIMEOUT_MARGIN.toSeconds()} s must fit in the schedule interval, or runs would overlap`);
+  }
+  wholeIn(name, 'minPartitions', props.minPartitions, 1, 10_000);
+  wholeIn(name, 'replicationFactor', props.replicationFactor, 1, 16);
+  wholeIn(name, 'eventsPerPartition', props.eventsPerPartition, 1, 1000);
+  wholeIn(name, 'messageBytes', props.messageBytes, 0, 900_000);
+  wholeIn(name, 'memorySize', props.memorySize, 128, 10_240);
+
+  const t = props.thresholds ?? {};
+  const latency = t.endToEndLatency ?? Duration.seconds(1);
+  if (!(latency instanceof Duration)) throw new TargetConfigError(name, 'thresholds.endToEndLatency', 'must be a Duration');
+  const availability = t.availabilityPercent ?? 99;
+  if (typeof availability !== 'number' || availability <= 0 || availability > 100) {
+    throw new TargetConfigError(name, 'thresholds.availabilityPercent', `must be a number in (0, 100] (got ${JSON.stringify(availability)})`);
+  }
+  wholeIn(name, 'thresholds.lostMessages', t.lostMessages, 0, 1_000_000);
+  wholeIn(name, 'thresholds.evaluationPeriods', t.evaluationPeriods, 1, 100);
+  wholeIn(name, 'thresholds.datapointsToAlarm', t.datapointsToAlarm, 1, 100);
+  const evaluationPeriods = t.evaluationPeriods ?? 5;
+  const datapointsToAlarm = t.datapointsToAlarm ?? Math.min(3, evaluationPeriods);
+  if (datapointsToAlarm > evaluationPeriods) throw new TargetConfigError(name, 'thresholds.datapointsToAlarm', 'cannot exceed thresholds.evaluationPeriods');
+  const latencyStatistic = t.latencyStatistic ?? 'p90';
+  if (!/^(Average|Maximum|Minimum|p\d{1,2}(\.\d+)?|tm\d{1,2}|IQM)$/.test(latencyStatistic)) {
+    throw new TargetConfigError(name, 'thresholds.latencyStatistic', 'must be Average, Maximum, Minimum, pNN, tmNN or IQM');
+  }
+
+  return {
+    probeName: name,
+    brokers: props.brokers,
+    auth,
+    tls: props.tls ?? auth !== 'none',
+    tlsCaPem: props.tlsCaPem,
+    scramSecretArn: props.scramSecretArn,
+    mskClusterArn: props.mskClusterArn,
+    schedule,
+    runTimeout,
+    lambdaTimeout: Duration.seconds(runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds()),
+    topic: props.topic ?? DEFAULT_TOPIC,
+    minPartitions: props.minPartitions ?? 1,
+    replicationFactor: props.replicationFactor,
+    eventsPerPartition: props.eventsPerPartition ?? 1,
+    messageBytes: props.messageBytes ?? 256,
+    namespace: props.namespace ?? DEFAULT_NAMESPACE,
+    highResolutionMetrics: props.highResolutionMetrics ?? false,
+    thresholds: {
+      endToEndLatency: latency,
+      latencyStatistic,
+      availabilityPercent: availability,
+      lostMessages: t.lostMessages ?? 0,
+      evaluationPeriods,
+      datapointsToAlarm,
+    },
+    runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
+    memorySize: props.memorySize ?? 256,
+    logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+  };
+}

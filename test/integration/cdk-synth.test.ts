@@ -1,0 +1,313 @@
+/**
+ * The infrastructure as `cdk synth` really writes it (offline, no AWS credentials), checked by template
+ * assertions, cdk-nag (part of synth) and cfn-lint.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { reportToDatums } from '../../lambda/core/metric-datums';
+import { failedReport, reconcile } from '../../lambda/core/reconcile';
+import { encodeEvent } from '../../lambda/core/event';
+import { METRICS } from '../../lambda/metrics-contract';
+import { ENV } from '../../lambda/contract';
+import { VENV_BIN } from '../../scripts/local-moto';
+import { readTemplate, synth } from '../helpers/cdk';
+
+const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6f1c2a3b-1111-2222-3333-444455556666-7';
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_audit-AbCdEf';
+const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+
+export const CONFIG = {
+  stackName: 'ProbeTest',
+  alarmEmails: ['oncall@example.com'],
+  targets: [
+    { probeName: 'orders', brokers: ['b-1.orders.internal:9092', 'b-2.orders.internal:9092'], runbookUrl: 'https://wiki.example.com/kafka-runbook' },
+    {
+      probeName: 'payments', brokers: 'b-1.payments.internal:9098,b-2.payments.internal:9098', auth: 'msk-iam', mskClusterArn: CLUSTER,
+      vpc: { vpcId: 'vpc-0abc1234def567890', subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'], securityGroupIds: ['sg-0c3d4e5f607182930'] },
+      thresholds: { endToEndLatencyMs: 500, latencyStatistic: 'Maximum', availabilityPercent: 99.9 },
+    },
+    {
+      probeName: 'audit', brokers: ['b-1.audit.internal:9096'], auth: 'scram-sha-512', scramSecretArn: SECRET, scramSecretKeyArn: KEY,
+      scheduleMinutes: 5, runTimeoutSeconds: 60, logRetentionDays: 90, topic: 'audit-canary',
+    },
+  ],
+};
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
+
+let template: Template;
+let resources: Resources;
+let outdir: string;
+
+function byType(type: string): Array<[string, Resources[string]]> {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function functionOf(probe: string): [string, Resources[string]] {
+  const found = byType('AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.[ENV.probeName] === probe);
+  if (!found) throw new Error(`no probe function for ${probe}`);
+  return found;
+}
+
+function alarmsOf(probe: string): Record<string, Resources[string]['Properties']> {
+  return Object.fromEntries(byType('AWS::CloudWatch::Alarm')
+    .filter(([, r]) => String(r.Properties.AlarmName).startsWith(`streamprobe-${probe}-`))
+    .map(([, r]) => [String(r.Properties.AlarmName).slice(`streamprobe-${probe}-`.length), r.Properties]));
+}
+
+function policyStatementsOf(probe: string): any[] {
+  const [, fn] = functionOf(probe);
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  return byType('AWS::IAM::Policy')
+    .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+}
+
+beforeAll(async () => {
+  const result = await synth(CONFIG);
+  expect(result.code, result.output).toBe(0);
+  outdir = result.outdir;
+  const json = readTemplate(outdir, 'ProbeTest');
+  template = Template.fromJSON(json);
+  resources = json.Resources as Resources;
+}, 240_000);
+
+describe('cdk synth', () => {
+  it('synthesizes the default app offline, with no AWS credentials, nag-clean', async () => {
+    const result = await synth(undefined);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).not.toMatch(/AwsSolutions-\w+/);
+    const json = readTemplate(result.outdir, 'StreamProbe');
+    expect(Object.values(json.Resources as Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(1);
+  });
+
+  it('reports no cdk-nag finding, and every acknowledgement names a specific rule with a specific reason', () => {
+    const report = JSON.parse(require('node:fs').readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports ?? []).toEqual([]);
+    const suppressions = Object.values(resources).flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) {
+      expect(s.id).toMatch(/^AwsSolutions-[A-Z]+\d+/);
+      expect(s.reason.length, s.id).toBeGreaterThan(60);
+    }
+    const iam5 = suppressions.filter((s: { id: string }) => s.id.startsWith('AwsSolutions-IAM5'));
+    for (const s of iam5) expect(s.id, 'IAM5 is acknowledged per finding, never wholesale').toMatch(/^AwsSolutions-IAM5\[Resource::.+\]$/);
+  });
+
+  it('passes cfn-lint with no error or warning', () => {
+    const templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => join(outdir, f));
+    const lint = spawnSync(join(VENV_BIN, 'cfn-lint'), templates, { encoding: 'utf8' });
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+  });
+});
+
+describe('the probe Lambda', () => {
+  it('is nodejs22.x on arm64, one run at a time, with its timeout above the run budget', () => {
+    for (const [probe, runTimeoutS] of [['orders', 20], ['payments', 20], ['audit', 60]] as const) {
+      const [, fn] = functionOf(probe);
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1, MemorySize: 256 });
+      const env = fn.Properties.Environment.Variables;
+      expect(Number(env[ENV.runTimeoutMs])).toBe(runTimeoutS * 1000);
+      expect(fn.Properties.Timeout).toBe(runTimeoutS + 10);
+      expect(env[ENV.metricsSink]).toBe('api');
+      expect(Object.keys(env).filter((k) => k.startsWith('STREAMPROBE_')).every((k) => Object.values(ENV).includes(k as never))).toBe(true);
+    }
+  });
+
+  it('has its own log group with a retention period', () => {
+    const [, fn] = functionOf('audit');
+    const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+    expect(resources[groupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } });
+    const [, orders] = functionOf('orders');
+    expect(resources[orders.Properties.LoggingConfig.LogGroup.Ref]!.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('is scheduled by EventBridge at the configured rate, without retries', () => {
+    const rateOf = (probe: string) => {
+      const [fnId] = functionOf(probe);
+      const rule = byType('AWS::Events::Rule').find(([, r]) => r.Properties.Targets[0].Arn['Fn::GetAtt'][0] === fnId)![1];
+      return rule.Properties;
+    };
+    expect(rateOf('orders')).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Targets: [expect.objectContaining({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })] });
+    expect(rateOf('audit').ScheduleExpression).toBe('rate(5 minutes)');
+  });
+
+  it('runs in the given VPC subnets and security groups for a private cluster', () => {
+    const [, fn] = functionOf('payments');
+    expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'], SecurityGroupIds: ['sg-0c3d4e5f607182930'] });
+    expect(functionOf('orders')[1].Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('never carries a secret value: SCRAM comes from the secret ARN at run time', () => {
+    const [, fn] = functionOf('audit');
+    const env = fn.Properties.Environment.Variables;
+    expect(env[ENV.saslSecretArn]).toBe(SECRET);
+    expect(env[ENV.saslPassword]).toBeUndefined();
+    expect(env[ENV.auth]).toBe('scram-sha-512');
+    expect(env[ENV.tls]).toBe('true');
+  });
+});
+
+describe('least privilege', () => {
+  it('limits PutMetricData to the probe namespace', () => {
+    const statements = policyStatementsOf('orders');
+    expect(statements).toContainEqual({
+      Sid: 'PublishProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'StreamProbe' } },
+    });
+  });
+
+  it('scopes MSK IAM to the cluster, the canary topic and the probe groups', () => {
+    const statements = policyStatementsOf('payments');
+    const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(byId.MskConnect).toMatchObject({ Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], Resource: CLUSTER });
+    expect(byId.MskCanaryTopic.Resource).toBe(CLUSTER.replace(':cluster/', ':topic/') + '/streamprobe-canary');
+    expect(byId.MskProbeGroups.Resource).toBe(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-payments-*');
+    expect(fnEnv('payments')[ENV.region]).toEqual({ Ref: 'AWS::Region' });
+  });
+
+  it('reads only its own secret, and decrypts only through Secrets Manager', () => {
+    const byId = Object.fromEntries(policyStatementsOf('audit').map((s) => [s.Sid, s]));
+    expect(byId.ReadScramSecret).toMatchObject({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: SECRET });
+    expect(byId.DecryptScramSecret).toMatchObject({ Action: 'kms:Decrypt', Resource: KEY, Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': expect.any(Array) } } } });
+  });
+
+  it('grants no action wildcard, and Resource * only where AWS allows nothing narrower', () => {
+    const statements = byType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    for (const s of statements) {
+      for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*$/);
+      if ([s.Resource].flat().includes('*')) expect(['PublishProbeMetrics', 'LambdaVpcNetworkInterfaces']).toContain(s.Sid);
+    }
+    expect(byType('AWS::IAM::Role').every(([, r]) => !r.Properties.ManagedPolicyArns)).toBe(true);
+  });
+});
+
+function fnEnv(probe: string) {
+  return functionOf(probe)[1].Properties.Environment.Variables;
+}
+
+describe('alarms', () => {
+  it('builds six alarms and a composite per target', () => {
+    for (const probe of ['orders', 'payments', 'audit']) {
+      expect(Object.keys(alarmsOf(probe)).sort()).toEqual(['availability', 'heartbeat', 'lambda-errors', 'lambda-throttles', 'latency', 'loss']);
+    }
+    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 3);
+  });
+
+  it('latency: a statistic that behaves with few samples, M of N, missing data not breaching', () => {
+    expect(alarmsOf('orders').latency).toMatchObject({
+      MetricName: 'EndToEndLatency', Namespace: 'StreamProbe', ExtendedStatistic: 'p90', Threshold: 1000, Period: 60,
+      EvaluationPeriods: 5, DatapointsToAlarm: 3, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
+      Dimensions: [{ Name: 'Probe', Value: 'orders' }], Unit: 'Milliseconds',
+    });
+    expect(alarmsOf('payments').latency).toMatchObject({ Statistic: 'Maximum', Threshold: 500 });
+  });
+
+  it('availability and loss watch what failed runs and lost events publish', () => {
+    expect(alarmsOf('payments').availability).toMatchObject({
+      MetricName: 'EndToEndAvailability', Statistic: 'Average', Threshold: 99.9, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'notBreaching',
+    });
+    expect(alarmsOf('orders').loss).toMatchObject({
+      MetricName: 'MessagesLost', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1,
+    });
+  });
+
+  it('heartbeat: missing data is breaching, over periods no shorter than the schedule', () => {
+    expect(alarmsOf('orders').heartbeat).toMatchObject({
+      MetricName: 'RunSucceeded', Statistic: 'SampleCount', Threshold: 1, ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching', Period: 180, EvaluationPeriods: 2,
+    });
+    const audit = alarmsOf('audit');
+    expect(audit.heartbeat.Period).toBeGreaterThanOrEqual(5 * 60);
+    for (const alarm of Object.values(audit)) expect(alarm.Period ?? alarm.Metrics?.[0]?.MetricStat?.Period).toBeGreaterThanOrEqual(300);
+  });
+
+  it('Lambda errors and throttles are watched too', () => {
+    expect(alarmsOf('orders')['lambda-errors']).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 0 });
+    expect(alarmsOf('orders')['lambda-throttles']).toMatchObject({ MetricName: 'Throttles', Namespace: 'AWS/Lambda' });
+  });
+
+  it('every alarm links the runbook and notifies on ALARM and OK; only the composite pages', () => {
+    const [pagingId] = byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName.includes('pages on-call'))!;
+    const [notifyId] = byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName.includes('does not page'))!;
+    for (const alarm of Object.values(alarmsOf('orders'))) {
+      expect(alarm.AlarmDescription).toContain('Runbook: https://wiki.example.com/kafka-runbook');
+      expect(alarm.AlarmActions).toEqual([{ Ref: notifyId }]);
+      expect(alarm.OKActions).toEqual([{ Ref: notifyId }]);
+    }
+    const composite = byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === 'streamprobe-orders-pipeline')![1].Properties;
+    expect(composite.AlarmActions).toEqual([{ Ref: pagingId }]);
+    expect(composite.OKActions).toEqual([{ Ref: pagingId }]);
+    expect(composite.AlarmDescription).toContain('Runbook:');
+    const rule = JSON.stringify(composite.AlarmRule);
+    const children = byType('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties.AlarmName).startsWith('streamprobe-orders-'));
+    expect(children).toHaveLength(6);
+    for (const [, a] of children) expect(rule).toContain(`:alarm:${a.Properties.AlarmName}`);
+    expect(rule.match(/ALARM\(/g)).toHaveLength(6);
+    expect(rule.match(/ OR /g)).toHaveLength(5);
+    const compositeResource = byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === 'streamprobe-orders-pipeline')![1] as { DependsOn?: string[] };
+    for (const [id] of children) expect(compositeResource.DependsOn).toContain(id);
+  });
+
+  it('pages through an encrypted SNS topic with the configured subscriptions', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'streamprobe: pages on-call', KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+});
+
+describe('the metrics contract between Lambda and alarms', () => {
+  it('every alarm and dashboard metric is one the Lambda publishes, with the same unit and dimensions', () => {
+    // What the Lambda code really emits, for a report in which every counter is non-zero, and for a failed run.
+    const sent = [0, 1].map((p) => ({ partition: p, seq: 0, sentAt: 1, ackedAt: 2 }));
+    const ctx = { probe: 'orders', runId: 'r', topic: 't', startedAt: new Date().toISOString(), warm: false, timings: { connectMs: 5, prepareMs: 1, runMs: 9 }, leaders: { 0: 1, 1: 1 }, brokers: [1, 2] };
+    const own = encodeEvent({ probe: 'orders', run: 'r', partition: 0, seq: 0, sentAt: 1, wallAt: 1 }, 100);
+    const report = reconcile({
+      ...ctx, errors: [],
+      sent: [...sent, { partition: 0, seq: 1, sentAt: 1, error: { phase: 'send', type: 'E', message: 'x' } }, { partition: 1, seq: 1, sentAt: 1, ackedAt: 2 }],
+      received: [
+        { partition: 0, offset: '5', arrivedAt: 3, value: own }, { partition: 0, offset: '6', arrivedAt: 3, value: own },
+        { partition: 1, offset: '1', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'r', partition: 1, seq: 1, sentAt: 1, wallAt: 1 }, 100) },
+        { partition: 1, offset: '2', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'r', partition: 1, seq: 0, sentAt: 1, wallAt: 1 }, 100) },
+        { partition: 1, offset: '3', arrivedAt: 3, value: 'junk' }, { partition: 1, offset: '4', arrivedAt: 3, value: own.replace('"p":0', '"p":9') },
+      ],
+    });
+    const published = new Map<string, string>();
+    for (const d of [...reportToDatums(report), ...reportToDatums(failedReport(ctx, []))]) {
+      published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
+    }
+    expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
+
+    const watched = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'StreamProbe');
+    expect(watched.length).toBe(12);
+    for (const a of watched) {
+      const key = JSON.stringify([a.MetricName, a.Dimensions.map((d: { Name: string }) => d.Name)]);
+      expect(published.has(key), `alarm ${a.AlarmName} watches ${key}`).toBe(true);
+      expect(a.Unit).toBe(published.get(key));
+    }
+
+    const body = JSON.stringify(byType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
+    const names = [...body.matchAll(/\\"(StreamProbe)\\",\\"(\w+)\\"/g)].map((m) => m[2]!);
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(Object.keys(METRICS), name).toContain(name);
+    expect(body).toContain('MetricName=\\\\\\"EndToEndLatency\\\\\\"');
+  });
+});
+
+describe('the dashboard', () => {
+  it('shows latency percentiles, availability, loss, heartbeat, per-broker latency and alarm states for every target', () => {
+    const dashboards = byType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
+    for (const title of ['End-to-end latency (ms)', 'Availability (%)', 'Loss, duplicates and other problems', 'Heartbeat', 'per leader broker', 'Alarms: orders', 'Alarms: payments', 'Alarms: audit']) {
+      expect(body).toContain(title);
+    }
+    for (const stat of ['p50', 'p90', 'p99']) expect(body).toContain(`\\"stat\\":\\"${stat}\\"`);
+  });
+});
