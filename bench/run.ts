@@ -1,0 +1,292 @@
+/**
+ * npm run bench: accuracy against Kafka's own EndToEndLatency tool, run cost cold and warm by partition
+ * count, bundle size and module init, and the cost per probe-month. Writes bench/results.json,
+ * bench/results.md and the performance section of the README.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Kafka, logLevel } from 'kafkajs';
+import { parseConfig } from '../lambda/config';
+import { reportToDatums, batchDatums } from '../lambda/core/metric-datums';
+import { ProbeLogger } from '../lambda/adapters/logger';
+import { ProbeRuntime } from '../lambda/runtime';
+import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
+import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../scripts/local-kafka';
+import { PRICES, probeMonthCost } from './cost';
+
+const OUT = join(PROJECT_ROOT, 'bench', 'out');
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 2 : 5;
+const MESSAGES_PER_ROUND = QUICK ? 100 : 500;
+const PARTITION_COUNTS = [1, 6, 64, 256];
+const COLD_PROCESSES = QUICK ? 1 : 3;
+const WARM_RUNS = QUICK ? 5 : 10;
+const INIT_SAMPLES = QUICK ? 5 : 15;
+const MESSAGE_BYTES = 256;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+
+/** Kafka's EndToEndLatency percentile: sort, index by floor(n * q), whole milliseconds. */
+function kafkaStylePercentile(samplesMs: readonly number[], q: number): number {
+  const sorted = samplesMs.map((v) => Math.floor(v)).sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+}
+
+async function createTopic(brokers: string, topic: string, partitions: number): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+// ---------- accuracy ----------
+
+interface RoundResult { p50: number; p99: number; p999: number }
+
+function runKafkaTool(libs: string, brokers: string, topic: string): RoundResult {
+  const result = spawnSync('java', ['-Xmx256m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.EndToEndLatency', brokers, topic, String(MESSAGES_PER_ROUND), 'all', String(MESSAGE_BYTES)], { encoding: 'utf8' });
+  const m = /50th = (\d+), 99th = (\d+), 99\.9th = (\d+)/.exec(result.stdout);
+  if (result.status !== 0 || !m) throw new Error(`EndToEndLatency failed: ${result.stderr || result.stdout}`);
+  return { p50: Number(m[1]), p99: Number(m[2]), p999: Number(m[3]) };
+}
+
+async function accuracy(broker: LocalKafka, libs: string) {
+  log(`accuracy: ${ROUNDS} interleaved rounds of ${MESSAGES_PER_ROUND} messages, ${MESSAGE_BYTES} bytes, acks=all, 1 partition`);
+  await createTopic(broker.plaintext, 'bench-accuracy-kafka', 1);
+  await createTopic(broker.plaintext, 'bench-accuracy-probe', 1);
+  const config = parseConfig({ probeName: 'bench-accuracy', brokers: broker.plaintext, topic: 'bench-accuracy-probe', messageBytes: MESSAGE_BYTES, metricsSink: 'none' });
+  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'SILENT' }) });
+  await runtime.runOnce(); // cold: connect and join, not a latency sample
+  const kafkaRounds: RoundResult[] = [];
+  const probeRounds: RoundResult[] = [];
+  const probeSamples: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    kafkaRounds.push(runKafkaTool(libs, broker.plaintext, 'bench-accuracy-kafka'));
+    const samples: number[] = [];
+    while (samples.length < MESSAGES_PER_ROUND) {
+      const report = await runtime.runOnce();
+      samples.push(...report.samples.endToEnd);
+    }
+    probeSamples.push(...samples);
+    probeRounds.push({ p50: kafkaStylePercentile(samples, 0.5), p99: kafkaStylePercentile(samples, 0.99), p999: kafkaStylePercentile(samples, 0.999) });
+    log(`  round ${r + 1}: kafka p50 ${kafkaRounds[r]!.p50} p99 ${kafkaRounds[r]!.p99} | streamprobe p50 ${probeRounds[r]!.p50} p99 ${probeRounds[r]!.p99} (ms)`);
+  }
+  await runtime.close();
+  const sorted = [...probeSamples].sort((a, b) => a - b);
+  const kafka = { p50: median(kafkaRounds.map((x) => x.p50)), p99: median(kafkaRounds.map((x) => x.p99)), p999: median(kafkaRounds.map((x) => x.p999)) };
+  const probe = { p50: median(probeRounds.map((x) => x.p50)), p99: median(probeRounds.map((x) => x.p99)), p999: median(probeRounds.map((x) => x.p999)) };
+  return {
+    rounds: ROUNDS, messagesPerRound: MESSAGES_PER_ROUND, messageBytes: MESSAGE_BYTES,
+    kafkaEndToEndLatency: kafka,
+    streamprobe: { ...probe, rawP50: round(sorted[Math.floor(sorted.length * 0.5)]!), rawP99: round(sorted[Math.floor(sorted.length * 0.99)]!), rawMax: round(sorted[sorted.length - 1]!) },
+    ratio: { p50: round(probe.p50 / Math.max(kafka.p50, 1)), p99: round(probe.p99 / Math.max(kafka.p99, 1)), p999: round(probe.p999 / Math.max(kafka.p999, 1)) },
+    perRound: { kafka: kafkaRounds, streamprobe: probeRounds },
+  };
+}
+
+// ---------- run cost ----------
+
+const ESBUILD = { bundle: true, minify: true, platform: 'node' as const, target: 'node22', format: 'cjs' as const, logLevel: 'silent' as const };
+
+function runWorker(workerJs: string, brokers: string, topic: string): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [workerJs, brokers, topic, String(WARM_RUNS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`worker failed: ${err}`))));
+  });
+}
+
+async function runCost(broker: LocalKafka) {
+  const workerJs = join(OUT, 'worker.js');
+  await build({ ...ESBUILD, entryPoints: [join(PROJECT_ROOT, 'bench', 'worker.ts')], outfile: workerJs });
+  const rows = [];
+  for (const partitions of PARTITION_COUNTS) {
+    const topic = `bench-cost-${partitions}`;
+    await createTopic(broker.plaintext, topic, partitions);
+    const runs = [];
+    for (let i = 0; i < COLD_PROCESSES; i++) runs.push(await runWorker(workerJs, broker.plaintext, topic));
+    const row = {
+      partitions,
+      coldMs: round(median(runs.map((r) => r.coldMs))),
+      coldConnectMs: round(median(runs.map((r) => r.coldConnectMs))),
+      coldPrepareMs: round(median(runs.map((r) => r.coldPrepareMs))),
+      warmMs: round(median(runs.flatMap((r) => r.warmMs))),
+      warmEndToEndP99Ms: round(median(runs.flatMap((r) => r.warmLatencyP99))),
+      peakRssMb: round(Math.max(...runs.map((r) => r.maxRssMb)), 1),
+      lost: runs.reduce((n, r) => n + r.lost, 0),
+      samples: { coldProcesses: runs.length, warmRuns: runs.length * WARM_RUNS },
+    };
+    log(`  ${partitions} partitions: cold ${row.coldMs} ms (prepare ${row.coldPrepareMs}), warm ${row.warmMs} ms, peak RSS ${row.peakRssMb} MB`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+// ---------- start-up ----------
+
+async function startup() {
+  const handlerJs = join(OUT, 'handler.js');
+  await build({ ...ESBUILD, entryPoints: [join(PROJECT_ROOT, 'lambda', 'handlers', 'probe.ts')], outfile: handlerJs });
+  const sdkExternal = join(OUT, 'handler-sdk-external.js');
+  await build({ ...ESBUILD, entryPoints: [join(PROJECT_ROOT, 'lambda', 'handlers', 'probe.ts')], outfile: sdkExternal, external: ['@aws-sdk/*'] });
+  const env = { ...process.env, STREAMPROBE_PROBE_NAME: 'bench', STREAMPROBE_BROKERS: '127.0.0.1:9', STREAMPROBE_METRICS_SINK: 'api', AWS_REGION: 'us-east-1' };
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(handlerJs)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const inits: number[] = [];
+  for (let i = 0; i < INIT_SAMPLES; i++) {
+    const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`loading the handler failed: ${r.stderr}`);
+    inits.push(Number(r.stdout));
+  }
+  return {
+    bundleBytes: statSync(handlerJs).size,
+    bundleBytesSdkExternal: statSync(sdkExternal).size,
+    moduleInitMs: round(median(inits)),
+    moduleInitSamples: INIT_SAMPLES,
+  };
+}
+
+// ---------- cost ----------
+
+function templateCounts() {
+  const outdir = join(OUT, 'cdk.out');
+  const r = spawnSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', outdir], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  if (r.status !== 0) throw new Error(`cdk synth failed: ${r.stderr}`);
+  const template = JSON.parse(readFileSync(join(outdir, 'StreamProbe.template.json'), 'utf8'));
+  const types = Object.values(template.Resources as Record<string, { Type: string }>).map((x) => x.Type);
+  const targets = types.filter((t) => t === 'AWS::Lambda::Function').length;
+  return {
+    targets,
+    standardAlarms: types.filter((t) => t === 'AWS::CloudWatch::Alarm').length / targets,
+    compositeAlarms: types.filter((t) => t === 'AWS::CloudWatch::CompositeAlarm').length / targets,
+    dashboards: types.filter((t) => t === 'AWS::CloudWatch::Dashboard').length,
+    memoryMb: (template.Resources[Object.keys(template.Resources).find((k) => template.Resources[k].Type === 'AWS::Lambda::Function')!] as any).Properties.MemorySize as number,
+  };
+}
+
+async function metricsPerRun(broker: LocalKafka) {
+  await createTopic(broker.plaintext, 'bench-metrics', 6);
+  const config = parseConfig({ probeName: 'bench-metrics', brokers: broker.plaintext, topic: 'bench-metrics', metricsSink: 'none' });
+  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'SILENT' }) });
+  await runtime.runOnce();
+  const report = await runtime.runOnce();
+  await runtime.close();
+  const datums = reportToDatums(report);
+  const batches = batchDatums(datums);
+  const specs = Object.values(METRICS) as MetricSpec[];
+  return {
+    putMetricDataRequests: batches.length,
+    putMetricDataBytes: JSON.stringify({ Namespace: config.metricsNamespace, MetricData: datums }).length,
+    alwaysPublishedMetrics: specs.filter((s) => !s.onlyWhenNonZero).length,
+    perBrokerMetrics: specs.filter((s) => s.perBroker).length,
+    summaryLogBytes: JSON.stringify(report).length,
+  };
+}
+
+// ---------- report ----------
+
+function markdown(results: any): string {
+  const a = results.accuracy;
+  const s = results.startup;
+  const c = results.cost;
+  const target = (ok: boolean) => (ok ? 'met' : '**missed**');
+  const six = results.runCost.find((r: any) => r.partitions === 6);
+  const big = results.runCost.find((r: any) => r.partitions === 256);
+  const lines = [
+    `Measured ${results.measuredAt} on ${results.machine}. Command: \`npm run bench\`${QUICK ? ' (BENCH_QUICK=1)' : ''}.`,
+    '',
+    `**Accuracy** (${a.rounds} interleaved rounds × ${a.messagesPerRound} messages, ${a.messageBytes} B, acks=all, one message in flight, same broker and topic settings; Kafka's tool reports whole ms, so streamprobe's samples are truncated and indexed the same way; medians over rounds):`,
+    '',
+    '| | p50 ms | p99 ms | p99.9 ms |',
+    '|---|---|---|---|',
+    `| Kafka \`EndToEndLatency\` | ${a.kafkaEndToEndLatency.p50} | ${a.kafkaEndToEndLatency.p99} | ${a.kafkaEndToEndLatency.p999} |`,
+    `| streamprobe | ${a.streamprobe.p50} | ${a.streamprobe.p99} | ${a.streamprobe.p999} |`,
+    `| ratio | ${a.ratio.p50} | ${a.ratio.p99} | ${a.ratio.p999} |`,
+    '',
+    `streamprobe unrounded over all rounds: p50 ${a.streamprobe.rawP50} ms, p99 ${a.streamprobe.rawP99} ms, max ${a.streamprobe.rawMax} ms.`,
+    '',
+    `**Run cost** (broker with the default \`group.initial.rebalance.delay.ms\`=3000; cold = new process: connect, join, first run; warm = clients reused; medians of ${results.runCost[0].samples.coldProcesses} processes, ${results.runCost[0].samples.warmRuns} warm runs):`,
+    '',
+    '| partitions | cold wall ms | of which prepare ms | warm wall ms | warm e2e p99 ms | peak RSS MB | lost |',
+    '|---|---|---|---|---|---|---|',
+    ...results.runCost.map((r: any) => `| ${r.partitions} | ${r.coldMs} | ${r.coldPrepareMs} | ${r.warmMs} | ${r.warmEndToEndP99Ms} | ${r.peakRssMb} | ${r.lost} |`),
+    '',
+    `**Start-up**: handler bundle ${(s.bundleBytes / 1024).toFixed(0)} KiB (${(s.bundleBytesSdkExternal / 1024).toFixed(0)} KiB with \`@aws-sdk/*\` left to the runtime); module init ${s.moduleInitMs} ms (median of ${s.moduleInitSamples} fresh processes).`,
+    '',
+    `**Cost per probe-month** at a one-minute schedule (${c.assumptions.brokers} brokers, ${c.inputs.memoryMb} MB arm64; ${c.inputs.coldStartsPerDay} cold starts a day assumed; PutMetricData time ${c.assumptions.publishMs} ms assumed):`,
+    '',
+    '| item | $/month |',
+    '|---|---|',
+    ...Object.entries(c.breakdown).map(([k, v]) => `| ${k} | ${(v as number).toFixed(2)} |`),
+    `| **compute and API** | **${c.computeAndApi.toFixed(2)}** |`,
+    `| **everything (metrics, alarms included)** | **${c.total.toFixed(2)}** |`,
+    `| with the \`emf\` sink instead of \`api\` | ${c.totalWithEmf.toFixed(2)} |`,
+    `| CloudWatch Synthetics canary, same schedule | ${c.alternatives.cloudWatchSynthetics.toFixed(2)} |`,
+    `| always-on canary host (t4g.nano + 8 GB gp3, plus the same metrics and alarms) | ${c.alternatives.alwaysOnHost.toFixed(2)} |`,
+    '',
+    `Prices: ${PRICES.source}.`,
+    '',
+    '| target | where we stand | |',
+    '|---|---|---|',
+    `| accuracy: p50 within 1.2×, p99 within 1.5× of Kafka's tool | ${a.ratio.p50}×, ${a.ratio.p99}× | ${target(a.ratio.p50 <= 1.2 && a.ratio.p99 <= 1.5)} |`,
+    `| warm 6 partitions < 500 ms; cold < 5 s | ${six.warmMs} ms; ${six.coldMs} ms | ${target(six.warmMs < 500 && six.coldMs < 5000)} |`,
+    `| warm 256 partitions < 2 s and < 256 MB | ${big.warmMs} ms, ${big.peakRssMb} MB | ${target(big.warmMs < 2000 && big.peakRssMb < 256)} |`,
+    `| bundle < 1 MB; module init < 300 ms | ${(s.bundleBytes / 1048576).toFixed(2)} MB; ${s.moduleInitMs} ms | ${target(s.bundleBytes < 1048576 && s.moduleInitMs < 300)} |`,
+    `| compute and API < $1; everything < $5 a probe-month | $${c.computeAndApi.toFixed(2)}; $${c.total.toFixed(2)} | ${target(c.computeAndApi < 1 && c.total < 5)} |`,
+  ];
+  return lines.join('\n');
+}
+
+function refreshReadme(table: string): void {
+  const file = join(PROJECT_ROOT, 'README.md');
+  const readme = readFileSync(file, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (!readme.includes(start)) return;
+  const next = readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), `${start}\n${table}\n${end}`);
+  writeFileSync(file, next);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const libs = ensureKafkaJars(log);
+  log('starting two local brokers: one for accuracy, one with the default 3 s initial rebalance delay');
+  const [fast, managedLike] = await Promise.all([startLocalKafka({ initialRebalanceDelayMs: 0 }), startLocalKafka({ initialRebalanceDelayMs: 3000 })]);
+  try {
+    const acc = await accuracy(fast, libs);
+    log('run cost by partition count (new process per cold run)');
+    const cost = await runCost(managedLike);
+    log('start-up: bundle and module init');
+    const start = await startup();
+    log('cost per probe-month');
+    const perRun = await metricsPerRun(fast);
+    const counts = templateCounts();
+    const six = cost.find((r) => r.partitions === 6)!;
+    const monthly = probeMonthCost({ ...perRun, ...counts, warmMs: six.warmMs, coldMs: six.coldMs + start.moduleInitMs, brokers: 3 });
+    const results = {
+      measuredAt: new Date().toISOString(),
+      machine: `${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}`,
+      accuracy: acc, runCost: cost, startup: start, cost: monthly, perRun, template: counts,
+    };
+    writeFileSync(join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const table = markdown(results);
+    writeFileSync(join(PROJECT_ROOT, 'bench', 'results.md'), `# streamprobe benchmark results\n\n${table}\n`);
+    refreshReadme(table);
+    process.stdout.write(`${table}\n`);
+  } finally {
+    await Promise.all([fast.stop(), managedLike.stop()]);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});
