@@ -33,9 +33,9 @@ const median = (xs: readonly number[]) => {
 };
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
-/** Kafka's EndToEndLatency percentile: sort, index by floor(n * q), whole milliseconds. */
-function kafkaStylePercentile(samplesMs: readonly number[], q: number): number {
-  const sorted = samplesMs.map((v) => Math.floor(v)).sort((a, b) => a - b);
+/** Kafka's EndToEndLatency percentile: sort, index by floor(n * q); it prints whole (truncated) milliseconds. */
+function kafkaStylePercentile(samplesMs: readonly number[], q: number, truncate: boolean): number {
+  const sorted = samplesMs.map((v) => (truncate ? Math.floor(v) : v)).sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 }
 
@@ -66,6 +66,7 @@ async function accuracy(broker: LocalKafka, libs: string) {
   await runtime.runOnce(); // cold: connect and join, not a latency sample
   const kafkaRounds: RoundResult[] = [];
   const probeRounds: RoundResult[] = [];
+  const probeRawRounds: RoundResult[] = [];
   const probeSamples: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     kafkaRounds.push(runKafkaTool(libs, broker.plaintext, 'bench-accuracy-kafka'));
@@ -75,19 +76,24 @@ async function accuracy(broker: LocalKafka, libs: string) {
       samples.push(...report.samples.endToEnd);
     }
     probeSamples.push(...samples);
-    probeRounds.push({ p50: kafkaStylePercentile(samples, 0.5), p99: kafkaStylePercentile(samples, 0.99), p999: kafkaStylePercentile(samples, 0.999) });
+    const at = (q: number, truncate: boolean) => kafkaStylePercentile(samples, q, truncate);
+    probeRounds.push({ p50: at(0.5, true), p99: at(0.99, true), p999: at(0.999, true) });
+    probeRawRounds.push({ p50: round(at(0.5, false)), p99: round(at(0.99, false)), p999: round(at(0.999, false)) });
     log(`  round ${r + 1}: kafka p50 ${kafkaRounds[r]!.p50} p99 ${kafkaRounds[r]!.p99} | streamprobe p50 ${probeRounds[r]!.p50} p99 ${probeRounds[r]!.p99} (ms)`);
   }
   await runtime.close();
   const sorted = [...probeSamples].sort((a, b) => a - b);
   const kafka = { p50: median(kafkaRounds.map((x) => x.p50)), p99: median(kafkaRounds.map((x) => x.p99)), p999: median(kafkaRounds.map((x) => x.p999)) };
   const probe = { p50: median(probeRounds.map((x) => x.p50)), p99: median(probeRounds.map((x) => x.p99)), p999: median(probeRounds.map((x) => x.p999)) };
+  const raw = { p50: round(median(probeRawRounds.map((x) => x.p50))), p99: round(median(probeRawRounds.map((x) => x.p99))), p999: round(median(probeRawRounds.map((x) => x.p999))) };
+  // Kafka's figures are truncated, so its true value is at least the printed one: raw / printed bounds the ratio from above.
+  const bound = (ours: number, theirs: number) => (theirs >= 1 ? round(ours / theirs) : NaN);
   return {
     rounds: ROUNDS, messagesPerRound: MESSAGES_PER_ROUND, messageBytes: MESSAGE_BYTES,
     kafkaEndToEndLatency: kafka,
-    streamprobe: { ...probe, rawP50: round(sorted[Math.floor(sorted.length * 0.5)]!), rawP99: round(sorted[Math.floor(sorted.length * 0.99)]!), rawMax: round(sorted[sorted.length - 1]!) },
-    ratio: { p50: round(probe.p50 / Math.max(kafka.p50, 1)), p99: round(probe.p99 / Math.max(kafka.p99, 1)), p999: round(probe.p999 / Math.max(kafka.p999, 1)) },
-    perRound: { kafka: kafkaRounds, streamprobe: probeRounds },
+    streamprobe: { truncated: probe, unrounded: raw, max: round(sorted[sorted.length - 1]!) },
+    ratioUpperBound: { p50: bound(raw.p50, kafka.p50), p99: bound(raw.p99, kafka.p99), p999: bound(raw.p999, kafka.p999) },
+    perRound: { kafka: kafkaRounds, streamprobe: probeRawRounds },
   };
 }
 
@@ -203,15 +209,16 @@ function markdown(results: any): string {
   const lines = [
     `Measured ${results.measuredAt} on ${results.machine}. Command: \`npm run bench\`${QUICK ? ' (BENCH_QUICK=1)' : ''}.`,
     '',
-    `**Accuracy** (${a.rounds} interleaved rounds × ${a.messagesPerRound} messages, ${a.messageBytes} B, acks=all, one message in flight, same broker and topic settings; Kafka's tool reports whole ms, so streamprobe's samples are truncated and indexed the same way; medians over rounds):`,
+    `**Accuracy** (${a.rounds} interleaved rounds × ${a.messagesPerRound} messages, ${a.messageBytes} B, acks=all, one message in flight, same broker and topic settings; percentiles indexed as Kafka's tool does; medians over rounds):`,
     '',
     '| | p50 ms | p99 ms | p99.9 ms |',
     '|---|---|---|---|',
-    `| Kafka \`EndToEndLatency\` | ${a.kafkaEndToEndLatency.p50} | ${a.kafkaEndToEndLatency.p99} | ${a.kafkaEndToEndLatency.p999} |`,
-    `| streamprobe | ${a.streamprobe.p50} | ${a.streamprobe.p99} | ${a.streamprobe.p999} |`,
-    `| ratio | ${a.ratio.p50} | ${a.ratio.p99} | ${a.ratio.p999} |`,
+    `| Kafka \`EndToEndLatency\` (prints truncated whole ms) | ${a.kafkaEndToEndLatency.p50} | ${a.kafkaEndToEndLatency.p99} | ${a.kafkaEndToEndLatency.p999} |`,
+    `| streamprobe, truncated the same way | ${a.streamprobe.truncated.p50} | ${a.streamprobe.truncated.p99} | ${a.streamprobe.truncated.p999} |`,
+    `| streamprobe, unrounded | ${a.streamprobe.unrounded.p50} | ${a.streamprobe.unrounded.p99} | ${a.streamprobe.unrounded.p999} |`,
+    `| ratio, at most (unrounded / Kafka's truncated figure) | ${a.ratioUpperBound.p50} | ${a.ratioUpperBound.p99} | ${a.ratioUpperBound.p999} |`,
     '',
-    `streamprobe unrounded over all rounds: p50 ${a.streamprobe.rawP50} ms, p99 ${a.streamprobe.rawP99} ms, max ${a.streamprobe.rawMax} ms.`,
+    `streamprobe's largest sample: ${a.streamprobe.max} ms. Kafka's tool runs in a fresh JVM each round, so its tail carries JIT warm-up; streamprobe's warm process does not. A ratio below 1 means streamprobe adds no delay of its own to what it measures.`,
     '',
     `**Run cost** (broker with the default \`group.initial.rebalance.delay.ms\`=3000; cold = new process: connect, join, first run; warm = clients reused; medians of ${results.runCost[0].samples.coldProcesses} processes, ${results.runCost[0].samples.warmRuns} warm runs):`,
     '',
@@ -236,7 +243,7 @@ function markdown(results: any): string {
     '',
     '| target | where we stand | |',
     '|---|---|---|',
-    `| accuracy: p50 within 1.2×, p99 within 1.5× of Kafka's tool | ${a.ratio.p50}×, ${a.ratio.p99}× | ${target(a.ratio.p50 <= 1.2 && a.ratio.p99 <= 1.5)} |`,
+    `| accuracy: p50 within 1.2×, p99 within 1.5× of Kafka's tool | at most ${a.ratioUpperBound.p50}×, ${a.ratioUpperBound.p99}× | ${target(a.ratioUpperBound.p50 <= 1.2 && a.ratioUpperBound.p99 <= 1.5)} |`,
     `| warm 6 partitions < 500 ms; cold < 5 s | ${six.warmMs} ms; ${six.coldMs} ms | ${target(six.warmMs < 500 && six.coldMs < 5000)} |`,
     `| warm 256 partitions < 2 s and < 256 MB | ${big.warmMs} ms, ${big.peakRssMb} MB | ${target(big.warmMs < 2000 && big.peakRssMb < 256)} |`,
     `| bundle < 1 MB; module init < 300 ms | ${(s.bundleBytes / 1048576).toFixed(2)} MB; ${s.moduleInitMs} ms | ${target(s.bundleBytes < 1048576 && s.moduleInitMs < 300)} |`,

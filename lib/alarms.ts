@@ -108,26 +108,22 @@ export class ProbeAlarms extends Construct {
       // A probe that stopped publishes nothing at all: missing data is the failure.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    const lambdaErrors = new cloudwatch.Alarm(this, 'LambdaErrors', {
-      alarmName: name('lambda-errors'),
-      alarmDescription: describe('the probe Lambda failed (crash, init error or timeout)'),
-      metric: fn.metricErrors({ period, statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const lambdaThrottles = new cloudwatch.Alarm(this, 'LambdaThrottles', {
-      alarmName: name('lambda-throttles'),
-      alarmDescription: describe('the probe Lambda was throttled (a run still going when the next began)'),
-      metric: fn.metricThrottles({ period, statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    // Any Lambda failure in 2 of 3 periods: one blip (a cold-start hiccup) does not page.
+    const lambdaAlarm = (id: string, suffix: string, what: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmName: name(suffix),
+        alarmDescription: describe(what),
+        metric,
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const lambdaErrors = lambdaAlarm('LambdaErrors', 'lambda-errors', 'the probe Lambda failed (crash, init error or timeout)',
+      fn.metricErrors({ period, statistic: 'Sum' }));
+    const lambdaThrottles = lambdaAlarm('LambdaThrottles', 'lambda-throttles', 'the probe Lambda was throttled (a run still going when the next began)',
+      fn.metricThrottles({ period, statistic: 'Sum' }));
     const children = [latency, availability, loss, heartbeat, lambdaErrors, lambdaThrottles];
     const composite = new cloudwatch.CompositeAlarm(this, 'Composite', {
       compositeAlarmName: name('pipeline'),

@@ -40,6 +40,8 @@ export function probeEnvironment(t: ResolvedTarget, region: string): Record<stri
     [ENV.eventsPerPartition]: String(t.eventsPerPartition),
     [ENV.messageBytes]: String(t.messageBytes),
     [ENV.runTimeoutMs]: String(t.runTimeout.toMilliseconds()),
+    // A frozen Lambda sends no heartbeats: outlive three schedule intervals, or every run pays a rejoin.
+    [ENV.sessionTimeoutMs]: String(Math.min(1_800_000, Math.max(300_000, t.schedule.toMilliseconds() * 3))),
     [ENV.auth]: t.auth,
     [ENV.tls]: String(t.tls),
     [ENV.tlsCaPem]: t.tlsCaPem,

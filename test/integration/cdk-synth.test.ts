@@ -114,6 +114,7 @@ describe('the probe Lambda', () => {
       expect(Number(env[ENV.runTimeoutMs])).toBe(runTimeoutS * 1000);
       expect(fn.Properties.Timeout).toBe(runTimeoutS + 10);
       expect(env[ENV.metricsSink]).toBe('api');
+      expect(Number(env[ENV.sessionTimeoutMs])).toBe(probe === 'audit' ? 900_000 : 300_000);
       expect(Object.keys(env).filter((k) => k.startsWith('STREAMPROBE_')).every((k) => Object.values(ENV).includes(k as never))).toBe(true);
     }
   });
