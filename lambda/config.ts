@@ -4,13 +4,11 @@
  */
 // zod/mini: the same schema language at a twentieth of the bundle size of the classic API.
 import * as z from 'zod/mini';
-import { AUTH_MODES, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, type ConfigField } from './contract';
-
-const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, type ConfigField } from './contract';
 
 const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
-  z.array(z.string().check(z.regex(BROKER, 'each broker must be host:port')), { error: 'must be a list of host:port' })
+  z.array(z.string().check(z.regex(BROKER_PATTERN, 'each broker must be host:port')), { error: 'must be a list of host:port' })
     .check(z.minLength(1, 'at least one broker (host:port) is required')),
 );
 const bool = z.pipe(

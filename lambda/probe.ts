@@ -7,6 +7,7 @@ import { eventId } from './core/event';
 import { failedReport, reconcile, type RunContext } from './core/reconcile';
 import { toErrorInfo } from './core/redact';
 import type { RunPhase, RunReport, Timings } from './core/report';
+import { roundMs } from './core/stats';
 import { monotonicNow } from './adapters/deadline';
 import type { KafkaProbeSession, PreparedRun } from './adapters/kafka/session';
 
@@ -14,8 +15,7 @@ export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-const round = (v: number): number => Math.round(v * 1000) / 1000;
-const roundTimings = (t: Timings): Timings => ({ connectMs: round(t.connectMs), prepareMs: round(t.prepareMs), runMs: round(t.runMs) });
+const roundTimings = (t: Timings): Timings => ({ connectMs: roundMs(t.connectMs), prepareMs: roundMs(t.prepareMs), runMs: roundMs(t.runMs) });
 
 export interface RunOptions {
   /** Monotonic ms by which measuring must stop; reporting happens after it. */

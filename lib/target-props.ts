@@ -5,7 +5,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { AUTH_MODES, DEFAULT_NAMESPACE, DEFAULT_TOPIC, PROBE_NAME_PATTERN, type AuthMode } from '../lambda/contract';
+import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, PROBE_NAME_PATTERN, type AuthMode } from '../lambda/contract';
 
 export interface AlarmThresholds {
   /** End-to-end latency that counts as slow. Default 1 s. */
@@ -87,7 +87,6 @@ export const DEFAULT_RUNBOOK = 'docs/RUNBOOK.md in the streamprobe repository';
 /** Room between the run budget and the Lambda timeout: cold start, module init, flushing logs. */
 export const LAMBDA_TIMEOUT_MARGIN = Duration.seconds(10);
 
-const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
@@ -111,7 +110,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
     throw new TargetConfigError(String(name), 'probeName', 'must be letters, digits, ".", "_" or "-", at most 64');
   }
   if (!Array.isArray(props.brokers) || props.brokers.length === 0) throw new TargetConfigError(name, 'brokers', 'is required: at least one host:port');
-  const badBroker = props.brokers.find((b) => typeof b !== 'string' || (!Token.isUnresolved(b) && !BROKER.test(b)));
+  const badBroker = props.brokers.find((b) => typeof b !== 'string' || (!Token.isUnresolved(b) && !BROKER_PATTERN.test(b)));
   if (badBroker !== undefined) throw new TargetConfigError(name, 'brokers', `must be host:port (got ${JSON.stringify(badBroker)})`);
   const auth = props.auth ?? 'none';
   if (!AUTH_MODES.includes(auth)) throw new TargetConfigError(name, 'auth', `must be one of ${AUTH_MODES.join(', ')} (got ${JSON.stringify(auth)})`);

@@ -5,6 +5,7 @@
  */
 import { CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
 import type { RunReport } from './report';
+import { roundMs } from './stats';
 
 export interface Dimension {
   readonly Name: string;
@@ -27,8 +28,6 @@ export interface DatumOptions {
   readonly maxValuesPerDatum?: number;
 }
 
-const roundMicros = (v: number): number => Math.round(v * 1000) / 1000;
-
 /**
  * Distinct values with their counts, at most `max` pairs. When there are more, the smallest and largest
  * values stay exact and the rest merge into groups of about equal weight, each at its weighted mean:
@@ -37,7 +36,7 @@ const roundMicros = (v: number): number => Math.round(v * 1000) / 1000;
 export function toValuesAndCounts(samples: readonly number[], max: number = CLOUDWATCH_LIMITS.valuesPerDatum): { values: number[]; counts: number[] } {
   const tally = new Map<number, number>();
   for (const s of samples) {
-    const v = roundMicros(s);
+    const v = roundMs(s);
     tally.set(v, (tally.get(v) ?? 0) + 1);
   }
   const pairs = [...tally.entries()].sort((a, b) => a[0] - b[0]);
@@ -79,7 +78,7 @@ function distribution(name: MetricName, samples: readonly number[], base: Omit<D
 function single(name: MetricName, value: number, base: Omit<Datum, 'MetricName' | 'Unit'>): Datum[] {
   const spec: MetricSpec = METRICS[name];
   if (spec.onlyWhenNonZero && value === 0) return [];
-  return [{ ...base, MetricName: name, Unit: spec.unit, Value: roundMicros(value) }];
+  return [{ ...base, MetricName: name, Unit: spec.unit, Value: roundMs(value) }];
 }
 
 export function reportToDatums(report: RunReport, options: DatumOptions = {}): Datum[] {
