@@ -36,7 +36,8 @@ export class ProbeRuntime {
     const credentials = options.credentials
       ? async () => {
           const resolved = await options.credentials!();
-          if (resolved) {
+          // Resolved again on every reconnect: remember each password once.
+          if (resolved && !this.secrets.includes(resolved.password)) {
             this.secrets.push(resolved.password);
             options.logger.addSecrets([resolved.password]);
           }

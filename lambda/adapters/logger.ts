@@ -45,7 +45,7 @@ export class ProbeLogger {
 
   /** Secrets learned after start-up (a password read from Secrets Manager) are scrubbed from then on. */
   addSecrets(secrets: readonly string[]): void {
-    this.secrets.push(...secrets);
+    for (const secret of secrets) if (!this.secrets.includes(secret)) this.secrets.push(secret);
   }
 
   debug(message: string, extra: Record<string, unknown> = {}): void {
