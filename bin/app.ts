@@ -2,6 +2,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AppConfigError, loadAppConfig } from '../lib/app-config';
+import { AlarmDeliveryChecks } from '../lib/nag/alarm-delivery-checks';
 import { TargetConfigError } from '../lib/target-props';
 import { StreamProbeStack } from '../lib/stack';
 
@@ -11,6 +12,8 @@ try {
   new StreamProbeStack(app, config.stackName, { config });
   // Acknowledgements are written into the template metadata, so reviewers (and tests) see every reason.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+  // Every alarm action must be deliverable: topic, key and policies let CloudWatch publish.
+  Validations.of(app).addPlugins(new AlarmDeliveryChecks(app));
   app.synth();
 } catch (error) {
   if (error instanceof AppConfigError || error instanceof TargetConfigError) {

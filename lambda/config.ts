@@ -19,10 +19,13 @@ const bool = z.pipe(
   }),
   z.boolean({ error: 'must be true or false' }),
 );
-const int = (min: number, max: number) =>
+/** The smallest run budget that a cold start can fit in. */
+export const MIN_RUN_TIMEOUT_MS = 6000;
+
+const int = (min: number, max: number, whyMin?: string) =>
   z.coerce.number({ error: 'must be a number' }).check(
     z.refine((n) => Number.isInteger(n), 'must be a whole number'),
-    z.minimum(min, `must be at least ${min}`),
+    z.minimum(min, `must be at least ${min}${whyMin ? `: ${whyMin}` : ''}`),
     z.maximum(max, `must be at most ${max}`),
   );
 const pem = (marker: string, what: string) => z.string().check(z.includes(marker, `must hold a PEM ${what}`));
@@ -39,8 +42,12 @@ export const configSchema = z
     replicationFactor: z.optional(int(1, 16)),
     eventsPerPartition: z._default(int(1, 1000), 1),
     messageBytes: z._default(int(0, 900_000), 256),
-    /** Whole run budget, reporting included. The Lambda also caps it by its remaining time. */
-    runTimeoutMs: z._default(int(1000, 900_000), 20_000),
+    /**
+     * Whole run budget, reporting included. The Lambda also caps it by its remaining time. The floor is what
+     * a cold start needs: a new consumer group's first join waits group.initial.rebalance.delay.ms (3 s by
+     * default), and a quarter of the budget is kept for reporting.
+     */
+    runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000, 'a cold start joins a consumer group, which brokers delay by 3 s (group.initial.rebalance.delay.ms), and a quarter of the budget is kept for reporting'), 20_000),
     fetchMaxWaitMs: z._default(int(10, 5000), 100),
     /** Longer than the schedule interval, or a frozen Lambda is evicted from its group between runs. */
     sessionTimeoutMs: z._default(int(6000, 1_800_000), 300_000),

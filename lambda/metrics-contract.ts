@@ -15,6 +15,8 @@ export interface MetricSpec {
    * missing data as not breaching.
    */
   readonly onlyWhenNonZero?: boolean;
+  /** Written by the metrics publisher itself, not derived from the run report. */
+  readonly byPublisher?: boolean;
   readonly description: string;
 }
 
@@ -24,7 +26,8 @@ export const METRICS = {
   ConnectLatency: { unit: 'Milliseconds', onlyWhenNonZero: true, description: 'connecting the clients (cold runs only)' },
   MessagesSent: { unit: 'Count', description: 'canary events the run tried to send' },
   MessagesReceived: { unit: 'Count', description: 'events of the run read back intact' },
-  MessagesLost: { unit: 'Count', description: 'acknowledged events not read back by the deadline' },
+  MessagesLost: { unit: 'Count', description: 'acknowledged events confirmed lost: still unread at the end of the run after their own' },
+  MessagesLate: { unit: 'Count', onlyWhenNonZero: true, description: 'events read back after their own run\'s deadline (slow, not lost)' },
   MessagesDuplicated: { unit: 'Count', onlyWhenNonZero: true, description: 'extra copies of events' },
   MessagesOutOfOrder: { unit: 'Count', onlyWhenNonZero: true, description: 'events read after a later event of the same partition' },
   MessagesCorrupt: { unit: 'Count', onlyWhenNonZero: true, description: 'canary events whose checksum failed' },
@@ -35,6 +38,9 @@ export const METRICS = {
   RunSucceeded: { unit: 'Count', description: '1 when the run measured, 0 when it failed before measuring: the heartbeat' },
   RunDuration: { unit: 'Milliseconds', description: 'wall time of the run, reporting excluded' },
   BrokersWithoutCanaryLeader: { unit: 'Count', onlyWhenNonZero: true, description: 'brokers that lead no canary partition' },
+  SlowestBrokerLatency: { unit: 'Milliseconds', description: 'the highest per-leader-broker median end-to-end latency of the run: one slow broker shows whatever the cluster size' },
+  RunOutcomeChanges: { unit: 'Count', description: 'changes between healthy and unhealthy runs over the last runs of this container: high while failures come and go' },
+  MetricsFallback: { unit: 'Count', onlyWhenNonZero: true, byPublisher: true, description: 'metric datums that reached CloudWatch through EMF log lines because PutMetricData failed' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
@@ -55,3 +61,6 @@ export const CLOUDWATCH_LIMITS = {
   emfMetricsPerLine: 100,
   emfValuesPerMetric: 100,
 } as const;
+
+/** How many recent runs of one container RunOutcomeChanges looks back over. */
+export const OUTCOME_HISTORY_RUNS = 15;

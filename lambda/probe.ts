@@ -6,7 +6,7 @@ import type { ProbeConfig } from './config';
 import { eventId } from './core/event';
 import { failedReport, reconcile, type RunContext } from './core/reconcile';
 import { toErrorInfo } from './core/redact';
-import type { RunPhase, RunReport, Timings } from './core/report';
+import type { EventLocation, PendingEvent, RunPhase, RunReport, Timings } from './core/report';
 import { roundMs } from './core/stats';
 import { monotonicNow } from './adapters/deadline';
 import type { KafkaProbeSession, PreparedRun } from './adapters/kafka/session';
@@ -21,8 +21,10 @@ export interface RunOptions {
   /** Monotonic ms by which measuring must stop; reporting happens after it. */
   readonly deadlineAt: number;
   readonly runId?: string;
-  /** Event ids that arrived in the previous run of this session. */
-  readonly arrivedEarlier?: ReadonlySet<string>;
+  /** Where the previous run read its events (a copy elsewhere is a duplicate). */
+  readonly arrivedEarlier?: readonly EventLocation[];
+  /** The previous runs' overdue events, confirmed late or lost by this run. */
+  readonly pending?: readonly PendingEvent[];
 }
 
 export async function runProbe(
@@ -41,28 +43,36 @@ export async function runProbe(
   let phase: RunPhase = 'connect';
   let prepared: PreparedRun;
   try {
-    prepared = await session.prepare(options.deadlineAt, (p) => (phase = p));
+    prepared = await session.prepare(options.deadlineAt, (p) => (phase = p), options.pending ?? []);
   } catch (error) {
+    const { warm, connectMs, prepareMs } = session.progress;
     const context: RunContext = {
-      ...base, warm: false, leaders: {}, brokers: [],
-      timings: roundTimings({ connectMs: 0, prepareMs: 0, runMs: monotonicNow() - start }),
+      ...base, warm, leaders: {}, brokers: [],
+      timings: roundTimings({ connectMs, prepareMs, runMs: monotonicNow() - start }),
     };
     void session.reset();
     return failedReport(context, [toErrorInfo(error, phase, secrets)]);
   }
 
-  const sent = await session.send(base.runId, prepared, options.deadlineAt);
-  const expected = new Set(sent.filter((s) => s.ackedAt !== undefined).map((s) => eventId({ run: base.runId, ...s })));
-  const received = await session.receive(expected, options.deadlineAt);
-  return reconcile({
+  const { sent, errors: sendErrors } = await session.send(base.runId, prepared, options.deadlineAt);
+  const context: RunContext = {
     ...base,
     warm: prepared.warm,
     leaders: prepared.leaders,
     brokers: prepared.brokers,
     timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
+  };
+  // Nothing sent (preparing took the whole budget): nothing was measured, and nothing is called lost.
+  if (sent.length === 0) return failedReport(context, sendErrors);
+  const expected = new Set(sent.filter((s) => s.ackedAt !== undefined).map((s) => eventId({ run: base.runId, ...s })));
+  const received = await session.receive(expected, options.deadlineAt);
+  return reconcile({
+    ...context,
+    timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
     sent,
     received: received.records,
-    errors: received.errors,
+    errors: [...sendErrors, ...received.errors],
     arrivedEarlier: options.arrivedEarlier,
+    pending: options.pending,
   });
 }

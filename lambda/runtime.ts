@@ -4,7 +4,8 @@
  */
 import { secretsOf, type ProbeConfig } from './config';
 import { planBudget } from './core/budget';
-import type { RunReport } from './core/report';
+import { OutcomeHistory } from './core/outcome-history';
+import type { EventLocation, PendingEvent, RunReport } from './core/report';
 import { monotonicNow } from './adapters/deadline';
 import { KafkaProbeSession } from './adapters/kafka/session';
 import type { ResolvedCredentials } from './adapters/kafka/client-options';
@@ -29,7 +30,9 @@ export interface RuntimeOptions {
 export class ProbeRuntime {
   readonly session: KafkaProbeSession;
   private readonly secrets: string[];
-  private arrivedLastRun: ReadonlySet<string> = new Set();
+  private arrivedLastRun: readonly EventLocation[] = [];
+  private pending: readonly PendingEvent[] = [];
+  private readonly outcomes = new OutcomeHistory();
 
   constructor(private readonly options: RuntimeOptions) {
     this.secrets = secretsOf(options.config);
@@ -50,11 +53,17 @@ export class ProbeRuntime {
   /** Runs the probe once within the budget, logs the report and hands it to every sink. */
   async runOnce(lambdaRemainingMs?: number): Promise<RunReport> {
     const budget = planBudget(monotonicNow(), this.options.config.runTimeoutMs, lambdaRemainingMs);
-    const report = await runProbe(this.session, this.options.config, this.secrets, {
+    const measured = await runProbe(this.session, this.options.config, this.secrets, {
       deadlineAt: budget.measureBy,
       arrivedEarlier: this.arrivedLastRun,
+      pending: this.pending,
     });
-    this.arrivedLastRun = new Set(report.arrivedEventIds);
+    // A run that could not read confirms nothing: overdue events stay pending until one can.
+    if (measured.measured) {
+      this.arrivedLastRun = measured.arrivals;
+      this.pending = measured.pending;
+    }
+    const report: RunReport = { ...measured, recentOutcomeChanges: this.outcomes.record(measured.outcome) };
     this.options.logger.logRun(report);
     await Promise.all((this.options.sinks ?? []).map((sink) => sink.publish(report, budget.reportBy)));
     return report;

@@ -18,7 +18,7 @@ const targetSchema = z.object({
   scramSecretKeyArn: z.string().optional(),
   mskClusterArn: z.string().optional(),
   scheduleMinutes: whole(1, 1440).optional(),
-  runTimeoutSeconds: whole(5, 600).optional(),
+  runTimeoutSeconds: whole(6, 600).optional(),
   topic: z.string().optional(),
   minPartitions: whole(1, 10_000).optional(),
   replicationFactor: whole(1, 16).optional(),
@@ -41,6 +41,7 @@ const targetSchema = z.object({
     lostMessages: whole(0, 1_000_000).optional(),
     datapointsToAlarm: whole(1, 100).optional(),
     evaluationPeriods: whole(1, 100).optional(),
+    unstableOutcomeChanges: whole(3, 14).optional(),
   }).strict().optional(),
 }).strict();
 

@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { DIMENSIONS } from '../lambda/metrics-contract';
-import { alarmByName, alarmPeriod, heartbeatPeriod, probeMetric } from './alarms';
+import { alarmByName, alarmPeriod, probeMetric } from './alarms';
 import type { StreamProbeTarget } from './probe-target';
 
 const WIDTH = 8;
@@ -27,7 +27,8 @@ function targetWidgets(scope: Construct, probe: StreamProbeTarget): cloudwatch.I
       leftAnnotations: [{ value: t.thresholds.endToEndLatency.toMilliseconds(), label: `alarm (${t.thresholds.latencyStatistic})` }],
     }),
     new cloudwatch.GraphWidget({
-      title: 'End-to-end latency per leader broker (ms)', width: WIDTH, height: HEIGHT, left: [perBroker],
+      title: 'End-to-end latency per leader broker (ms)', width: WIDTH, height: HEIGHT,
+      left: [perBroker, m('SlowestBrokerLatency', 'Maximum', 'slowest broker (median)')],
     }),
     new cloudwatch.GraphWidget({
       title: 'Produce latency, acks=all (ms)', width: WIDTH, height: HEIGHT,
@@ -44,11 +45,12 @@ function targetWidgets(scope: Construct, probe: StreamProbeTarget): cloudwatch.I
       left: [
         m('MessagesLost', 'Sum', 'lost'), m('MessagesDuplicated', 'Sum', 'duplicated'), m('MessagesOutOfOrder', 'Sum', 'out of order'),
         m('MessagesCorrupt', 'Sum', 'corrupt'), m('ForeignMessages', 'Sum', 'foreign'), m('ProduceErrors', 'Sum', 'produce errors'),
+        m('MessagesLate', 'Sum', 'late'), m('MetricsFallback', 'Sum', 'metrics via EMF'),
       ],
     }),
     new cloudwatch.GraphWidget({
       title: 'Heartbeat (runs, successful runs)', width: WIDTH, height: HEIGHT,
-      left: [m('RunSucceeded', 'SampleCount', 'runs', heartbeatPeriod(t)), m('RunSucceeded', 'Sum', 'successful runs', heartbeatPeriod(t))],
+      left: [m('RunSucceeded', 'SampleCount', 'runs'), m('RunSucceeded', 'Sum', 'successful runs'), m('RunOutcomeChanges', 'Maximum', 'outcome changes')],
       right: [m('RunDuration', 'Maximum', 'run duration (ms)')],
     }),
     new cloudwatch.AlarmStatusWidget({

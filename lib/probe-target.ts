@@ -3,7 +3,7 @@
  * its schedule, its log group, least-privilege permissions, and the alarms that page.
  */
 import * as path from 'node:path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,9 +13,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ENV, consumerGroupPrefix } from '../lambda/contract';
+import { ConfigError, parseConfig, rawConfigFromEnv } from '../lambda/config';
+import { ENV, consumerGroupPrefix, type ConfigField } from '../lambda/contract';
 import { ProbeAlarms, type TargetAlarms } from './alarms';
-import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
+import { TargetConfigError, resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
 
 export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps {
   /** Pages on-call: the composite alarm's ALARM and OK actions. */
@@ -54,6 +55,29 @@ export function probeEnvironment(t: ResolvedTarget, region: string): Record<stri
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
+/** The construct prop behind each runtime setting, where the two names differ. */
+const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
+  metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
+};
+
+/**
+ * Runs the Lambda's own configuration schema over the environment it will get, so a deploy can never ship
+ * a function that rejects its environment at cold start. Values only known at deploy time (tokens) are
+ * left to the cold-start check; required ones get a stand-in so everything else is still checked.
+ */
+export function checkRuntimeEnvironment(probeName: string, env: Readonly<Record<string, string>>): void {
+  const known = Object.fromEntries(Object.entries(env).filter(([, v]) => !Token.isUnresolved(v)));
+  if (Token.isUnresolved(env[ENV.brokers])) known[ENV.brokers] = 'deploy-time.invalid:9092';
+  try {
+    parseConfig(rawConfigFromEnv(known), (field) => PROP_OF_FIELD[field as ConfigField] ?? field);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const [first, ...rest] = error.issues;
+    const [field, ...problem] = first!.split(': ');
+    throw new TargetConfigError(probeName, field!, `${problem.join(': ')}, and the probe Lambda would reject it at cold start${rest.length ? ` (also: ${rest.join('; ')})` : ''}`);
+  }
+}
+
 /** MSK resource ARNs for topics and groups, derived from the cluster ARN (…:cluster/name/uuid). */
 export function mskResourceArn(clusterArn: string, kind: 'topic' | 'group', name: string): string {
   return `${clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
@@ -71,6 +95,9 @@ export class StreamProbeTarget extends Construct {
     const t = resolveTarget(props);
     this.target = t;
     const stack = Stack.of(this);
+
+    const environment = probeEnvironment(t, stack.region);
+    checkRuntimeEnvironment(t.probeName, environment);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: t.logRetention });
     const role = new iam.Role(this, 'Role', {
@@ -93,7 +120,10 @@ export class StreamProbeTarget extends Construct {
       role,
       logGroup: this.logGroup,
       description: `streamprobe canary for ${t.probeName}`,
-      environment: { ...probeEnvironment(t, stack.region), POWERTOOLS_LOG_LEVEL: 'INFO' },
+      environment: { ...environment, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      // Lambda retries failed asynchronous invocations twice by default: a retried run reports a stale
+      // picture and overlaps the next one. The next scheduled run is the retry.
+      retryAttempts: 0,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,

@@ -1,11 +1,11 @@
 /** The deployable stack: one StreamProbeTarget per configured target, the alarm topics and one dashboard. */
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { AlarmTopic } from './alarm-topic';
 import type { AppConfig, TargetConfig } from './app-config';
 import { ProbeDashboard } from './dashboard';
 import { StreamProbeTarget } from './probe-target';
@@ -15,11 +15,7 @@ export interface StreamProbeStackProps extends StackProps {
 }
 
 function encryptedTopic(scope: Construct, id: string, displayName: string): sns.Topic {
-  return new sns.Topic(scope, id, {
-    displayName,
-    masterKey: kms.Alias.fromAliasName(scope, `${id}Key`, 'alias/aws/sns'),
-    enforceSSL: true,
-  });
+  return new AlarmTopic(scope, id, { displayName }).topic;
 }
 
 function retention(days: number | undefined): RetentionDays | undefined {

@@ -5,6 +5,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MIN_RUN_TIMEOUT_MS } from '../lambda/config';
 import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, PROBE_NAME_PATTERN, type AuthMode } from '../lambda/contract';
 
 export interface AlarmThresholds {
@@ -19,6 +20,11 @@ export interface AlarmThresholds {
   /** M of N: datapoints that must breach among the evaluated ones (latency, availability). Default 3 of 5. */
   readonly datapointsToAlarm?: number;
   readonly evaluationPeriods?: number;
+  /**
+   * Outcome changes (healthy to unhealthy or back) within the last 15 runs at which the page is held while
+   * failures come and go. Default 4: two separate failure episodes. A single failed run changes it by 2.
+   */
+  readonly unstableOutcomeChanges?: number;
 }
 
 export interface StreamProbeTargetProps {
@@ -131,8 +137,8 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
   if (!(schedule instanceof Duration) || schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0) {
     throw new TargetConfigError(name, 'schedule', 'must be a whole number of minutes, at least 1 (EventBridge rates are in minutes)');
   }
-  if (!(runTimeout instanceof Duration) || runTimeout.toSeconds() < 5 || runTimeout.toSeconds() > 600) {
-    throw new TargetConfigError(name, 'runTimeout', 'must be from 5 seconds to 10 minutes');
+  if (!(runTimeout instanceof Duration) || runTimeout.toMilliseconds() < MIN_RUN_TIMEOUT_MS || runTimeout.toSeconds() > 600) {
+    throw new TargetConfigError(name, 'runTimeout', `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to join its consumer group) to 10 minutes`);
   }
   if (runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds() > schedule.toSeconds()) {
     throw new TargetConfigError(name, 'runTimeout', `plus ${LAMBDA_TIMEOUT_MARGIN.toSeconds()} s must fit in the schedule interval, or runs would overlap`);
@@ -153,6 +159,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
   wholeIn(name, 'thresholds.lostMessages', t.lostMessages, 0, 1_000_000);
   wholeIn(name, 'thresholds.evaluationPeriods', t.evaluationPeriods, 1, 100);
   wholeIn(name, 'thresholds.datapointsToAlarm', t.datapointsToAlarm, 1, 100);
+  wholeIn(name, 'thresholds.unstableOutcomeChanges', t.unstableOutcomeChanges, 3, 14);
   const evaluationPeriods = t.evaluationPeriods ?? 5;
   const datapointsToAlarm = t.datapointsToAlarm ?? Math.min(3, evaluationPeriods);
   if (datapointsToAlarm > evaluationPeriods) throw new TargetConfigError(name, 'thresholds.datapointsToAlarm', 'cannot exceed thresholds.evaluationPeriods');
@@ -186,6 +193,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
       lostMessages: t.lostMessages ?? 0,
       evaluationPeriods,
       datapointsToAlarm,
+      unstableOutcomeChanges: t.unstableOutcomeChanges ?? 4,
     },
     runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
     memorySize: props.memorySize ?? 256,

@@ -6,7 +6,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricSink } from '../contract';
 import { datumsToEmf } from '../core/emf';
-import { batchDatums, reportToDatums, type Datum } from '../core/metric-datums';
+import { batchDatums, fallbackDatum, reportToDatums, type Datum } from '../core/metric-datums';
 import type { RunReport } from '../core/report';
 import { monotonicNow, remainingMs, sleep } from './deadline';
 import type { ProbeLogger } from './logger';
@@ -85,7 +85,7 @@ export class CloudWatchPublisher implements ReportSink {
       }
     }
     if (unsent.length > 0 && sink === 'api') {
-      this.writeEmf(unsent);
+      this.writeEmf([...unsent, fallbackDatum(report, unsent.length, { highResolution: this.options.highResolution })]);
       this.options.logger.warn(`${unsent.length} metric datums written as EMF log lines instead`, {
         event: 'metrics_fallback', runId: report.runId, datums: unsent.length,
       });

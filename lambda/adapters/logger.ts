@@ -26,12 +26,18 @@ export function runSummary(report: RunReport): Record<string, unknown> {
     brokersWithoutCanaryLeader: report.brokersWithoutCanaryLeader,
     problemsListed: report.problems.length,
     problemsOmitted: report.problemsOmitted,
-    errorCount: report.errors.length,
+    errorCount: report.errors.reduce((n, e) => n + (e.count ?? 1), 0) + report.errorsOmitted,
+    errorsOmitted: report.errorsOmitted,
+    slowestBrokerMs: report.slowestBrokerMs,
+    recentOutcomeChanges: report.recentOutcomeChanges,
   };
 }
 
 export function errorLine(runId: string, e: ErrorInfo): Record<string, unknown> {
-  return { event: 'run_error', runId, phase: e.phase, errorType: e.type, errorMessage: e.message, stack: e.stack, partition: e.partition, eventId: e.eventId };
+  return {
+    event: 'run_error', runId, phase: e.phase, errorType: e.type, errorMessage: e.message, stack: e.stack,
+    partition: e.partition, eventId: e.eventId, count: e.count, partitions: e.partitions,
+  };
 }
 
 export class ProbeLogger {

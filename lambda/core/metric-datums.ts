@@ -96,6 +96,7 @@ export function reportToDatums(report: RunReport, options: DatumOptions = {}): D
     ...single('MessagesSent', c.sent, base),
     ...single('MessagesReceived', c.received, base),
     ...single('MessagesLost', c.lost, base),
+    ...single('MessagesLate', c.late, base),
     ...single('MessagesDuplicated', c.duplicated, base),
     ...single('MessagesOutOfOrder', c.outOfOrder, base),
     ...single('MessagesCorrupt', c.corrupt, base),
@@ -106,12 +107,26 @@ export function reportToDatums(report: RunReport, options: DatumOptions = {}): D
     ...single('RunSucceeded', report.measured ? 1 : 0, base),
     ...single('RunDuration', report.timings.runMs, base),
     ...single('BrokersWithoutCanaryLeader', report.brokersWithoutCanaryLeader.length, base),
+    ...(report.slowestBrokerMs === undefined ? [] : single('SlowestBrokerLatency', report.slowestBrokerMs, base)),
+    ...single('RunOutcomeChanges', report.recentOutcomeChanges, base),
   ];
   for (const [broker, samples] of Object.entries(report.samples.endToEndByBroker)) {
     const perBroker = { ...base, Dimensions: [...base.Dimensions, { Name: DIMENSIONS.broker, Value: broker }] };
     datums.push(...distribution('EndToEndLatency', samples, perBroker, max));
   }
   return datums;
+}
+
+/** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
+export function fallbackDatum(report: RunReport, datums: number, options: DatumOptions = {}): Datum {
+  return {
+    MetricName: 'MetricsFallback',
+    Dimensions: [{ Name: DIMENSIONS.probe, Value: report.probe }],
+    Unit: METRICS.MetricsFallback.unit,
+    Timestamp: new Date(report.startedAt),
+    ...(options.highResolution ? { StorageResolution: 1 as const } : {}),
+    Value: datums,
+  };
 }
 
 /** Splits datums into PutMetricData requests within the datum-count and payload-size limits. */

@@ -1,9 +1,10 @@
 /**
  * Reconcile what a run sent with what it read back: pure, so every verdict can be tested without Kafka.
  */
+import { aggregateErrors } from './errors';
 import { decodeEvent, eventId, type CanaryEvent } from './event';
-import type { BrokerReport, Counts, ErrorInfo, Outcome, Problem, RunReport, Timings } from './report';
-import { percent, summarize } from './stats';
+import type { BrokerReport, Counts, ErrorInfo, EventLocation, Outcome, PendingEvent, Problem, RunReport, Timings } from './report';
+import { percent, percentile, roundMs, summarize } from './stats';
 
 export interface SentRecord {
   readonly partition: number;
@@ -42,8 +43,10 @@ export interface ReconcileInput extends RunContext {
   readonly received: readonly ReceivedRecord[];
   /** Errors not tied to one send (receive errors, a deadline that cut the run short). */
   readonly errors: readonly ErrorInfo[];
-  /** Events that arrived in earlier runs: seeing one again is a duplicate, not a late arrival. */
-  readonly arrivedEarlier?: ReadonlySet<string>;
+  /** Where events were read in the previous run: a copy at another offset is a duplicate, the same record re-read is not. */
+  readonly arrivedEarlier?: readonly EventLocation[];
+  /** Overdue events of the previous run: read now they are late; still unread at the end of this run they are lost. */
+  readonly pending?: readonly PendingEvent[];
 }
 
 const DEFAULT_MAX_PROBLEMS = 200;
@@ -85,9 +88,15 @@ interface Arrival {
   readonly record: ReceivedRecord;
 }
 
+const locationKey = (partition: number, offset: string) => `${partition}:${offset}`;
+
 function classifyReceived(input: ReconcileInput, problems: ProblemList) {
   const arrivals: Arrival[] = [];
   const corruptIds = new Set<string>();
+  const earlierAt = new Map((input.arrivedEarlier ?? []).map((a) => [a.eventId, locationKey(a.partition, a.offset)]));
+  const pendingById = new Map((input.pending ?? []).map((p) => [p.eventId, p]));
+  const lateAt = new Map<string, string>();
+  const lateArrivals: EventLocation[] = [];
   let corrupt = 0, foreign = 0, late = 0, otherProbe = 0, redelivered = 0;
   for (const record of input.received) {
     const decoded = decodeEvent(record.value);
@@ -96,25 +105,40 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
       foreign++;
       problems.add({ status: 'foreign', ...at, detail: decoded.reason });
     } else if (decoded.kind === 'corrupt') {
-      corrupt++;
       const c = decoded.claimed;
+      // A damaged event that names another probe is that probe's business, not a fault of this pipeline run.
+      if (c?.probe !== undefined && c.probe !== input.probe) {
+        otherProbe++;
+        continue;
+      }
+      corrupt++;
       const id = c?.run !== undefined && c.partition !== undefined && c.seq !== undefined
         ? eventId({ run: c.run, partition: c.partition, seq: c.seq }) : undefined;
-      if (id !== undefined && c?.probe === input.probe && c.run === input.runId) corruptIds.add(id);
+      if (id !== undefined && c?.run === input.runId) corruptIds.add(id);
       problems.add({ status: 'corrupt', ...at, eventId: id, detail: decoded.reason });
     } else if (decoded.event.probe !== input.probe) {
       otherProbe++;
-    } else if (decoded.event.run !== input.runId && input.arrivedEarlier?.has(eventId(decoded.event))) {
-      redelivered++;
-      problems.add({ status: 'duplicated', ...at, eventId: eventId(decoded.event), detail: 'copy of an event that arrived in an earlier run' });
     } else if (decoded.event.run !== input.runId) {
+      const id = eventId(decoded.event);
+      const where = locationKey(record.partition, record.offset);
+      const seenAt = earlierAt.get(id) ?? lateAt.get(id);
+      if (seenAt === where) continue; // the same record read again (a consumer re-positioned): not a copy
+      if (seenAt !== undefined) {
+        redelivered++;
+        problems.add({ status: 'duplicated', ...at, eventId: id, detail: `copy of an event first read at ${seenAt}` });
+        continue;
+      }
       late++;
-      problems.add({ status: 'late', ...at, eventId: eventId(decoded.event), detail: `sent at ${new Date(decoded.event.wallAt).toISOString()}` });
+      lateAt.set(id, where);
+      lateArrivals.push({ eventId: id, ...at });
+      const pending = pendingById.get(id);
+      const after = pending ? `, ${roundMs(record.arrivedAt - pending.sentAt)} ms after it was sent` : '';
+      problems.add({ status: 'late', ...at, eventId: id, detail: `read after its run's deadline${after} (sent at ${new Date(decoded.event.wallAt).toISOString()})` });
     } else {
       arrivals.push({ event: decoded.event, record });
     }
   }
-  return { arrivals, corruptIds, corrupt, foreign, late, otherProbe, redelivered };
+  return { arrivals, corruptIds, corrupt, foreign, late, otherProbe, redelivered, lateIds: new Set(lateAt.keys()), lateArrivals };
 }
 
 function countOutOfOrder(firstArrivals: readonly Arrival[], problems: ProblemList): number {
@@ -140,7 +164,7 @@ function countOutOfOrder(firstArrivals: readonly Arrival[], problems: ProblemLis
 }
 
 function outcomeOf(counts: Counts, errors: number): Outcome {
-  const bad = counts.lost + counts.corrupt + counts.produceErrors + counts.duplicated + counts.outOfOrder + errors;
+  const bad = counts.lost + counts.overdue + counts.corrupt + counts.produceErrors + counts.duplicated + counts.outOfOrder + errors;
   return bad > 0 || counts.received < counts.sent ? 'degraded' : 'healthy';
 }
 
@@ -167,7 +191,8 @@ export function reconcile(input: ReconcileInput): RunReport {
   const produce: number[] = [];
   const e2eByBroker: Record<string, number[]> = {};
   const produceByBroker: Record<string, number[]> = {};
-  let acknowledged = 0, produceErrors = 0, lost = 0, arrivedOfOurs = 0;
+  let acknowledged = 0, produceErrors = 0, overdue = 0, arrivedOfOurs = 0;
+  const pending: PendingEvent[] = [];
   for (const [id, s] of sentById) {
     const broker = input.leaders[s.partition];
     if (s.ackedAt !== undefined) {
@@ -185,9 +210,16 @@ export function reconcile(input: ReconcileInput): RunReport {
       endToEnd.push(latency);
       if (broker !== undefined) (e2eByBroker[broker] ??= []).push(latency);
     } else if (s.ackedAt !== undefined && !received.corruptIds.has(id)) {
-      lost++;
-      problems.add({ status: 'lost', partition: s.partition, offset: s.offset, eventId: id, detail: 'acknowledged but not read back before the deadline' });
+      overdue++;
+      pending.push({ eventId: id, partition: s.partition, offset: s.offset, sentAt: s.sentAt });
+      problems.add({ status: 'overdue', partition: s.partition, offset: s.offset, eventId: id, detail: 'acknowledged but not read back before the deadline; lost if still unread at the end of the next run' });
     }
+  }
+  let lost = 0;
+  for (const p of input.pending ?? []) {
+    if (received.lateIds.has(p.eventId)) continue;
+    lost++;
+    problems.add({ status: 'lost', partition: p.partition, offset: p.offset, eventId: p.eventId, detail: 'acknowledged, and still unread at the end of the run after its own' });
   }
 
   const counts: Counts = {
@@ -196,6 +228,7 @@ export function reconcile(input: ReconcileInput): RunReport {
     acknowledged,
     produceErrors,
     received: arrivedOfOurs,
+    overdue,
     lost,
     duplicated,
     outOfOrder,
@@ -211,7 +244,7 @@ export function reconcile(input: ReconcileInput): RunReport {
     endToEnd: summarize(e2eByBroker[brokerId] ?? []),
     produce: summarize(produceByBroker[brokerId] ?? []),
   }));
-  const errors = [...input.sent.flatMap((s) => (s.error ? [s.error] : [])), ...input.errors];
+  const errors = aggregateErrors([...input.sent.flatMap((s) => (s.error ? [s.error] : [])), ...input.errors]);
 
   return {
     probe: input.probe,
@@ -230,18 +263,32 @@ export function reconcile(input: ReconcileInput): RunReport {
     brokersWithoutCanaryLeader: brokersWithoutLeader(input.brokers, input.leaders),
     problems: problems.items,
     problemsOmitted: problems.omitted,
-    errors,
-    arrivedEventIds: [...first.keys()],
+    errors: errors.errors,
+    errorsOmitted: errors.omitted,
+    slowestBrokerMs: slowestBrokerMedian(e2eByBroker),
+    recentOutcomeChanges: 0,
+    arrivals: [
+      ...[...first.values()].map((a) => ({ eventId: eventId(a.event), partition: a.record.partition, offset: a.record.offset })),
+      ...received.lateArrivals,
+    ],
+    pending,
   };
 }
 
+/** The median of each leader broker's samples, then the highest of those: one slow broker shows, one outlier does not. */
+export function slowestBrokerMedian(byBroker: Readonly<Record<string, readonly number[]>>): number | undefined {
+  const medians = Object.values(byBroker).filter((s) => s.length > 0).map((s) => percentile([...s].sort((a, b) => a - b), 50));
+  return medians.length ? roundMs(Math.max(...medians)) : undefined;
+}
+
 const ZERO_COUNTS: Counts = {
-  partitions: 0, sent: 0, acknowledged: 0, produceErrors: 0, received: 0, lost: 0,
+  partitions: 0, sent: 0, acknowledged: 0, produceErrors: 0, received: 0, overdue: 0, lost: 0,
   duplicated: 0, outOfOrder: 0, corrupt: 0, foreign: 0, late: 0, otherProbe: 0,
 };
 
 /** The report of a run that failed before it could measure: availability 0, the error says why. */
 export function failedReport(context: RunContext, errors: readonly ErrorInfo[]): RunReport {
+  const folded = aggregateErrors(errors);
   return {
     probe: context.probe,
     runId: context.runId,
@@ -259,7 +306,10 @@ export function failedReport(context: RunContext, errors: readonly ErrorInfo[]):
     brokersWithoutCanaryLeader: brokersWithoutLeader(context.brokers, context.leaders),
     problems: [],
     problemsOmitted: 0,
-    errors,
-    arrivedEventIds: [],
+    errors: folded.errors,
+    errorsOmitted: folded.omitted,
+    recentOutcomeChanges: 0,
+    arrivals: [],
+    pending: [],
   };
 }

@@ -27,7 +27,21 @@ export function redact<T>(value: T, secrets: readonly string[], depth = 0): T {
   return out as T;
 }
 
-/** Turns anything thrown into a plain, secret-free error record. */
+/**
+ * The error that says what went wrong: client wrappers (kafkajs's "retries exceeded", say) carry the Kafka
+ * error, such as NOT_ENOUGH_REPLICAS, as their cause.
+ */
+function innermostCause(e: Error): Error {
+  let current = e;
+  for (let depth = 0; depth < 5; depth++) {
+    const next = (current as { originalError?: unknown; cause?: unknown }).originalError ?? (current as { cause?: unknown }).cause;
+    if (!(next instanceof Error)) break;
+    current = next;
+  }
+  return current;
+}
+
+/** Turns anything thrown into a plain, secret-free error record; its type is the Kafka error code when there is one. */
 export function toErrorInfo(
   error: unknown,
   phase: RunPhase,
@@ -35,11 +49,13 @@ export function toErrorInfo(
   where: { partition?: number; eventId?: string } = {},
 ): ErrorInfo {
   const e = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
-  const type = (e as { type?: unknown }).type;
+  const cause = innermostCause(e);
+  const type = (cause as { type?: unknown }).type;
+  const message = cause === e ? e.message : `${cause.message} (${e.name}: ${e.message})`;
   return {
     phase,
-    type: typeof type === 'string' && type.length > 0 ? type : e.name || 'Error',
-    message: scrubText(e.message, secrets),
+    type: typeof type === 'string' && type.length > 0 ? type : cause.name || 'Error',
+    message: scrubText(message, secrets),
     ...(e.stack ? { stack: scrubText(e.stack, secrets) } : {}),
     ...where,
   };

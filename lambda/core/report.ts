@@ -10,9 +10,13 @@ export interface ErrorInfo {
   readonly stack?: string;
   readonly partition?: number;
   readonly eventId?: string;
+  /** How many identical errors this line stands for (one per partition of a failed request, say). */
+  readonly count?: number;
+  /** The partitions of the identical errors folded into this line. */
+  readonly partitions?: readonly number[];
 }
 
-export type ProblemStatus = 'lost' | 'duplicated' | 'out_of_order' | 'corrupt' | 'foreign' | 'late' | 'send_failed';
+export type ProblemStatus = 'lost' | 'overdue' | 'duplicated' | 'out_of_order' | 'corrupt' | 'foreign' | 'late' | 'send_failed';
 
 export interface Problem {
   readonly status: ProblemStatus;
@@ -31,13 +35,16 @@ export interface Counts {
   readonly produceErrors: number;
   /** Events of this run that arrived intact (each counted once). */
   readonly received: number;
+  /** Acknowledged events of this run not read back by its deadline: lost if still unread after the next run. */
+  readonly overdue: number;
+  /** Acknowledged events of an earlier run confirmed lost: unread at the end of the run after their own. */
   readonly lost: number;
   /** Extra copies beyond the first. */
   readonly duplicated: number;
   readonly outOfOrder: number;
   readonly corrupt: number;
   readonly foreign: number;
-  /** Events of this probe from an earlier run, arriving during this one. */
+  /** Events of this probe from an earlier run, read after their own run's deadline (slow, not lost). */
   readonly late: number;
   /** Valid events written by another probe sharing the topic. */
   readonly otherProbe: number;
@@ -85,6 +92,29 @@ export interface RunReport {
   /** Problems beyond the per-run cap, counted but not listed. */
   readonly problemsOmitted: number;
   readonly errors: readonly ErrorInfo[];
-  /** Ids of this run's events that arrived: the next run counts a re-delivery of one as a duplicate. */
-  readonly arrivedEventIds: readonly string[];
+  /** Errors beyond the per-run cap, counted but not listed. */
+  readonly errorsOmitted: number;
+  /** The highest per-leader-broker median end-to-end latency of this run, ms. */
+  readonly slowestBrokerMs?: number;
+  /** Changes between healthy and unhealthy over the recent runs of this process (set by the runtime). */
+  readonly recentOutcomeChanges: number;
+  /** Where each event read in this run was found: the next run counts a copy at another offset as a duplicate. */
+  readonly arrivals: readonly EventLocation[];
+  /** This run's overdue events, which the next run confirms as late or lost. */
+  readonly pending: readonly PendingEvent[];
+}
+
+export interface EventLocation {
+  readonly eventId: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** An acknowledged event not read back by its run's deadline. */
+export interface PendingEvent {
+  readonly eventId: string;
+  readonly partition: number;
+  readonly offset?: string;
+  /** Monotonic send time in this process, so a late arrival still has a true latency. */
+  readonly sentAt: number;
 }

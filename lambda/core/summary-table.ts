@@ -12,6 +12,11 @@ function latencyCells(s: LatencyStats | undefined): string[] {
   return [ms(s?.p50), ms(s?.p99), ms(s?.max)];
 }
 
+/** Every error of the run, identical ones counted each time: the errors column. */
+export function errorCount(r: RunReport): number {
+  return r.errors.reduce((n, e) => n + (e.count ?? 1), 0) + r.errorsOmitted;
+}
+
 export function formatSummaryTable(r: RunReport): string {
   const c = r.counts;
   const head = `${r.startedAt}  probe ${r.probe}  run ${r.runId}  ${r.outcome.toUpperCase()}${r.warm ? '' : ' (cold)'}`
@@ -21,20 +26,25 @@ export function formatSummaryTable(r: RunReport): string {
     head,
     row(['', 'parts', 'sent', 'recv', 'lost', 'dup', 'ooo', 'errors', 'p50 ms', 'p99 ms', 'max ms'], widths),
     row(['all', String(c.partitions), String(c.sent), String(c.received), String(c.lost), String(c.duplicated),
-      String(c.outOfOrder), String(c.produceErrors), ...latencyCells(r.latency.endToEnd)], widths),
+      String(c.outOfOrder), String(errorCount(r)), ...latencyCells(r.latency.endToEnd)], widths),
   ];
   for (const b of r.brokers) {
     lines.push(row([`broker ${b.brokerId}`, String(b.leaderOf.length), '', String(b.endToEnd?.count ?? 0), '', '', '', '',
       ...latencyCells(b.endToEnd)], widths));
   }
   const extras = [
+    c.overdue && `${c.overdue} overdue (lost if still unread after the next run)`,
     c.corrupt && `${c.corrupt} corrupt`, c.foreign && `${c.foreign} foreign`, c.late && `${c.late} late`,
     c.otherProbe && `${c.otherProbe} from other probes`,
     r.brokersWithoutCanaryLeader.length && `brokers leading no canary partition: ${r.brokersWithoutCanaryLeader.join(',')}`,
   ].filter(Boolean);
   if (r.latency.produce) lines.push(`produce latency p50 ${ms(r.latency.produce.p50)} ms, p99 ${ms(r.latency.produce.p99)} ms`);
   if (extras.length) lines.push(extras.join('; '));
-  for (const e of r.errors.slice(0, 5)) lines.push(`error (${e.phase}) ${e.type}: ${e.message}`);
-  if (r.errors.length > 5) lines.push(`... and ${r.errors.length - 5} more errors (see the JSON logs)`);
+  for (const e of r.errors.slice(0, 5)) {
+    const times = e.count && e.count > 1 ? ` (x${e.count}${e.partitions?.length ? `, partitions ${e.partitions.join(',')}` : ''})` : '';
+    lines.push(`error (${e.phase}) ${e.type}: ${e.message}${times}`);
+  }
+  const more = r.errors.slice(5).reduce((n, e) => n + (e.count ?? 1), 0) + r.errorsOmitted;
+  if (more > 0) lines.push(`... and ${more} more errors (see the JSON logs)`);
   return lines.join('\n');
 }

@@ -98,7 +98,7 @@ describe('metrics when the CloudWatch API is not there', () => {
       const { endpoint, stop } = await makeEndpoint();
       const emf: string[] = [];
       try {
-        const config = probeConfig(kafka.plaintext, { minPartitions: 2, eventsPerPartition: 3, runTimeoutMs: 4000, metricsNamespace: uniqueName('NS') });
+        const config = probeConfig(kafka.plaintext, { minPartitions: 2, eventsPerPartition: 3, runTimeoutMs: 6000, metricsNamespace: uniqueName('NS') });
         await withRuntime(config, async (runtime, output) => {
           const started = performance.now();
           const report = await runtime.runOnce();
@@ -118,7 +118,7 @@ describe('metrics when the CloudWatch API is not there', () => {
 
   it('a run that cannot reach Kafka still publishes the heartbeat 0 and availability 0', async () => {
     const namespace = uniqueName('StreamProbeTest');
-    const config = probeConfig(`127.0.0.1:${await freePort()}`, { runTimeoutMs: 2000, metricsNamespace: namespace });
+    const config = probeConfig(`127.0.0.1:${await freePort()}`, { runTimeoutMs: 6000, metricsNamespace: namespace });
     const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
     await withRuntime(config, async (runtime) => {
       const report = await runtime.runOnce();

@@ -18,7 +18,7 @@ describe('TLS', () => {
   });
 
   it('fails clearly when the broker certificate is not trusted, and the client key is never logged', async () => {
-    const config = probeConfig(kafka.ssl, { ...tls, tlsCaPem: pem(kafka.otherCaCertFile), runTimeoutMs: 4000 });
+    const config = probeConfig(kafka.ssl, { ...tls, tlsCaPem: pem(kafka.otherCaCertFile), runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {
       const report = await runtime.runOnce();
       expect(report).toMatchObject({ outcome: 'failed', measured: false });
@@ -30,7 +30,7 @@ describe('TLS', () => {
   });
 
   it('fails when the broker requires a client certificate and none is given', async () => {
-    const config = probeConfig(kafka.ssl, { tls: true, tlsCaPem: pem(kafka.caCertFile), runTimeoutMs: 4000 });
+    const config = probeConfig(kafka.ssl, { tls: true, tlsCaPem: pem(kafka.caCertFile), runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime) => {
       const report = await runtime.runOnce();
       expect(report.outcome).toBe('failed');
@@ -54,7 +54,7 @@ describe('SASL/SCRAM', () => {
 
   it('fails clearly with a wrong password, and neither password appears in any log line', async () => {
     const wrong = 'wrong-Secret-value-123';
-    const config = probeConfig(kafka.sasl, { auth: 'scram-sha-512', saslUsername: SCRAM_USER.username, saslPassword: wrong, runTimeoutMs: 4000 });
+    const config = probeConfig(kafka.sasl, { auth: 'scram-sha-512', saslUsername: SCRAM_USER.username, saslPassword: wrong, runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {
       const report = await runtime.runOnce();
       expect(report).toMatchObject({ outcome: 'failed', measured: false });

@@ -40,7 +40,7 @@ class DuplicatingSession extends KafkaProbeSession {
 
 describe('faults on a real broker', () => {
   it('reports records deleted before they were read as lost, with partition and offset', async () => {
-    const config = probeConfig(kafka.plaintext, { minPartitions: 2, runTimeoutMs: 4000 });
+    const config = probeConfig(kafka.plaintext, { minPartitions: 2, runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {
       const report = await runtime.runOnce();
       expect(report.counts).toMatchObject({ sent: 2, acknowledged: 2, received: 0, lost: 2 });
@@ -102,7 +102,7 @@ describe('faults on a real broker', () => {
 
   it('ends a run against an unreachable broker within its deadline, with a clear error, and recovers', async () => {
     const proxy = await SwitchableProxy.create(kafka.plaintext);
-    const config = probeConfig(proxy.address, { runTimeoutMs: 3000 });
+    const config = probeConfig(proxy.address, { runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {
       const started = performance.now();
       const failed = await runtime.runOnce();

@@ -38,8 +38,8 @@ describe('kafkajs client options', () => {
   });
 
   it('bounds connection and request timeouts by the run budget', () => {
-    const options = kafkaClientOptions(parseConfig({ ...base, runTimeoutMs: 4000 }), 'id', () => () => {});
-    expect(options.connectionTimeout).toBe(1000);
-    expect(options.requestTimeout).toBe(2000);
+    const options = kafkaClientOptions(parseConfig({ ...base, runTimeoutMs: 6000 }), 'id', () => () => {});
+    expect(options.connectionTimeout).toBe(1500);
+    expect(options.requestTimeout).toBe(3000);
   });
 });

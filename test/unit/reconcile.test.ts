@@ -41,12 +41,28 @@ describe('reconcile', () => {
     expect(report.problems).toEqual([]);
   });
 
-  it('an acknowledged event that never arrives is lost, with its offset', () => {
-    const report = reconcile(input([sent(0, 0), sent(1, 0)], [arrival(0, 0, 0, 105)]));
-    expect(report.counts.lost).toBe(1);
+  it('an acknowledged event unread by the deadline is overdue, not yet lost, and is carried to the next run', () => {
+    const report = reconcile(input([sent(0, 0), sent(1, 0, 100)], [arrival(0, 0, 0, 105)]));
+    expect(report.counts).toMatchObject({ overdue: 1, lost: 0 });
     expect(report.outcome).toBe('degraded');
     expect(report.availability.endToEnd).toBe(50);
-    expect(report.problems).toEqual([{ status: 'lost', partition: 1, offset: '0', eventId: 'run-1/1/0', detail: expect.any(String) }]);
+    expect(report.problems).toEqual([{ status: 'overdue', partition: 1, offset: '0', eventId: 'run-1/1/0', detail: expect.stringContaining('lost if still unread') }]);
+    expect(report.pending).toEqual([{ eventId: 'run-1/1/0', partition: 1, offset: '0', sentAt: 100 }]);
+  });
+
+  it('an overdue event read in the next run is late, with its true latency; one still unread then is lost', () => {
+    const pending = [
+      { eventId: 'run-0/1/0', partition: 1, offset: '3', sentAt: 50 },
+      { eventId: 'run-0/2/0', partition: 2, offset: '8', sentAt: 50 },
+    ];
+    const report = reconcile(input([sent(0, 0)], [arrival(0, 0, 0, 105), arrival(1, 0, 3, 90, { run: 'run-0' })], { pending }));
+    expect(report.counts).toMatchObject({ received: 1, late: 1, lost: 1, overdue: 0 });
+    expect(report.problems).toEqual([
+      expect.objectContaining({ status: 'late', eventId: 'run-0/1/0', offset: '3', detail: expect.stringContaining('40 ms after it was sent') }),
+      expect.objectContaining({ status: 'lost', eventId: 'run-0/2/0', partition: 2, offset: '8' }),
+    ]);
+    expect(report.availability.endToEnd).toBe(100);
+    expect(report.arrivals).toContainEqual({ eventId: 'run-0/1/0', partition: 1, offset: '3' });
   });
 
   it('a second copy at another offset is a duplicate; latency counts the first copy', () => {
@@ -56,19 +72,28 @@ describe('reconcile', () => {
     expect(report.problems[0]).toMatchObject({ status: 'duplicated', offset: '5', eventId: 'run-1/0/0', detail: 'first seen at offset 4' });
   });
 
-  it('a copy of an event that arrived in an earlier run is a duplicate, not a late arrival', () => {
+  it('a copy at another offset of an event read in an earlier run is a duplicate; the same record re-read is nothing', () => {
     const previous = 'run-0';
     const report = reconcile(input([sent(0, 0)], [
       arrival(0, 0, 0, 105),
       arrival(1, 0, 3, 106, { run: previous }),
+      arrival(1, 0, 2, 106, { run: previous }),
       arrival(1, 1, 4, 106, { run: previous }),
-    ], { arrivedEarlier: new Set([`${previous}/1/0`]) }));
+    ], { arrivedEarlier: [{ eventId: `${previous}/1/0`, partition: 1, offset: '2' }] }));
     expect(report.counts).toMatchObject({ received: 1, duplicated: 1, late: 1 });
+    expect(report.outcome).toBe('degraded');
     expect(report.problems).toEqual([
-      expect.objectContaining({ status: 'duplicated', eventId: 'run-0/1/0', offset: '3' }),
+      expect.objectContaining({ status: 'duplicated', eventId: 'run-0/1/0', offset: '3', detail: 'copy of an event first read at 1:2' }),
       expect.objectContaining({ status: 'late', eventId: 'run-0/1/1', offset: '4' }),
     ]);
-    expect(report.arrivedEventIds).toEqual(['run-1/0/0']);
+    expect(report.arrivals.map((a) => a.eventId)).toEqual(['run-1/0/0', 'run-0/1/1']);
+  });
+
+  it('re-reading records of the previous run after a consumer is re-positioned counts nothing', () => {
+    const earlier = [{ eventId: 'run-0/0/0', partition: 0, offset: '0' }];
+    const report = reconcile(input([sent(0, 0)], [arrival(0, 0, 0, 104, { run: 'run-0' }), arrival(0, 0, 1, 105)], { arrivedEarlier: earlier }));
+    expect(report.counts).toMatchObject({ received: 1, duplicated: 0, late: 0 });
+    expect(report.outcome).toBe('healthy');
   });
 
   it('a lower sequence at a higher offset is out of order', () => {
@@ -116,9 +141,34 @@ describe('reconcile', () => {
   it('caps the listed problems and counts the rest', () => {
     const s = Array.from({ length: 10 }, (_, i) => sent(0, i));
     const report = reconcile(input(s, [], { maxProblems: 3 }));
-    expect(report.counts.lost).toBe(10);
+    expect(report.counts.overdue).toBe(10);
     expect(report.problems).toHaveLength(3);
     expect(report.problemsOmitted).toBe(7);
+  });
+
+  it('a damaged event that names another probe is that probe\'s, and does not degrade this run', () => {
+    const damaged = String(arrival(0, 0, 3, 0, { probe: 'someone-else' }).value).replace('canary', 'canarY');
+    const report = reconcile(input([sent(0, 0)], [arrival(0, 0, 0, 105), { partition: 0, offset: '3', arrivedAt: 106, value: damaged }]));
+    expect(report.counts).toMatchObject({ corrupt: 0, otherProbe: 1 });
+    expect(report.outcome).toBe('healthy');
+  });
+
+  it('folds identical errors into one line with a count and the partitions', () => {
+    const error = (partition: number) => ({ phase: 'send' as const, type: 'NOT_ENOUGH_REPLICAS', message: `sending to partition ${partition}: not enough replicas`, partition });
+    const s = [0, 1, 2].map((p) => ({ partition: p, seq: 0, sentAt: 100, error: error(p) }));
+    const report = reconcile(input(s, []));
+    expect(report.counts.produceErrors).toBe(3);
+    expect(report.errors).toEqual([expect.objectContaining({ type: 'NOT_ENOUGH_REPLICAS', count: 3, partitions: [0, 1, 2] })]);
+    expect(report.errorsOmitted).toBe(0);
+  });
+
+  it('the slowest broker is the one with the highest median, so one outlier does not make a broker slow', () => {
+    const report = reconcile(input(
+      [sent(0, 0), sent(0, 1), sent(0, 2), sent(1, 0), sent(2, 0)],
+      [arrival(0, 0, 0, 102), arrival(0, 1, 1, 103), arrival(0, 2, 2, 190), arrival(1, 0, 0, 150), arrival(2, 0, 0, 104)],
+    ));
+    // broker 1 leads 0 and 2: samples 2, 3, 90, 4 -> median 3; broker 2 leads 1: 50.
+    expect(report.slowestBrokerMs).toBe(50);
   });
 
   it('a failed run reports availability 0 and its error', () => {

@@ -1,7 +1,8 @@
 /**
  * Receives what the consumer hands over, stamps each record on arrival with the monotonic clock, and lets
- * the run wait for the events it expects. A record read twice at the same offset (a consumer re-read after
- * a seek) is kept once: only a second copy at another offset is a real duplicate.
+ * the run wait for the events it expects. Only the current consumer is heard: a replaced one's batches are
+ * dropped. A record read twice at the same offset (a re-read after a seek) is kept once: only a second copy
+ * at another offset is a real duplicate.
  */
 import type { EachBatchPayload } from 'kafkajs';
 import { decodeEvent, eventId } from '../../core/event';
@@ -13,16 +14,20 @@ export class ArrivalCollector {
   private seen = new Set<string>();
   private wake: (() => void) | undefined;
 
-  readonly onBatch = async ({ batch }: EachBatchPayload): Promise<void> => {
-    const arrivedAt = monotonicNow();
-    for (const m of batch.messages) {
-      const key = `${batch.partition}:${m.offset}`;
-      if (this.seen.has(key)) continue;
-      this.seen.add(key);
-      this.buffer.push({ partition: batch.partition, offset: m.offset, arrivedAt, value: m.value });
-    }
-    this.wake?.();
-  };
+  /** The eachBatch handler of one consumer; `isCurrent` turns false once that consumer is replaced. */
+  handler(isCurrent: () => boolean): (payload: EachBatchPayload) => Promise<void> {
+    return async ({ batch }) => {
+      const arrivedAt = monotonicNow();
+      if (!isCurrent()) return;
+      for (const m of batch.messages) {
+        const key = `${batch.partition}:${m.offset}`;
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
+        this.buffer.push({ partition: batch.partition, offset: m.offset, arrivedAt, value: m.value });
+      }
+      this.wake?.();
+    };
+  }
 
   /** Everything received since the last take, including what arrived between runs (late or foreign). */
   take(): ReceivedRecord[] {

@@ -1,4 +1,8 @@
-/** Makes sure the canary topic exists with at least one partition per broker, and reads who leads what. */
+/**
+ * Makes sure the canary topic exists with at least one partition per broker, and reads who leads what.
+ * Metadata is asked for the canary topic alone: a leaderless partition of some unrelated topic is none of
+ * this probe's business and must not fail its run.
+ */
 import type { Admin } from 'kafkajs';
 import type { ProbeConfig } from '../../config';
 
@@ -13,23 +17,41 @@ export interface TopicLayout {
 
 type PartitionMetadata = { partitionId: number; leader: number };
 
+const isUnknownTopic = (error: unknown) => (error as { type?: string })?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+
 async function readPartitions(admin: Admin, topic: string): Promise<PartitionMetadata[] | undefined> {
-  const topics = await admin.listTopics();
-  if (!topics.includes(topic)) return undefined;
-  const { topics: [meta] } = await admin.fetchTopicMetadata({ topics: [topic] });
-  return meta?.partitions;
+  try {
+    const { topics: [meta] } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta?.partitions;
+  } catch (error) {
+    if (isUnknownTopic(error)) return undefined;
+    throw error;
+  }
 }
 
-export async function ensureCanaryTopic(admin: Admin, config: ProbeConfig): Promise<TopicLayout> {
-  const cluster = await admin.describeCluster();
-  const brokers = cluster.brokers.map((b) => b.nodeId).sort((a, b) => a - b);
+/**
+ * min.insync.replicas for a topic the probe creates: one less than the replication factor, as peers do, so
+ * that acks=all proves the event is on more than one broker while one broker may be down.
+ */
+export function minInSyncReplicas(replicationFactor: number): number {
+  return Math.max(1, replicationFactor - 1);
+}
+
+export async function ensureCanaryTopic(admin: Admin, config: ProbeConfig, brokerIds: readonly number[]): Promise<TopicLayout> {
+  const brokers = [...brokerIds].sort((a, b) => a - b);
   const wanted = Math.max(config.minPartitions, brokers.length);
   let partitions = await readPartitions(admin, config.topic);
   let changed = false;
   if (partitions === undefined) {
     const replicationFactor = config.replicationFactor ?? Math.min(3, brokers.length);
     // false means another probe created it first; either way it exists now.
-    await admin.createTopics({ topics: [{ topic: config.topic, numPartitions: wanted, replicationFactor }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{
+        topic: config.topic, numPartitions: wanted, replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(minInSyncReplicas(replicationFactor)) }],
+      }],
+      waitForLeaders: true,
+    });
     changed = true;
     partitions = await readPartitions(admin, config.topic);
   } else if (partitions.length < wanted) {
