@@ -27,6 +27,7 @@ export function expectedPoints(r: RunReport): Point[] {
   add('MessagesSent', [r.counts.sent]);
   add('MessagesReceived', [r.counts.received]);
   add('MessagesLost', [r.counts.lost]);
+  nonZero('MessagesLate', r.counts.late);
   nonZero('MessagesDuplicated', r.counts.duplicated);
   nonZero('MessagesOutOfOrder', r.counts.outOfOrder);
   nonZero('MessagesCorrupt', r.counts.corrupt);
@@ -37,6 +38,8 @@ export function expectedPoints(r: RunReport): Point[] {
   add('RunSucceeded', [r.measured ? 1 : 0]);
   add('RunDuration', [r.timings.runMs]);
   nonZero('BrokersWithoutCanaryLeader', r.brokersWithoutCanaryLeader.length);
+  if (r.slowestBrokerMs !== undefined) add('SlowestBrokerLatency', [r.slowestBrokerMs]);
+  add('RunOutcomeChanges', [r.recentOutcomeChanges]);
   return points;
 }
 

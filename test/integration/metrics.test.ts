@@ -104,7 +104,10 @@ describe('metrics when the CloudWatch API is not there', () => {
           const report = await runtime.runOnce();
           expect(performance.now() - started).toBeLessThan(config.runTimeoutMs + 500);
           expect(report.outcome).toBe('healthy');
-          expect(sortPoints(pointsFromEmf(emf))).toEqual(sortPoints(expectedPoints(report)));
+          const promised = expectedPoints(report);
+          // Every datapoint of the run, plus one that says how many went this way (the metrics-fallback alarm).
+          const fallback = { metric: 'MetricsFallback', dims: { Probe: config.probeName }, values: [promised.length] };
+          expect(sortPoints(pointsFromEmf(emf))).toEqual(sortPoints([...promised, fallback]));
           expect(emf.every((l) => JSON.parse(l)._aws.CloudWatchMetrics[0].Namespace === config.metricsNamespace)).toBe(true);
           expect(output.events('metrics_error').length).toBeGreaterThan(0);
           expect(output.events('metrics_fallback')[0]).toMatchObject({ level: 'WARN', runId: report.runId });

@@ -31,6 +31,20 @@ class DeletingSession extends KafkaProbeSession {
   }
 }
 
+/** The first run's partition 0 is not read until after that run's deadline: a slow consumer, for real. */
+class PausingSession extends KafkaProbeSession {
+  private paused = false;
+  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    const { consumer } = this.clients;
+    if (!this.paused && messages[0]?.partition === 0) {
+      this.paused = true;
+      consumer!.pause([{ topic: this.topicName, partitions: [0] }]);
+      setTimeout(() => consumer!.resume([{ topic: this.topicName, partitions: [0] }]), 5000);
+    }
+    return super.produce(messages);
+  }
+}
+
 /** Writes every event twice (in one request, so both copies arrive in the run), as a retrying, non-idempotent writer would. */
 class DuplicatingSession extends KafkaProbeSession {
   protected override produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
@@ -39,20 +53,36 @@ class DuplicatingSession extends KafkaProbeSession {
 }
 
 describe('faults on a real broker', () => {
-  it('reports records deleted before they were read as lost, with partition and offset', async () => {
+  it('reports records deleted before they were read as overdue, then as lost when the next run still cannot read them', async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 2, runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {
-      const report = await runtime.runOnce();
-      expect(report.counts).toMatchObject({ sent: 2, acknowledged: 2, received: 0, lost: 2 });
-      expect(report.outcome).toBe('degraded');
-      expect(report.availability.endToEnd).toBe(0);
+      const first = await runtime.runOnce();
+      expect(first.counts).toMatchObject({ sent: 2, acknowledged: 2, received: 0, overdue: 2, lost: 0 });
+      expect(first.outcome).toBe('degraded');
+      expect(first.availability.endToEnd).toBe(0);
+      const second = await runtime.runOnce();
+      expect(second.counts).toMatchObject({ sent: 2, overdue: 2, lost: 2, late: 0 });
       const lostLines = output.events('run_problem').filter((l) => l.status === 'lost');
-      expect(lostLines.map((l) => [l.partition, l.offset, l.eventId]).sort()).toEqual([
-        [0, '0', `${report.runId}/0/0`],
-        [1, '0', `${report.runId}/1/0`],
+      expect(lostLines.map((l) => [l.runId, l.partition, l.offset, l.eventId]).sort()).toEqual([
+        [second.runId, 0, '0', `${first.runId}/0/0`],
+        [second.runId, 1, '0', `${first.runId}/1/0`],
       ]);
       expect(output.events('run_summary')[0]).toMatchObject({ level: 'WARN', outcome: 'degraded' });
     }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: DeletingSession }));
+  });
+
+  it('reports an event read after its run\'s deadline as late in the next run, never as lost', async () => {
+    const config = probeConfig(kafka.plaintext, { minPartitions: 2, runTimeoutMs: 6000 });
+    await withRuntime(config, async (runtime, output) => {
+      const first = await runtime.runOnce();
+      expect(first.counts).toMatchObject({ sent: 2, received: 1, overdue: 1, lost: 0 });
+      await new Promise((r) => setTimeout(r, 1500)); // the paused partition resumes between runs
+      const second = await runtime.runOnce();
+      expect(second.counts).toMatchObject({ sent: 2, received: 2, late: 1, lost: 0, duplicated: 0 });
+      const late = output.events('run_problem').filter((l) => l.status === 'late');
+      expect(late).toEqual([expect.objectContaining({ runId: second.runId, partition: 0, eventId: `${first.runId}/0/0` })]);
+      expect(String(late[0]!.detail)).toMatch(/read after its run's deadline, [\d.]+ ms after it was sent/);
+    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: PausingSession }));
   });
 
   it('reports an event written twice as duplicated, and still counts its latency once', async () => {

@@ -1,0 +1,84 @@
+/**
+ * The drill's alarm evaluator against the worked examples of CloudWatch's User Guide ("Configuring how
+ * CloudWatch alarms treat missing data": evaluation range 5; 0 = not breaching, X = breaching, - = missing,
+ * most recent on the right), and against the composite-rule and statistic semantics the drill relies on.
+ */
+import { describe, expect, it } from 'vitest';
+import { decide, evaluateMetricAlarm, evaluateRule, simulate, statistic, type AlarmState, type DataPoint, type MetricAlarmDef, type TreatMissing } from '../../drill/evaluator';
+
+const parse = (row: string) => row.split(' ').map((c) => (c === '-' ? undefined : c === 'X'));
+const TREATS: TreatMissing[] = ['missing', 'ignore', 'breaching', 'notBreaching'];
+const RETAIN = 'retain';
+
+/** Runs one documented row for every treatment; "retain" is checked from both starting states. */
+function row(points: string, m: number, n: number, expected: Array<AlarmState | typeof RETAIN>) {
+  TREATS.forEach((treat, i) => {
+    const want = expected[i]!;
+    if (want === RETAIN) {
+      expect(decide(parse(points), m, n, treat, 'OK'), `${points} ${treat}`).toBe('OK');
+      expect(decide(parse(points), m, n, treat, 'ALARM'), `${points} ${treat}`).toBe('ALARM');
+    } else {
+      expect(decide(parse(points), m, n, treat, 'OK'), `${points} ${treat}`).toBe(want);
+    }
+  });
+}
+
+describe('M of N with missing data, as the User Guide tabulates it', () => {
+  it('datapoints to alarm 3, evaluation periods 3', () => {
+    row('0 - X - X', 3, 3, ['OK', 'OK', 'OK', 'OK']);
+    row('0 - - - -', 3, 3, ['OK', 'OK', 'OK', 'OK']);
+    row('- - - - -', 3, 3, ['INSUFFICIENT_DATA', RETAIN, 'ALARM', 'OK']);
+    row('0 X X - X', 3, 3, ['ALARM', 'ALARM', 'ALARM', 'ALARM']);
+    row('- - X - -', 3, 3, ['ALARM', RETAIN, 'ALARM', 'OK']);
+  });
+
+  it('datapoints to alarm 2, evaluation periods 3', () => {
+    row('0 - X - X', 2, 3, ['ALARM', 'ALARM', 'ALARM', 'ALARM']);
+    row('0 - X - -', 2, 3, ['OK', 'OK', 'ALARM', 'OK']);
+    row('- - - X -', 2, 3, ['ALARM', RETAIN, 'ALARM', 'OK']);
+  });
+});
+
+const alarm = (over: Partial<MetricAlarmDef> = {}): MetricAlarmDef => ({
+  name: 'a', namespace: 'NS', metricName: 'M', dimensions: { Probe: 'p' }, statistic: 'Maximum', periodSeconds: 60,
+  evaluationPeriods: 3, datapointsToAlarm: 3, threshold: 10, comparison: 'GreaterThanThreshold', treatMissingData: 'missing',
+  alarmActions: ['page'], okActions: ['page'], ...over,
+});
+const point = (minute: number, values: number[], counts?: number[], dims: Record<string, string> = { Probe: 'p' }): DataPoint =>
+  ({ namespace: 'NS', metricName: 'M', dimensions: dims, timestampSeconds: minute * 60 + 5, values, counts });
+
+describe('period statistics', () => {
+  it('computes percentiles from Values and Counts, and matches dimensions exactly', () => {
+    expect(statistic('p90', [1, 2, 3, 4, 5, 6, 7, 8, 9, 100])).toBe(9);
+    expect(statistic('SampleCount', [5, 5])).toBe(2);
+    const def = alarm({ statistic: 'p50', evaluationPeriods: 1, datapointsToAlarm: 1 });
+    // 3 x 20 and 1 x 1: p50 is 20 -> breaching. A [Probe, Broker] point must not count for [Probe].
+    const points = [point(0, [20, 1], [3, 1]), point(0, [1000], undefined, { Probe: 'p', Broker: '1' })];
+    expect(evaluateMetricAlarm(def, points, 60, 'OK')).toBe('ALARM');
+    expect(evaluateMetricAlarm(def, [point(0, [1, 20], [3, 1])], 60, 'ALARM')).toBe('OK');
+  });
+
+  it('evaluates only periods that have ended', () => {
+    const def = alarm({ evaluationPeriods: 1, datapointsToAlarm: 1 });
+    expect(evaluateMetricAlarm(def, [point(5, [99])], 5 * 60 + 30, 'INSUFFICIENT_DATA')).toBe('INSUFFICIENT_DATA');
+    expect(evaluateMetricAlarm(def, [point(5, [99])], 6 * 60, 'INSUFFICIENT_DATA')).toBe('ALARM');
+  });
+});
+
+describe('composite rules and actions', () => {
+  it('evaluates AND, OR, NOT and parentheses over child states', () => {
+    const states = new Map<string, AlarmState>([['a', 'ALARM'], ['b', 'OK'], ['c', 'INSUFFICIENT_DATA']]);
+    expect(evaluateRule('ALARM("arn:aws:cloudwatch:r:1:alarm:a") AND OK(b)', states)).toBe(true);
+    expect(evaluateRule('ALARM(b) OR (ALARM(a) AND OK(c))', states)).toBe(false);
+    expect(evaluateRule('ALARM(b) OR ALARM(a) AND NOT INSUFFICIENT_DATA(c)', states)).toBe(false);
+    expect(evaluateRule('(ALARM(b) OR ALARM(a)) AND INSUFFICIENT_DATA(c)', states)).toBe(true);
+    expect(() => evaluateRule('ALARM(nope)', states)).toThrow(/unknown alarm nope/);
+  });
+
+  it('sends one notification per state change, on the actions of the new state', () => {
+    const def = alarm({ evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'ignore' });
+    const points = [point(0, [1]), point(1, [50]), point(2, [60]), point(4, [1])];
+    const sim = simulate({ metricAlarms: [def], compositeAlarms: [{ name: 'c', rule: 'ALARM(a)', alarmActions: ['pager'], okActions: ['pager'] }] }, points, 60, 6 * 60);
+    expect(sim.notifications.filter((n) => n.topic === 'pager').map((n) => [n.atSeconds / 60, n.state])).toEqual([[1, 'OK'], [2, 'ALARM'], [5, 'OK']]);
+  });
+});
