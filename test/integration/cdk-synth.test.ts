@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reportToDatums } from '../../lambda/core/metric-datums';
+import { fallbackDatum, reportToDatums } from '../../lambda/core/metric-datums';
 import { failedReport, reconcile } from '../../lambda/core/reconcile';
 import { encodeEvent } from '../../lambda/core/event';
 import { METRICS } from '../../lambda/metrics-contract';
@@ -191,75 +191,104 @@ function fnEnv(probe: string) {
   return functionOf(probe)[1].Properties.Environment.Variables;
 }
 
+const PAGING = ['availability', 'has-run', 'lambda-errors', 'lambda-throttles', 'latency', 'loss', 'slow-broker', 'stopped', 'unstable'];
+const NOTIFYING = ['corrupt', 'duplicates', 'late', 'leaderless-broker', 'metrics-fallback', 'out-of-order', 'slow-runs'];
+
 describe('alarms', () => {
-  it('builds six alarms and a composite per target', () => {
+  it('builds the paging and the notifying alarms and one composite per target', () => {
     for (const probe of ['orders', 'payments', 'audit']) {
-      expect(Object.keys(alarmsOf(probe)).sort()).toEqual(['availability', 'heartbeat', 'lambda-errors', 'lambda-throttles', 'latency', 'loss']);
+      expect(Object.keys(alarmsOf(probe)).sort()).toEqual([...PAGING, ...NOTIFYING].sort());
     }
     template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 3);
   });
 
-  it('latency: a statistic that behaves with few samples, M of N, missing data not breaching', () => {
+  it('latency: a statistic that behaves with few samples, M of N, and silence keeps the state', () => {
     expect(alarmsOf('orders').latency).toMatchObject({
       MetricName: 'EndToEndLatency', Namespace: 'StreamProbe', ExtendedStatistic: 'p90', Threshold: 1000, Period: 60,
-      EvaluationPeriods: 5, DatapointsToAlarm: 3, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
+      EvaluationPeriods: 5, DatapointsToAlarm: 3, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'ignore',
       Dimensions: [{ Name: 'Probe', Value: 'orders' }], Unit: 'Milliseconds',
     });
     expect(alarmsOf('payments').latency).toMatchObject({ Statistic: 'Maximum', Threshold: 500 });
+    expect(alarmsOf('orders')['slow-broker']).toMatchObject({ MetricName: 'SlowestBrokerLatency', Statistic: 'Maximum', Threshold: 1000, TreatMissingData: 'ignore' });
   });
 
-  it('availability and loss watch what failed runs and lost events publish', () => {
+  it('availability and confirmed loss keep their state through silence; the hold on intermittent failure too', () => {
     expect(alarmsOf('payments').availability).toMatchObject({
-      MetricName: 'EndToEndAvailability', Statistic: 'Average', Threshold: 99.9, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'notBreaching',
+      MetricName: 'EndToEndAvailability', Statistic: 'Average', Threshold: 99.9, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'ignore',
     });
     expect(alarmsOf('orders').loss).toMatchObject({
-      MetricName: 'MessagesLost', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1,
+      MetricName: 'MessagesLost', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'ignore',
+    });
+    expect(alarmsOf('orders').unstable).toMatchObject({
+      MetricName: 'RunOutcomeChanges', Statistic: 'Maximum', Threshold: 4, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore',
     });
   });
 
-  it('heartbeat: missing data is breaching, over periods no shorter than the schedule', () => {
-    expect(alarmsOf('orders').heartbeat).toMatchObject({
+  it('heartbeat: silence for 3 schedule intervals, gated so a fresh deployment does not page', () => {
+    expect(alarmsOf('orders').stopped).toMatchObject({
       MetricName: 'RunSucceeded', Statistic: 'SampleCount', Threshold: 1, ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching', Period: 180, EvaluationPeriods: 2,
+      TreatMissingData: 'breaching', Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3,
     });
+    expect(alarmsOf('orders')['has-run']).toMatchObject({ MetricName: 'RunSucceeded', Statistic: 'SampleCount', TreatMissingData: 'ignore', EvaluationPeriods: 1 });
     const audit = alarmsOf('audit');
-    expect(audit.heartbeat.Period).toBeGreaterThanOrEqual(5 * 60);
+    expect(audit.stopped.Period).toBe(5 * 60);
     for (const alarm of Object.values(audit)) expect(alarm.Period ?? alarm.Metrics?.[0]?.MetricStat?.Period).toBeGreaterThanOrEqual(300);
   });
 
-  it('Lambda errors and throttles are watched too', () => {
+  it('Lambda errors and throttles are watched too, and the function never retries a run', () => {
     expect(alarmsOf('orders')['lambda-errors']).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 0 });
     expect(alarmsOf('orders')['lambda-throttles']).toMatchObject({ MetricName: 'Throttles', Namespace: 'AWS/Lambda' });
+    const [fnId] = functionOf('orders');
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 0 });
   });
 
-  it('every alarm links the runbook and notifies on ALARM and OK; only the composite pages', () => {
-    const [pagingId] = byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName.includes('pages on-call'))!;
-    const [notifyId] = byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName.includes('does not page'))!;
-    for (const alarm of Object.values(alarmsOf('orders'))) {
+  it('integrity alarms notify without paging', () => {
+    const a = alarmsOf('orders');
+    expect(a.duplicates).toMatchObject({ MetricName: 'MessagesDuplicated', TreatMissingData: 'notBreaching' });
+    expect(a['metrics-fallback']).toMatchObject({ MetricName: 'MetricsFallback', Threshold: 0 });
+    expect(a['slow-runs']).toMatchObject({ MetricName: 'RunDuration', Statistic: 'Maximum', Threshold: 16_000 });
+  });
+
+  it('children notify on ALARM and OK; the heartbeat parts stay silent; only the composite pages', () => {
+    const topicId = (display: string) => byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName.includes(display))![0];
+    const pagingId = topicId('pages on-call');
+    const notifyId = topicId('does not page');
+    for (const [name, alarm] of Object.entries(alarmsOf('orders'))) {
       expect(alarm.AlarmDescription).toContain('Runbook: https://wiki.example.com/kafka-runbook');
-      expect(alarm.AlarmActions).toEqual([{ Ref: notifyId }]);
-      expect(alarm.OKActions).toEqual([{ Ref: notifyId }]);
+      const expected = name === 'stopped' || name === 'has-run' ? undefined : [{ Ref: notifyId }];
+      expect(alarm.AlarmActions, name).toEqual(expected);
+      expect(alarm.OKActions, name).toEqual(expected);
     }
-    const composite = byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === 'streamprobe-orders-pipeline')![1].Properties;
-    expect(composite.AlarmActions).toEqual([{ Ref: pagingId }]);
-    expect(composite.OKActions).toEqual([{ Ref: pagingId }]);
-    expect(composite.AlarmDescription).toContain('Runbook:');
-    const rule = JSON.stringify(composite.AlarmRule);
-    const children = byType('AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties.AlarmName).startsWith('streamprobe-orders-'));
-    expect(children).toHaveLength(6);
-    for (const [, a] of children) expect(rule).toContain(`:alarm:${a.Properties.AlarmName}`);
-    expect(rule.match(/ALARM\(/g)).toHaveLength(6);
-    expect(rule.match(/ OR /g)).toHaveLength(5);
-    const compositeResource = byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === 'streamprobe-orders-pipeline')![1] as { DependsOn?: string[] };
-    for (const [id] of children) expect(compositeResource.DependsOn).toContain(id);
+    const composite = byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === 'streamprobe-orders-pipeline')!;
+    expect(composite[1].Properties.AlarmActions).toEqual([{ Ref: pagingId }]);
+    expect(composite[1].Properties.OKActions).toEqual([{ Ref: pagingId }]);
+    const rule = JSON.stringify(composite[1].Properties.AlarmRule);
+    for (const name of PAGING) expect(rule).toContain(`:alarm:streamprobe-orders-${name}\\"`);
+    for (const name of NOTIFYING) expect(rule).not.toContain(`:alarm:streamprobe-orders-${name}\\"`);
+    expect(rule).toContain('OK(\\"arn:');
+    const children = byType('AWS::CloudWatch::Alarm').filter(([, a]) => PAGING.some((n) => a.Properties.AlarmName === `streamprobe-orders-${n}`));
+    for (const [id] of children) expect((composite[1] as { DependsOn?: string[] }).DependsOn).toContain(id);
   });
 
-  it('pages through an encrypted SNS topic with the configured subscriptions', () => {
-    template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: 'streamprobe: pages on-call', KmsMasterKeyId: Match.anyValue() });
+  it('pages through a topic CloudWatch can use: its own KMS key and a topic policy for alarms of this account', () => {
+    const [pagingId, paging] = byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName === 'streamprobe: pages on-call')!;
+    const keyId = paging.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    const key = resources[keyId]!.Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    expect(key.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
+      Sid: 'CloudWatchAlarmsEncryptNotifications', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    }));
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    });
+    const policy = byType('AWS::SNS::TopicPolicy').find(([, p]) => p.Properties.Topics.some((t: any) => t.Ref === pagingId))![1];
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({ Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+    ]));
+  });
+
+  it('the synth-time delivery check ran and found nothing', () => {
+    const report = JSON.parse(require('node:fs').readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    expect(JSON.stringify(report)).not.toContain('StreamProbe-AlarmDelivery');
   });
 });
 
@@ -277,16 +306,20 @@ describe('the metrics contract between Lambda and alarms', () => {
         { partition: 1, offset: '1', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'r', partition: 1, seq: 1, sentAt: 1, wallAt: 1 }, 100) },
         { partition: 1, offset: '2', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'r', partition: 1, seq: 0, sentAt: 1, wallAt: 1 }, 100) },
         { partition: 1, offset: '3', arrivedAt: 3, value: 'junk' }, { partition: 1, offset: '4', arrivedAt: 3, value: own.replace('"p":0', '"p":9') },
+        { partition: 1, offset: '7', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'earlier', partition: 1, seq: 0, sentAt: 1, wallAt: 1 }, 100) },
       ],
+      pending: [{ eventId: 'earlier/0/0', partition: 0, offset: '1', sentAt: 0 }, { eventId: 'earlier/1/0', partition: 1, offset: '0', sentAt: 0 }],
     });
+    expect(report.counts).toMatchObject({ lost: 1, late: 1 });
     const published = new Map<string, string>();
     for (const d of [...reportToDatums(report), ...reportToDatums(failedReport(ctx, []))]) {
       published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
     }
+    published.set(JSON.stringify(['MetricsFallback', ['Probe']]), fallbackDatum(report, 1).Unit);
     expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
 
     const watched = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'StreamProbe');
-    expect(watched.length).toBe(12);
+    expect(watched.length).toBe(3 * (PAGING.length + NOTIFYING.length - 2));
     for (const a of watched) {
       const key = JSON.stringify([a.MetricName, a.Dimensions.map((d: { Name: string }) => d.Name)]);
       expect(published.has(key), `alarm ${a.AlarmName} watches ${key}`).toBe(true);
