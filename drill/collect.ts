@@ -1,0 +1,109 @@
+/**
+ * Collects the drill's run reports from real runs against a real broker, with the faults made for real:
+ * a closed port (Kafka unreachable), records deleted before they are read (loss), a partition whose
+ * consumer is paused past the deadline (late), and a CloudWatch endpoint that refuses (EMF fallback).
+ */
+import { randomBytes } from 'node:crypto';
+import type { RecordMetadata } from 'kafkajs';
+import { parseConfig, type ProbeConfig } from '../lambda/config';
+import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
+import { KafkaProbeSession } from '../lambda/adapters/kafka/session';
+import { ProbeLogger } from '../lambda/adapters/logger';
+import type { Datum } from '../lambda/core/metric-datums';
+import type { RunReport } from '../lambda/core/report';
+import { ProbeRuntime } from '../lambda/runtime';
+import { freePort } from '../scripts/local-kafka';
+import type { ReportPools } from './scenarios';
+
+/** Deletes what it wrote to partition 0 before the consumer can read it: one event in six lost. */
+class LosingSession extends KafkaProbeSession {
+  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    if (messages[0]?.partition !== 0) return super.produce(messages);
+    const { admin, consumer } = this.clients;
+    consumer!.pause([{ topic: this.topicName, partitions: [0] }]);
+    try {
+      const acks = await super.produce(messages);
+      await admin!.deleteTopicRecords({ topic: this.topicName, partitions: [{ partition: 0, offset: String(Number(acks[0]!.baseOffset) + 1) }] });
+      return acks;
+    } finally {
+      consumer!.resume([{ topic: this.topicName, partitions: [0] }]);
+    }
+  }
+}
+
+/** Partition 0 of the first run is read only after that run's deadline. */
+class LateSession extends KafkaProbeSession {
+  private paused = false;
+  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    const { consumer } = this.clients;
+    if (!this.paused && messages[0]?.partition === 0) {
+      this.paused = true;
+      consumer!.pause([{ topic: this.topicName, partitions: [0] }]);
+      setTimeout(() => consumer!.resume([{ topic: this.topicName, partitions: [0] }]), 5000);
+    }
+    return super.produce(messages);
+  }
+}
+
+const quiet = () => new ProbeLogger({ level: 'SILENT' });
+const name = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+function config(brokers: string, overrides: Record<string, unknown> = {}): ProbeConfig {
+  return parseConfig({ probeName: 'drill', brokers, topic: name('drill'), minPartitions: 6, runTimeoutMs: 6000, ...overrides });
+}
+
+async function runs(c: ProbeConfig, count: number, sessionClass?: typeof KafkaProbeSession, pauseMs = 0): Promise<RunReport[]> {
+  const runtime = new ProbeRuntime({ config: c, logger: quiet(), sessionClass });
+  const out: RunReport[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      out.push(await runtime.runOnce());
+      if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  } finally {
+    await runtime.close();
+  }
+  return out;
+}
+
+/** Datums of a healthy run as they reach CloudWatch when PutMetricData is refused: through EMF lines. */
+async function emfFallback(report: RunReport): Promise<Datum[]> {
+  const lines: string[] = [];
+  const publisher = new CloudWatchPublisher({
+    sink: 'api', namespace: 'StreamProbe', region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}`, logger: quiet(),
+    writeLine: (l) => lines.push(l),
+  });
+  await publisher.publish(report, performance.now() + 2000);
+  const datums: Datum[] = [];
+  for (const text of lines) {
+    const line = JSON.parse(text);
+    const directive = line._aws.CloudWatchMetrics[0];
+    const dims = (directive.Dimensions[0] as string[]).map((d) => ({ Name: d, Value: line[d] }));
+    for (const m of directive.Metrics as Array<{ Name: Datum['MetricName']; Unit: Datum['Unit'] }>) {
+      datums.push({ MetricName: m.Name, Unit: m.Unit, Dimensions: dims, Timestamp: new Date(line._aws.Timestamp), Values: [line[m.Name]].flat() });
+    }
+  }
+  return datums;
+}
+
+export async function collectReports(brokers: string): Promise<ReportPools> {
+  const healthy = (await runs(config(brokers), 12)).slice(1);
+  const failed = await runs(config(`127.0.0.1:${await freePort()}`), 3);
+  const lossy = await runs(config(brokers), 5, LosingSession);
+  const late = await runs(config(brokers), 2, LateSession, 1500);
+  const pools: ReportPools = {
+    healthy, failed, lossy: lossy.slice(1), latePair: [late[0]!, late[1]!], emfFallback: await emfFallback(healthy[0]!),
+  };
+  checkPools(pools);
+  return pools;
+}
+
+/** The faults must really have happened, or the drill would prove nothing. */
+function checkPools(p: ReportPools): void {
+  const fail = (what: string) => { throw new Error(`drill: the real runs did not show ${what}`); };
+  if (!p.healthy.every((r) => r.outcome === 'healthy')) fail('healthy runs');
+  if (!p.failed.every((r) => r.outcome === 'failed')) fail('failed runs against an unreachable broker');
+  if (!p.lossy.every((r) => r.counts.lost === 1)) fail(`one confirmed loss per run (${p.lossy.map((r) => r.counts.lost)})`);
+  if (p.latePair[0].counts.overdue !== 1 || p.latePair[1].counts.late !== 1 || p.latePair[1].counts.lost !== 0) fail('one late event');
+  if (!p.emfFallback.some((d) => d.MetricName === 'MetricsFallback')) fail('metrics through the EMF fallback');
+}

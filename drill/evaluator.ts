@@ -1,0 +1,257 @@
+/**
+ * A CloudWatch alarm evaluator, after the User Guide ("Evaluating an alarm", "Configuring how CloudWatch
+ * alarms treat missing data"): datapoints are aggregated per period (percentiles from Values/Counts), the
+ * alarm looks at an evaluation range a little longer than its evaluation periods, uses the most recent
+ * real datapoints, fills the gaps by its TreatMissingData only when there are fewer than it needs, and
+ * decides M of N. Composite alarms follow their rule over the children's states. Pure: no AWS, no clock.
+ *
+ * Where the guide gives no number, this model says what it assumes:
+ *  - the evaluation range is N + 2 periods (the guide's worked example: N = 3, range 5);
+ *  - with fewer real datapoints than N, `missing` alarms when every real datapoint up to M breaches, and
+ *    `ignore` keeps its state when the outcome would depend on the filled values (both match the guide's tables);
+ *  - an alarm is evaluated once a minute on periods that have ended, and a run's datapoints are visible at
+ *    the end of the minute they are stamped in;
+ *  - percentiles are nearest-rank over the expanded samples.
+ */
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+export type TreatMissing = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
+export type Comparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
+
+export interface MetricAlarmDef {
+  readonly name: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: string;
+  readonly unit?: string;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparison: Comparison;
+  readonly treatMissingData: TreatMissing;
+  readonly alarmActions: readonly string[];
+  readonly okActions: readonly string[];
+}
+
+export interface CompositeAlarmDef {
+  readonly name: string;
+  readonly rule: string;
+  readonly alarmActions: readonly string[];
+  readonly okActions: readonly string[];
+}
+
+/** One published datapoint: a single value, or Values with Counts. */
+export interface DataPoint {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly unit?: string;
+  readonly timestampSeconds: number;
+  readonly values: readonly number[];
+  readonly counts?: readonly number[];
+}
+
+export interface Notification {
+  readonly atSeconds: number;
+  readonly alarm: string;
+  readonly state: AlarmState;
+  readonly topic: string;
+}
+
+// ---- period statistics ----------------------------------------------------------------------------------
+
+export function statistic(name: string, samples: readonly number[]): number {
+  if (name === 'SampleCount') return samples.length;
+  if (name === 'Sum') return samples.reduce((a, b) => a + b, 0);
+  if (name === 'Average') return samples.reduce((a, b) => a + b, 0) / samples.length;
+  if (name === 'Minimum') return Math.min(...samples);
+  if (name === 'Maximum') return Math.max(...samples);
+  const p = /^p(\d{1,2}(\.\d+)?)$/.exec(name);
+  if (p) {
+    const sorted = [...samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((Number(p[1]) / 100) * sorted.length))) - 1]!;
+  }
+  throw new Error(`the drill's evaluator does not model the statistic ${name}`);
+}
+
+function expand(d: DataPoint): number[] {
+  return d.values.flatMap((v, i) => Array<number>(d.counts?.[i] ?? 1).fill(v));
+}
+
+const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+
+/** The alarm's datapoint for each period index, undefined where no datapoint matched (exact dimensions, unit). */
+export function periodValues(def: MetricAlarmDef, points: readonly DataPoint[], fromPeriod: number, toPeriod: number): Array<number | undefined> {
+  const buckets = new Map<number, number[]>();
+  for (const d of points) {
+    if (d.namespace !== def.namespace || d.metricName !== def.metricName || !sameDimensions(d.dimensions, def.dimensions)) continue;
+    if (def.unit !== undefined && d.unit !== undefined && d.unit !== def.unit) continue;
+    const period = Math.floor(d.timestampSeconds / def.periodSeconds);
+    if (period < fromPeriod || period > toPeriod) continue;
+    const list = buckets.get(period) ?? [];
+    list.push(...expand(d));
+    buckets.set(period, list);
+  }
+  const out: Array<number | undefined> = [];
+  for (let p = fromPeriod; p <= toPeriod; p++) {
+    const samples = buckets.get(p);
+    out.push(samples?.length ? statistic(def.statistic, samples) : undefined);
+  }
+  return out;
+}
+
+export function breaches(comparison: Comparison, value: number, threshold: number): boolean {
+  switch (comparison) {
+    case 'GreaterThanThreshold': return value > threshold;
+    case 'GreaterThanOrEqualToThreshold': return value >= threshold;
+    case 'LessThanThreshold': return value < threshold;
+    case 'LessThanOrEqualToThreshold': return value <= threshold;
+  }
+}
+
+// ---- M of N with missing data ----------------------------------------------------------------------------
+
+/**
+ * The state an alarm moves to, given the datapoints of its evaluation range as breaching (true), not
+ * breaching (false) or missing (undefined), oldest first.
+ */
+export function decide(range: ReadonlyArray<boolean | undefined>, m: number, n: number, treat: TreatMissing, current: AlarmState): AlarmState {
+  const real = range.filter((v): v is boolean => v !== undefined);
+  if (real.length >= n) return real.slice(-n).filter(Boolean).length >= m ? 'ALARM' : 'OK';
+  const breachingReal = real.filter(Boolean).length;
+  const fill = n - real.length;
+  if (real.length === 0) {
+    return { missing: 'INSUFFICIENT_DATA', ignore: current, breaching: 'ALARM', notBreaching: 'OK' }[treat] as AlarmState;
+  }
+  switch (treat) {
+    case 'breaching': return breachingReal + fill >= m ? 'ALARM' : 'OK';
+    case 'notBreaching': return breachingReal >= m ? 'ALARM' : 'OK';
+    case 'missing': return breachingReal >= Math.min(m, real.length) ? 'ALARM' : 'OK';
+    case 'ignore':
+      if (breachingReal >= m) return 'ALARM';
+      return real.some((v) => !v) ? 'OK' : current;
+  }
+}
+
+/** Range length used for evaluation (see the assumptions above). */
+export const evaluationRange = (n: number) => n + 2;
+
+export function evaluateMetricAlarm(def: MetricAlarmDef, points: readonly DataPoint[], atSeconds: number, current: AlarmState): AlarmState {
+  const last = Math.floor(atSeconds / def.periodSeconds) - 1;
+  const first = last - evaluationRange(def.evaluationPeriods) + 1;
+  const values = periodValues(def, points, first, last);
+  const range = values.map((v) => (v === undefined ? undefined : breaches(def.comparison, v, def.threshold)));
+  return decide(range, def.datapointsToAlarm, def.evaluationPeriods, def.treatMissingData, current);
+}
+
+// ---- composite rules ------------------------------------------------------------------------------------
+
+type Token = { kind: 'fn'; state: AlarmState; alarm: string } | { kind: 'op'; op: 'AND' | 'OR' | 'NOT' } | { kind: 'paren'; open: boolean } | { kind: 'bool'; value: boolean };
+
+function tokenize(rule: string): Token[] {
+  const tokens: Token[] = [];
+  const re = /\s*(?:(ALARM|OK|INSUFFICIENT_DATA)\(\s*"?([^")]+?)"?\s*\)|(AND|OR|NOT)\b|(\()|(\))|(TRUE|FALSE)\b)/y;
+  let at = 0;
+  while (at < rule.length) {
+    if (/^\s*$/.test(rule.slice(at))) break;
+    re.lastIndex = at;
+    const m = re.exec(rule);
+    if (!m) throw new Error(`cannot parse the composite rule at: ${rule.slice(at, at + 40)}`);
+    at = re.lastIndex;
+    if (m[1]) tokens.push({ kind: 'fn', state: m[1] as AlarmState, alarm: m[2]!.replace(/^.*:alarm:/, '') });
+    else if (m[3]) tokens.push({ kind: 'op', op: m[3] as 'AND' | 'OR' | 'NOT' });
+    else if (m[4]) tokens.push({ kind: 'paren', open: true });
+    else if (m[5]) tokens.push({ kind: 'paren', open: false });
+    else tokens.push({ kind: 'bool', value: m[6] === 'TRUE' });
+  }
+  return tokens;
+}
+
+/** Evaluates a composite rule (AND binds tighter than OR, NOT tightest) over the children's states. */
+export function evaluateRule(rule: string, states: ReadonlyMap<string, AlarmState>): boolean {
+  const tokens = tokenize(rule);
+  let i = 0;
+  const primary = (): boolean => {
+    const t = tokens[i++];
+    if (!t) throw new Error(`composite rule ends early: ${rule}`);
+    if (t.kind === 'op' && t.op === 'NOT') return !primary();
+    if (t.kind === 'bool') return t.value;
+    if (t.kind === 'paren' && t.open) {
+      const v = or();
+      if (tokens[i++]?.kind !== 'paren') throw new Error(`unbalanced parentheses in ${rule}`);
+      return v;
+    }
+    if (t.kind === 'fn') {
+      const state = states.get(t.alarm);
+      if (state === undefined) throw new Error(`composite rule names an unknown alarm ${t.alarm}`);
+      return state === t.state;
+    }
+    throw new Error(`unexpected token in ${rule}`);
+  };
+  const and = (): boolean => {
+    let v = primary();
+    while (tokens[i]?.kind === 'op' && (tokens[i] as { op: string }).op === 'AND') {
+      i++;
+      const rhs = primary();
+      v = v && rhs;
+    }
+    return v;
+  };
+  const or = (): boolean => {
+    let v = and();
+    while (tokens[i]?.kind === 'op' && (tokens[i] as { op: string }).op === 'OR') {
+      i++;
+      const rhs = and();
+      v = v || rhs;
+    }
+    return v;
+  };
+  const value = or();
+  if (i !== tokens.length) throw new Error(`trailing tokens in composite rule ${rule}`);
+  return value;
+}
+
+// ---- the simulation ---------------------------------------------------------------------------------------
+
+export interface AlarmSet {
+  readonly metricAlarms: readonly MetricAlarmDef[];
+  readonly compositeAlarms: readonly CompositeAlarmDef[];
+}
+
+export interface Simulation {
+  readonly notifications: Notification[];
+  /** State of every alarm after each evaluation minute. */
+  readonly timeline: Array<{ atSeconds: number; states: Map<string, AlarmState> }>;
+}
+
+/** Evaluates every alarm at each minute boundary from `fromSeconds` to `toSeconds` (alarms created at `fromSeconds`). */
+export function simulate(alarms: AlarmSet, points: readonly DataPoint[], fromSeconds: number, toSeconds: number): Simulation {
+  const states = new Map<string, AlarmState>();
+  for (const a of [...alarms.metricAlarms, ...alarms.compositeAlarms]) states.set(a.name, 'INSUFFICIENT_DATA');
+  const notifications: Notification[] = [];
+  const timeline: Simulation['timeline'] = [];
+  const transition = (name: string, next: AlarmState, actions: { alarmActions: readonly string[]; okActions: readonly string[] }, at: number) => {
+    if (states.get(name) === next) return;
+    states.set(name, next);
+    const topics = next === 'ALARM' ? actions.alarmActions : next === 'OK' ? actions.okActions : [];
+    for (const topic of topics) notifications.push({ atSeconds: at, alarm: name, state: next, topic });
+  };
+  for (let at = fromSeconds; at <= toSeconds; at += 60) {
+    for (const def of alarms.metricAlarms) transition(def.name, evaluateMetricAlarm(def, points, at, states.get(def.name)!), def, at);
+    // Composites may name composites: settle until nothing changes.
+    for (let round = 0; round < 5; round++) {
+      let changed = false;
+      for (const c of alarms.compositeAlarms) {
+        const next: AlarmState = evaluateRule(c.rule, states) ? 'ALARM' : 'OK';
+        if (states.get(c.name) !== next) changed = true;
+        transition(c.name, next, c, at);
+      }
+      if (!changed) break;
+    }
+    timeline.push({ atSeconds: at, states: new Map(states) });
+  }
+  return { notifications, timeline };
+}

@@ -1,0 +1,201 @@
+/**
+ * The drill's scenarios: minute-by-minute worlds built from real run reports (collected against a real
+ * broker with the faults made for real, see collect.ts), turned into datapoints by the probe's own
+ * reportToDatums, and replayed through the synthesized alarms. Pure: the reports come in as data.
+ */
+import { reportToDatums, type Datum } from '../lambda/core/metric-datums';
+import { OutcomeHistory } from '../lambda/core/outcome-history';
+import { slowestBrokerMedian } from '../lambda/core/reconcile';
+import type { RunReport } from '../lambda/core/report';
+import { summarize } from '../lambda/core/stats';
+import { simulate, type AlarmSet, type DataPoint } from './evaluator';
+
+export interface ReportPools {
+  readonly healthy: readonly RunReport[];
+  readonly failed: readonly RunReport[];
+  /** Consecutive runs losing one event in six: the first only overdue, the rest confirming a loss each. */
+  readonly lossy: readonly RunReport[];
+  /** A run with one overdue event, then the run that reads it late. */
+  readonly latePair: readonly [RunReport, RunReport];
+  /** What a healthy run's metrics look like when they reached CloudWatch through the EMF fallback. */
+  readonly emfFallback: readonly Datum[];
+}
+
+/** What happens in one minute of a scenario. */
+export type Minute =
+  | { kind: 'run'; report: RunReport }
+  | { kind: 'emf'; datums: readonly Datum[] }
+  | { kind: 'lambda-error' }
+  | { kind: 'nothing' };
+
+export interface Scenario {
+  readonly name: string;
+  readonly shouldPage: boolean;
+  /** Minute the fault starts and minute it ends (the first healthy minute after), if any. */
+  readonly onset?: number;
+  readonly recovery?: number;
+  /** Minute the alarms are created (a fresh deployment creates them with no data). */
+  readonly deployedAt: number;
+  readonly minutes: readonly Minute[];
+  /** Page target in minutes after onset. */
+  readonly pageWithin?: number;
+  readonly okWithin?: number;
+}
+
+function pick<T>(pool: readonly T[], i: number): T {
+  return pool[i % pool.length]!;
+}
+
+/** A run report whose latency samples are scaled, all brokers or one: the same run on a slower cluster. */
+export function scaleLatency(r: RunReport, factor: (broker: string) => number, spreadOverBrokers?: number): RunReport {
+  const byBroker: Record<string, number[]> = {};
+  const all = r.samples.endToEnd;
+  if (spreadOverBrokers) {
+    // Two partitions per broker, as a cluster of that size would have: the run's samples, reused in turn.
+    for (let k = 0; k < spreadOverBrokers * 2; k++) {
+      const broker = String(k % spreadOverBrokers);
+      (byBroker[broker] ??= []).push(all[k % all.length]! * factor(broker));
+    }
+  } else {
+    for (const [b, list] of Object.entries(r.samples.endToEndByBroker)) byBroker[b] = list.map((s) => s * factor(b));
+  }
+  const endToEnd = Object.values(byBroker).flat();
+  return {
+    ...r,
+    samples: { ...r.samples, endToEnd, endToEndByBroker: byBroker },
+    latency: { ...r.latency, endToEnd: summarize(endToEnd) },
+    slowestBrokerMs: slowestBrokerMedian(byBroker),
+  };
+}
+
+export function toDataPoints(minute: number, m: Minute, functionName: string): DataPoint[] {
+  const at = minute * 60 + 5;
+  const lambda = (metric: string, value: number): DataPoint => ({ namespace: 'AWS/Lambda', metricName: metric, dimensions: { FunctionName: functionName }, timestampSeconds: at, values: [value] });
+  const fromDatum = (d: Datum): DataPoint => ({
+    namespace: 'StreamProbe', metricName: d.MetricName, unit: d.Unit, timestampSeconds: at,
+    dimensions: Object.fromEntries(d.Dimensions.map((x) => [x.Name, x.Value])),
+    values: d.Values ?? [d.Value!], counts: d.Counts,
+  });
+  switch (m.kind) {
+    case 'run':
+      return [...reportToDatums({ ...m.report, startedAt: new Date(at * 1000).toISOString() }).map(fromDatum), lambda('Invocations', 1), lambda('Errors', 0)];
+    case 'emf':
+      return [...m.datums.map(fromDatum), lambda('Invocations', 1), lambda('Errors', 0)];
+    case 'lambda-error':
+      return [lambda('Invocations', 1), lambda('Errors', 1)];
+    case 'nothing':
+      return [];
+  }
+}
+
+/** A seeded generator, so the random scenarios give the same table every time. */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const WARM = 30;
+const FAULT = 20;
+const AFTER = 30;
+
+/**
+ * Replays the outcome history over a scenario's own runs, as the deployed container keeps it: a Lambda
+ * error (a crash or a timeout) means a new container, which starts with no history.
+ */
+function withOutcomeHistory(s: Scenario): Scenario {
+  let history = new OutcomeHistory();
+  const minutes = s.minutes.map((m): Minute => {
+    if (m.kind === 'lambda-error') history = new OutcomeHistory();
+    if (m.kind !== 'run') return m;
+    return { kind: 'run', report: { ...m.report, recentOutcomeChanges: history.record(m.report.outcome) } };
+  });
+  return { ...s, minutes };
+}
+
+export function buildScenarios(pools: ReportPools): Scenario[] {
+  return scenarioList(pools).map(withOutcomeHistory);
+}
+
+function scenarioList(pools: ReportPools): Scenario[] {
+  const healthy = (i: number): Minute => ({ kind: 'run', report: pick(pools.healthy, i) });
+  const failed = (i: number): Minute => ({ kind: 'run', report: pick(pools.failed, i) });
+  const timeline = (fault: (i: number) => Minute, faultMinutes = FAULT, warm = WARM, after = AFTER): Minute[] => [
+    ...Array.from({ length: warm }, (_, i) => healthy(i)),
+    ...Array.from({ length: faultMinutes }, (_, i) => fault(i)),
+    ...Array.from({ length: after }, (_, i) => healthy(i + warm)),
+  ];
+  const fault = (name: string, f: (i: number) => Minute, extra: Partial<Scenario> = {}): Scenario => ({
+    name, shouldPage: true, onset: WARM, recovery: WARM + FAULT, deployedAt: 0, minutes: timeline(f), pageWithin: 3, okWithin: 3, ...extra,
+  });
+  const baseline = 250 / (summarize(pools.healthy.flatMap((r) => r.samples.endToEnd))?.p50 ?? 1);
+  const slow = (i: number, factor: (b: string) => number, brokers?: number): Minute =>
+    ({ kind: 'run', report: scaleLatency(pick(pools.healthy, i), factor, brokers) });
+  const random = seeded(7);
+  const flaky = Array.from({ length: 60 }, () => random() < 0.3);
+
+  return [
+    { name: 'healthy, 3 hours', shouldPage: false, deployedAt: 0, minutes: Array.from({ length: 180 }, (_, i) => healthy(i)) },
+    { name: 'fresh deploy (no data yet)', shouldPage: false, deployedAt: 0, minutes: [{ kind: 'nothing' }, { kind: 'nothing' }, ...Array.from({ length: 30 }, (_, i) => healthy(i))] },
+    fault('Kafka unreachable', failed),
+    fault('probe stopped (no runs at all)', () => ({ kind: 'nothing' }), { pageWithin: 4 }),
+    fault('init crash (every invocation fails)', () => ({ kind: 'lambda-error' })),
+    fault('every run times out (Lambda kills it)', () => ({ kind: 'lambda-error' })),
+    fault('1 in 6 events lost, every run', (i) => ({ kind: 'run', report: pick(pools.lossy, i) })),
+    fault('latency 5x on all brokers', (i) => slow(i, () => 5 * baseline)),
+    fault('latency 5x on 1 of 12 brokers', (i) => slow(i, (b) => (b === '7' ? 5 : 1) * baseline, 12)),
+    fault('30% of runs fail at random, for an hour', (i) => (flaky[i] ? failed(i) : healthy(i)), {
+      minutes: timeline((i) => (flaky[i] ? failed(i) : healthy(i)), 60), recovery: WARM + 60,
+      // Random failures need several runs to show as 3 bad of 5; and three good runs in a row prove nothing
+      // while a third of runs fail, so the hold clears only once the last 15 runs are steady.
+      pageWithin: 15, okWithin: 16,
+    }),
+    fault('Kafka down, then the probe stops too', (i) => (i < 10 ? failed(i) : { kind: 'nothing' })),
+    { name: 'one late event', shouldPage: false, deployedAt: 0, onset: WARM, minutes: [...timeline(() => healthy(0), 0).slice(0, WARM), { kind: 'run', report: pools.latePair[0] }, { kind: 'run', report: pools.latePair[1] }, ...Array.from({ length: 30 }, (_, i) => healthy(i))] },
+    { name: 'a single failed run', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(failed, 1) },
+    { name: 'metrics through the EMF fallback', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(() => ({ kind: 'emf', datums: pools.emfFallback })) },
+  ];
+}
+
+export interface DrillRow {
+  readonly scenario: string;
+  readonly shouldPage: boolean;
+  /** Minutes after onset of the first page. */
+  readonly pagedAt?: number;
+  readonly pages: number;
+  /** Minutes after recovery of the OK that ended the last page. */
+  readonly okAt?: number;
+  /** OK messages on the paging topic while a page was still due (the fault ongoing). */
+  readonly okWhileBroken: number;
+  readonly notifications: readonly string[];
+  readonly pass: boolean;
+}
+
+export function runScenario(s: Scenario, alarms: AlarmSet, topics: { paging: string; notify: string }, functionName: string): DrillRow {
+  const points = s.minutes.flatMap((m, i) => toDataPoints(i, m, functionName));
+  const sim = simulate(alarms, points, s.deployedAt * 60, (s.minutes.length + 1) * 60);
+  const paging = sim.notifications.filter((n) => n.topic === topics.paging);
+  const pagesAt = paging.filter((n) => n.state === 'ALARM').map((n) => n.atSeconds / 60);
+  const oksAt = paging.filter((n) => n.state === 'OK').map((n) => n.atSeconds / 60);
+  const onset = s.onset ?? 0;
+  const pagedAt = pagesAt.length ? pagesAt[0]! - onset : undefined;
+  const lastOk = oksAt.filter((m) => m > (pagesAt[pagesAt.length - 1] ?? Infinity)).at(0);
+  const okAt = s.recovery !== undefined && lastOk !== undefined ? lastOk - s.recovery : undefined;
+  const okWhileBroken = s.recovery === undefined ? 0 : oksAt.filter((m) => m > (pagesAt[0] ?? Infinity) && m <= s.recovery!).length;
+  const notifications = [...new Set(sim.notifications.filter((n) => n.topic === topics.notify && n.state === 'ALARM').map((n) => n.alarm.replace(/^streamprobe-[^-]+-/, '')))];
+  const pass = s.shouldPage
+    ? pagesAt.length === 1 && pagedAt !== undefined && pagedAt <= (s.pageWithin ?? 3) && okWhileBroken === 0
+      && okAt !== undefined && okAt <= (s.okWithin ?? 3)
+    : pagesAt.length === 0;
+  return { scenario: s.name, shouldPage: s.shouldPage, pagedAt, pages: pagesAt.length, okAt, okWhileBroken, notifications, pass };
+}
+
+export function formatDrillTable(rows: readonly DrillRow[]): string {
+  const lines = [
+    '| scenario | should page? | paged at (min after onset) | pages sent | OK at (min after recovery) | also notified (no page) | target met |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.scenario} | ${r.shouldPage ? 'yes' : 'no'} | ${r.pagedAt ?? '-'} | ${r.pages} | ${r.okAt ?? '-'} | ${r.notifications.join(', ') || '-'} | ${r.pass ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}
