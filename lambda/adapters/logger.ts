@@ -4,6 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { redact } from '../core/redact';
+import { errorCount } from '../core/errors';
 import type { ErrorInfo, RunReport } from '../core/report';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -26,7 +27,7 @@ export function runSummary(report: RunReport): Record<string, unknown> {
     brokersWithoutCanaryLeader: report.brokersWithoutCanaryLeader,
     problemsListed: report.problems.length,
     problemsOmitted: report.problemsOmitted,
-    errorCount: report.errors.reduce((n, e) => n + (e.count ?? 1), 0) + report.errorsOmitted,
+    errorCount: errorCount(report),
     errorsOmitted: report.errorsOmitted,
     slowestBrokerMs: report.slowestBrokerMs,
     recentOutcomeChanges: report.recentOutcomeChanges,

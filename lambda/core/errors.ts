@@ -3,7 +3,7 @@
  * request fails every partition in it) become one line with a count and the partitions, and the list is
  * capped so a bad run cannot write megabytes of stacks.
  */
-import type { ErrorInfo } from './report';
+import type { ErrorInfo, RunReport } from './report';
 
 export const DEFAULT_MAX_ERRORS = 20;
 
@@ -24,4 +24,14 @@ export function aggregateErrors(errors: readonly ErrorInfo[], max: number = DEFA
   let omitted = 0;
   for (const e of folded.slice(max)) omitted += e.count ?? 1;
   return { errors: folded.slice(0, max), omitted };
+}
+
+/** How many errors these lines stand for, each folded line counted as many times as it occurred. */
+export function countErrors(errors: readonly ErrorInfo[]): number {
+  return errors.reduce((n, e) => n + (e.count ?? 1), 0);
+}
+
+/** Every error of a run, listed or omitted, identical ones counted each time. */
+export function errorCount(r: RunReport): number {
+  return countErrors(r.errors) + r.errorsOmitted;
 }

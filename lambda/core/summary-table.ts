@@ -1,4 +1,5 @@
 /** A readable, fixed-width summary of one run for terminals. */
+import { countErrors, errorCount } from './errors';
 import type { RunReport } from './report';
 import type { LatencyStats } from './stats';
 
@@ -10,11 +11,6 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 
 function latencyCells(s: LatencyStats | undefined): string[] {
   return [ms(s?.p50), ms(s?.p99), ms(s?.max)];
-}
-
-/** Every error of the run, identical ones counted each time: the errors column. */
-export function errorCount(r: RunReport): number {
-  return r.errors.reduce((n, e) => n + (e.count ?? 1), 0) + r.errorsOmitted;
 }
 
 export function formatSummaryTable(r: RunReport): string {
@@ -44,7 +40,7 @@ export function formatSummaryTable(r: RunReport): string {
     const times = e.count && e.count > 1 ? ` (x${e.count}${e.partitions?.length ? `, partitions ${e.partitions.join(',')}` : ''})` : '';
     lines.push(`error (${e.phase}) ${e.type}: ${e.message}${times}`);
   }
-  const more = r.errors.slice(5).reduce((n, e) => n + (e.count ?? 1), 0) + r.errorsOmitted;
+  const more = countErrors(r.errors.slice(5)) + r.errorsOmitted;
   if (more > 0) lines.push(`... and ${more} more errors (see the JSON logs)`);
   return lines.join('\n');
 }
