@@ -14,6 +14,7 @@ import { encodeEvent } from '../../core/event';
 import type { ReceivedRecord, SentRecord } from '../../core/reconcile';
 import { toErrorInfo } from '../../core/redact';
 import type { ErrorInfo, PendingEvent, RunPhase } from '../../core/report';
+import { resumeOffset } from '../../core/resume-offset';
 import { DeadlineError, monotonicNow, remainingMs, sleep, withDeadline } from '../deadline';
 import { ArrivalCollector } from './collector';
 import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
@@ -215,10 +216,7 @@ export class KafkaProbeSession {
     const offsets = await withDeadline(this.admin!.fetchTopicOffsets(this.config.topic), deadlineAt, 'reading partition offsets');
     for (const { partition, high, low } of offsets) {
       if (!unpositioned.includes(partition)) continue;
-      const overdue = pending.filter((p) => p.partition === partition && p.offset !== undefined).map((p) => BigInt(p.offset!));
-      const oldest = overdue.length ? overdue.reduce((a, b) => (a < b ? a : b)) : undefined;
-      const from = oldest !== undefined && oldest < BigInt(high) ? (oldest > BigInt(low) ? oldest : BigInt(low)).toString() : high;
-      state.consumer.seek({ topic: this.config.topic, partition, offset: from });
+      state.consumer.seek({ topic: this.config.topic, partition, offset: resumeOffset(partition, pending, low, high) });
       state.positioned.add(partition);
     }
   }
