@@ -4,7 +4,6 @@
  * consumer is paused past the deadline (late), and a CloudWatch endpoint that refuses (EMF fallback).
  */
 import { randomBytes } from 'node:crypto';
-import type { RecordMetadata } from 'kafkajs';
 import { parseConfig, type ProbeConfig } from '../lambda/config';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { KafkaProbeSession } from '../lambda/adapters/kafka/session';
@@ -13,37 +12,11 @@ import type { Datum } from '../lambda/core/metric-datums';
 import type { RunReport } from '../lambda/core/report';
 import { ProbeRuntime } from '../lambda/runtime';
 import { freePort } from '../scripts/local-kafka';
+import { LateSession, deletingSession } from './fault-sessions';
 import type { ReportPools } from './scenarios';
 
-/** Deletes what it wrote to partition 0 before the consumer can read it: one event in six lost. */
-class LosingSession extends KafkaProbeSession {
-  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
-    if (messages[0]?.partition !== 0) return super.produce(messages);
-    const { admin, consumer } = this.clients;
-    consumer!.pause([{ topic: this.topicName, partitions: [0] }]);
-    try {
-      const acks = await super.produce(messages);
-      await admin!.deleteTopicRecords({ topic: this.topicName, partitions: [{ partition: 0, offset: String(Number(acks[0]!.baseOffset) + 1) }] });
-      return acks;
-    } finally {
-      consumer!.resume([{ topic: this.topicName, partitions: [0] }]);
-    }
-  }
-}
-
-/** Partition 0 of the first run is read only after that run's deadline. */
-class LateSession extends KafkaProbeSession {
-  private paused = false;
-  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
-    const { consumer } = this.clients;
-    if (!this.paused && messages[0]?.partition === 0) {
-      this.paused = true;
-      consumer!.pause([{ topic: this.topicName, partitions: [0] }]);
-      setTimeout(() => consumer!.resume([{ topic: this.topicName, partitions: [0] }]), 5000);
-    }
-    return super.produce(messages);
-  }
-}
+/** One event in six lost: what is written to partition 0 of six is deleted before it can be read. */
+const LosingSession = deletingSession((partition) => partition === 0);
 
 const quiet = () => new ProbeLogger({ level: 'SILENT' });
 const name = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;

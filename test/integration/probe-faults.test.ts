@@ -9,41 +9,11 @@ import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
 import { ProbeRuntime } from '../../lambda/runtime';
 import { probeConfig, rawKafka, withRuntime } from '../helpers/kafka';
 import { SwitchableProxy } from '../helpers/proxy';
+import { LateSession, deletingSession } from '../../drill/fault-sessions';
 
 const kafka = inject('kafka');
 
-/** Deletes every record it produced before the consumer can read it (the consumer is paused meanwhile). */
-class DeletingSession extends KafkaProbeSession {
-  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
-    const { admin, consumer } = this.clients;
-    const topic = this.topicName;
-    consumer!.pause([{ topic }]);
-    try {
-      const acks = await super.produce(messages);
-      await admin!.deleteTopicRecords({
-        topic,
-        partitions: acks.map((a) => ({ partition: a.partition, offset: String(Number(a.baseOffset) + 1) })),
-      });
-      return acks;
-    } finally {
-      consumer!.resume([{ topic }]);
-    }
-  }
-}
-
-/** The first run's partition 0 is not read until after that run's deadline: a slow consumer, for real. */
-class PausingSession extends KafkaProbeSession {
-  private paused = false;
-  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
-    const { consumer } = this.clients;
-    if (!this.paused && messages[0]?.partition === 0) {
-      this.paused = true;
-      consumer!.pause([{ topic: this.topicName, partitions: [0] }]);
-      setTimeout(() => consumer!.resume([{ topic: this.topicName, partitions: [0] }]), 5000);
-    }
-    return super.produce(messages);
-  }
-}
+const DeletingSession = deletingSession();
 
 /** Writes every event twice (in one request, so both copies arrive in the run), as a retrying, non-idempotent writer would. */
 class DuplicatingSession extends KafkaProbeSession {
@@ -82,7 +52,7 @@ describe('faults on a real broker', () => {
       const late = output.events('run_problem').filter((l) => l.status === 'late');
       expect(late).toEqual([expect.objectContaining({ runId: second.runId, partition: 0, eventId: `${first.runId}/0/0` })]);
       expect(String(late[0]!.detail)).toMatch(/read after its run's deadline, [\d.]+ ms after it was sent/);
-    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: PausingSession }));
+    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: LateSession }));
   });
 
   it('reports an event written twice as duplicated, and still counts its latency once', async () => {
