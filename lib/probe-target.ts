@@ -74,7 +74,7 @@ export function checkRuntimeEnvironment(probeName: string, env: Readonly<Record<
     if (!(error instanceof ConfigError)) throw error;
     const [first, ...rest] = error.issues;
     const [field, ...problem] = first!.split(': ');
-    throw new TargetConfigError(probeName, field!, `${problem.join(': ')}, and the probe Lambda would reject it at cold start${rest.length ? ` (also: ${rest.join('; ')})` : ''}`);
+    throw new TargetConfigError(probeName, field!, `is not accepted by the probe Lambda, which would reject it at cold start: ${problem.join(': ')}${rest.length ? ` (also: ${rest.join('; ')})` : ''}`);
   }
 }
 

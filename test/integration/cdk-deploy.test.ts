@@ -21,6 +21,10 @@ describe('bad configuration fails synth, naming the field', () => {
     ['SCRAM without its secret', { targets: [{ ...target, auth: 'scram-sha-512' }] }, /target "x": scramSecretArn is required for auth scram-sha-512/],
     ['a run that cannot fit its schedule', { targets: [{ ...target, runTimeoutSeconds: 55 }] }, /target "x": runTimeout plus 10 s must fit in the schedule interval/],
     ['a malformed broker', { targets: [{ ...target, brokers: ['kafka'] }] }, /target "x": brokers must be host:port \(got "kafka"\)/],
+    // Settings only the Lambda's own schema knows: synth runs it, so a deploy never ships a Lambda that rejects its environment.
+    ['a topic Kafka would refuse', { targets: [{ ...target, topic: 'bad topic!' }] }, /target "x": topic is not accepted by the probe Lambda, which would reject it at cold start: a valid Kafka topic name/],
+    ['a metrics namespace CloudWatch would refuse', { targets: [{ ...target, namespace: 'no spaces please' }] }, /target "x": namespace is not accepted by the probe Lambda.*letters, digits and/],
+    ['a CA that is not a PEM certificate', { targets: [{ ...target, tls: true, tlsCaPem: 'not a pem' }] }, /target "x": tlsCaPem is not accepted by the probe Lambda.*must hold a PEM certificate/],
   ];
   it.each(cases)('%s', async (_label, config, message) => {
     const result = await synth(config);
