@@ -67,6 +67,8 @@ export type TargetAlarms = PagingAlarms & NotifyingAlarms & { readonly composite
 
 const { GREATER_THAN_THRESHOLD: ABOVE, LESS_THAN_THRESHOLD: BELOW, GREATER_THAN_OR_EQUAL_TO_THRESHOLD: AT_LEAST } = cloudwatch.ComparisonOperator;
 const { IGNORE, BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
+/** Steady periods the unstable alarm waits for before it clears. */
+export const UNSTABLE_HOLD_PERIODS = 10;
 
 export class ProbeAlarms extends Construct {
   readonly alarms: TargetAlarms;
@@ -94,8 +96,11 @@ export class ProbeAlarms extends Construct {
         m('EndToEndAvailability', 'Average'), t.availabilityPercent, BELOW, mOfN, IGNORE),
       // Holds the page while failures come and go: a hard fault changes the outcome twice (down, up) and
       // clears in minutes; intermittent failure keeps changing it, and 3 good runs in a row prove nothing.
-      unstable: this.alarm('Unstable', 'unstable', `run outcomes changed ${t.unstableOutcomeChanges} or more times in the last ${OUTCOME_HISTORY_RUNS} runs (intermittent failure)`,
-        m('RunOutcomeChanges', 'Maximum'), t.unstableOutcomeChanges, AT_LEAST, once, IGNORE),
+      // 1 of N is the hysteresis: it fires on the first unsteady reading and clears only after N steady ones,
+      // so a quiet spell inside intermittent failure (a third of runs failing go 13 runs clean about once
+      // an hour) does not end the incident and page again.
+      unstable: this.alarm('Unstable', 'unstable', `run outcomes changed ${t.unstableOutcomeChanges} or more times in the last ${OUTCOME_HISTORY_RUNS} runs (intermittent failure); clears after ${UNSTABLE_HOLD_PERIODS} steady periods`,
+        m('RunOutcomeChanges', 'Maximum'), t.unstableOutcomeChanges, AT_LEAST, { evaluationPeriods: UNSTABLE_HOLD_PERIODS, datapointsToAlarm: 1 }, IGNORE),
       loss: this.alarm('Loss', 'loss', `more than ${t.lostMessages} acknowledged canary events confirmed lost (acks=all, still unread a full run after their own)`,
         m('MessagesLost', 'Sum'), t.lostMessages, ABOVE, once, IGNORE),
       // Silence is the failure here (missing data breaching). CloudWatch looks back past N periods while real

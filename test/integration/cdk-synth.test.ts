@@ -221,6 +221,7 @@ describe('alarms', () => {
     });
     expect(alarmsOf('orders').unstable).toMatchObject({
       MetricName: 'RunOutcomeChanges', Statistic: 'Maximum', Threshold: 4, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore',
+      EvaluationPeriods: 10, DatapointsToAlarm: 1,
     });
   });
 
