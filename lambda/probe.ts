@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProbeConfig } from './config';
 import { eventId } from './core/event';
-import { failedReport, reconcile, type RunContext } from './core/reconcile';
+import { failedReport, reconcile, type ReconcileInput, type RunContext } from './core/reconcile';
 import { toErrorInfo } from './core/redact';
 import type { EventLocation, PendingEvent, RunPhase, RunReport, Timings } from './core/report';
 import { roundMs } from './core/stats';
@@ -20,11 +20,13 @@ const roundTimings = (t: Timings): Timings => ({ connectMs: roundMs(t.connectMs)
 export interface RunOptions {
   /** Monotonic ms by which measuring must stop; reporting happens after it. */
   readonly deadlineAt: number;
-  readonly runId?: string;
+  readonly runId: string;
   /** Where the previous run read its events (a copy elsewhere is a duplicate). */
   readonly arrivedEarlier?: readonly EventLocation[];
   /** The previous runs' overdue events, confirmed late or lost by this run. */
   readonly pending?: readonly PendingEvent[];
+  /** The runs this process sent and when it started: tells another writer of the same probe name apart. */
+  readonly writer?: ReconcileInput['writer'];
 }
 
 export async function runProbe(
@@ -36,7 +38,7 @@ export async function runProbe(
   const start = monotonicNow();
   const base = {
     probe: config.probeName,
-    runId: options.runId ?? newRunId(),
+    runId: options.runId,
     topic: config.topic,
     startedAt: new Date().toISOString(),
   };
@@ -74,5 +76,6 @@ export async function runProbe(
     errors: [...sendErrors, ...received.errors],
     arrivedEarlier: options.arrivedEarlier,
     pending: options.pending,
+    writer: options.writer,
   });
 }

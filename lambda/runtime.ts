@@ -10,7 +10,9 @@ import { monotonicNow } from './adapters/deadline';
 import { KafkaProbeSession } from './adapters/kafka/session';
 import type { ResolvedCredentials } from './adapters/kafka/client-options';
 import type { ProbeLogger } from './adapters/logger';
-import { runProbe } from './probe';
+import { newRunId, runProbe } from './probe';
+
+const OWN_RUNS_KEPT = 100;
 
 /** Anything that takes a finished run report: the metrics publisher, a terminal printer. */
 export interface ReportSink {
@@ -33,6 +35,9 @@ export class ProbeRuntime {
   private arrivedLastRun: readonly EventLocation[] = [];
   private pending: readonly PendingEvent[] = [];
   private readonly outcomes = new OutcomeHistory();
+  /** Run ids this process sent lately (enough to outlast any event still in flight) and when it started. */
+  private readonly ownRuns = new Set<string>();
+  private readonly startedWallMs = Date.now();
 
   constructor(private readonly options: RuntimeOptions) {
     this.secrets = secretsOf(options.config);
@@ -53,10 +58,14 @@ export class ProbeRuntime {
   /** Runs the probe once within the budget, logs the report and hands it to every sink. */
   async runOnce(lambdaRemainingMs?: number): Promise<RunReport> {
     const budget = planBudget(monotonicNow(), this.options.config.runTimeoutMs, lambdaRemainingMs);
+    const runId = newRunId();
+    this.rememberRun(runId);
     const measured = await runProbe(this.session, this.options.config, this.secrets, {
       deadlineAt: budget.measureBy,
+      runId,
       arrivedEarlier: this.arrivedLastRun,
       pending: this.pending,
+      writer: { ownRuns: this.ownRuns, startedWallMs: this.startedWallMs },
     });
     // A run that could not read confirms nothing: overdue events stay pending until one can.
     if (measured.measured) {
@@ -67,6 +76,11 @@ export class ProbeRuntime {
     this.options.logger.logRun(report);
     await Promise.all((this.options.sinks ?? []).map((sink) => sink.publish(report, budget.reportBy)));
     return report;
+  }
+
+  private rememberRun(runId: string): void {
+    this.ownRuns.add(runId);
+    if (this.ownRuns.size > OWN_RUNS_KEPT) this.ownRuns.delete(this.ownRuns.values().next().value!);
   }
 
   close(): Promise<void> {

@@ -47,6 +47,11 @@ export interface ReconcileInput extends RunContext {
   readonly arrivedEarlier?: readonly EventLocation[];
   /** Overdue events of the previous run: read now they are late; still unread at the end of this run they are lost. */
   readonly pending?: readonly PendingEvent[];
+  /**
+   * Who wrote what: the runs this process sent recently and when it started (epoch ms). An event of this
+   * probe's name from a run it never sent, written after it started, comes from another writer.
+   */
+  readonly writer?: { readonly ownRuns: ReadonlySet<string>; readonly startedWallMs: number };
 }
 
 const DEFAULT_MAX_PROBLEMS = 200;
@@ -97,7 +102,8 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
   const pendingById = new Map((input.pending ?? []).map((p) => [p.eventId, p]));
   const lateAt = new Map<string, string>();
   const lateArrivals: EventLocation[] = [];
-  let corrupt = 0, foreign = 0, late = 0, otherProbe = 0, redelivered = 0;
+  const otherWriterRuns = new Set<string>();
+  let corrupt = 0, foreign = 0, late = 0, otherProbe = 0, otherWriter = 0, redelivered = 0;
   for (const record of input.received) {
     const decoded = decodeEvent(record.value);
     const at = { partition: record.partition, offset: record.offset };
@@ -128,6 +134,15 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
         problems.add({ status: 'duplicated', ...at, eventId: id, detail: `copy of an event first read at ${seenAt}` });
         continue;
       }
+      if (isOtherWriter(input, decoded.event, pendingById.has(id))) {
+        otherWriter++;
+        // One line per foreign run is enough to name the clash; its every event would only repeat it.
+        if (!otherWriterRuns.has(decoded.event.run)) {
+          otherWriterRuns.add(decoded.event.run);
+          problems.add({ status: 'other_writer', ...at, eventId: id, detail: `written by another process that also uses the probe name "${input.probe}" (its run ${decoded.event.run}); give each probe its own name, or their events and metrics mix` });
+        }
+        continue;
+      }
       late++;
       lateAt.set(id, where);
       lateArrivals.push({ eventId: id, ...at });
@@ -138,7 +153,13 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
       arrivals.push({ event: decoded.event, record });
     }
   }
-  return { arrivals, corruptIds, corrupt, foreign, late, otherProbe, redelivered, lateIds: new Set(lateAt.keys()), lateArrivals };
+  return { arrivals, corruptIds, corrupt, foreign, late, otherProbe, otherWriter, redelivered, lateIds: new Set(lateAt.keys()), lateArrivals };
+}
+
+/** Not ours: a run this process never sent, written after it started (an older one may be a predecessor's). */
+function isOtherWriter(input: ReconcileInput, event: CanaryEvent, pending: boolean): boolean {
+  const w = input.writer;
+  return w !== undefined && !pending && !w.ownRuns.has(event.run) && event.wallAt >= w.startedWallMs;
 }
 
 function countOutOfOrder(firstArrivals: readonly Arrival[], problems: ProblemList): number {
@@ -236,6 +257,7 @@ export function reconcile(input: ReconcileInput): RunReport {
     foreign: received.foreign,
     late: received.late,
     otherProbe: received.otherProbe,
+    otherWriter: received.otherWriter,
   };
   const perBroker = leaderOf(input.brokers, input.leaders);
   const brokers: BrokerReport[] = [...perBroker.entries()].sort(([a], [b]) => a - b).map(([brokerId, partitions]) => ({
@@ -283,7 +305,7 @@ export function slowestBrokerMedian(byBroker: Readonly<Record<string, readonly n
 
 const ZERO_COUNTS: Counts = {
   partitions: 0, sent: 0, acknowledged: 0, produceErrors: 0, received: 0, overdue: 0, lost: 0,
-  duplicated: 0, outOfOrder: 0, corrupt: 0, foreign: 0, late: 0, otherProbe: 0,
+  duplicated: 0, outOfOrder: 0, corrupt: 0, foreign: 0, late: 0, otherProbe: 0, otherWriter: 0,
 };
 
 /** The report of a run that failed before it could measure: availability 0, the error says why. */

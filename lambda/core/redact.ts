@@ -52,11 +52,21 @@ export function toErrorInfo(
   const cause = innermostCause(e);
   const type = (cause as { type?: unknown }).type;
   const message = cause === e ? e.message : `${cause.message} (${e.name}: ${e.message})`;
+  const errorType = typeof type === 'string' && type.length > 0 ? type : cause.name || 'Error';
   return {
     phase,
-    type: typeof type === 'string' && type.length > 0 ? type : cause.name || 'Error',
-    message: scrubText(message, secrets),
+    type: errorType,
+    message: scrubText(message + hintFor(phase, errorType), secrets),
     ...(e.stack ? { stack: scrubText(e.stack, secrets) } : {}),
     ...where,
   };
+}
+
+/** What an operator should check when the first exchange with an endpoint goes wrong. */
+function hintFor(phase: RunPhase, type: string): string {
+  if (phase !== 'connect') return '';
+  if (type === 'KafkaJSConnectionClosedError') {
+    return ': the endpoint closed the connection during the Kafka handshake; check that it is a Kafka listener and that its protocol matches (TLS, SASL)';
+  }
+  return '';
 }

@@ -16,7 +16,7 @@ export interface ErrorInfo {
   readonly partitions?: readonly number[];
 }
 
-export type ProblemStatus = 'lost' | 'overdue' | 'duplicated' | 'out_of_order' | 'corrupt' | 'foreign' | 'late' | 'send_failed';
+export type ProblemStatus = 'lost' | 'overdue' | 'duplicated' | 'out_of_order' | 'corrupt' | 'foreign' | 'late' | 'send_failed' | 'other_writer';
 
 export interface Problem {
   readonly status: ProblemStatus;
@@ -48,6 +48,11 @@ export interface Counts {
   readonly late: number;
   /** Valid events written by another probe sharing the topic. */
   readonly otherProbe: number;
+  /**
+   * Events with this probe's name from runs this process never sent, written after it started: another
+   * process uses the same probe name (and publishes into the same metric series).
+   */
+  readonly otherWriter: number;
 }
 
 export interface BrokerReport {

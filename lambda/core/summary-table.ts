@@ -32,6 +32,7 @@ export function formatSummaryTable(r: RunReport): string {
     c.overdue && `${c.overdue} overdue (lost if still unread after the next run)`,
     c.corrupt && `${c.corrupt} corrupt`, c.foreign && `${c.foreign} foreign`, c.late && `${c.late} late`,
     c.otherProbe && `${c.otherProbe} from other probes`,
+    c.otherWriter && `${c.otherWriter} from another writer with this probe name`,
     r.brokersWithoutCanaryLeader.length && `brokers leading no canary partition: ${r.brokersWithoutCanaryLeader.join(',')}`,
   ].filter(Boolean);
   if (r.latency.produce) lines.push(`produce latency p50 ${ms(r.latency.produce.p50)} ms, p99 ${ms(r.latency.produce.p99)} ms`);

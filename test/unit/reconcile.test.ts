@@ -15,8 +15,8 @@ function sent(partition: number, seq: number, sentAt = 100, ack: number | undefi
   return { partition, seq, sentAt, ackedAt: ack, offset: String(seq) };
 }
 
-function arrival(partition: number, seq: number, offset: number, arrivedAt: number, opts: { run?: string; probe?: string; sentAt?: number } = {}): ReceivedRecord {
-  const value = encodeEvent({ probe: opts.probe ?? probe, run: opts.run ?? run, partition, seq, sentAt: opts.sentAt ?? 100, wallAt: 1 }, 200);
+function arrival(partition: number, seq: number, offset: number, arrivedAt: number, opts: { run?: string; probe?: string; sentAt?: number; wallAt?: number } = {}): ReceivedRecord {
+  const value = encodeEvent({ probe: opts.probe ?? probe, run: opts.run ?? run, partition, seq, sentAt: opts.sentAt ?? 100, wallAt: opts.wallAt ?? 1 }, 200);
   return { partition, offset: String(offset), arrivedAt, value };
 }
 
@@ -127,6 +127,24 @@ describe('reconcile', () => {
     expect(report.counts).toMatchObject({ received: 1, corrupt: 1, foreign: 2, late: 1, otherProbe: 1, lost: 0 });
     expect(report.problems.map((p) => p.status).sort()).toEqual(['corrupt', 'foreign', 'foreign', 'late']);
     expect(report.outcome).toBe('degraded');
+  });
+
+  it('names another writer of the same probe name once per foreign run, and neither calls its events late nor degrades the run', () => {
+    const writer = { ownRuns: new Set(['run-0', run]), startedWallMs: 1000 };
+    const report = reconcile(input([sent(0, 0)], [
+      arrival(0, 0, 0, 105),
+      arrival(1, 0, 4, 106, { run: 'twin-7', wallAt: 2000 }),
+      arrival(2, 0, 5, 106, { run: 'twin-7', wallAt: 2000 }),
+      arrival(2, 1, 6, 107, { run: 'twin-8', wallAt: 3000 }),
+      // Ours (a run this process sent), or older than this process (a predecessor's): late, as before.
+      arrival(1, 0, 7, 108, { run: 'run-0', wallAt: 1500 }),
+      arrival(1, 0, 8, 108, { run: 'before-me', wallAt: 500 }),
+    ], { writer }));
+    expect(report.counts).toMatchObject({ received: 1, otherWriter: 3, late: 2, corrupt: 0 });
+    expect(report.outcome).toBe('healthy');
+    const named = report.problems.filter((p) => p.status === 'other_writer');
+    expect(named.map((p) => p.eventId)).toEqual(['twin-7/1/0', 'twin-8/2/1']);
+    expect(named[0]!.detail).toContain('also uses the probe name "p1"');
   });
 
   it('a send that failed is a produce error, not a loss', () => {

@@ -21,6 +21,12 @@ describe('redaction', () => {
     expect(JSON.stringify(info)).not.toContain('hunter22');
   });
 
+  it('tells what to check when an endpoint closes the connection at the handshake, and only then', () => {
+    const closed = Object.assign(new Error('Closed connection'), { name: 'KafkaJSConnectionClosedError' });
+    expect(toErrorInfo(closed, 'connect', []).message).toMatch(/^Closed connection: .*check that it is a Kafka listener/);
+    expect(toErrorInfo(closed, 'receive', []).message).toBe('Closed connection');
+  });
+
   it('handles non-Error throws', () => {
     expect(toErrorInfo('plain', 'send', [])).toMatchObject({ type: 'Error', message: 'plain' });
     expect(toErrorInfo({ code: 1 }, 'send', [])).toMatchObject({ message: '{"code":1}' });

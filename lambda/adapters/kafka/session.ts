@@ -114,28 +114,36 @@ export class KafkaProbeSession {
   async prepare(deadlineAt: number, onPhase: (phase: RunPhase) => void = () => {}, pending: readonly PendingEvent[] = []): Promise<PreparedRun> {
     const warm = this.connected;
     const start = monotonicNow();
-    const mark = (connectedAt: number) => (this.progress = { warm, connectMs: connectedAt - start, prepareMs: monotonicNow() - connectedAt });
+    let connectedAt: number | undefined;
     this.progress = { warm, connectMs: 0, prepareMs: 0 };
-    onPhase('connect');
-    // A cold run's first request is the handshake: an endpoint that is not Kafka fails here, in the connect
-    // phase, and the time counts as connecting. Warm, the same request is part of preparing the run.
-    if (!warm) await this.connect(deadlineAt);
-    const describe = () => withDeadline(this.admin!.describeCluster(), deadlineAt, 'the first request to Kafka (describe cluster)');
-    const handshake = warm ? undefined : await describe();
-    const connected = monotonicNow();
-    mark(connected);
-    onPhase('topic');
-    const cluster = handshake ?? await describe();
-    const layout = await withDeadline(ensureCanaryTopic(this.admin!, this.config, cluster.brokers.map((b) => b.nodeId)), deadlineAt, 'checking the canary topic');
-    await this.ensureProducerKnows(layout.partitions.length, deadlineAt);
-    mark(connected);
-    onPhase('join');
-    await this.ensureConsumer(layout.partitions, deadlineAt);
-    await this.position(deadlineAt, pending);
-    this.consumerState!.rebalancedDuringRun = false;
-    this.inRun = true;
-    mark(connected);
-    return { ...layout, warm, connectMs: this.progress.connectMs, prepareMs: this.progress.prepareMs };
+    try {
+      onPhase('connect');
+      // A cold run's first request is the handshake: an endpoint that is not Kafka fails here, in the connect
+      // phase, and the time counts as connecting. Warm, the same request is part of preparing the run.
+      if (!warm) await this.connect(deadlineAt);
+      const describe = () => withDeadline(this.admin!.describeCluster(), deadlineAt, 'the first request to Kafka (describe cluster)');
+      const handshake = warm ? undefined : await describe();
+      connectedAt = monotonicNow();
+      onPhase('topic');
+      const cluster = handshake ?? await describe();
+      const layout = await withDeadline(ensureCanaryTopic(this.admin!, this.config, cluster.brokers.map((b) => b.nodeId)), deadlineAt, 'checking the canary topic');
+      await this.ensureProducerKnows(layout.partitions.length, deadlineAt);
+      onPhase('join');
+      await this.ensureConsumer(layout.partitions, deadlineAt);
+      await this.position(deadlineAt, pending);
+      this.consumerState!.rebalancedDuringRun = false;
+      this.inRun = true;
+      this.markProgress(warm, start, connectedAt);
+      return { ...layout, warm, connectMs: this.progress.connectMs, prepareMs: this.progress.prepareMs };
+    } finally {
+      // A failed prepare still reports how far it got and how long each part took.
+      this.markProgress(warm, start, connectedAt);
+    }
+  }
+
+  private markProgress(warm: boolean, start: number, connectedAt: number | undefined): void {
+    const now = monotonicNow();
+    this.progress = { warm, connectMs: (connectedAt ?? now) - start, prepareMs: connectedAt === undefined ? 0 : now - connectedAt };
   }
 
   /** kafkajs has no metadata refresh call: a producer made before partitions were added is replaced. */
