@@ -89,31 +89,40 @@ const LOG4J_PROPERTIES = [
   'logger.server.level = INFO',
 ].join('\n');
 
-interface Ports {
+export interface Ports {
   plaintext: number;
   controller: number;
   ssl?: number;
   sasl?: number;
 }
 
-function serverProperties(dataDir: string, ports: Ports, options: LocalKafkaOptions, tls?: TlsMaterial): string {
+/** A node's place in its cluster: its id, every controller (id@host:port), and the internal topics' replication. */
+export interface NodePlace {
+  readonly id: number;
+  readonly voters: string;
+  readonly replication: number;
+}
+
+export function serverProperties(dataDir: string, ports: Ports, options: LocalKafkaOptions, tls?: TlsMaterial, place?: NodePlace): string {
+  const node = place ?? { id: 1, voters: `1@127.0.0.1:${ports.controller}`, replication: 1 };
+  const minIsr = Math.min(2, node.replication);
   const listeners = [`PLAINTEXT://127.0.0.1:${ports.plaintext}`, `CONTROLLER://127.0.0.1:${ports.controller}`];
   const advertised = [`PLAINTEXT://127.0.0.1:${ports.plaintext}`];
   const lines = [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${node.voters}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
     `log.dirs=${join(dataDir, 'logs')}`,
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
+    `offsets.topic.replication.factor=${node.replication}`,
     'offsets.topic.num.partitions=4',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `transaction.state.log.replication.factor=${node.replication}`,
+    `transaction.state.log.min.isr=${minIsr}`,
+    `share.coordinator.state.topic.replication.factor=${node.replication}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
     `group.initial.rebalance.delay.ms=${options.initialRebalanceDelayMs ?? 3000}`,
     'auto.create.topics.enable=false',
     'log.segment.bytes=16777216',
@@ -162,13 +171,68 @@ async function waitForPort(port: number, child: ChildProcess, deadline: number, 
   throw new Error(`Kafka did not open port ${port} in time; see ${logFile}`);
 }
 
-async function waitForStartedLine(logFile: string, child: ChildProcess, deadline: number): Promise<void> {
+/** Waits for one more "Kafka Server started" line than the log held before (a restart appends to it). */
+async function waitForStartedLine(logFile: string, child: ChildProcess, deadline: number, before = 0): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Kafka exited with code ${child.exitCode}; see ${logFile}`);
-    if (existsSync(logFile) && readFileSync(logFile, 'utf8').includes('Kafka Server started')) return;
+    if (existsSync(logFile) && readFileSync(logFile, 'utf8').split('Kafka Server started').length - 1 > before) return;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`Kafka did not report "Kafka Server started" in time; see ${logFile}`);
+}
+
+export const NODE_JVM = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+
+/** Writes a node's configuration and formats its storage; returns what `launchNode` needs. */
+export function prepareNode(libs: string, dataDir: string, properties: string, clusterId: string, jvm: readonly string[], extraFormatArgs: readonly string[] = []) {
+  const propsFile = join(dataDir, 'server.properties');
+  writeFileSync(propsFile, properties);
+  const log4jFile = join(dataDir, 'log4j2.properties');
+  writeFileSync(log4jFile, LOG4J_PROPERTIES);
+  const nodeJvm = [...jvm, `-Dlog4j2.configurationFile=${log4jFile}`];
+  const format = spawnSync('java', java(libs, ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, ...extraFormatArgs], nodeJvm), { encoding: 'utf8' });
+  if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${format.stderr || format.stdout}`);
+  return { propsFile, jvm: nodeJvm };
+}
+
+export function newClusterId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 22);
+}
+
+export interface RunningNode {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
+  stop(): Promise<void>;
+}
+
+/** Starts a formatted node and waits until it says "Kafka Server started" (appending to its log file). */
+export async function launchNode(libs: string, node: { propsFile: string; jvm: readonly string[] }, port: number, logFile: string, startTimeoutMs = 90_000): Promise<RunningNode> {
+  const out = createWriteStream(logFile, { flags: 'a' });
+  await new Promise((r) => out.once('open', r));
+  const startedLines = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('Kafka Server started').length - 1 : 0;
+  const child = spawn('java', java(libs, ['kafka.Kafka', node.propsFile], [...node.jvm]), { stdio: ['ignore', out, out] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  void exited.then(() => out.close());
+  const deadline = Date.now() + startTimeoutMs;
+  try {
+    await waitForPort(port, child, deadline, logFile);
+    await waitForStartedLine(logFile, child, deadline, startedLines);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT'); // a paused node cannot act on SIGTERM
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  })());
+  return { child, exited, stop };
 }
 
 export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<LocalKafka> {
@@ -180,45 +244,15 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   if (options.scramUsers?.length) ports.sasl = await freePort();
   const tls = options.tls ? makeTlsMaterial(join(dataDir, 'tls')) : undefined;
 
-  const propsFile = join(dataDir, 'server.properties');
-  writeFileSync(propsFile, serverProperties(dataDir, ports, options, tls));
-  const log4jFile = join(dataDir, 'log4j2.properties');
-  writeFileSync(log4jFile, LOG4J_PROPERTIES);
-  const jvm = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4jFile}`];
-
   const scram = (options.scramUsers ?? []).flatMap((u) =>
     ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]),
   );
-  const format = spawnSync(
-    'java',
-    java(libs, ['kafka.tools.StorageTool', 'format', '-t', randomUUID().replace(/-/g, '').slice(0, 22), '-c', propsFile, ...scram], jvm),
-    { encoding: 'utf8' },
-  );
-  if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${format.stderr || format.stdout}`);
-
+  const node = prepareNode(libs, dataDir, serverProperties(dataDir, ports, options, tls), newClusterId(), NODE_JVM, scram);
   const logFile = options.logFile ?? join(dataDir, 'kafka.log');
-  const out = createWriteStream(logFile);
-  await new Promise((r) => out.once('open', r));
-  const child = spawn('java', java(libs, ['kafka.Kafka', propsFile], jvm), { stdio: ['ignore', out, out] });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
-  try {
-    await waitForPort(ports.plaintext, child, deadline, logFile);
-    await waitForStartedLine(logFile, child, deadline);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
+  const running = await launchNode(libs, node, ports.plaintext, logFile, options.startTimeoutMs);
 
-  let stopped = false;
   const stop = async (): Promise<void> => {
-    if (stopped) return exited;
-    stopped = true;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    out.close();
+    await running.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   return {
