@@ -28,6 +28,8 @@ Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
   --message-bytes N             size of each canary event (default: 256)
   --min-partitions N            partitions wanted (at least one per broker)
   --replication-factor N        for a topic the probe creates (default: min(3, brokers))
+  --expected-brokers N          brokers the cluster should have; fewer are reported missing
+                                (default: the most seen since the probe started)
   --auth MODE                   none | scram-sha-256 | scram-sha-512 | msk-iam
   --username NAME               SASL/SCRAM user; the password comes from ${ENV.saslPassword}
   --tls                         connect with TLS (implied by msk-iam)
@@ -50,7 +52,7 @@ Every setting can also come from its STREAMPROBE_* environment variable; flags w
 const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>> = {
   brokers: '--brokers', probeName: '--probe-name', topic: '--topic', runTimeoutMs: '--timeout',
   eventsPerPartition: '--events-per-partition', messageBytes: '--message-bytes', minPartitions: '--min-partitions',
-  replicationFactor: '--replication-factor', auth: '--auth', saslUsername: '--username', tls: '--tls',
+  replicationFactor: '--replication-factor', expectedBrokers: '--expected-brokers', auth: '--auth', saslUsername: '--username', tls: '--tls',
   tlsCaPem: '--tls-ca-file', tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file',
   tlsRejectUnauthorized: '--tls-insecure', region: '--region', metricsSink: '--metrics',
   metricsNamespace: '--namespace', metricsHighResolution: '--high-resolution',
@@ -99,7 +101,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
       brokers: { type: 'string' }, 'probe-name': { type: 'string' }, topic: { type: 'string' },
       every: { type: 'string' }, runs: { type: 'string' }, timeout: { type: 'string' },
       'events-per-partition': { type: 'string' }, 'message-bytes': { type: 'string' },
-      'min-partitions': { type: 'string' }, 'replication-factor': { type: 'string' },
+      'min-partitions': { type: 'string' }, 'replication-factor': { type: 'string' }, 'expected-brokers': { type: 'string' },
       auth: { type: 'string' }, username: { type: 'string' }, tls: { type: 'boolean' },
       'tls-ca-file': { type: 'string' }, 'tls-cert-file': { type: 'string' }, 'tls-key-file': { type: 'string' },
       'tls-insecure': { type: 'boolean' }, region: { type: 'string' }, 'log-level': { type: 'string' },
@@ -114,7 +116,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     brokers: values.brokers, probeName: values['probe-name'], topic: values.topic,
     runTimeoutMs: durationFlag(values.timeout, '--timeout'),
     eventsPerPartition: values['events-per-partition'], messageBytes: values['message-bytes'],
-    minPartitions: values['min-partitions'], replicationFactor: values['replication-factor'],
+    minPartitions: values['min-partitions'], replicationFactor: values['replication-factor'], expectedBrokers: values['expected-brokers'],
     auth: values.auth, saslUsername: values.username, tls: values.tls, region: values.region,
     tlsCaPem: readPem(values['tls-ca-file'], '--tls-ca-file'),
     tlsCertPem: readPem(values['tls-cert-file'], '--tls-cert-file'),

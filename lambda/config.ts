@@ -40,6 +40,8 @@ export const configSchema = z
     minPartitions: z._default(int(1, 10_000), 1),
     /** Unset: min(3, number of brokers). */
     replicationFactor: z.optional(int(1, 16)),
+    /** Brokers the cluster should have; unset, the most seen while warm. Fewer in a run are reported missing. */
+    expectedBrokers: z.optional(int(1, 1000)),
     eventsPerPartition: z._default(int(1, 1000), 1),
     messageBytes: z._default(int(0, 900_000), 256),
     /**

@@ -10,6 +10,7 @@ export const ENV = {
   topic: 'STREAMPROBE_TOPIC',
   minPartitions: 'STREAMPROBE_MIN_PARTITIONS',
   replicationFactor: 'STREAMPROBE_REPLICATION_FACTOR',
+  expectedBrokers: 'STREAMPROBE_EXPECTED_BROKERS',
   eventsPerPartition: 'STREAMPROBE_EVENTS_PER_PARTITION',
   messageBytes: 'STREAMPROBE_MESSAGE_BYTES',
   runTimeoutMs: 'STREAMPROBE_RUN_TIMEOUT_MS',

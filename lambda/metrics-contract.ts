@@ -38,6 +38,7 @@ export const METRICS = {
   RunSucceeded: { unit: 'Count', description: '1 when the run measured, 0 when it failed before measuring: the heartbeat' },
   RunDuration: { unit: 'Milliseconds', description: 'wall time of the run, reporting excluded' },
   BrokersWithoutCanaryLeader: { unit: 'Count', onlyWhenNonZero: true, description: 'brokers that lead no canary partition' },
+  BrokersMissing: { unit: 'Count', onlyWhenNonZero: true, description: 'brokers the cluster should have (configured, or the most seen while warm) that its metadata no longer lists' },
   SlowestBrokerLatency: { unit: 'Milliseconds', description: 'the highest per-leader-broker median end-to-end latency of the run: one slow broker shows whatever the cluster size' },
   RunOutcomeChanges: { unit: 'Count', description: 'changes between healthy and unhealthy runs over the last runs of this container: high while failures come and go' },
   MetricsFallback: { unit: 'Count', onlyWhenNonZero: true, byPublisher: true, description: 'metric datums that reached CloudWatch through EMF log lines because PutMetricData failed' },

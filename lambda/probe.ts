@@ -62,12 +62,14 @@ export async function runProbe(
     warm: prepared.warm,
     leaders: prepared.leaders,
     brokers: prepared.brokers,
+    expectedBrokers: prepared.expectedBrokers,
     timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
   };
   // Nothing sent (preparing took the whole budget): nothing was measured, and nothing is called lost.
   if (sent.length === 0) return failedReport(context, sendErrors);
   const expected = new Set(sent.filter((s) => s.ackedAt !== undefined).map((s) => eventId({ run: base.runId, ...s })));
-  const received = await session.receive(expected, options.deadlineAt);
+  const pendingPartitions = [...new Set((options.pending ?? []).map((p) => p.partition))];
+  const received = await session.receive(expected, options.deadlineAt, pendingPartitions);
   return reconcile({
     ...context,
     timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
@@ -76,6 +78,7 @@ export async function runProbe(
     errors: [...sendErrors, ...received.errors],
     arrivedEarlier: options.arrivedEarlier,
     pending: options.pending,
+    logStartOffsets: received.logStartOffsets,
     writer: options.writer,
   });
 }

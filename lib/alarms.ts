@@ -58,6 +58,7 @@ export interface NotifyingAlarms {
   readonly outOfOrder: cloudwatch.Alarm;
   readonly corrupt: cloudwatch.Alarm;
   readonly late: cloudwatch.Alarm;
+  readonly brokerMissing: cloudwatch.Alarm;
   readonly leaderless: cloudwatch.Alarm;
   readonly metricsFallback: cloudwatch.Alarm;
   readonly slowRuns: cloudwatch.Alarm;
@@ -123,6 +124,7 @@ export class ProbeAlarms extends Construct {
       outOfOrder: this.alarm('OutOfOrder', 'out-of-order', 'canary events of one partition were read out of order', counter('MessagesOutOfOrder'), 0, ABOVE, once, NOT_BREACHING),
       corrupt: this.alarm('Corrupt', 'corrupt', 'canary events failed their checksum', counter('MessagesCorrupt'), 0, ABOVE, once, NOT_BREACHING),
       late: this.alarm('Late', 'late', 'canary events arrived after their run\'s deadline (slow, not lost)', counter('MessagesLate'), 0, ABOVE, once, NOT_BREACHING),
+      brokerMissing: this.alarm('BrokerMissing', 'broker-missing', 'the cluster lists fewer brokers than it should (expectedBrokers, or the most the probe has seen)', m('BrokersMissing', 'Maximum'), 0, ABOVE, mOfN, NOT_BREACHING),
       leaderless: this.alarm('Leaderless', 'leaderless-broker', 'a broker leads no canary partition, so its latency is not measured', m('BrokersWithoutCanaryLeader', 'Maximum'), 0, ABOVE, mOfN, NOT_BREACHING),
       metricsFallback: this.alarm('MetricsFallback', 'metrics-fallback', 'PutMetricData failed; metrics reached CloudWatch through EMF log lines', counter('MetricsFallback'), 0, ABOVE, once, NOT_BREACHING),
       slowRuns: this.alarm('SlowRuns', 'slow-runs', `runs took more than 80% of their ${target.runTimeout.toSeconds()} s budget in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,

@@ -22,6 +22,7 @@ const targetSchema = z.object({
   topic: z.string().optional(),
   minPartitions: whole(1, 10_000).optional(),
   replicationFactor: whole(1, 16).optional(),
+  expectedBrokers: whole(1, 1000).optional(),
   eventsPerPartition: whole(1, 1000).optional(),
   messageBytes: whole(0, 900_000).optional(),
   namespace: z.string().optional(),

@@ -38,6 +38,7 @@ export function probeEnvironment(t: ResolvedTarget, region: string): Record<stri
     [ENV.topic]: t.topic,
     [ENV.minPartitions]: String(t.minPartitions),
     [ENV.replicationFactor]: t.replicationFactor?.toString(),
+    [ENV.expectedBrokers]: t.expectedBrokers?.toString(),
     [ENV.eventsPerPartition]: String(t.eventsPerPartition),
     [ENV.messageBytes]: String(t.messageBytes),
     [ENV.runTimeoutMs]: String(t.runTimeout.toMilliseconds()),

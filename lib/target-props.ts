@@ -49,6 +49,8 @@ export interface StreamProbeTargetProps {
   readonly topic?: string;
   readonly minPartitions?: number;
   readonly replicationFactor?: number;
+  /** Brokers the cluster should have; fewer seen in a run are reported as missing. Default: the most seen while warm. */
+  readonly expectedBrokers?: number;
   readonly eventsPerPartition?: number;
   readonly messageBytes?: number;
   readonly namespace?: string;
@@ -78,6 +80,7 @@ export interface ResolvedTarget {
   readonly topic: string;
   readonly minPartitions: number;
   readonly replicationFactor?: number;
+  readonly expectedBrokers?: number;
   readonly eventsPerPartition: number;
   readonly messageBytes: number;
   readonly namespace: string;
@@ -145,6 +148,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
   }
   wholeIn(name, 'minPartitions', props.minPartitions, 1, 10_000);
   wholeIn(name, 'replicationFactor', props.replicationFactor, 1, 16);
+  wholeIn(name, 'expectedBrokers', props.expectedBrokers, 1, 1000);
   wholeIn(name, 'eventsPerPartition', props.eventsPerPartition, 1, 1000);
   wholeIn(name, 'messageBytes', props.messageBytes, 0, 900_000);
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240);
@@ -182,6 +186,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
     topic: props.topic ?? DEFAULT_TOPIC,
     minPartitions: props.minPartitions ?? 1,
     replicationFactor: props.replicationFactor,
+    expectedBrokers: props.expectedBrokers,
     eventsPerPartition: props.eventsPerPartition ?? 1,
     messageBytes: props.messageBytes ?? 256,
     namespace: props.namespace ?? DEFAULT_NAMESPACE,

@@ -1,7 +1,7 @@
 /** Bounds any promise by an absolute deadline on the monotonic clock, so a run always ends in time. */
 export class DeadlineError extends Error {
   constructor(what: string, budgetMs: number) {
-    super(`${what} did not finish before the run deadline (${Math.max(0, Math.round(budgetMs))} ms left)`);
+    super(`${what} did not finish in the ${Math.max(0, Math.round(budgetMs))} ms the run had left`);
     this.name = 'DeadlineError';
   }
 }
@@ -25,3 +25,21 @@ export function withDeadline<T>(work: Promise<T>, deadlineAt: number, what: stri
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * Retries work that failed with an error Kafka calls retriable (a leader election, a coordinator still
+ * loading) until it succeeds or the deadline comes; anything else fails at once.
+ */
+export async function retryWithin<T>(work: () => Promise<T>, deadlineAt: number, what: string, minLeftMs = 500): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await withDeadline(work(), deadlineAt, what);
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      // Out of time, the Kafka error says more than "deadline": it is what the operator must fix.
+      const pause = Math.min(100 * 2 ** attempt, 1000);
+      if (!retriable || error instanceof DeadlineError || remainingMs(deadlineAt) - pause < minLeftMs) throw error;
+      await sleep(pause);
+    }
+  }
+}

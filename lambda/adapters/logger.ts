@@ -25,6 +25,7 @@ export function runSummary(report: RunReport): Record<string, unknown> {
     latency: report.latency,
     brokers: report.brokers,
     brokersWithoutCanaryLeader: report.brokersWithoutCanaryLeader,
+    brokersMissing: report.brokersMissing,
     problemsListed: report.problems.length,
     problemsOmitted: report.problemsOmitted,
     errorCount: errorCount(report),

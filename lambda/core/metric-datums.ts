@@ -107,6 +107,7 @@ export function reportToDatums(report: RunReport, options: DatumOptions = {}): D
     ...single('RunSucceeded', report.measured ? 1 : 0, base),
     ...single('RunDuration', report.timings.runMs, base),
     ...single('BrokersWithoutCanaryLeader', report.brokersWithoutCanaryLeader.length, base),
+    ...single('BrokersMissing', report.brokersMissing, base),
     ...(report.slowestBrokerMs === undefined ? [] : single('SlowestBrokerLatency', report.slowestBrokerMs, base)),
     ...single('RunOutcomeChanges', report.recentOutcomeChanges, base),
   ];

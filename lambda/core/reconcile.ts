@@ -35,6 +35,8 @@ export interface RunContext {
   /** partition -> leader broker id, as seen before sending. */
   readonly leaders: Readonly<Record<number, number>>;
   readonly brokers: readonly number[];
+  /** Brokers the cluster should have (configured, or the most seen while warm). */
+  readonly expectedBrokers?: number;
   readonly maxProblems?: number;
 }
 
@@ -45,8 +47,14 @@ export interface ReconcileInput extends RunContext {
   readonly errors: readonly ErrorInfo[];
   /** Where events were read in the previous run: a copy at another offset is a duplicate, the same record re-read is not. */
   readonly arrivedEarlier?: readonly EventLocation[];
-  /** Overdue events of the previous run: read now they are late; still unread at the end of this run they are lost. */
+  /**
+   * Overdue events of earlier runs: read now they are late. Still unread at the end of this run, they are
+   * lost once there is evidence: the consumer read past their offset, or the log now starts beyond it.
+   * Without evidence (a consumer that read nothing) they stay pending: unread is not lost.
+   */
   readonly pending?: readonly PendingEvent[];
+  /** partition -> log start offset, read this run for the partitions of pending events. */
+  readonly logStartOffsets?: Readonly<Record<number, string>>;
   /**
    * Who wrote what: the runs this process sent recently and when it started (epoch ms). An event of this
    * probe's name from a run it never sent, written after it started, comes from another writer.
@@ -55,6 +63,26 @@ export interface ReconcileInput extends RunContext {
 }
 
 const DEFAULT_MAX_PROBLEMS = 200;
+/** Overdue events carried to later runs at most (the newest kept): a reader stuck for hours must not grow it without bound. */
+const MAX_PENDING = 1000;
+
+function highestOffsetRead(received: readonly ReceivedRecord[]): Map<number, bigint> {
+  const highest = new Map<number, bigint>();
+  for (const r of received) {
+    const o = BigInt(r.offset);
+    if (o > (highest.get(r.partition) ?? -1n)) highest.set(r.partition, o);
+  }
+  return highest;
+}
+
+/** Why an unread event is lost, or undefined when nothing shows it is. */
+function lossEvidence(p: PendingEvent, readUpTo: bigint | undefined, logStart: string | undefined): string | undefined {
+  if (p.offset === undefined) return readUpTo !== undefined ? `the consumer read partition ${p.partition} past it` : undefined;
+  const offset = BigInt(p.offset);
+  if (logStart !== undefined && offset < BigInt(logStart)) return `the partition's log now starts at offset ${logStart}`;
+  if (readUpTo !== undefined && readUpTo > offset) return `the consumer read offset ${readUpTo} past it`;
+  return undefined;
+}
 
 class ProblemList {
   readonly items: Problem[] = [];
@@ -237,11 +265,20 @@ export function reconcile(input: ReconcileInput): RunReport {
     }
   }
   let lost = 0;
+  const readUpTo = highestOffsetRead(input.received);
   for (const p of input.pending ?? []) {
     if (received.lateIds.has(p.eventId)) continue;
+    const evidence = lossEvidence(p, readUpTo.get(p.partition), input.logStartOffsets?.[p.partition]);
+    if (evidence === undefined) {
+      // The reader never got past it: unread, not lost. It stays pending until a run can tell.
+      pending.push(p);
+      problems.add({ status: 'overdue', partition: p.partition, offset: p.offset, eventId: p.eventId, detail: 'still unread, and nothing was read past it yet: not confirmed lost' });
+      continue;
+    }
     lost++;
-    problems.add({ status: 'lost', partition: p.partition, offset: p.offset, eventId: p.eventId, detail: 'acknowledged, and still unread at the end of the run after its own' });
+    problems.add({ status: 'lost', partition: p.partition, offset: p.offset, eventId: p.eventId, detail: `acknowledged, and still unread at the end of the run after its own: ${evidence}` });
   }
+  if (pending.length > MAX_PENDING) pending.splice(0, pending.length - MAX_PENDING);
 
   const counts: Counts = {
     partitions: Object.keys(input.leaders).length,
@@ -283,6 +320,7 @@ export function reconcile(input: ReconcileInput): RunReport {
     samples: { endToEnd, produce, endToEndByBroker: e2eByBroker },
     brokers,
     brokersWithoutCanaryLeader: brokersWithoutLeader(input.brokers, input.leaders),
+    brokersMissing: Math.max(0, (input.expectedBrokers ?? 0) - input.brokers.length),
     problems: problems.items,
     problemsOmitted: problems.omitted,
     errors: errors.errors,
@@ -326,6 +364,7 @@ export function failedReport(context: RunContext, errors: readonly ErrorInfo[]):
     samples: { endToEnd: [], produce: [], endToEndByBroker: {} },
     brokers: [],
     brokersWithoutCanaryLeader: brokersWithoutLeader(context.brokers, context.leaders),
+    brokersMissing: 0,
     problems: [],
     problemsOmitted: 0,
     errors: folded.errors,

@@ -93,6 +93,8 @@ export interface RunReport {
   };
   readonly brokers: readonly BrokerReport[];
   readonly brokersWithoutCanaryLeader: readonly number[];
+  /** Brokers the cluster should have that its metadata did not list in this run. */
+  readonly brokersMissing: number;
   readonly problems: readonly Problem[];
   /** Problems beyond the per-run cap, counted but not listed. */
   readonly problemsOmitted: number;

@@ -34,6 +34,7 @@ export function formatSummaryTable(r: RunReport): string {
     c.otherProbe && `${c.otherProbe} from other probes`,
     c.otherWriter && `${c.otherWriter} from another writer with this probe name`,
     r.brokersWithoutCanaryLeader.length && `brokers leading no canary partition: ${r.brokersWithoutCanaryLeader.join(',')}`,
+    r.brokersMissing && `${r.brokersMissing} broker(s) missing from the cluster`,
   ].filter(Boolean);
   if (r.latency.produce) lines.push(`produce latency p50 ${ms(r.latency.produce.p50)} ms, p99 ${ms(r.latency.produce.p99)} ms`);
   if (extras.length) lines.push(extras.join('; '));

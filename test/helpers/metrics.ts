@@ -38,6 +38,7 @@ export function expectedPoints(r: RunReport): Point[] {
   add('RunSucceeded', [r.measured ? 1 : 0]);
   add('RunDuration', [r.timings.runMs]);
   nonZero('BrokersWithoutCanaryLeader', r.brokersWithoutCanaryLeader.length);
+  nonZero('BrokersMissing', r.brokersMissing);
   if (r.slowestBrokerMs !== undefined) add('SlowestBrokerLatency', [r.slowestBrokerMs]);
   add('RunOutcomeChanges', [r.recentOutcomeChanges]);
   return points;

@@ -192,7 +192,7 @@ function fnEnv(probe: string) {
 }
 
 const PAGING = ['availability', 'has-run', 'lambda-errors', 'lambda-throttles', 'latency', 'loss', 'slow-broker', 'stopped', 'unstable'];
-const NOTIFYING = ['corrupt', 'duplicates', 'late', 'leaderless-broker', 'metrics-fallback', 'out-of-order', 'slow-runs'];
+const NOTIFYING = ['broker-missing', 'corrupt', 'duplicates', 'late', 'leaderless-broker', 'metrics-fallback', 'out-of-order', 'slow-runs'];
 
 describe('alarms', () => {
   it('builds the paging and the notifying alarms and one composite per target', () => {
@@ -297,7 +297,7 @@ describe('the metrics contract between Lambda and alarms', () => {
   it('every alarm and dashboard metric is one the Lambda publishes, with the same unit and dimensions', () => {
     // What the Lambda code really emits, for a report in which every counter is non-zero, and for a failed run.
     const sent = [0, 1].map((p) => ({ partition: p, seq: 0, sentAt: 1, ackedAt: 2 }));
-    const ctx = { probe: 'orders', runId: 'r', topic: 't', startedAt: new Date().toISOString(), warm: false, timings: { connectMs: 5, prepareMs: 1, runMs: 9 }, leaders: { 0: 1, 1: 1 }, brokers: [1, 2] };
+    const ctx = { probe: 'orders', runId: 'r', topic: 't', startedAt: new Date().toISOString(), warm: false, timings: { connectMs: 5, prepareMs: 1, runMs: 9 }, leaders: { 0: 1, 1: 1 }, brokers: [1, 2], expectedBrokers: 3 };
     const own = encodeEvent({ probe: 'orders', run: 'r', partition: 0, seq: 0, sentAt: 1, wallAt: 1 }, 100);
     const report = reconcile({
       ...ctx, errors: [],

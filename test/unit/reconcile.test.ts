@@ -50,19 +50,39 @@ describe('reconcile', () => {
     expect(report.pending).toEqual([{ eventId: 'run-1/1/0', partition: 1, offset: '0', sentAt: 100 }]);
   });
 
-  it('an overdue event read in the next run is late, with its true latency; one still unread then is lost', () => {
+  it('an overdue event read in the next run is late, with its true latency; one still unread then, with the reader past it, is lost', () => {
     const pending = [
       { eventId: 'run-0/1/0', partition: 1, offset: '3', sentAt: 50 },
       { eventId: 'run-0/2/0', partition: 2, offset: '8', sentAt: 50 },
     ];
-    const report = reconcile(input([sent(0, 0)], [arrival(0, 0, 0, 105), arrival(1, 0, 3, 90, { run: 'run-0' })], { pending }));
-    expect(report.counts).toMatchObject({ received: 1, late: 1, lost: 1, overdue: 0 });
-    expect(report.problems).toEqual([
+    const foreignPastIt = { partition: 2, offset: '9', arrivedAt: 100, value: 'not a canary' };
+    const report = reconcile(input([sent(0, 0)], [arrival(0, 0, 0, 105), arrival(1, 0, 3, 90, { run: 'run-0' }), foreignPastIt], { pending }));
+    expect(report.counts).toMatchObject({ received: 1, late: 1, lost: 1, overdue: 0, foreign: 1 });
+    expect(report.problems.filter((p) => p.status !== 'foreign')).toEqual([
       expect.objectContaining({ status: 'late', eventId: 'run-0/1/0', offset: '3', detail: expect.stringContaining('40 ms after it was sent') }),
-      expect.objectContaining({ status: 'lost', eventId: 'run-0/2/0', partition: 2, offset: '8' }),
+      expect.objectContaining({ status: 'lost', eventId: 'run-0/2/0', partition: 2, offset: '8', detail: expect.stringContaining('read offset 9 past it') }),
     ]);
     expect(report.availability.endToEnd).toBe(100);
     expect(report.arrivals).toContainEqual({ eventId: 'run-0/1/0', partition: 1, offset: '3' });
+  });
+
+  it('an unread overdue event is lost when its partition\'s log now starts beyond it', () => {
+    const pending = [{ eventId: 'run-0/1/0', partition: 1, offset: '3', sentAt: 50 }];
+    const report = reconcile(input([sent(0, 0)], [arrival(0, 0, 0, 105)], { pending, logStartOffsets: { 1: '4' } }));
+    expect(report.counts.lost).toBe(1);
+    expect(report.problems).toEqual([expect.objectContaining({ status: 'lost', detail: expect.stringContaining('log now starts at offset 4') })]);
+    expect(report.pending).toEqual([]);
+  });
+
+  it('an unread overdue event with nothing read past it stays pending: unread is not lost', () => {
+    const pending = [{ eventId: 'run-0/1/0', partition: 1, offset: '3', sentAt: 50 }];
+    const stuck = reconcile(input([sent(0, 0)], [], { pending, logStartOffsets: { 1: '0' } }));
+    expect(stuck.counts).toMatchObject({ lost: 0, overdue: 1 });
+    expect(stuck.pending.map((p) => p.eventId).sort()).toEqual(['run-0/1/0', 'run-1/0/0']);
+    expect(stuck.problems).toContainEqual(expect.objectContaining({ status: 'overdue', eventId: 'run-0/1/0', detail: expect.stringContaining('not confirmed lost') }));
+    // Read later, it is late, never lost.
+    const later = reconcile(input([], [arrival(1, 0, 3, 900, { run: 'run-0' })], { runId: 'run-2', pending: stuck.pending.filter((p) => p.eventId === 'run-0/1/0') }));
+    expect(later.counts).toMatchObject({ late: 1, lost: 0 });
   });
 
   it('a second copy at another offset is a duplicate; latency counts the first copy', () => {
@@ -145,6 +165,14 @@ describe('reconcile', () => {
     const named = report.problems.filter((p) => p.status === 'other_writer');
     expect(named.map((p) => p.eventId)).toEqual(['twin-7/1/0', 'twin-8/2/1']);
     expect(named[0]!.detail).toContain('also uses the probe name "p1"');
+  });
+
+  it('counts brokers missing from the cluster against the size it should have', () => {
+    const healthy = [sent(0, 0)], read = [arrival(0, 0, 0, 105)];
+    expect(reconcile(input(healthy, read, { expectedBrokers: 5 })).brokersMissing).toBe(2);
+    expect(reconcile(input(healthy, read, { expectedBrokers: 3 })).brokersMissing).toBe(0);
+    expect(reconcile(input(healthy, read, { expectedBrokers: 2 })).brokersMissing).toBe(0);
+    expect(reconcile(input(healthy, read)).brokersMissing).toBe(0);
   });
 
   it('a send that failed is a produce error, not a loss', () => {

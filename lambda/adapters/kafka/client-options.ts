@@ -52,10 +52,11 @@ export function kafkaClientOptions(
   clientId: string,
   logCreator: logCreator,
   credentials?: ResolvedCredentials,
+  brokers: readonly string[] = config.brokers,
 ): KafkaConfig {
   return {
     clientId,
-    brokers: config.brokers,
+    brokers: [...brokers],
     ssl: tlsOptions(config),
     sasl: saslOptions(config, credentials),
     // Short, bounded timeouts: a probe that hangs on a dead broker reports nothing at all.

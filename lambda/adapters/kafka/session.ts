@@ -15,20 +15,26 @@ import type { ReceivedRecord, SentRecord } from '../../core/reconcile';
 import { toErrorInfo } from '../../core/redact';
 import type { ErrorInfo, PendingEvent, RunPhase } from '../../core/report';
 import { resumeOffset } from '../../core/resume-offset';
-import { DeadlineError, monotonicNow, remainingMs, sleep, withDeadline } from '../deadline';
+import { DeadlineError, monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../deadline';
 import { ArrivalCollector } from './collector';
+import { BrokerOrder } from '../../core/broker-order';
 import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { registerCompressionCodecs } from './codecs';
-import { ensureCanaryTopic, type TopicLayout } from './topic';
+import { scopeMetadataErrors } from './metadata-scope';
+import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from './topic';
 
 registerCompressionCodecs();
+scopeMetadataErrors();
 
 export interface DebugSink {
   debug(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
 }
 
 export interface PreparedRun extends TopicLayout {
   readonly warm: boolean;
+  /** Brokers the cluster should have: configured, or the most this session has seen. */
+  readonly expectedBrokers: number;
   readonly connectMs: number;
   readonly prepareMs: number;
 }
@@ -38,6 +44,20 @@ export interface PrepareProgress {
   readonly warm: boolean;
   readonly connectMs: number;
   readonly prepareMs: number;
+}
+
+/** The producer was just made and has not sent: it learns everything on its first metadata request. */
+const NEVER_SENT = '';
+/** The producer's connections are suspect: the next prepare replaces it. */
+const REPLACE = 'replace';
+const isKafkaErrorCode = (type: string) => /^[A-Z][A-Z0-9_]+$/.test(type);
+const leadershipKey = (layout: TopicLayout) => layout.partitions.map((p) => `${p}:${layout.leaders[p]}`).join(',');
+
+export interface Received {
+  readonly records: ReceivedRecord[];
+  readonly errors: ErrorInfo[];
+  /** partition -> log start offset, for the partitions asked about, when they could be read. */
+  readonly logStartOffsets?: Readonly<Record<number, string>>;
 }
 
 interface ConsumerState {
@@ -51,6 +71,9 @@ interface ConsumerState {
 const LEVEL_NAMES: Record<number, string> = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 5: 'DEBUG' };
 /** Less time than this left, and a produce request could not come back before the deadline: do not send. */
 export const MIN_SEND_WINDOW_MS = 250;
+const REBALANCE_TIMEOUT_MS = 4000;
+const STOP_CONSUMER_WAIT_MS = 1000;
+const CONSUMER_METADATA_MAX_AGE_MS = 5000;
 
 function sameMembers(a: ReadonlySet<number>, b: readonly number[]): boolean {
   return a.size === b.length && b.every((x) => a.has(x));
@@ -60,14 +83,25 @@ export class KafkaProbeSession {
   private kafka: Kafka | undefined;
   private admin: Admin | undefined;
   private producer: Producer | undefined;
-  /** Partitions the producer's metadata knew when it was made: kafkajs silently drops sends to others. */
-  private producerPartitions = 0;
+  /**
+   * The partitions and leaders the producer's metadata knew when it was made: kafkajs silently drops sends
+   * to partitions it does not know, and without retries fails a send to a leader that moved.
+   */
+  private producerKnows: string = NEVER_SENT;
   private consumerState: ConsumerState | undefined;
   private readonly collector = new ArrivalCollector();
   private inRun = false;
-  /** One group per container, kept across failures, so the cluster's group list does not fill up. */
-  readonly groupId: string;
+  /**
+   * One group per container, kept across failures, so the cluster's group list does not fill up. Only
+   * when an abandoned consumer that could not leave (its broker hung) still holds partitions in it does the
+   * session move to a new group; every group it used is deleted on close.
+   */
+  groupId: string;
+  private readonly usedGroups: string[] = [];
   progress: PrepareProgress = { warm: false, connectMs: 0, prepareMs: 0 };
+  private readonly brokerOrder: BrokerOrder;
+  private largestClusterSeen = 0;
+  private durabilityChecked = false;
 
   constructor(
     private readonly config: ProbeConfig,
@@ -75,7 +109,22 @@ export class KafkaProbeSession {
     private readonly secrets: readonly string[],
     private readonly credentials?: () => Promise<ResolvedCredentials | undefined>,
   ) {
-    this.groupId = `${consumerGroupPrefix(config.probeName)}-${randomBytes(4).toString('hex')}`;
+    this.groupId = this.newGroupId();
+    this.brokerOrder = new BrokerOrder(config.brokers);
+  }
+
+  private newGroupId(): string {
+    const id = `${consumerGroupPrefix(this.config.probeName)}-${randomBytes(4).toString('hex')}`;
+    this.usedGroups.push(id);
+    return id;
+  }
+
+  /** Another member holds partitions of our own group: a consumer we abandoned, still alive. Leave it the group. */
+  private async moveGroupIfShared(deadlineAt: number): Promise<void> {
+    const { groups: [group] } = await withDeadline(this.admin!.describeGroups([this.groupId]), deadlineAt, 'describing the consumer group');
+    if ((group?.members.length ?? 0) <= 1) return;
+    this.log.debug('an abandoned consumer still holds partitions of the group; moving to a new group', { group: this.groupId, members: group!.members.length });
+    this.groupId = this.newGroupId();
   }
 
   private readonly logCreator: logCreator = () => ({ namespace, level, log }) => {
@@ -87,7 +136,7 @@ export class KafkaProbeSession {
   }
 
   private async connect(deadlineAt: number): Promise<void> {
-    const options = kafkaClientOptions(this.config, `streamprobe-${this.config.probeName}`, this.logCreator, await this.credentials?.());
+    const options = kafkaClientOptions(this.config, `streamprobe-${this.config.probeName}`, this.logCreator, await this.credentials?.(), this.brokerOrder.list);
     const kafka = new Kafka({ ...options, logLevel: logLevel.INFO });
     const admin = kafka.admin({ retry: options.retry });
     this.kafka = kafka;
@@ -120,21 +169,33 @@ export class KafkaProbeSession {
       onPhase('connect');
       // A cold run's first request is the handshake: an endpoint that is not Kafka fails here, in the connect
       // phase, and the time counts as connecting. Warm, the same request is part of preparing the run.
-      if (!warm) await this.connect(deadlineAt);
       const describe = () => withDeadline(this.admin!.describeCluster(), deadlineAt, 'the first request to Kafka (describe cluster)');
-      const handshake = warm ? undefined : await describe();
+      let handshake: Awaited<ReturnType<typeof describe>> | undefined;
+      if (!warm) {
+        await this.connect(deadlineAt);
+        handshake = await describe();
+      }
       connectedAt = monotonicNow();
       onPhase('topic');
       const cluster = handshake ?? await describe();
-      const layout = await withDeadline(ensureCanaryTopic(this.admin!, this.config, cluster.brokers.map((b) => b.nodeId)), deadlineAt, 'checking the canary topic');
-      await this.ensureProducerKnows(layout.partitions.length, deadlineAt);
+      const layout = await retryWithin(() => ensureCanaryTopic(this.admin!, this.config, cluster.brokers.map((b) => b.nodeId)), deadlineAt, 'checking the canary topic');
+      await this.ensureProducerKnows(layout, deadlineAt);
+      if (!this.durabilityChecked) await this.warnOfWeakDurability(layout, deadlineAt);
       onPhase('join');
       await this.ensureConsumer(layout.partitions, deadlineAt);
       await this.position(deadlineAt, pending);
       this.consumerState!.rebalancedDuringRun = false;
       this.inRun = true;
       this.markProgress(warm, start, connectedAt);
-      return { ...layout, warm, connectMs: this.progress.connectMs, prepareMs: this.progress.prepareMs };
+      // A broker that is down drops out of the metadata: only the size it should have can tell.
+      this.largestClusterSeen = Math.max(this.largestClusterSeen, layout.brokers.length);
+      const expectedBrokers = this.config.expectedBrokers ?? this.largestClusterSeen;
+      return { ...layout, warm, expectedBrokers, connectMs: this.progress.connectMs, prepareMs: this.progress.prepareMs };
+    } catch (error) {
+      // kafkajs keeps its first (seed) broker for metadata: if that one hangs, every request of this client
+      // does. The next cold start begins one broker further along.
+      if (!warm) this.brokerOrder.passFirst();
+      throw error;
     } finally {
       // A failed prepare still reports how far it got and how long each part took.
       this.markProgress(warm, start, connectedAt);
@@ -146,22 +207,34 @@ export class KafkaProbeSession {
     this.progress = { warm, connectMs: (connectedAt ?? now) - start, prepareMs: connectedAt === undefined ? 0 : now - connectedAt };
   }
 
-  /** kafkajs has no metadata refresh call: a producer made before partitions were added is replaced. */
-  private async ensureProducerKnows(partitions: number, deadlineAt: number): Promise<void> {
-    if (this.producerPartitions === partitions) return;
-    if (this.producerPartitions !== 0) {
+  /** Once per process: a topic someone else made may let acks=all prove little. Never fails the run. */
+  private async warnOfWeakDurability(layout: TopicLayout, deadlineAt: number): Promise<void> {
+    this.durabilityChecked = true;
+    const warning = await withDeadline(durabilityWarning(this.admin!, this.config.topic, layout.replicationFactor), deadlineAt, 'reading the topic configuration')
+      .catch((error: Error) => { this.log.debug('could not read the canary topic configuration', { error: error.message }); return undefined; });
+    if (warning) this.log.warn(warning, { event: 'topic_warning', topic: this.config.topic });
+  }
+
+  /**
+   * kafkajs has no metadata refresh call, and a producer without retries fails its first send to a leader
+   * that moved: a producer made before partitions were added, or before leadership changed, is replaced.
+   */
+  private async ensureProducerKnows(layout: TopicLayout, deadlineAt: number): Promise<void> {
+    const known = leadershipKey(layout);
+    if (this.producerKnows === known) return;
+    if (this.producer !== undefined && this.producerKnows !== NEVER_SENT) {
       const old = this.producer!;
       this.producer = this.newProducer();
       void old.disconnect().catch(() => {});
-      await withDeadline(this.producer.connect(), deadlineAt, 'reconnecting the producer after the partition count changed');
+      await withDeadline(this.producer.connect(), deadlineAt, 'reconnecting the producer after partitions or leaders changed');
     }
-    this.producerPartitions = partitions;
+    this.producerKnows = known;
   }
 
   private async ensureConsumer(partitions: readonly number[], deadlineAt: number): Promise<void> {
     const current = this.consumerState;
     if (current && !current.crashed && sameMembers(current.assigned, partitions)) return;
-    if (current) await this.stopConsumer();
+    if (current) await this.stopConsumerWithin(deadlineAt);
     // A coordinator that is still loading (GROUP_LOAD_IN_PROGRESS on a fresh broker) or moving is retried
     // with a new consumer until the deadline; the one that failed is stopped first.
     for (let attempt = 0; ; attempt++) {
@@ -169,7 +242,8 @@ export class KafkaProbeSession {
         await this.joinOnce(partitions, deadlineAt);
         return;
       } catch (error) {
-        await this.stopConsumer();
+        await this.stopConsumerWithin(deadlineAt);
+        if ((error as { type?: string }).type === 'PartialAssignment') await this.moveGroupIfShared(deadlineAt).catch(() => {});
         if (error instanceof DeadlineError || remainingMs(deadlineAt) < 500) throw error;
         this.log.debug('consumer join failed; retrying', { attempt, error: (error as Error).message });
         await sleep(Math.min(200 * 2 ** attempt, 1000));
@@ -182,12 +256,17 @@ export class KafkaProbeSession {
       groupId: this.groupId,
       sessionTimeout: this.config.sessionTimeoutMs,
       // The group has one member: a rebalance waits this long at most for a member that vanished.
-      rebalanceTimeout: 10_000,
-      heartbeatInterval: 3000,
+      // A join waits this long at most for a member that will not rejoin (one abandoned by a failed run);
+      // it must end well inside a run, or every later join waits for the one before and none completes.
+      // The member itself learns of a rebalance from its heartbeat, so that comes several times sooner.
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      heartbeatInterval: 1000,
       maxWaitTimeInMs: this.config.fetchMaxWaitMs,
       minBytes: 1,
       allowAutoTopicCreation: false,
-      metadataMaxAge: 30_000,
+      // Every fetch loop refreshes metadata older than this: a moved leader is learned within seconds, not
+      // after kafkajs's default 5 minutes of fetching from a follower.
+      metadataMaxAge: CONSUMER_METADATA_MAX_AGE_MS,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000, restartOnFailure: async () => false },
     });
     const state: ConsumerState = { consumer, assigned: new Set(), positioned: new Set(), rebalancedDuringRun: false };
@@ -202,6 +281,7 @@ export class KafkaProbeSession {
       state.positioned = new Set();
       if (this.inRun) state.rebalancedDuringRun = true;
       if (sameMembers(state.assigned, partitions)) settle?.resolve();
+      else settle?.reject(Object.assign(new Error(`assigned partitions ${[...state.assigned].join(',') || 'none'} of ${partitions.length}`), { type: 'PartialAssignment' }));
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       state.crashed = payload.error;
@@ -221,7 +301,7 @@ export class KafkaProbeSession {
     const state = this.consumerState!;
     const unpositioned = [...state.assigned].filter((p) => !state.positioned.has(p));
     if (unpositioned.length === 0) return;
-    const offsets = await withDeadline(this.admin!.fetchTopicOffsets(this.config.topic), deadlineAt, 'reading partition offsets');
+    const offsets = await retryWithin(() => this.admin!.fetchTopicOffsets(this.config.topic), deadlineAt, 'reading partition offsets');
     for (const { partition, high, low } of offsets) {
       if (!unpositioned.includes(partition)) continue;
       state.consumer.seek({ topic: this.config.topic, partition, offset: resumeOffset(partition, pending, low, high) });
@@ -244,6 +324,9 @@ export class KafkaProbeSession {
       const round = await Promise.all(layout.partitions.map((p) => this.sendOne(runId, seq, p, deadlineAt)));
       sent.push(...round);
     }
+    // A Kafka error code (NOT_ENOUGH_REPLICAS) is the cluster's answer; anything else (a timeout, "Broker
+    // not connected") may be this producer's connections gone bad on a hung broker: use a fresh one next run.
+    if (sent.some((s) => s.error && !isKafkaErrorCode(s.error.type))) this.producerKnows = REPLACE;
     return { sent, errors: [] };
   }
 
@@ -279,9 +362,14 @@ export class KafkaProbeSession {
     return { admin: this.admin, consumer: this.consumerState?.consumer };
   }
 
-  /** Waits for the acknowledged events (or the deadline), then hands over everything received. */
-  async receive(expected: ReadonlySet<string>, deadlineAt: number): Promise<{ records: ReceivedRecord[]; errors: ErrorInfo[] }> {
-    await this.collector.awaitEvents(expected, this.config.probeName, deadlineAt);
+  /**
+   * Waits for the acknowledged events (or the deadline), then hands over everything received. For the
+   * partitions holding earlier overdue events it also reads where their logs now start: an event below
+   * that is gone for good (deleted or expired), which is evidence of loss the consumer alone cannot give.
+   */
+  async receive(expected: ReadonlySet<string>, deadlineAt: number, pendingPartitions: readonly number[] = []): Promise<Received> {
+    const logStarts = pendingPartitions.length ? this.readLogStarts(pendingPartitions, deadlineAt) : Promise.resolve(undefined);
+    const missing = await this.collector.awaitEvents(expected, this.config.probeName, deadlineAt);
     this.inRun = false;
     const errors: ErrorInfo[] = [];
     const state = this.consumerState;
@@ -289,7 +377,33 @@ export class KafkaProbeSession {
       errors.push({ phase: 'receive', type: 'ConsumerRebalanced', message: `consumer group ${this.groupId} rebalanced during the run; arrivals may be missing` });
     }
     if (state?.crashed) errors.push(toErrorInfo(state.crashed, 'receive', this.secrets));
-    return { records: this.collector.take(), errors };
+    const records = this.collector.take();
+    if (state && !state.crashed && expected.size > 0 && missing.size === expected.size && records.length === 0) {
+      // Acknowledged events, and not one record delivered: the consumer may be stuck (on a hung group
+      // coordinator, say). A fresh one costs a join; a stuck one would make every later run read nothing.
+      state.crashed = Object.assign(new Error(`the consumer delivered nothing while ${expected.size} acknowledged events waited; it is replaced before the next run in case it is stuck`), { type: 'NothingDelivered' });
+      errors.push(toErrorInfo(state.crashed, 'receive', this.secrets));
+    }
+    return { records, errors, logStartOffsets: await logStarts };
+  }
+
+  private async readLogStarts(partitions: readonly number[], deadlineAt: number): Promise<Record<number, string> | undefined> {
+    try {
+      const offsets = await withDeadline(this.admin!.fetchTopicOffsets(this.config.topic), deadlineAt, 'reading where partitions start');
+      return Object.fromEntries(offsets.filter((o) => partitions.includes(o.partition)).map((o) => [o.partition, o.low]));
+    } catch (error) {
+      this.log.debug('could not read log start offsets; no event is confirmed lost by them this run', { error: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  /**
+   * Stops the consumer (it leaves the group, so a later join need not wait for it), waiting at most a
+   * second and never past the deadline: a consumer of a dead broker can take far longer to disconnect.
+   */
+  private async stopConsumerWithin(deadlineAt: number): Promise<void> {
+    const waitMs = Math.min(STOP_CONSUMER_WAIT_MS, remainingMs(deadlineAt) - MIN_SEND_WINDOW_MS);
+    await Promise.race([this.stopConsumer(), sleep(waitMs)]);
   }
 
   private async stopConsumer(): Promise<void> {
@@ -310,7 +424,7 @@ export class KafkaProbeSession {
       this.admin?.disconnect().catch(() => {}),
     ]).then(() => {}, () => {});
     this.kafka = this.admin = this.producer = undefined;
-    this.producerPartitions = 0;
+    this.producerKnows = NEVER_SENT;
     return closing;
   }
 
@@ -319,7 +433,7 @@ export class KafkaProbeSession {
     const admin = this.admin;
     const work = (async () => {
       await this.stopConsumer();
-      await admin?.deleteGroups([this.groupId]).catch(() => {});
+      await admin?.deleteGroups([...this.usedGroups]).catch(() => {});
       await this.reset();
     })();
     await Promise.race([work, new Promise((r) => setTimeout(r, waitMs).unref())]);

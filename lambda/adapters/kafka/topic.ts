@@ -3,7 +3,7 @@
  * Metadata is asked for the canary topic alone: a leaderless partition of some unrelated topic is none of
  * this probe's business and must not fail its run.
  */
-import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { ProbeConfig } from '../../config';
 
 export interface TopicLayout {
@@ -13,9 +13,11 @@ export interface TopicLayout {
   readonly leaders: Readonly<Record<number, number>>;
   /** True when this run created the topic or added partitions. */
   readonly changed: boolean;
+  /** Replicas of the most replicated partition. */
+  readonly replicationFactor: number;
 }
 
-type PartitionMetadata = { partitionId: number; leader: number };
+type PartitionMetadata = { partitionId: number; leader: number; replicas: number[] };
 
 const isUnknownTopic = (error: unknown) => (error as { type?: string })?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
 
@@ -62,5 +64,24 @@ export async function ensureCanaryTopic(admin: Admin, config: ProbeConfig, broke
   if (!partitions?.length) throw new Error(`canary topic ${config.topic} has no partitions after creation`);
   const leaders: Record<number, number> = {};
   for (const p of partitions) leaders[p.partitionId] = p.leader;
-  return { brokers, partitions: partitions.map((p) => p.partitionId).sort((a, b) => a - b), leaders, changed };
+  const replicationFactor = Math.max(...partitions.map((p) => p.replicas.length));
+  return { brokers, partitions: partitions.map((p) => p.partitionId).sort((a, b) => a - b), leaders, changed, replicationFactor };
+}
+
+/**
+ * Says when the canary topic's min.insync.replicas makes acks=all prove little: with one replica in sync
+ * required, an acknowledged event may exist on one broker only. Undefined when the setting is sound.
+ */
+export async function durabilityWarning(admin: Admin, topic: string, replicationFactor: number): Promise<string | undefined> {
+  if (replicationFactor < 2) return undefined;
+  const { resources } = await admin.describeConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+    includeSynonyms: false,
+  });
+  const minIsr = Number(resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue ?? 1);
+  const wanted = minInSyncReplicas(replicationFactor);
+  if (minIsr >= wanted) return undefined;
+  return `canary topic ${topic} has min.insync.replicas=${minIsr} with replication factor ${replicationFactor}: `
+    + `acks=all then proves an event reached ${minIsr} broker${minIsr === 1 ? '' : 's'} only; set it to ${wanted} `
+    + `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=${wanted})`;
 }
