@@ -24,6 +24,8 @@ export interface ClusterNode {
   pause(): void;
   resume(): void;
   readonly running: boolean;
+  /** Running and not paused: it answers requests. */
+  readonly answering: boolean;
 }
 
 export interface LocalKafkaCluster {
@@ -51,6 +53,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaOptions & { size
     return { dataDir, ports: p, node: prepareNode(libs, dataDir, serverProperties(dataDir, p, options, undefined, place), clusterId, CLUSTER_JVM) };
   });
   const running: Array<RunningNode | undefined> = [];
+  const paused = new Set<number>();
   // A KRaft quorum needs a majority up before any node reports itself started: launch them together.
   const launched = await Promise.allSettled(prepared.map((n) => launchNode(libs, n.node, n.ports.plaintext, join(n.dataDir, 'kafka.log'), options.startTimeoutMs ?? 120_000)));
   launched.forEach((r, i) => (running[i] = r.status === 'fulfilled' ? r.value : undefined));
@@ -68,6 +71,9 @@ export async function startLocalKafkaCluster(options: LocalKafkaOptions & { size
       const c = running[i]?.child;
       return c !== undefined && c.exitCode === null && c.signalCode === null;
     },
+    get answering() {
+      return this.running && !paused.has(i);
+    },
     async kill() {
       const node = running[i];
       if (!node) return;
@@ -81,9 +87,11 @@ export async function startLocalKafkaCluster(options: LocalKafkaOptions & { size
     },
     pause() {
       running[i]?.child.kill('SIGSTOP');
+      paused.add(i);
     },
     resume() {
       running[i]?.child.kill('SIGCONT');
+      paused.delete(i);
     },
   }));
 

@@ -1,0 +1,281 @@
+/**
+ * A real 3-broker KRaft cluster (RF 3, acks=all), started by this file, and the faults operators meet:
+ * a fresh cluster, a broker killed mid-run and restarted, a broker paused (and first in the bootstrap
+ * list), min.insync.replicas that cannot be met, leadership moved, a leaderless partition of an unrelated
+ * topic. Across all of it nothing acknowledged is reported lost or duplicated, every run ends within its
+ * budget, and each fault is reported for what it is. The cases share one cluster and run in order.
+ */
+import { spawnSync } from 'node:child_process';
+import { ConfigResourceTypes } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../lambda/core/report';
+import { ProbeRuntime } from '../../lambda/runtime';
+import { ProbeLogger } from '../../lambda/adapters/logger';
+import { startLocalKafkaCluster, type LocalKafkaCluster } from '../../scripts/local-kafka-cluster';
+import { ensureKafkaJars } from '../../scripts/local-kafka';
+import { CapturedOutput, probeConfig, rawKafka, uniqueName } from '../helpers/kafka';
+
+let cluster: LocalKafkaCluster;
+const RUN_TIMEOUT_MS = 10_000;
+/** Measuring stops at three quarters of the budget; reporting has the rest. */
+const MEASURE_MS = RUN_TIMEOUT_MS * 0.75;
+
+beforeAll(async () => {
+  // Managed clusters keep the default 3 s initial rebalance delay: so does this one.
+  cluster = await startLocalKafkaCluster({ initialRebalanceDelayMs: 3000 });
+}, 180_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** An admin client on a broker that answers (not a killed or paused one). */
+function admin() {
+  return rawKafka(cluster.nodes.find((n) => n.answering)!.address).admin();
+}
+
+async function leadersOf(topic: string): Promise<Record<number, number>> {
+  const a = admin();
+  await a.connect();
+  try {
+    const { topics: [t] } = await a.fetchTopicMetadata({ topics: [topic] });
+    return Object.fromEntries(t!.partitions.map((p) => [p.partitionId, p.leader]));
+  } finally {
+    await a.disconnect();
+  }
+}
+
+/** Waits until the controller has moved leadership off a dead or paused broker (it fences after ~9 s). */
+async function waitUntilNoneLedBy(topic: string, broker: number): Promise<void> {
+  const deadline = Date.now() + 40_000;
+  while (Date.now() < deadline) {
+    if (!Object.values(await leadersOf(topic).catch(() => ({ 0: broker }))).includes(broker)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`broker ${broker} still leads partitions of ${topic}`);
+}
+
+/** A warm probe runtime against the cluster, its logs captured. */
+function probe(overrides: Record<string, unknown> = {}) {
+  const config = probeConfig(cluster.bootstrap, { minPartitions: 6, runTimeoutMs: RUN_TIMEOUT_MS, ...overrides });
+  const output = new CapturedOutput().start();
+  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'INFO' }) });
+  const reports: RunReport[] = [];
+  return {
+    config, output, reports,
+    async run(): Promise<RunReport> {
+      const r = await runtime.runOnce();
+      reports.push(r);
+      return r;
+    },
+    async runUntilHealthy(max: number): Promise<number> {
+      for (let i = 1; i <= max; i++) if ((await this.run()).outcome === 'healthy') return i;
+      throw new Error(`not healthy after ${max} runs: ${describeRuns(reports.slice(-max))}`);
+    },
+    async close() {
+      output.stop();
+      if (process.env.TEST_ECHO_RUNS === '1') process.stderr.write(`${describeRuns(reports)}\n`);
+      await runtime.close();
+    },
+  };
+}
+
+function describeRuns(reports: readonly RunReport[]): string {
+  return JSON.stringify(reports.map((r) => ({ outcome: r.outcome, counts: r.counts, errors: r.errors.map((e) => `${e.phase} ${e.type}: ${e.message}`) })));
+}
+
+/** What must hold for every run, whatever the fault: nothing false, nothing past the budget. */
+function expectNoFalseSignals(reports: readonly RunReport[]): void {
+  for (const r of reports) {
+    expect(r.counts.lost, `run ${r.runId}: ${JSON.stringify(r.problems)}`).toBe(0);
+    expect(r.counts.duplicated, `run ${r.runId}: ${JSON.stringify(r.problems)}`).toBe(0);
+    expect(r.counts.corrupt).toBe(0);
+    expect(r.timings.runMs).toBeLessThan(MEASURE_MS + 500);
+  }
+}
+
+describe('a real 3-broker cluster', () => {
+  it('a fresh cluster: the first run is healthy; the topic has RF 3, min ISR 2 and a partition led by each broker', async () => {
+    const p = probe();
+    try {
+      const first = await p.run();
+      expect(first.outcome, JSON.stringify(first.errors)).toBe('healthy');
+      expect(first.counts).toMatchObject({ partitions: 6, sent: 6, received: 6, overdue: 0 });
+      expect(first.brokersWithoutCanaryLeader).toEqual([]);
+      expect(new Set(Object.values(await leadersOf(p.config.topic)))).toEqual(new Set([1, 2, 3]));
+      const a = admin();
+      await a.connect();
+      const { resources } = await a.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: p.config.topic, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+      const { topics: [meta] } = await a.fetchTopicMetadata({ topics: [p.config.topic] });
+      await a.disconnect();
+      expect(resources[0]!.configEntries[0]!.configValue).toBe('2');
+      expect(meta!.partitions.every((x) => x.replicas.length === 3)).toBe(true);
+      expect(p.output.events('topic_warning')).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+
+  it('the smallest budget on a cold start with a 3 s rebalance delay: measured, or nothing sent; never a send after the deadline', async () => {
+    const p = probe({ runTimeoutMs: 6000 });
+    try {
+      const first = await p.run();
+      expect(first.problems.filter((x) => x.status === 'send_failed')).toEqual([]);
+      if (first.outcome === 'failed') expect(first.counts.sent).toBe(0);
+      expect(first.timings.runMs).toBeLessThan(4500 + 500);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('warns once when an existing canary topic lets acks=all prove little (min.insync.replicas=1 with RF 3)', async () => {
+    const topic = uniqueName('weak');
+    const a = admin();
+    await a.connect();
+    await a.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '1' }] }], waitForLeaders: true });
+    await a.disconnect();
+    const p = probe({ topic, minPartitions: 3 });
+    try {
+      await p.run();
+      await p.run();
+      const warnings = p.output.events('topic_warning');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 'WARN', topic });
+      expect(String(warnings[0]!.message)).toMatch(/min\.insync\.replicas=1 with replication factor 3.*set it to 2/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a broker SIGKILLed mid-run and restarted: no false loss or duplicate, the missing broker reported, healthy again within runs', async () => {
+    const p = probe();
+    try {
+      await p.runUntilHealthy(2);
+      const running = p.run();
+      setTimeout(() => void cluster.node(2).kill(), 50);
+      await running;
+      await waitUntilNoneLedBy(p.config.topic, 2);
+      const whileDown = await p.runUntilHealthy(4);
+      expect(whileDown).toBeLessThanOrEqual(4);
+      const down = p.reports.at(-1)!;
+      expect(down.brokersMissing).toBe(1);
+      expect(p.output.text).toMatch(/"brokersMissing":1/);
+      await cluster.node(2).restart();
+      const afterRestart = await p.runUntilHealthy(3);
+      expect(afterRestart).toBeLessThanOrEqual(3);
+      expect(p.reports.at(-1)!.brokersMissing).toBe(0);
+      // Restarted, it leads nothing until leadership is balanced again: reported, not hidden.
+      expect(p.reports.at(-1)!.brokersWithoutCanaryLeader).toEqual([2]);
+      expectNoFalseSignals(p.reports);
+      const failedOrDegraded = p.reports.filter((r) => r.outcome !== 'healthy');
+      for (const r of failedOrDegraded) expect(r.errors.length + r.problems.length, JSON.stringify(r)).toBeGreaterThan(0);
+    } finally {
+      await p.close();
+    }
+  }, 120_000);
+
+  it('leadership moved by a reassignment and a preferred-leader election: the next run sends to the new leaders without errors', async () => {
+    const p = probe();
+    try {
+      await p.runUntilHealthy(2);
+      const before = await leadersOf(p.config.topic);
+      const a = admin();
+      await a.connect();
+      const { topics: [meta] } = await a.fetchTopicMetadata({ topics: [p.config.topic] });
+      // The same replicas, the preferred one rotated: an election then moves every partition's leader.
+      await a.alterPartitionReassignments({
+        topics: [{ topic: p.config.topic, partitionAssignment: meta!.partitions.map((x) => ({ partition: x.partitionId, replicas: [...x.replicas.slice(1), x.replicas[0]!] })) }],
+      });
+      await a.disconnect();
+      const election = spawnSync('java', ['-Xmx128m', '-cp', `${ensureKafkaJars()}/*`, 'org.apache.kafka.tools.LeaderElectionCommand',
+        '--bootstrap-server', cluster.bootstrap, '--election-type', 'PREFERRED', '--all-topic-partitions'], { encoding: 'utf8' });
+      expect(election.status, election.stderr).toBe(0);
+      const after = await leadersOf(p.config.topic);
+      expect(Object.keys(after).filter((k) => after[Number(k)] !== before[Number(k)]).length).toBeGreaterThan(0);
+      const runs = [await p.run(), await p.run()];
+      for (const r of runs) {
+        expect(r.outcome, describeRuns(runs)).toBe('healthy');
+        expect(r.counts.produceErrors).toBe(0);
+      }
+      // The report names the new leaders.
+      expect(Object.fromEntries(runs[0]!.brokers.flatMap((b) => b.leaderOf.map((x) => [x, b.brokerId])))).toEqual(after);
+      expectNoFalseSignals(p.reports);
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+
+  it('min.insync.replicas=3 with a follower broker down: sends fail as NOT_ENOUGH_REPLICAS, folded into one error, nothing called lost', async () => {
+    const topic = uniqueName('isr3');
+    const a = admin();
+    await a.connect();
+    // Broker 3 follows every partition and leads none, so its loss changes no leader.
+    await a.createTopics({
+      topics: [{ topic, replicaAssignment: [[1, 2, 3], [2, 1, 3], [1, 2, 3]].map((replicas, partition) => ({ partition, replicas })), configEntries: [{ name: 'min.insync.replicas', value: '3' }] }],
+      waitForLeaders: true,
+    });
+    await a.disconnect();
+    const p = probe({ topic, minPartitions: 3 });
+    try {
+      await p.runUntilHealthy(2);
+      await cluster.node(3).kill();
+      // Until the controller fences it (about 9 s) acks=all waits for broker 3 and times out; then the
+      // leaders refuse the write outright.
+      let r: RunReport | undefined;
+      const refused = (x?: RunReport) => x?.errors.some((e) => e.type === 'NOT_ENOUGH_REPLICAS') === true;
+      for (let i = 0; i < 6 && !refused(r); i++) r = await p.run();
+      expect(r!.outcome, describeRuns(p.reports)).toBe('degraded');
+      expect(r!.counts).toMatchObject({ sent: 3, acknowledged: 0, produceErrors: 3, lost: 0 });
+      expect(r!.errors.find((e) => e.type === 'NOT_ENOUGH_REPLICAS'), describeRuns(p.reports)).toMatchObject({ count: 3, partitions: [0, 1, 2] });
+      expect(r!.brokersMissing).toBe(1);
+      expectNoFalseSignals(p.reports);
+    } finally {
+      await p.close();
+      await cluster.node(3).restart();
+    }
+  }, 120_000);
+
+  it('a paused broker, first in the bootstrap list: runs recover once it is fenced, and a cold start does not stay stuck on it', async () => {
+    const warm = probe();
+    try {
+      await warm.runUntilHealthy(2);
+      cluster.node(1).pause();
+      await waitUntilNoneLedBy(warm.config.topic, 1);
+      expect(await warm.runUntilHealthy(4)).toBeLessThanOrEqual(4);
+      const cold = probe({ topic: warm.config.topic }); // node 1 is listed first
+      try {
+        expect(await cold.runUntilHealthy(3)).toBeLessThanOrEqual(3);
+        expectNoFalseSignals(cold.reports);
+      } finally {
+        await cold.close();
+      }
+      expectNoFalseSignals(warm.reports);
+    } finally {
+      cluster.node(1).resume();
+      await warm.close();
+    }
+  }, 120_000);
+
+  it('a leaderless partition of an unrelated topic does not fail or degrade the run', async () => {
+    const topic = uniqueName('unrelated');
+    const a = rawKafka(cluster.node(2).address).admin();
+    await a.connect();
+    await a.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [3] }] }], waitForLeaders: true });
+    await a.disconnect();
+    const p = probe({ expectedBrokers: 3 });
+    try {
+      await p.runUntilHealthy(2);
+      await cluster.node(3).kill();
+      await waitUntilNoneLedBy(p.config.topic, 3);
+      // kafkajs itself throws on a leaderless partition of a topic it asks about: the fault is real.
+      await expect(leadersOf(topic)).rejects.toThrow(/no leader/);
+      const healthyIn = await p.runUntilHealthy(3);
+      expect(healthyIn).toBeLessThanOrEqual(3);
+      expect(p.reports.at(-1)!.brokersMissing).toBe(1);
+      expectNoFalseSignals(p.reports);
+    } finally {
+      await p.close();
+      await cluster.node(3).restart();
+    }
+  }, 90_000);
+});
