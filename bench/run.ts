@@ -15,6 +15,7 @@ import { ProbeRuntime } from '../lambda/runtime';
 import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../scripts/local-kafka';
 import { PRICES, probeMonthCost } from './cost';
+import { healthySoak } from './soak';
 
 const OUT = join(PROJECT_ROOT, 'bench', 'out');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -25,6 +26,8 @@ const COLD_PROCESSES = QUICK ? 1 : 3;
 const WARM_RUNS = QUICK ? 5 : 10;
 const INIT_SAMPLES = QUICK ? 5 : 15;
 const MESSAGE_BYTES = 256;
+/** Real runs replayed through the alarms, one per simulated minute (the issue asks for at least 1,000). */
+const SOAK_RUNS = QUICK ? 200 : 1000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const median = (xs: readonly number[]) => {
@@ -170,6 +173,8 @@ function templateCounts() {
   const types = Object.values(template.Resources as Record<string, { Type: string }>).map((x) => x.Type);
   const targets = types.filter((t) => t === 'AWS::Lambda::Function').length;
   return {
+    templateFile: join(outdir, 'StreamProbe.template.json'),
+    probeName: 'example',
     targets,
     standardAlarms: types.filter((t) => t === 'AWS::CloudWatch::Alarm').length / targets,
     compositeAlarms: types.filter((t) => t === 'AWS::CloudWatch::CompositeAlarm').length / targets,
@@ -241,12 +246,15 @@ function markdown(results: any): string {
     '',
     `Prices: ${PRICES.source}.`,
     '',
+    `**Healthy soak**: ${results.soak.runs} real runs against the local broker (${Object.entries(results.soak.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}; ${results.soak.lost} lost; ${results.soak.wallSeconds} s), one per simulated minute, replayed through the alarms of the synthesized template with the drill's evaluator: ${results.soak.pages} pages, notifications: ${results.soak.notifications.join(', ') || 'none'}.`,
+    '',
     '| target | where we stand | |',
     '|---|---|---|',
     `| accuracy: p50 within 1.2×, p99 within 1.5× of Kafka's tool | at most ${a.ratioUpperBound.p50}×, ${a.ratioUpperBound.p99}× | ${target(a.ratioUpperBound.p50 <= 1.2 && a.ratioUpperBound.p99 <= 1.5)} |`,
     `| warm 6 partitions < 500 ms; cold < 5 s | ${six.warmMs} ms; ${six.coldMs} ms | ${target(six.warmMs < 500 && six.coldMs < 5000)} |`,
     `| warm 256 partitions < 2 s and < 256 MB | ${big.warmMs} ms, ${big.peakRssMb} MB | ${target(big.warmMs < 2000 && big.peakRssMb < 256)} |`,
     `| bundle < 1 MB; module init < 300 ms | ${(s.bundleBytes / 1048576).toFixed(2)} MB; ${s.moduleInitMs} ms | ${target(s.bundleBytes < 1048576 && s.moduleInitMs < 300)} |`,
+    `| healthy soak: zero pages, zero notifications | ${results.soak.pages} pages, ${results.soak.notifications.length} notifying alarms | ${target(results.soak.pages === 0 && results.soak.notifications.length === 0)} |`,
     `| compute and API < $1; everything < $5 a probe-month | $${c.computeAndApi.toFixed(2)}; $${c.total.toFixed(2)} | ${target(c.computeAndApi < 1 && c.total < 5)} |`,
   ];
   return lines.join('\n');
@@ -275,13 +283,15 @@ async function main(): Promise<void> {
     const start = await startup();
     log('cost per probe-month');
     const perRun = await metricsPerRun(fast);
-    const counts = templateCounts();
+    const { templateFile, probeName, ...counts } = templateCounts();
+    log(`healthy soak: ${SOAK_RUNS} real runs replayed through the synthesized alarms`);
+    const soak = await healthySoak(fast.plaintext, SOAK_RUNS, templateFile, probeName, log);
     const six = cost.find((r) => r.partitions === 6)!;
     const monthly = probeMonthCost({ ...perRun, ...counts, warmMs: six.warmMs, coldMs: six.coldMs + start.moduleInitMs, brokers: 3 });
     const results = {
       measuredAt: new Date().toISOString(),
       machine: `${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}`,
-      accuracy: acc, runCost: cost, startup: start, cost: monthly, perRun, template: counts,
+      accuracy: acc, runCost: cost, startup: start, cost: monthly, perRun, template: counts, soak,
     };
     writeFileSync(join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     const table = markdown(results);

@@ -26,7 +26,7 @@ export const METRICS = {
   ConnectLatency: { unit: 'Milliseconds', onlyWhenNonZero: true, description: 'connecting the clients (cold runs only)' },
   MessagesSent: { unit: 'Count', description: 'canary events the run tried to send' },
   MessagesReceived: { unit: 'Count', description: 'events of the run read back intact' },
-  MessagesLost: { unit: 'Count', description: 'acknowledged events confirmed lost: still unread at the end of the run after their own' },
+  MessagesLost: { unit: 'Count', onlyWhenNonZero: true, description: 'acknowledged events confirmed lost: still unread at the end of the run after their own' },
   MessagesLate: { unit: 'Count', onlyWhenNonZero: true, description: 'events read back after their own run\'s deadline (slow, not lost)' },
   MessagesDuplicated: { unit: 'Count', onlyWhenNonZero: true, description: 'extra copies of events' },
   MessagesOutOfOrder: { unit: 'Count', onlyWhenNonZero: true, description: 'events read after a later event of the same partition' },

@@ -85,9 +85,12 @@ export class ProbeAlarms extends Construct {
     const latencyMs = t.endToEndLatency.toMilliseconds();
     const m = (name: MetricName, statistic: string) => probeMetric(target, name, statistic, period);
 
-    // Missing data keeps the state (ignore) on every signal a run publishes: a run that failed or never ran
-    // says nothing about latency or loss, so an alarm neither clears nor fires on silence. The heartbeat
-    // speaks for silence; this is what keeps the composite in ALARM when Kafka is down and the probe then stops.
+    // Missing data keeps the state (ignore) on every signal a run always publishes: a run that failed or
+    // never ran says nothing about latency or availability, so an alarm neither clears nor fires on silence.
+    // The heartbeat speaks for silence; this is what keeps the composite in ALARM when Kafka is down and the
+    // probe then stops. Loss is published only when non-zero (a custom metric is billed for the hours it has
+    // data): for it missing means zero. Outcome changes stay dense: sparse, CloudWatch would look back past
+    // the hold for older readings and clear the unstable alarm two minutes later.
     const paging: PagingAlarms = {
       latency: this.alarm('Latency', 'latency', `end-to-end latency ${t.latencyStatistic} above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
         m('EndToEndLatency', t.latencyStatistic), latencyMs, ABOVE, mOfN, IGNORE),
@@ -103,7 +106,7 @@ export class ProbeAlarms extends Construct {
       unstable: this.alarm('Unstable', 'unstable', `run outcomes changed ${t.unstableOutcomeChanges} or more times in the last ${OUTCOME_HISTORY_RUNS} runs (intermittent failure); clears after ${UNSTABLE_HOLD_PERIODS} steady periods`,
         m('RunOutcomeChanges', 'Maximum'), t.unstableOutcomeChanges, AT_LEAST, { evaluationPeriods: UNSTABLE_HOLD_PERIODS, datapointsToAlarm: 1 }, IGNORE),
       loss: this.alarm('Loss', 'loss', `more than ${t.lostMessages} acknowledged canary events confirmed lost (acks=all, still unread a full run after their own)`,
-        m('MessagesLost', 'Sum'), t.lostMessages, ABOVE, once, IGNORE),
+        m('MessagesLost', 'Sum'), t.lostMessages, ABOVE, once, NOT_BREACHING),
       // Silence is the failure here (missing data breaching). CloudWatch looks back past N periods while real
       // datapoints remain there, so 3 of 3 waits 5 intervals; 2 of 2 pages 4 intervals after the last run,
       // never for one skipped interval, and needs no warm-up after the first run (1 of 3 would).

@@ -26,7 +26,7 @@ export function expectedPoints(r: RunReport): Point[] {
   if (!r.warm) nonZero('ConnectLatency', r.timings.connectMs);
   add('MessagesSent', [r.counts.sent]);
   add('MessagesReceived', [r.counts.received]);
-  add('MessagesLost', [r.counts.lost]);
+  nonZero('MessagesLost', r.counts.lost);
   nonZero('MessagesLate', r.counts.late);
   nonZero('MessagesDuplicated', r.counts.duplicated);
   nonZero('MessagesOutOfOrder', r.counts.outOfOrder);

@@ -212,12 +212,12 @@ describe('alarms', () => {
     expect(alarmsOf('orders')['slow-broker']).toMatchObject({ MetricName: 'SlowestBrokerLatency', Statistic: 'Maximum', Threshold: 1000, TreatMissingData: 'ignore' });
   });
 
-  it('availability and confirmed loss keep their state through silence; the hold on intermittent failure too', () => {
+  it('availability and the hold on intermittent failure keep their state through silence; loss, published only when non-zero, reads silence as zero', () => {
     expect(alarmsOf('payments').availability).toMatchObject({
       MetricName: 'EndToEndAvailability', Statistic: 'Average', Threshold: 99.9, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'ignore',
     });
     expect(alarmsOf('orders').loss).toMatchObject({
-      MetricName: 'MessagesLost', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'ignore',
+      MetricName: 'MessagesLost', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
     });
     expect(alarmsOf('orders').unstable).toMatchObject({
       MetricName: 'RunOutcomeChanges', Statistic: 'Maximum', Threshold: 4, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore',
