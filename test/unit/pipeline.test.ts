@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { newCanaryId, sentAtOf } from '../../lambda/core/pipeline/canary-id';
+import { checkMatchRule, extractId, parseJsonPath } from '../../lambda/core/pipeline/match';
+import { reconcilePipeline, type PipelineRunInput } from '../../lambda/core/pipeline/reconcile';
+import { CANARY_HEADER, mentionsId, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
+
+const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
+
+describe('pipeline canary ids', () => {
+  it('are lowercase letters and digits that carry their send time', () => {
+    const id = newCanaryId(T0, () => 0.5);
+    expect(id).toMatch(/^sp[0-9a-z]{15}$/);
+    expect(sentAtOf(id)).toBe(T0);
+    expect(sentAtOf('hello')).toBeUndefined();
+    // What a word-splitting, lowercasing application does to text keeps the id whole.
+    expect(`Canary ${id}, please`.toLowerCase().split(/\W+/)).toContain(id);
+  });
+});
+
+describe('pipeline canary templates', () => {
+  it('fill the placeholders in value, key and headers, and always add the canary header', () => {
+    const r = renderCanary({ value: '{"orderId":"{{id}}","at":"{{sentAtIso}}","ms":{{sentAtMs}}}', key: 'k-{{id}}', headers: { source: '{{pipeline}}' } }, { id: 'spx', sentAtMs: T0, pipeline: 'orders' });
+    expect(JSON.parse(r.value)).toEqual({ orderId: 'spx', at: '2026-11-22T10:00:00.000Z', ms: T0 });
+    expect(r.key).toBe('k-spx');
+    expect(r.headers).toEqual({ source: 'orders', [CANARY_HEADER]: 'spx' });
+  });
+
+  it('say which placeholders are unknown, and whether the id is there at all', () => {
+    expect(unknownPlaceholders('{{id}} {{ sentAt }} {{pipeline}}')).toEqual(['sentAt']);
+    expect(mentionsId('x {{ id }} y')).toBe(true);
+    expect(mentionsId('x {{pipeline}}')).toBe(false);
+    expect(mentionsId(undefined)).toBe(false);
+  });
+});
+
+describe('finding the id in an output record', () => {
+  const id = newCanaryId(T0, () => 0.1);
+  const rec = (over: Partial<{ key: string | null; value: string | null; headers: Record<string, string> }>) => ({ key: null, value: null, headers: {}, ...over });
+
+  it('by key, header, JSON path or a regular expression with a capture group', () => {
+    expect(extractId({ by: 'key' }, rec({ key: id }))).toBe(id);
+    expect(extractId({ by: 'key' }, rec({ key: `order-${id}` }))).toBe(id);
+    expect(extractId({ by: 'header' }, rec({ headers: { [CANARY_HEADER]: id } }))).toBe(id);
+    expect(extractId({ by: 'jsonPath', path: '$.order.ids[1]' }, rec({ value: JSON.stringify({ order: { ids: ['a', id] } }) }))).toBe(id);
+    expect(extractId({ by: 'regex', pattern: 'ref=(\\w+)' }, rec({ value: `total=3 ref=${id}` }))).toBe(id);
+  });
+
+  it('finds nothing in records that are not canaries, and never throws on them', () => {
+    expect(extractId({ by: 'key' }, rec({ key: 'customer-42' }))).toBeUndefined();
+    expect(extractId({ by: 'jsonPath', path: '$.a' }, rec({ value: 'not json' }))).toBeUndefined();
+    expect(extractId({ by: 'jsonPath', path: '$.a.b' }, rec({ value: '{"a":3}' }))).toBeUndefined();
+    expect(extractId({ by: 'regex', pattern: 'ref=(\\w+)' }, rec({ value: null }))).toBeUndefined();
+  });
+
+  it('rejects, at start-up, a rule that can never match', () => {
+    expect(checkMatchRule({ by: 'regex', pattern: 'ref=\\w+' })).toMatch(/capture group/);
+    expect(checkMatchRule({ by: 'regex', pattern: 'ref=(' })).toMatch(/Invalid regular expression/);
+    expect(checkMatchRule({ by: 'jsonPath', path: 'order.id' })).toMatch(/must start with \$/);
+    expect(checkMatchRule({ by: 'jsonPath', path: "$.order['id'][0]" })).toBeUndefined();
+    expect(parseJsonPath("$.order['id'][0]")).toEqual(['order', 'id', 0]);
+  });
+});
+
+describe('reconciling a pipeline run', () => {
+  const base = (over: Partial<PipelineRunInput>): PipelineRunInput => ({
+    pipeline: 'orders', runId: 'r2', nowMs: T0 + 10_000, deadlineMs: 60_000, expectOutputs: 1,
+    sent: [], outputs: [], inFlight: [], concluded: new Map(), processStartMs: T0 - 3_600_000, ...over,
+  });
+  const out = (id: string | undefined, arrivedAtMs: number, offset = '0') => ({ id, arrivedAtMs, partition: 0, offset });
+
+  it('a canary out in its own run is on time, with its latency; a non-canary record is ignored', () => {
+    const r = reconcilePipeline(base({ sent: [{ id: 'a', sentAtMs: T0, acknowledged: true }], outputs: [out('a', T0 + 120), out(undefined, T0 + 50)] }));
+    expect(r.counts).toMatchObject({ sent: 1, acknowledged: 1, onTime: 1, lost: 0, inFlight: 0 });
+    expect(r.latencies).toEqual([120]);
+    expect(r.availability).toBe(100);
+  });
+
+  it('one not out by the end of its run stays in flight; out in a later run before its deadline it is late, not lost', () => {
+    const first = reconcilePipeline(base({ runId: 'r1', sent: [{ id: 'a', sentAtMs: T0, acknowledged: true }] }));
+    expect(first.counts).toMatchObject({ inFlight: 1, lost: 0 });
+    expect(first.availability).toBeUndefined();
+    const second = reconcilePipeline(base({ runId: 'r2', inFlight: first.inFlight, concluded: first.concluded, outputs: [out('a', T0 + 25_000)], nowMs: T0 + 30_000 }));
+    expect(second.counts).toMatchObject({ late: 1, lost: 0, inFlight: 0 });
+    expect(second.latencies).toEqual([25_000]);
+    expect(second.problems).toEqual([expect.objectContaining({ status: 'late', canaryId: 'a' })]);
+  });
+
+  it('one not out by its deadline is lost, once; an output after that is reported as after its deadline', () => {
+    const lost = reconcilePipeline(base({ runId: 'r9', inFlight: [{ id: 'a', runId: 'r1', sentAtMs: T0, arrivals: [] }], nowMs: T0 + 60_000 }));
+    expect(lost.counts).toMatchObject({ lost: 1, inFlight: 0 });
+    expect(lost.availability).toBe(0);
+    const after = reconcilePipeline(base({ runId: 'r10', concluded: lost.concluded, outputs: [out('a', T0 + 61_000)], nowMs: T0 + 62_000 }));
+    expect(after.counts).toMatchObject({ lost: 0, afterDeadline: 1 });
+  });
+
+  it('fan-out: complete at the Nth output; fewer by the deadline is lost; more is duplicated', () => {
+    const sent = [{ id: 'a', sentAtMs: T0, acknowledged: true }, { id: 'b', sentAtMs: T0, acknowledged: true }];
+    const r = reconcilePipeline(base({ expectOutputs: 2, sent, outputs: [out('a', T0 + 10), out('a', T0 + 30), out('a', T0 + 40), out('b', T0 + 15)], nowMs: T0 + 60_000 }));
+    expect(r.counts).toMatchObject({ onTime: 1, duplicated: 1, lost: 1 });
+    expect(r.latencies).toEqual([30]);
+  });
+
+  it('a canary the application must filter out: silence until the deadline is the success, any output is unexpected', () => {
+    const sent = [{ id: 'a', sentAtMs: T0, acknowledged: true }, { id: 'b', sentAtMs: T0, acknowledged: true }];
+    const early = reconcilePipeline(base({ expectOutputs: 0, sent, outputs: [out('b', T0 + 5)] }));
+    expect(early.counts).toMatchObject({ unexpected: 1, filtered: 0, inFlight: 1 });
+    const later = reconcilePipeline(base({ expectOutputs: 0, inFlight: early.inFlight, concluded: early.concluded, nowMs: T0 + 60_000 }));
+    expect(later.counts).toMatchObject({ filtered: 1, unexpected: 0 });
+    expect(later.availability).toBe(100);
+  });
+
+  it('a send that failed is not in flight; ids it never sent are unexpected, or unknown when older than the process', () => {
+    const processStartMs = T0;
+    const r = reconcilePipeline(base({
+      processStartMs, sent: [{ id: 'a', sentAtMs: T0, acknowledged: false, error: 'NOT_ENOUGH_REPLICAS' }],
+      outputs: [out(newCanaryId(T0 + 5), T0 + 9), out(newCanaryId(T0 - 1000), T0 + 9)],
+    }));
+    expect(r.counts).toMatchObject({ sendFailed: 1, inFlight: 0, unexpected: 1, unknown: 1 });
+    expect(r.problems.map((p) => p.status).sort()).toEqual(['send_failed', 'unexpected', 'unknown']);
+  });
+});
