@@ -10,10 +10,12 @@ import { parseDuration } from '../lambda/core/duration';
 import { formatSummaryTable } from '../lambda/core/summary-table';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
-import { sleep } from '../lambda/adapters/deadline';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
+import { pipelineMain } from './pipeline-cli';
+import { UsageError, exitForUsage, repeat } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
+       streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
 
 Runs the canary probe: one event per partition is produced, read back and reconciled.
 Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
@@ -64,7 +66,7 @@ function nameField(field: string): string {
   return flag && env ? `${flag} (${env})` : flag ?? ENV_FIELD_NAMER_FALLBACK(field);
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 function readPem(file: string | undefined, flag: string): string | undefined {
   if (file === undefined) return undefined;
@@ -153,6 +155,7 @@ const tableSink: ReportSink = {
 };
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'pipeline') return pipelineMain(process.argv.slice(3));
   let options: CliOptions;
   try {
     options = parseCli(process.argv.slice(2), process.env);
@@ -204,22 +207,12 @@ async function main(): Promise<number> {
     const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [metrics] : [metrics, tableSink] });
     cleanups.unshift(() => runtime.close());
 
-    let failed = false;
-    for (let n = 1; !stopping; n++) {
-      const started = Date.now();
-      const report = await runtime.runOnce();
-      failed = report.outcome !== 'healthy';
-      if (options.everyMs === undefined || (options.runs !== undefined && n >= options.runs)) break;
-      const wait = options.everyMs - (Date.now() - started);
-      for (const until = Date.now() + wait; !stopping && Date.now() < until; ) await sleep(Math.min(200, until - Date.now()));
-    }
-    return failed ? 1 : 0;
+    const healthy = await repeat(async () => (await runtime.runOnce()).outcome === 'healthy', {
+      everyMs: options.everyMs, runs: options.runs, stopping: () => stopping,
+    });
+    return healthy ? 0 : 1;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    return exitForUsage(error);
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
   }

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, type ConfigField } from './contract';
 
-const brokerList = z.pipe(
+export const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
   z.array(z.string().check(z.regex(BROKER_PATTERN, 'each broker must be host:port')), { error: 'must be a list of host:port' })
     .check(z.minLength(1, 'at least one broker (host:port) is required')),
@@ -22,7 +22,7 @@ const bool = z.pipe(
 /** The smallest run budget that a cold start can fit in. */
 export const MIN_RUN_TIMEOUT_MS = 6000;
 
-const int = (min: number, max: number, whyMin?: string) =>
+export const int = (min: number, max: number, whyMin?: string) =>
   z.coerce.number({ error: 'must be a number' }).check(
     z.refine((n) => Number.isInteger(n), 'must be a whole number'),
     z.minimum(min, `must be at least ${min}${whyMin ? `: ${whyMin}` : ''}`),
@@ -93,18 +93,19 @@ const byField: FieldNamer = (field) => field;
 export const ENV_FIELD_NAMER_FALLBACK = byField;
 export const byEnvName: FieldNamer = (field) => (field in ENV ? `${ENV[field as ConfigField]} (${field})` : field);
 
+/** One line per schema issue, naming the field as the user set it (flag, variable or field name). */
+export function configError(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, name: FieldNamer): ConfigError {
+  return new ConfigError(issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return `unknown setting ${issue.keys.map(name).join(', ')}`;
+    const key = issue.path.length ? String(issue.path[0]) : undefined;
+    const missing = issue.code === 'invalid_type' && key !== undefined && raw[key] === undefined;
+    return `${key === undefined ? 'configuration' : name(key)}: ${missing ? 'is required' : issue.message}`;
+  }));
+}
+
 export function parseConfig(raw: Record<string, unknown>, name: FieldNamer = byField): ProbeConfig {
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        if (issue.code === 'unrecognized_keys') return `unknown setting ${issue.keys.map(name).join(', ')}`;
-        const key = issue.path.length ? String(issue.path[0]) : undefined;
-        const missing = issue.code === 'invalid_type' && key !== undefined && raw[key] === undefined;
-        return `${key === undefined ? 'configuration' : name(key)}: ${missing ? 'is required' : issue.message}`;
-      }),
-    );
-  }
+  if (!result.success) throw configError(result.error.issues, raw, name);
   const c = result.data;
   return { ...c, tls: c.tls ?? c.auth === 'msk-iam' };
 }

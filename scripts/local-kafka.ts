@@ -42,23 +42,28 @@ export interface LocalKafka {
 
 /** Fetches the broker jars once into .cache/kafka/libs; later calls only check a stamp. */
 export function ensureKafkaJars(log: (line: string) => void = () => {}): string {
-  const stamp = join(KAFKA_LIBS, '.pom-stamp');
-  const pom = readFileSync(POM, 'utf8');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === pom) return KAFKA_LIBS;
-  log('fetching Apache Kafka jars from Maven Central (first run only)...');
-  mkdirSync(KAFKA_LIBS, { recursive: true });
+  return ensureJars(POM, KAFKA_LIBS, 'Apache Kafka jars', log);
+}
+
+/** Fetches the jars a pom lists (with their dependencies) into `dir` once; later calls only check a stamp. */
+export function ensureJars(pomFile: string, dir: string, what: string, log: (line: string) => void = () => {}): string {
+  const stamp = join(dir, '.pom-stamp');
+  const pom = readFileSync(pomFile, 'utf8');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === pom) return dir;
+  log(`fetching ${what} from Maven Central (first run only)...`);
+  mkdirSync(dir, { recursive: true });
   const result = spawnSync(
     'mvn',
     [
-      '-B', '-q', '-f', POM,
+      '-B', '-q', '-f', pomFile,
       'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
-      '-DincludeScope=runtime', `-DoutputDirectory=${KAFKA_LIBS}`,
+      '-DincludeScope=runtime', `-DoutputDirectory=${dir}`,
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  if (result.status !== 0) throw new Error(`fetching Kafka jars failed (mvn exit ${result.status})`);
+  if (result.status !== 0) throw new Error(`fetching ${what} failed (mvn exit ${result.status})`);
   writeFileSync(stamp, pom);
-  return KAFKA_LIBS;
+  return dir;
 }
 
 export async function freePort(): Promise<number> {

@@ -3,6 +3,7 @@ import { newCanaryId, sentAtOf } from '../../lambda/core/pipeline/canary-id';
 import { checkMatchRule, extractId, parseJsonPath } from '../../lambda/core/pipeline/match';
 import { reconcilePipeline, type PipelineRunInput } from '../../lambda/core/pipeline/reconcile';
 import { CANARY_HEADER, mentionsId, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
+import { parsePipelineConfig } from '../../lambda/pipeline-config';
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 
@@ -117,5 +118,32 @@ describe('reconciling a pipeline run', () => {
     }));
     expect(r.counts).toMatchObject({ sendFailed: 1, inFlight: 0, unexpected: 1, unknown: 1 });
     expect(r.problems.map((p) => p.status).sort()).toEqual(['send_failed', 'unexpected', 'unknown']);
+  });
+});
+
+describe('pipeline configuration', () => {
+  const ok = { pipelineName: 'orders', inputBrokers: 'a:9092', inputTopic: 'in', outputTopic: 'out' };
+
+  it('has defaults that work: match by the canary header, one output, a minute to arrive, output on the input cluster', () => {
+    const c = parsePipelineConfig(ok);
+    expect(c).toMatchObject({ match: { by: 'header' }, expectOutputs: 1, deadlineMs: 60_000, outputBrokers: ['a:9092'] });
+  });
+
+  it('rejects a template without the id, a match that can never find it, and unknown placeholders, naming each field', () => {
+    const fail = (raw: Record<string, unknown>) => {
+      try {
+        parsePipelineConfig({ ...ok, ...raw }, (f) => `--${f}`);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(fail({ match: 'key', valueTemplate: 'no id here' })).toMatch(/--valueTemplate: must contain \{\{id\}\}/);
+    expect(fail({ match: 'regex:ref=\\w+' })).toMatch(/--match: needs a capture group/);
+    expect(fail({ match: 'xpath:/a' })).toMatch(/--match: must be key, header/);
+    expect(fail({ valueTemplate: 'canary {{id}} {{sentAT}}' })).toMatch(/--valueTemplate: unknown placeholder\(s\) \{\{sentAT\}\}/);
+    expect(fail({ expectOutputs: -1 })).toMatch(/--expectOutputs: must be at least 0/);
+    // The id may move from the value into the key (a word-counting application): accepted.
+    expect(fail({ match: 'key', valueTemplate: 'canary {{id}}' })).toBe('accepted');
   });
 });

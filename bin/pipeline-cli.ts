@@ -1,0 +1,131 @@
+/**
+ * streamprobe pipeline: canaries through your own streaming application, input topic to output topic,
+ * once or on a schedule, with the same JSON logs as the Lambda and a readable line per run.
+ */
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../lambda/core/duration';
+import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
+import { parsePipelineConfig } from '../lambda/pipeline-config';
+import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime';
+import { startLocalKafka } from '../scripts/local-kafka';
+import { UsageError, exitForUsage, repeat } from './cli-common';
+import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
+
+export const PIPELINE_USAGE = `usage: streamprobe pipeline --input-topic T --output-topic T [options]
+
+Sends canaries into your application's input topic and finds them in its output topic: latency, loss,
+duplicates, late canaries. Without --input-brokers, a local Apache Kafka broker is started.
+
+  --input-brokers host:port,...   cluster of the input topic
+  --input-topic NAME              where canaries go in (required)
+  --output-brokers host:port,...  cluster of the output topic (default: the input's)
+  --output-topic NAME             where they come out (required)
+  --name NAME                     pipeline name, in logs and the output group (default: local)
+  --value-template TEXT           canary value; placeholders {{id}}, {{sentAtMs}}, {{sentAtIso}}, {{pipeline}}
+                                  (default: {"canary":"{{id}}","sentAt":"{{sentAtIso}}"})
+  --key-template TEXT             canary key (default: none)
+  --match RULE                    where the id is in the output: header (default), header:NAME, key,
+                                  jsonpath:$.path, regex:PATTERN-WITH-ONE-CAPTURE-GROUP
+  --expect-outputs N              outputs per canary: 1 (default), N for fan-out, 0 if it must be filtered out
+  --deadline DURATION             how long the application may take (default: 60s)
+  --canaries N                    canaries per run (default: 1)
+  --timeout DURATION              budget of one run (default: 20s)
+  --every DURATION                run repeatedly; Ctrl-C stops (default: once)
+  --runs N                        with --every: stop after N runs
+  --log-level LEVEL               DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
+  --quiet                         no readable line on stderr, JSON logs only
+  -h, --help                      this help`;
+
+function duration(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
+  return ms;
+}
+
+const FLAG_OF: Record<string, string> = {
+  pipelineName: '--name', inputBrokers: '--input-brokers', inputTopic: '--input-topic', outputBrokers: '--output-brokers',
+  outputTopic: '--output-topic', valueTemplate: '--value-template', keyTemplate: '--key-template', match: '--match',
+  expectOutputs: '--expect-outputs', deadlineMs: '--deadline', canariesPerRun: '--canaries', runTimeoutMs: '--timeout',
+};
+
+export function formatPipelineLine(r: PipelineReport): string {
+  const c = r.counts;
+  const latency = r.latency ? `latency p50 ${r.latency.p50} ms, max ${r.latency.max} ms` : 'no latency this run';
+  const parts = [
+    `${c.sent} sent`, `${c.onTime} on time`, c.late && `${c.late} late`, `${c.lost} lost`, c.duplicated && `${c.duplicated} duplicated`,
+    c.unexpected && `${c.unexpected} unexpected`, c.filtered && `${c.filtered} filtered as expected`, c.afterDeadline && `${c.afterDeadline} after their deadline`,
+    c.unknown && `${c.unknown} from before this process`, `${c.inFlight} in flight`,
+  ].filter(Boolean);
+  const errors = r.errors.map((e) => `\n  ${e.phase} error: ${e.message}`).join('');
+  return `pipeline ${r.pipeline}  ${r.outcome.toUpperCase()}  ${parts.join(', ')}; ${latency}${r.availability === undefined ? '' : `; availability ${r.availability.toFixed(1)}%`}  (${(r.runMs / 1000).toFixed(1)} s)${errors}`;
+}
+
+export async function pipelineMain(argv: readonly string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv], strict: true, allowPositionals: false,
+      options: Object.fromEntries([
+        ...['input-brokers', 'input-topic', 'output-brokers', 'output-topic', 'name', 'value-template', 'key-template', 'match',
+          'expect-outputs', 'deadline', 'canaries', 'timeout', 'every', 'runs', 'log-level'].map((k) => [k, { type: 'string' as const }]),
+        ['quiet', { type: 'boolean' as const }], ['help', { type: 'boolean' as const, short: 'h' }],
+      ]),
+    }) as { values: Record<string, string | boolean | undefined> });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${PIPELINE_USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${PIPELINE_USAGE}\n`);
+    return 0;
+  }
+  const cleanups: Array<() => Promise<void>> = [];
+  let stopping = false;
+  process.on('SIGINT', () => (stopping ? process.exit(130) : (stopping = true)));
+  try {
+    const str = (k: string) => values[k] as string | undefined;
+    const raw: Record<string, unknown> = {
+      pipelineName: str('name') ?? 'local', inputBrokers: str('input-brokers'), inputTopic: str('input-topic'),
+      outputBrokers: str('output-brokers'), outputTopic: str('output-topic'), valueTemplate: str('value-template'),
+      keyTemplate: str('key-template'), match: str('match'), expectOutputs: str('expect-outputs'),
+      deadlineMs: duration(str('deadline'), '--deadline'), canariesPerRun: str('canaries'), runTimeoutMs: duration(str('timeout'), '--timeout'),
+    };
+    for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+    const everyMs = duration(str('every'), '--every');
+    const runs = str('runs') === undefined ? undefined : Number(str('runs'));
+    if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${str('runs')}" is not a whole number of at least 1`);
+    const name = (f: string) => FLAG_OF[f] ?? f;
+    // Bad settings fail before a local broker is started.
+    parsePipelineConfig({ inputBrokers: '127.0.0.1:9092', ...raw }, name);
+    if (raw.inputBrokers === undefined) {
+      process.stderr.write('no --input-brokers given: starting a local Apache Kafka broker...\n');
+      const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
+      cleanups.unshift(() => broker.stop());
+      raw.inputBrokers = broker.plaintext;
+      await createTopics(broker.plaintext, [raw.inputTopic as string, raw.outputTopic as string]);
+      process.stderr.write(`local broker ready at ${broker.plaintext}; no application reads ${String(raw.inputTopic)}, so canaries will be reported lost after the deadline\n`);
+    }
+    const config = parsePipelineConfig(raw, name);
+    const logLevel = (str('log-level') ?? 'INFO').toUpperCase() as LogLevel;
+    const runtime = new PipelineRuntime(config, new ProbeLogger({ level: logLevel }));
+    cleanups.unshift(() => runtime.close());
+    const healthy = await repeat(async () => {
+      const report = await runtime.runOnce();
+      if (!values.quiet) process.stderr.write(`${formatPipelineLine(report)}\n`);
+      return report.outcome === 'healthy';
+    }, { everyMs, runs, stopping: () => stopping });
+    return healthy ? 0 : 1;
+  } catch (error) {
+    return exitForUsage(error);
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+  }
+}
+
+async function createTopics(brokers: string, topics: string[]): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], logLevel: kafkaLogLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
+  await admin.disconnect();
+}

@@ -1,0 +1,73 @@
+/**
+ * Configuration of a pipeline canary: where canaries go in, where they come out, what they look like and
+ * how to recognise them. Validated once at start-up, naming every bad field, like the canary's own config.
+ */
+import * as z from 'zod/mini';
+import { MIN_RUN_TIMEOUT_MS, brokerList, configError, int, type FieldNamer } from './config';
+import { PROBE_NAME_PATTERN } from './contract';
+import { checkMatchRule, type MatchRule } from './core/pipeline/match';
+import { mentionsId, unknownPlaceholders } from './core/pipeline/template';
+
+export const DEFAULT_VALUE_TEMPLATE = '{"canary":"{{id}}","sentAt":"{{sentAtIso}}"}';
+
+const topic = z.string({ error: 'must be a string' }).check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, 'a valid Kafka topic name'));
+
+/** "key", "header", "header:<name>", "jsonpath:<$.path>" or "regex:<pattern with a capture group>". */
+export function parseMatch(text: string): MatchRule {
+  const [kind, ...rest] = text.split(':');
+  const arg = rest.join(':');
+  switch (kind) {
+    case 'key': return { by: 'key' };
+    case 'header': return arg ? { by: 'header', name: arg } : { by: 'header' };
+    case 'jsonpath': return { by: 'jsonPath', path: arg };
+    case 'regex': return { by: 'regex', pattern: arg };
+    default: throw new Error('must be key, header, header:<name>, jsonpath:<$.path> or regex:<pattern>');
+  }
+}
+
+const schema = z.strictObject({
+  pipelineName: z.string({ error: 'must be a string' }).check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64')),
+  inputBrokers: brokerList,
+  inputTopic: topic,
+  /** Another cluster for the output (a mirror, a replicator); default: the input's. */
+  outputBrokers: z.optional(brokerList),
+  outputTopic: topic,
+  valueTemplate: z._default(z.string().check(z.minLength(1, 'must not be empty')), DEFAULT_VALUE_TEMPLATE),
+  keyTemplate: z.optional(z.string()),
+  match: z._default(z.string(), 'header'),
+  /** Outputs each canary must produce: 1, N (fan-out) or 0 (the application must filter canaries out). */
+  expectOutputs: z._default(int(0, 1000), 1),
+  /** How long the application may take, from send to the last expected output; may exceed a run. */
+  deadlineMs: z._default(int(1000, 86_400_000), 60_000),
+  canariesPerRun: z._default(int(1, 100), 1),
+  runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+}).check(z.superRefine((c, ctx) => {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: c });
+  for (const field of ['valueTemplate', 'keyTemplate'] as const) {
+    const unknown = unknownPlaceholders(c[field] ?? '');
+    if (unknown.length) issue(field, `unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}: use {{id}}, {{sentAtMs}}, {{sentAtIso}} or {{pipeline}}`);
+  }
+  let rule: MatchRule;
+  try {
+    rule = parseMatch(c.match);
+  } catch (error) {
+    issue('match', (error as Error).message);
+    return;
+  }
+  const broken = checkMatchRule(rule);
+  if (broken) issue('match', broken);
+  // The application may move the id (from the value into the key, say), but it must be in the record to
+  // begin with; only the canary header always carries it.
+  if (rule.by !== 'header' && !mentionsId(c.valueTemplate) && !mentionsId(c.keyTemplate)) {
+    issue('valueTemplate', `must contain {{id}} (or keyTemplate must) when canaries are matched by ${rule.by}`);
+  }
+}));
+
+export type PipelineConfig = Omit<z.output<typeof schema>, 'match' | 'outputBrokers'> & { match: MatchRule; outputBrokers: string[] };
+
+export function parsePipelineConfig(raw: Record<string, unknown>, name: FieldNamer = (f) => f): PipelineConfig {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw configError(result.error.issues, raw, name);
+  const c = result.data;
+  return { ...c, match: parseMatch(c.match), outputBrokers: c.outputBrokers ?? c.inputBrokers };
+}

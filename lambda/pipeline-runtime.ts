@@ -1,0 +1,122 @@
+/**
+ * Runs a pipeline canary: canaries into the input topic, the output topic read for them, verdicts by
+ * reconcilePipeline. Canaries in flight are carried from run to run in this process; a new process (a Lambda
+ * after a cold start) resumes reading at the output group's committed position, and canaries its
+ * predecessor sent are recognised by the send time their ids carry and counted as `unknown`, not judged.
+ */
+import type { PipelineConfig } from './pipeline-config';
+import { planBudget } from './core/budget';
+import { newCanaryId } from './core/pipeline/canary-id';
+import { extractId } from './core/pipeline/match';
+import { reconcilePipeline, type InFlightCanary, type PipelineCounts, type PipelineProblem } from './core/pipeline/reconcile';
+import { renderCanary } from './core/pipeline/template';
+import { toErrorInfo } from './core/redact';
+import type { ErrorInfo } from './core/report';
+import { roundMs, summarize, type LatencyStats } from './core/stats';
+import { monotonicNow } from './adapters/deadline';
+import { PipelineSession, type OutputArrival } from './adapters/kafka/pipeline-session';
+import type { ProbeLogger } from './adapters/logger';
+import { newRunId } from './probe';
+
+export interface PipelineReport {
+  readonly pipeline: string;
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly outcome: 'healthy' | 'degraded' | 'failed';
+  readonly counts: PipelineCounts;
+  readonly latency?: LatencyStats;
+  readonly latencySamples: readonly number[];
+  readonly availability?: number;
+  readonly problems: readonly PipelineProblem[];
+  readonly errors: readonly ErrorInfo[];
+  readonly runMs: number;
+}
+
+export class PipelineRuntime {
+  readonly session: PipelineSession;
+  private inFlight: InFlightCanary[] = [];
+  private concluded = new Map<string, 'complete' | 'lost' | 'filtered'>();
+  private readonly processStartMs = Date.now();
+
+  constructor(private readonly config: PipelineConfig, private readonly logger: ProbeLogger, session?: PipelineSession) {
+    this.session = session ?? new PipelineSession(config);
+  }
+
+  async runOnce(lambdaRemainingMs?: number): Promise<PipelineReport> {
+    const started = monotonicNow();
+    const budget = planBudget(started, this.config.runTimeoutMs, lambdaRemainingMs);
+    const runId = newRunId();
+    const base = { pipeline: this.config.pipelineName, runId, startedAt: new Date().toISOString() };
+    try {
+      await this.session.prepare(budget.measureBy);
+    } catch (error) {
+      void this.session.reset();
+      const report = this.failed(base, [toErrorInfo(error, 'connect', [])], started);
+      this.log(report);
+      return report;
+    }
+    const canaries = Array.from({ length: this.config.canariesPerRun }, () => {
+      const sentAtMs = Date.now();
+      const id = newCanaryId(sentAtMs);
+      return { id, sentAtMs, ...renderCanary({ value: this.config.valueTemplate, key: this.config.keyTemplate }, { id, sentAtMs, pipeline: this.config.pipelineName }) };
+    });
+    const results = await this.session.send(canaries, budget.measureBy);
+    const sent = canaries.map((c, i) => ({ id: c.id, sentAtMs: c.sentAtMs, acknowledged: results[i]!.error === undefined, error: results[i]!.error }));
+    const waiting = new Set([...this.inFlight.map((c) => c.id), ...sent.filter((s) => s.acknowledged).map((s) => s.id)]);
+    if (this.config.expectOutputs > 0 && waiting.size > 0) {
+      await this.session.waitUntil((arrived) => this.allComplete(waiting, arrived), budget.measureBy);
+    }
+    const outputs = this.session.take().map((o) => ({ id: extractId(this.config.match, o), arrivedAtMs: o.arrivedAtMs, partition: o.partition, offset: o.offset }));
+    const result = reconcilePipeline({
+      pipeline: this.config.pipelineName, runId, nowMs: Date.now(), deadlineMs: this.config.deadlineMs,
+      expectOutputs: this.config.expectOutputs, sent, outputs, inFlight: this.inFlight, concluded: this.concluded,
+      processStartMs: this.processStartMs,
+    });
+    this.inFlight = result.inFlight;
+    this.concluded = result.concluded;
+    const c = result.counts;
+    // An output after its deadline was already reported lost: it is news, not a second failure.
+    const bad = c.lost + c.unexpected + c.duplicated + c.sendFailed;
+    const report: PipelineReport = {
+      ...base,
+      outcome: bad > 0 ? 'degraded' : 'healthy',
+      counts: c,
+      latency: summarize(result.latencies),
+      latencySamples: result.latencies.map(roundMs),
+      availability: result.availability,
+      problems: result.problems,
+      errors: [],
+      runMs: roundMs(monotonicNow() - started),
+    };
+    this.log(report);
+    return report;
+  }
+
+  /** Every canary in `ids` has its expected outputs among what arrived. */
+  private allComplete(ids: ReadonlySet<string>, arrived: readonly OutputArrival[]): boolean {
+    const seen = new Map<string, number>();
+    for (const o of arrived) {
+      const id = extractId(this.config.match, o);
+      if (id !== undefined && ids.has(id)) seen.set(id, (seen.get(id) ?? 0) + 1);
+    }
+    const have = (id: string) => (seen.get(id) ?? 0) + (this.inFlight.find((c) => c.id === id)?.arrivals.length ?? 0);
+    return [...ids].every((id) => have(id) >= this.config.expectOutputs);
+  }
+
+  private failed(base: Pick<PipelineReport, 'pipeline' | 'runId' | 'startedAt'>, errors: ErrorInfo[], started: number): PipelineReport {
+    const counts: PipelineCounts = { sent: 0, acknowledged: 0, sendFailed: 0, onTime: 0, late: 0, lost: 0, duplicated: 0, unexpected: 0, filtered: 0, afterDeadline: 0, unknown: 0, inFlight: this.inFlight.length };
+    return { ...base, outcome: 'failed', counts, latencySamples: [], availability: 0, problems: [], errors, runMs: roundMs(monotonicNow() - started) };
+  }
+
+  private log(r: PipelineReport): void {
+    const level = r.outcome === 'healthy' ? 'info' : r.outcome === 'degraded' ? 'warn' : 'error';
+    const { problems, errors, latencySamples, ...summary } = r;
+    this.logger[level](`pipeline run ${r.outcome}`, { event: 'pipeline_summary', ...summary });
+    for (const p of problems) this.logger.warn(`pipeline canary ${p.status}`, { event: 'pipeline_problem', pipeline: r.pipeline, runId: r.runId, ...p });
+    for (const e of errors) this.logger.error(`${e.phase} error: ${e.message}`, { event: 'pipeline_error', pipeline: r.pipeline, runId: r.runId, phase: e.phase, errorType: e.type, errorMessage: e.message, stack: e.stack });
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
