@@ -9,6 +9,8 @@ import { parsePipelineConfig } from '../lambda/pipeline-config';
 import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime';
 import { startLocalKafka } from '../scripts/local-kafka';
 import { UsageError, exitForUsage, repeat } from './cli-common';
+import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
+import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 
 export const PIPELINE_USAGE = `usage: streamprobe pipeline --input-topic T --output-topic T [options]
@@ -32,6 +34,10 @@ duplicates, late canaries. Without --input-brokers, a local Apache Kafka broker 
   --timeout DURATION              budget of one run (default: 20s)
   --every DURATION                run repeatedly; Ctrl-C stops (default: once)
   --runs N                        with --every: stop after N runs
+  --metrics SINK                  api | emf | none (default: none); dimension Pipeline
+  --namespace NAME                CloudWatch namespace (default: StreamProbe)
+  --metrics-endpoint URL          CloudWatch-compatible endpoint for --metrics api (an emulator)
+  --region REGION                 AWS region for --metrics api
   --log-level LEVEL               DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
   --quiet                         no readable line on stderr, JSON logs only
   -h, --help                      this help`;
@@ -68,7 +74,8 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       args: [...argv], strict: true, allowPositionals: false,
       options: Object.fromEntries([
         ...['input-brokers', 'input-topic', 'output-brokers', 'output-topic', 'name', 'value-template', 'key-template', 'match',
-          'expect-outputs', 'deadline', 'canaries', 'timeout', 'every', 'runs', 'log-level'].map((k) => [k, { type: 'string' as const }]),
+          'expect-outputs', 'deadline', 'canaries', 'timeout', 'every', 'runs', 'log-level', 'metrics', 'namespace',
+          'metrics-endpoint', 'region'].map((k) => [k, { type: 'string' as const }]),
         ['quiet', { type: 'boolean' as const }], ['help', { type: 'boolean' as const, short: 'h' }],
       ]),
     }) as { values: Record<string, string | boolean | undefined> });
@@ -108,7 +115,15 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     }
     const config = parsePipelineConfig(raw, name);
     const logLevel = (str('log-level') ?? 'INFO').toUpperCase() as LogLevel;
-    const runtime = new PipelineRuntime(config, new ProbeLogger({ level: logLevel }));
+    const logger = new ProbeLogger({ level: logLevel });
+    const sink = str('metrics') ?? 'none';
+    if (!['api', 'emf', 'none'].includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of api, emf, none`);
+    const region = str('region') ?? process.env.AWS_REGION ?? (str('metrics-endpoint') ? 'us-east-1' : undefined);
+    if (sink === 'api' && !region) throw new UsageError('--metrics api: needs a region (--region or AWS_REGION) or --metrics-endpoint');
+    const metrics = new CloudWatchPublisher({
+      sink: sink as MetricSink, namespace: str('namespace') ?? DEFAULT_NAMESPACE, region, endpoint: str('metrics-endpoint'), logger,
+    });
+    const runtime = new PipelineRuntime(config, logger, [metrics]);
     cleanups.unshift(() => runtime.close());
     const healthy = await repeat(async () => {
       const report = await runtime.runOnce();

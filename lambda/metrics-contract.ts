@@ -17,6 +17,8 @@ export interface MetricSpec {
   readonly onlyWhenNonZero?: boolean;
   /** Written by the metrics publisher itself, not derived from the run report. */
   readonly byPublisher?: boolean;
+  /** A pipeline canary's metric: dimension Pipeline instead of Probe. */
+  readonly pipeline?: boolean;
   readonly description: string;
 }
 
@@ -42,15 +44,24 @@ export const METRICS = {
   SlowestBrokerLatency: { unit: 'Milliseconds', description: 'the highest per-leader-broker median end-to-end latency of the run: one slow broker shows whatever the cluster size' },
   RunOutcomeChanges: { unit: 'Count', description: 'changes between healthy and unhealthy runs over the last runs of this container: high while failures come and go' },
   MetricsFallback: { unit: 'Count', onlyWhenNonZero: true, byPublisher: true, description: 'metric datums that reached CloudWatch through EMF log lines because PutMetricData failed' },
+  PipelineLatency: { unit: 'Milliseconds', pipeline: true, description: 'pipeline canary: send to the last expected output, per completed canary' },
+  PipelineCanariesSent: { unit: 'Count', pipeline: true, description: 'pipeline canaries the run tried to send' },
+  PipelineCanariesLost: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'pipeline canaries without their expected outputs by their deadline' },
+  PipelineCanariesLate: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'pipeline canaries completed after their own run, within their deadline' },
+  PipelineCanariesDuplicated: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'pipeline outputs beyond the expected count' },
+  PipelineUnexpectedOutputs: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'outputs of canaries that should have been filtered out, or that this process never sent' },
+  PipelineAvailability: { unit: 'Percent', pipeline: true, description: 'pipeline canaries concluded well / concluded in the run; 0 when the run failed' },
+  PipelineRunSucceeded: { unit: 'Count', pipeline: true, description: '1 when the pipeline run sent its canaries, 0 when it failed before: the heartbeat' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
 
-export const DIMENSIONS = { probe: 'Probe', broker: 'Broker' } as const;
+export const DIMENSIONS = { probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline' } as const;
 
 /** The dimension names a metric is published with: always [Probe], and [Probe, Broker] where per broker. */
 export function dimensionSets(name: MetricName): ReadonlyArray<readonly string[]> {
   const spec: MetricSpec = METRICS[name];
+  if (spec.pipeline) return [[DIMENSIONS.pipeline]];
   return spec.perBroker ? [[DIMENSIONS.probe], [DIMENSIONS.probe, DIMENSIONS.broker]] : [[DIMENSIONS.probe]];
 }
 

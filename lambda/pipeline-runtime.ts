@@ -8,28 +8,22 @@ import type { PipelineConfig } from './pipeline-config';
 import { planBudget } from './core/budget';
 import { newCanaryId } from './core/pipeline/canary-id';
 import { extractId } from './core/pipeline/match';
-import { reconcilePipeline, type InFlightCanary, type PipelineCounts, type PipelineProblem } from './core/pipeline/reconcile';
+import { reconcilePipeline, type InFlightCanary, type PipelineCounts } from './core/pipeline/reconcile';
 import { renderCanary } from './core/pipeline/template';
 import { toErrorInfo } from './core/redact';
 import type { ErrorInfo } from './core/report';
-import { roundMs, summarize, type LatencyStats } from './core/stats';
+import { roundMs, summarize } from './core/stats';
+import type { PipelineReport } from './core/pipeline/report';
+
+export type { PipelineReport };
 import { monotonicNow } from './adapters/deadline';
 import { PipelineSession, type OutputArrival } from './adapters/kafka/pipeline-session';
 import type { ProbeLogger } from './adapters/logger';
 import { newRunId } from './probe';
 
-export interface PipelineReport {
-  readonly pipeline: string;
-  readonly runId: string;
-  readonly startedAt: string;
-  readonly outcome: 'healthy' | 'degraded' | 'failed';
-  readonly counts: PipelineCounts;
-  readonly latency?: LatencyStats;
-  readonly latencySamples: readonly number[];
-  readonly availability?: number;
-  readonly problems: readonly PipelineProblem[];
-  readonly errors: readonly ErrorInfo[];
-  readonly runMs: number;
+/** Anything that takes a finished pipeline report: the metrics publisher. */
+export interface PipelineSink {
+  publishPipeline(report: PipelineReport, reportBy: number): Promise<void>;
 }
 
 export class PipelineRuntime {
@@ -38,7 +32,12 @@ export class PipelineRuntime {
   private concluded = new Map<string, 'complete' | 'lost' | 'filtered'>();
   private readonly processStartMs = Date.now();
 
-  constructor(private readonly config: PipelineConfig, private readonly logger: ProbeLogger, session?: PipelineSession) {
+  constructor(
+    private readonly config: PipelineConfig,
+    private readonly logger: ProbeLogger,
+    private readonly sinks: readonly PipelineSink[] = [],
+    session?: PipelineSession,
+  ) {
     this.session = session ?? new PipelineSession(config);
   }
 
@@ -51,9 +50,7 @@ export class PipelineRuntime {
       await this.session.prepare(budget.measureBy);
     } catch (error) {
       void this.session.reset();
-      const report = this.failed(base, [toErrorInfo(error, 'connect', [])], started);
-      this.log(report);
-      return report;
+      return this.finish(this.failed(base, [toErrorInfo(error, 'connect', [])], started), budget.reportBy);
     }
     const canaries = Array.from({ length: this.config.canariesPerRun }, () => {
       const sentAtMs = Date.now();
@@ -88,7 +85,12 @@ export class PipelineRuntime {
       errors: [],
       runMs: roundMs(monotonicNow() - started),
     };
+    return this.finish(report, budget.reportBy);
+  }
+
+  private async finish(report: PipelineReport, reportBy: number): Promise<PipelineReport> {
     this.log(report);
+    await Promise.all(this.sinks.map((s) => s.publishPipeline(report, reportBy)));
     return report;
   }
 

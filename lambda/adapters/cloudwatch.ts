@@ -6,7 +6,8 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricSink } from '../contract';
 import { datumsToEmf } from '../core/emf';
-import { batchDatums, fallbackDatum, reportToDatums, type Datum } from '../core/metric-datums';
+import { batchDatums, fallbackDatum, pipelineReportToDatums, reportToDatums, type Datum } from '../core/metric-datums';
+import type { PipelineReport } from '../core/pipeline/report';
 import type { RunReport } from '../core/report';
 import { monotonicNow, remainingMs, sleep } from './deadline';
 import type { ProbeLogger } from './logger';
@@ -66,9 +67,16 @@ export class CloudWatchPublisher implements ReportSink {
   }
 
   async publish(report: RunReport, reportBy: number): Promise<void> {
+    await this.publishDatums(report, reportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
+  }
+
+  async publishPipeline(report: PipelineReport, reportBy: number): Promise<void> {
+    await this.publishDatums(report, pipelineReportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
+  }
+
+  private async publishDatums(report: Parameters<typeof fallbackDatum>[0] & { runId: string }, datums: Datum[], reportBy: number): Promise<void> {
     const { sink } = this.options;
     if (sink === 'none') return;
-    const datums = reportToDatums(report, { highResolution: this.options.highResolution });
     if (sink === 'emf' || sink === 'both') this.writeEmf(datums);
     if (sink === 'emf') return;
 

@@ -4,6 +4,7 @@
  * percentiles across runs.
  */
 import { CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
+import type { PipelineReport } from './pipeline/report';
 import type { RunReport } from './report';
 import { roundMs } from './stats';
 
@@ -118,11 +119,32 @@ export function reportToDatums(report: RunReport, options: DatumOptions = {}): D
   return datums;
 }
 
+export function pipelineReportToDatums(report: PipelineReport, options: DatumOptions = {}): Datum[] {
+  const max = options.maxValuesPerDatum ?? CLOUDWATCH_LIMITS.valuesPerDatum;
+  const base = {
+    Dimensions: [{ Name: DIMENSIONS.pipeline, Value: report.pipeline }],
+    Timestamp: new Date(report.startedAt),
+    ...(options.highResolution ? { StorageResolution: 1 as const } : {}),
+  };
+  const c = report.counts;
+  return [
+    ...distribution('PipelineLatency', report.latencySamples, base, max),
+    ...single('PipelineCanariesSent', c.sent, base),
+    ...single('PipelineCanariesLost', c.lost, base),
+    ...single('PipelineCanariesLate', c.late, base),
+    ...single('PipelineCanariesDuplicated', c.duplicated, base),
+    ...single('PipelineUnexpectedOutputs', c.unexpected, base),
+    // Nothing concluded this run (every canary still in flight): no availability datapoint, not a 100.
+    ...(report.availability === undefined ? [] : single('PipelineAvailability', report.availability, base)),
+    ...single('PipelineRunSucceeded', report.outcome === 'failed' ? 0 : 1, base),
+  ];
+}
+
 /** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
-export function fallbackDatum(report: RunReport, datums: number, options: DatumOptions = {}): Datum {
+export function fallbackDatum(report: { probe: string; startedAt: string } | { pipeline: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
   return {
     MetricName: 'MetricsFallback',
-    Dimensions: [{ Name: DIMENSIONS.probe, Value: report.probe }],
+    Dimensions: ['probe' in report ? { Name: DIMENSIONS.probe, Value: report.probe } : { Name: DIMENSIONS.pipeline, Value: report.pipeline }],
     Unit: METRICS.MetricsFallback.unit,
     Timestamp: new Date(report.startedAt),
     ...(options.highResolution ? { StorageResolution: 1 as const } : {}),

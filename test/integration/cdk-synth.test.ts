@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fallbackDatum, reportToDatums } from '../../lambda/core/metric-datums';
+import { fallbackDatum, pipelineReportToDatums, reportToDatums } from '../../lambda/core/metric-datums';
 import { failedReport, reconcile } from '../../lambda/core/reconcile';
 import { encodeEvent } from '../../lambda/core/event';
 import { METRICS } from '../../lambda/metrics-contract';
@@ -317,6 +317,13 @@ describe('the metrics contract between Lambda and alarms', () => {
       published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
     }
     published.set(JSON.stringify(['MetricsFallback', ['Probe']]), fallbackDatum(report, 1).Unit);
+    // A pipeline run in which every counter is non-zero: its metrics are in the contract too.
+    const pipelineRun = {
+      pipeline: 'orders-flow', runId: 'p', startedAt: new Date().toISOString(), outcome: 'degraded' as const, latencySamples: [5], availability: 50,
+      counts: { sent: 1, acknowledged: 1, sendFailed: 0, onTime: 1, late: 1, lost: 1, duplicated: 1, unexpected: 1, filtered: 0, afterDeadline: 0, unknown: 0, inFlight: 0 },
+      problems: [], errors: [], runMs: 1,
+    };
+    for (const d of pipelineReportToDatums(pipelineRun)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
     expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
 
     const watched = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'StreamProbe');

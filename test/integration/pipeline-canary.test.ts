@@ -6,22 +6,26 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { parsePipelineConfig } from '../../lambda/pipeline-config';
-import { PipelineRuntime, type PipelineReport } from '../../lambda/pipeline-runtime';
+import { PipelineRuntime, type PipelineReport, type PipelineSink } from '../../lambda/pipeline-runtime';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
+import { readBack } from '../helpers/metrics';
 import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 import { WORDCOUNT_INPUT, WORDCOUNT_OUTPUT, startWordCount, type RunningApp } from '../helpers/streams-app';
 
 const kafka = inject('kafka');
+const moto = inject('moto');
 const DEADLINE_MS = 8000;
 let app: RunningApp;
 const applicationId = uniqueName('wordcount');
 
-function pipeline(overrides: Record<string, unknown> = {}) {
+function pipeline(overrides: Record<string, unknown> = {}, sinks: PipelineSink[] = []) {
   const config = parsePipelineConfig({
     pipelineName: uniqueName('wc'), inputBrokers: kafka.plaintext, inputTopic: WORDCOUNT_INPUT, outputTopic: WORDCOUNT_OUTPUT,
     valueTemplate: 'canary {{id}} says hello', match: 'key', deadlineMs: DEADLINE_MS, runTimeoutMs: 6000, ...overrides,
   });
   const output = new CapturedOutput().start();
-  const runtime = new PipelineRuntime(config, new ProbeLogger({ level: 'INFO' }));
+  const runtime = new PipelineRuntime(config, new ProbeLogger({ level: 'INFO' }), sinks);
   return {
     config, output, runtime,
     async close() {
@@ -44,8 +48,12 @@ afterAll(async () => {
 });
 
 describe('pipeline canary through a Kafka Streams application', () => {
-  it('healthy: every canary comes out (as a key, in lz4 batches), latency measured, counts exact', async () => {
-    const p = pipeline({ canariesPerRun: 3 });
+  it('healthy: every canary comes out (as a key, in lz4 batches), latency measured, counts exact, metrics under Pipeline', async () => {
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    const namespace = uniqueName('StreamProbePipeline');
+    const logger = new ProbeLogger({ level: 'SILENT' });
+    const metrics = new CloudWatchPublisher({ sink: 'api', namespace, region: 'us-east-1', endpoint: moto.endpoint, logger, writeLine: () => {} });
+    const p = pipeline({ canariesPerRun: 3 }, [metrics]);
     try {
       const runs: PipelineReport[] = [];
       for (let i = 0; i < 3; i++) runs.push(await p.runtime.runOnce());
@@ -58,6 +66,20 @@ describe('pipeline canary through a Kafka Streams application', () => {
       const summaries = p.output.events('pipeline_summary');
       expect(summaries).toHaveLength(3);
       expect(summaries[0]).toMatchObject({ level: 'INFO', outcome: 'healthy', pipeline: p.config.pipelineName });
+      expect(p.output.events('metrics_error')).toEqual([]);
+      // What CloudWatch holds equals the runs: every latency sample, every canary, the heartbeat.
+      const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
+      const dims = { Pipeline: p.config.pipelineName };
+      const at = new Date(runs[0]!.startedAt);
+      const samples = runs.flatMap((r) => r.latencySamples);
+      const latency = await readBack(client, namespace, { metric: 'PipelineLatency', dims, values: [] }, at);
+      expect(latency).toMatchObject({ sampleCount: 9, max: Math.max(...samples) });
+      expect(latency!.sum).toBeCloseTo(samples.reduce((a, b) => a + b, 0), 3);
+      expect(await readBack(client, namespace, { metric: 'PipelineCanariesSent', dims, values: [] }, at)).toMatchObject({ sum: 9 });
+      expect(await readBack(client, namespace, { metric: 'PipelineRunSucceeded', dims, values: [] }, at)).toMatchObject({ sampleCount: 3, sum: 3 });
+      expect(await readBack(client, namespace, { metric: 'PipelineAvailability', dims, values: [] }, at)).toMatchObject({ min: 100, max: 100 });
+      const listed = await client.send(new ListMetricsCommand({ Namespace: namespace }));
+      expect(new Set(listed.Metrics!.map((m) => m.MetricName))).toEqual(new Set(['PipelineLatency', 'PipelineCanariesSent', 'PipelineRunSucceeded', 'PipelineAvailability']));
     } finally {
       await p.close();
     }
