@@ -31,6 +31,7 @@ export class PipelineRuntime {
   private inFlight: InFlightCanary[] = [];
   private concluded = new Map<string, 'complete' | 'lost' | 'filtered'>();
   private readonly processStartMs = Date.now();
+  private recovered = false;
 
   constructor(
     private readonly config: PipelineConfig,
@@ -46,8 +47,10 @@ export class PipelineRuntime {
     const budget = planBudget(started, this.config.runTimeoutMs, lambdaRemainingMs);
     const runId = newRunId();
     const base = { pipeline: this.config.pipelineName, runId, startedAt: new Date().toISOString() };
+    const lookBackToMs = this.recovered ? undefined : Date.now() - this.config.deadlineMs;
     try {
-      await this.session.prepare(budget.measureBy);
+      await this.session.prepare(budget.measureBy, lookBackToMs);
+      if (lookBackToMs !== undefined) await this.recoverPredecessorCanaries(lookBackToMs, budget.measureBy);
     } catch (error) {
       void this.session.reset();
       return this.finish(this.failed(base, [toErrorInfo(error, 'connect', [])], started), budget.reportBy);
@@ -63,7 +66,7 @@ export class PipelineRuntime {
     if (this.config.expectOutputs > 0 && waiting.size > 0) {
       await this.session.waitUntil((arrived) => this.allComplete(waiting, arrived), budget.measureBy);
     }
-    const outputs = this.session.take().map((o) => ({ id: extractId(this.config.match, o), arrivedAtMs: o.arrivedAtMs, partition: o.partition, offset: o.offset }));
+    const outputs = this.session.take().map((o) => ({ id: extractId(this.config.match, o), arrivedAtMs: o.arrivedAtMs, seenBefore: o.seenBefore, partition: o.partition, offset: o.offset }));
     const result = reconcilePipeline({
       pipeline: this.config.pipelineName, runId, nowMs: Date.now(), deadlineMs: this.config.deadlineMs,
       expectOutputs: this.config.expectOutputs, sent, outputs, inFlight: this.inFlight, concluded: this.concluded,
@@ -86,6 +89,26 @@ export class PipelineRuntime {
       runMs: roundMs(monotonicNow() - started),
     };
     return this.finish(report, budget.reportBy);
+  }
+
+  /**
+   * Once per process: the canaries a predecessor sent within the deadline are found again in the input
+   * topic and tracked as in flight, so one that never comes out is still reported lost after a restart.
+   * Reading them costs a join of a throwaway group; when it fails the run goes on without them.
+   */
+  private async recoverPredecessorCanaries(sinceMs: number, deadlineAt: number): Promise<void> {
+    this.recovered = true;
+    try {
+      const sent = await this.session.recoverSent(sinceMs, deadlineAt);
+      const known = new Set(this.inFlight.map((c) => c.id));
+      for (const s of sent) {
+        if (known.has(s.id) || this.concluded.has(s.id)) continue;
+        this.inFlight.push({ id: s.id, runId: 'predecessor', sentAtMs: s.sentAtMs, arrivals: [], inherited: true });
+      }
+      if (sent.length) this.logger.info(`${sent.length} canaries of a previous process are tracked again`, { event: 'pipeline_recovered', pipeline: this.config.pipelineName, canaries: sent.length });
+    } catch (error) {
+      this.logger.warn(`could not read the previous process's canaries: ${(error as Error).message}`, { event: 'pipeline_warning', pipeline: this.config.pipelineName });
+    }
   }
 
   private async finish(report: PipelineReport, reportBy: number): Promise<PipelineReport> {

@@ -117,6 +117,45 @@ describe('pipeline canary through a Kafka Streams application', () => {
     }
   }, 120_000);
 
+  it('a restart while canaries are in flight: the new process finds them in the input topic; late when they come out, lost when they do not', async () => {
+    const name = uniqueName('restart');
+    const first = pipeline({ pipelineName: name });
+    try {
+      expect((await first.runtime.runOnce()).outcome).toBe('healthy');
+      app.pause();
+      expect((await first.runtime.runOnce()).counts).toMatchObject({ inFlight: 1 });
+    } finally {
+      await first.close(); // the process ends with a canary in flight, as a recycled Lambda would
+    }
+    const second = pipeline({ pipelineName: name });
+    try {
+      app.resume();
+      const runs = [await second.runtime.runOnce(), await second.runtime.runOnce()];
+      const total = (k: 'late' | 'lost' | 'unexpected' | 'onTime') => runs.reduce((n, r) => n + r.counts[k], 0);
+      // The first process's in-flight canary comes out now: late, judged; the one it saw come out is not
+      // counted again. (Other tests' canaries on this shared output topic are counted `unknown`: not ours.)
+      expect([total('late'), total('lost'), total('unexpected'), total('onTime')], JSON.stringify(runs.map((r) => r.problems))).toEqual([1, 0, 0, 2]);
+      expect(second.output.events('pipeline_recovered')).toEqual([expect.objectContaining({ canaries: 2 })]);
+
+      app.pause();
+      await second.runtime.runOnce();
+    } finally {
+      await second.close();
+    }
+    const third = pipeline({ pipelineName: name });
+    try {
+      const pausedAt = Date.now();
+      const runs: PipelineReport[] = [];
+      while (Date.now() - pausedAt < DEADLINE_MS + 5000) runs.push(await third.runtime.runOnce());
+      // The second process's last canary never came out: the third reports it lost, with its own.
+      const lostIds = third.output.events('pipeline_problem').filter((l) => l.status === 'lost').map((l) => l.canaryId);
+      expect(lostIds.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      app.resume();
+      await third.close();
+    }
+  }, 120_000);
+
   it('a canary the application must filter out: counted as unexpected when it comes out', async () => {
     // WordCountDemo filters nothing: a pipeline that expects canaries to be dropped sees them come out.
     const p = pipeline({ expectOutputs: 0, deadlineMs: 2000 });

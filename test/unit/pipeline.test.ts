@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newCanaryId, sentAtOf } from '../../lambda/core/pipeline/canary-id';
 import { checkMatchRule, extractId, parseJsonPath } from '../../lambda/core/pipeline/match';
 import { reconcilePipeline, type PipelineRunInput } from '../../lambda/core/pipeline/reconcile';
-import { CANARY_HEADER, mentionsId, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
+import { CANARY_HEADER, PIPELINE_HEADER, mentionsId, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
 import { parsePipelineConfig } from '../../lambda/pipeline-config';
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
@@ -23,7 +23,7 @@ describe('pipeline canary templates', () => {
     const r = renderCanary({ value: '{"orderId":"{{id}}","at":"{{sentAtIso}}","ms":{{sentAtMs}}}', key: 'k-{{id}}', headers: { source: '{{pipeline}}' } }, { id: 'spx', sentAtMs: T0, pipeline: 'orders' });
     expect(JSON.parse(r.value)).toEqual({ orderId: 'spx', at: '2026-11-22T10:00:00.000Z', ms: T0 });
     expect(r.key).toBe('k-spx');
-    expect(r.headers).toEqual({ source: 'orders', [CANARY_HEADER]: 'spx' });
+    expect(r.headers).toEqual({ source: 'orders', [CANARY_HEADER]: 'spx', [PIPELINE_HEADER]: 'orders' });
   });
 
   it('say which placeholders are unknown, and whether the id is there at all', () => {
@@ -108,6 +108,19 @@ describe('reconciling a pipeline run', () => {
     const later = reconcilePipeline(base({ expectOutputs: 0, inFlight: early.inFlight, concluded: early.concluded, nowMs: T0 + 60_000 }));
     expect(later.counts).toMatchObject({ filtered: 1, unexpected: 0 });
     expect(later.availability).toBe(100);
+  });
+
+  it('after a restart: a predecessor\'s canary already read by it is concluded silently; one that comes out now is late; one that never does is lost', () => {
+    const processStartMs = T0 + 5_000;
+    const inherited = (id: string) => ({ id, runId: 'predecessor', sentAtMs: T0, arrivals: [], inherited: true });
+    const r = reconcilePipeline(base({
+      processStartMs, nowMs: T0 + 60_000,
+      inFlight: [inherited('read-before'), inherited('out-now'), inherited('never')],
+      outputs: [{ ...out('read-before', T0 + 6_000), seenBefore: true }, { ...out('out-now', T0 + 7_000), seenBefore: false }],
+    }));
+    expect(r.counts).toMatchObject({ onTime: 0, late: 1, lost: 1, unknown: 0, unexpected: 0 });
+    expect(r.latencies).toEqual([7_000]);
+    expect(r.concluded.get('read-before')).toBe('complete');
   });
 
   it('a send that failed is not in flight; ids it never sent are unexpected, or unknown when older than the process', () => {

@@ -52,11 +52,12 @@ export function kafkaClientOptions(
   clientId: string,
   logCreator: logCreator,
   credentials?: ResolvedCredentials,
-  brokers: readonly string[] = config.brokers,
+  brokers: readonly string[] | (() => string[]) = config.brokers,
 ): KafkaConfig {
   return {
     clientId,
-    brokers: [...brokers],
+    // A function is asked again whenever a client picks a seed broker, so a new client follows a new order.
+    brokers: typeof brokers === 'function' ? brokers : [...brokers],
     ssl: tlsOptions(config),
     sasl: saslOptions(config, credentials),
     // Short, bounded timeouts: a probe that hangs on a dead broker reports nothing at all.

@@ -9,7 +9,8 @@ import { registerCompressionCodecs } from './codecs';
 import { scopeMetadataErrors } from './metadata-scope';
 import type { PipelineConfig } from '../../pipeline-config';
 import type { OutputRecord } from '../../core/pipeline/match';
-import type { RenderedCanary } from '../../core/pipeline/template';
+import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../core/pipeline/template';
+import { sentAtOf } from '../../core/pipeline/canary-id';
 
 registerCompressionCodecs();
 scopeMetadataErrors();
@@ -18,7 +19,16 @@ export interface OutputArrival extends OutputRecord {
   readonly partition: number;
   readonly offset: string;
   readonly arrivedAtMs: number;
+  /** Below the group's committed position when this process joined: a predecessor read it already. */
+  readonly seenBefore: boolean;
 }
+
+export interface SentCanaryRecord {
+  readonly id: string;
+  readonly sentAtMs: number;
+}
+
+const DELIVERED_KEPT = 100_000;
 
 export const pipelineGroupId = (pipeline: string) => `streamprobe-pipeline-${pipeline}`;
 
@@ -33,6 +43,8 @@ export class PipelineSession {
   private admin: Admin | undefined;
   private consumer: Consumer | undefined;
   private buffer: OutputArrival[] = [];
+  private readonly committedAtStart = new Map<number, bigint>();
+  private readonly delivered = new Set<string>();
   private wake: (() => void) | undefined;
 
   constructor(private readonly config: PipelineConfig) {}
@@ -49,8 +61,12 @@ export class PipelineSession {
     });
   }
 
-  /** Connects both sides and joins the output group; a first join starts at the end of the output topic. */
-  async prepare(deadlineAt: number): Promise<void> {
+  /**
+   * Connects both sides and joins the output group. A group's first join starts at the end of the output
+   * topic; a group that has read before (a predecessor's) resumes at its committed position, or earlier,
+   * at `lookBackToMs`, so the outputs of the predecessor's canaries in flight are read again.
+   */
+  async prepare(deadlineAt: number, lookBackToMs?: number): Promise<void> {
     if (this.connected) return;
     const input = this.client(this.config.inputBrokers, 'in');
     const output = this.client(this.config.outputBrokers, 'out');
@@ -71,8 +87,13 @@ export class PipelineSession {
         eachBatch: async ({ batch }) => {
           const arrivedAtMs = Date.now();
           for (const m of batch.messages) {
+            // Looking back after a restart, or a rebalance, may hand over a record again: one record, one output.
+            const at = `${batch.partition}:${m.offset}`;
+            if (this.delivered.has(at)) continue;
+            this.delivered.add(at);
+            if (this.delivered.size > DELIVERED_KEPT) this.delivered.delete(this.delivered.values().next().value!);
             this.buffer.push({
-              partition: batch.partition, offset: m.offset, arrivedAtMs,
+              partition: batch.partition, offset: m.offset, arrivedAtMs, seenBefore: BigInt(m.offset) < (this.committedAtStart.get(batch.partition) ?? -1n),
               key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers: headerText(m.headers),
             });
           }
@@ -80,18 +101,72 @@ export class PipelineSession {
         },
       });
       await joined;
-      await this.startAtEndIfNew(groupId);
+      await this.position(groupId, lookBackToMs);
     })(), deadlineAt, `joining the output group ${groupId}`);
   }
 
   /** A group with no committed offsets would resolve "latest" lazily, after our first canaries came out. */
-  private async startAtEndIfNew(groupId: string): Promise<void> {
+  private async position(groupId: string, lookBackToMs: number | undefined): Promise<void> {
     const topic = this.config.outputTopic;
     const [committed] = await this.admin!.fetchOffsets({ groupId, topics: [topic] });
     const ends = await this.admin!.fetchTopicOffsets(topic);
+    const since = lookBackToMs === undefined ? [] : await this.admin!.fetchTopicOffsetsByTimestamp(topic, lookBackToMs);
     for (const end of ends) {
       const c = committed?.partitions.find((p) => p.partition === end.partition);
+      const back = since.find((s) => s.partition === end.partition)?.offset;
+      if (c && Number(c.offset) >= 0) this.committedAtStart.set(end.partition, BigInt(c.offset));
       if (!c || Number(c.offset) < 0) this.consumer!.seek({ topic, partition: end.partition, offset: end.high });
+      else if (back !== undefined && Number(back) >= 0 && Number(back) < Number(c.offset)) this.consumer!.seek({ topic, partition: end.partition, offset: back });
+    }
+  }
+
+  /**
+   * This pipeline's canaries written to the input topic since `sinceMs`: after a restart, the ones the
+   * previous process sent and may not have seen come out. Read with a throwaway group, deleted after.
+   */
+  async recoverSent(sinceMs: number, deadlineAt: number): Promise<SentCanaryRecord[]> {
+    const topic = this.config.inputTopic;
+    const kafka = this.client(this.config.inputBrokers, 'recover');
+    const admin = kafka.admin();
+    const groupId = `${pipelineGroupId(this.config.pipelineName)}-recover-${Date.now().toString(36)}`;
+    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000 });
+    const found: SentCanaryRecord[] = [];
+    try {
+      return await withDeadline((async () => {
+        await admin.connect();
+        const starts = await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs);
+        const ends = await admin.fetchTopicOffsets(topic);
+        const todo = new Map(ends.filter((e) => Number(starts.find((s) => s.partition === e.partition)?.offset ?? e.high) < Number(e.high)).map((e) => [e.partition, BigInt(e.high) - 1n]));
+        if (todo.size === 0) return found;
+        let finish: () => void = () => {};
+        const finished = new Promise<void>((r) => (finish = r));
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          for (const s of starts) if (todo.has(s.partition)) consumer.seek({ topic, partition: s.partition, offset: s.offset });
+        });
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              const h = headerText(m.headers);
+              const id = h[CANARY_HEADER];
+              const sentAtMs = id === undefined ? undefined : sentAtOf(id);
+              if (h[PIPELINE_HEADER] === this.config.pipelineName && id !== undefined && sentAtMs !== undefined) found.push({ id, sentAtMs });
+              if (BigInt(m.offset) >= (todo.get(batch.partition) ?? -1n)) todo.delete(batch.partition);
+            }
+            if (todo.size === 0) finish();
+          },
+        });
+        await finished;
+        return found;
+      })(), deadlineAt, `reading the input topic for canaries sent before this process started`);
+    } finally {
+      void (async () => {
+        await consumer.disconnect().catch(() => {});
+        await admin.deleteGroups([groupId]).catch(() => {});
+        await admin.disconnect().catch(() => {});
+      })();
     }
   }
 

@@ -136,7 +136,7 @@ export class KafkaProbeSession {
   }
 
   private async connect(deadlineAt: number): Promise<void> {
-    const options = kafkaClientOptions(this.config, `streamprobe-${this.config.probeName}`, this.logCreator, await this.credentials?.(), this.brokerOrder.list);
+    const options = kafkaClientOptions(this.config, `streamprobe-${this.config.probeName}`, this.logCreator, await this.credentials?.(), () => this.brokerOrder.list);
     const kafka = new Kafka({ ...options, logLevel: logLevel.INFO });
     const admin = kafka.admin({ retry: options.retry });
     this.kafka = kafka;
@@ -326,7 +326,11 @@ export class KafkaProbeSession {
     }
     // A Kafka error code (NOT_ENOUGH_REPLICAS) is the cluster's answer; anything else (a timeout, "Broker
     // not connected") may be this producer's connections gone bad on a hung broker: use a fresh one next run.
-    if (sent.some((s) => s.error && !isKafkaErrorCode(s.error.type))) this.producerKnows = REPLACE;
+    if (sent.some((s) => s.error && !isKafkaErrorCode(s.error.type))) {
+      this.producerKnows = REPLACE;
+      // Its seed broker may be the one that hangs: the new producer starts at the next.
+      this.brokerOrder.passFirst();
+    }
     return { sent, errors: [] };
   }
 

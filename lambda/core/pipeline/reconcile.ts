@@ -15,12 +15,21 @@ export interface InFlightCanary {
   readonly runId: string;
   readonly sentAtMs: number;
   readonly arrivals: readonly number[];
+  /** Sent by the process before this one (found again in the input topic after a restart). */
+  readonly inherited?: boolean;
+  /** Per arrival: read already by the process before this one (below the group's committed position). */
+  readonly seenBefore?: readonly boolean[];
 }
 
 export interface PipelineOutput {
   /** The canary id found in the record, if any. */
   readonly id: string | undefined;
   readonly arrivedAtMs: number;
+  /**
+   * Below the output group's committed position when this process started: the process before it read
+   * this output already. (Record timestamps cannot tell: stream applications copy the input's.)
+   */
+  readonly seenBefore?: boolean;
   readonly partition: number;
   readonly offset: string;
 }
@@ -93,12 +102,12 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
   };
   const problems: PipelineProblem[] = [];
   const concluded = new Map(input.concluded);
-  const tracked = new Map<string, { canary: InFlightCanary; arrivals: number[] }>();
-  for (const c of input.inFlight) tracked.set(c.id, { canary: c, arrivals: [...c.arrivals] });
+  const tracked = new Map<string, { canary: InFlightCanary; arrivals: number[]; seenBefore: boolean[] }>();
+  for (const c of input.inFlight) tracked.set(c.id, { canary: c, arrivals: [...c.arrivals], seenBefore: [...(c.seenBefore ?? [])] });
   for (const s of input.sent) {
     if (s.acknowledged) {
       counts.acknowledged++;
-      tracked.set(s.id, { canary: { id: s.id, runId: input.runId, sentAtMs: s.sentAtMs, arrivals: [] }, arrivals: [] });
+      tracked.set(s.id, { canary: { id: s.id, runId: input.runId, sentAtMs: s.sentAtMs, arrivals: [] }, arrivals: [], seenBefore: [] });
     } else {
       counts.sendFailed++;
       problems.push({ status: 'send_failed', canaryId: s.id, detail: s.error ?? 'not acknowledged by the input topic' });
@@ -111,6 +120,7 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
     const t = tracked.get(out.id);
     if (t) {
       t.arrivals.push(out.arrivedAtMs);
+      t.seenBefore.push(out.seenBefore === true);
       continue;
     }
     const verdict = concluded.get(out.id);
@@ -123,6 +133,8 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
     } else if (verdict === 'filtered') {
       counts.unexpected++;
       problems.push({ status: 'unexpected', ...at, detail: 'an output of a canary the application should have filtered out' });
+    } else if ((sentAtOf(out.id) ?? 0) < input.processStartMs - input.deadlineMs) {
+      // Older than anything a restart looks back for: the predecessor concluded it. Nothing to say.
     } else if ((sentAtOf(out.id) ?? 0) < input.processStartMs) {
       // Sent by a predecessor (a Lambda before a cold start): it was due, but nobody here knows how many.
       counts.unknown++;
@@ -136,8 +148,14 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
   const latencies: number[] = [];
   const inFlight: InFlightCanary[] = [];
   let good = 0, bad = 0;
-  for (const { canary, arrivals } of tracked.values()) {
+  for (const { canary, arrivals, seenBefore } of tracked.values()) {
     const due = canary.sentAtMs + input.deadlineMs;
+    // A predecessor's canary whose outputs the predecessor read already: it judged it. Concluded without
+    // a second count.
+    if (canary.inherited && arrivals.length >= Math.max(1, input.expectOutputs) && seenBefore.every(Boolean)) {
+      concluded.set(canary.id, 'complete');
+      continue;
+    }
     const sameRun = canary.runId === input.runId;
     if (input.expectOutputs === 0) {
       if (arrivals.length > 0) {
@@ -150,7 +168,7 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
         good++;
         concluded.set(canary.id, 'filtered');
       } else {
-        inFlight.push({ ...canary, arrivals });
+        inFlight.push({ ...canary, arrivals, seenBefore });
       }
       continue;
     }
@@ -177,7 +195,7 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
       concluded.set(canary.id, 'lost');
       problems.push({ status: 'lost', canaryId: canary.id, detail: `${inTime.length} of ${input.expectOutputs} output(s) within its ${input.deadlineMs} ms deadline` });
     } else {
-      inFlight.push({ ...canary, arrivals: ordered });
+      inFlight.push({ ...canary, arrivals: ordered, seenBefore });
     }
   }
   counts.inFlight = inFlight.length;

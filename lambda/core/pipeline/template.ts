@@ -4,6 +4,8 @@
  * drop canaries (a Kafka Connect Filter with HasHeaderKey, a Kafka Streams filter on the header).
  */
 export const CANARY_HEADER = 'streamprobe-canary';
+/** Names the pipeline a canary belongs to, so a new process can find its predecessor's canaries. */
+export const PIPELINE_HEADER = 'streamprobe-pipeline';
 const PLACEHOLDER = /\{\{\s*(id|sentAtMs|sentAtIso|pipeline)\s*\}\}/g;
 
 export interface CanaryTemplates {
@@ -33,6 +35,7 @@ export function renderCanary(t: CanaryTemplates, v: { id: string; sentAtMs: numb
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(t.headers ?? {})) headers[name] = fill(value, v);
   headers[CANARY_HEADER] = v.id;
+  headers[PIPELINE_HEADER] = v.pipeline;
   return { key: t.key === undefined ? undefined : fill(t.key, v), value: fill(t.value, v), headers };
 }
 
