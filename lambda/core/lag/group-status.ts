@@ -1,0 +1,72 @@
+/**
+ * A consumer group's status from one check and the one before it, with rules set beside Burrow's (whose
+ * evaluation marks idle, caught-up groups as stopped and notices a consumer that stopped committing late).
+ *
+ * In order of precedence:
+ * - RETENTION_LOSS: the log start passed a committed offset: records were deleted before the group read them.
+ * - STOPPED: no members while there is lag. (No members and no lag is OK: an idle, caught-up consumer.)
+ * - STALLED: members present, lag, and no lagging partition's committed offset moved since the previous
+ *   check at least `stallAfterMs` ago. Needs a previous check: after a cold start, never on the first.
+ * - REWIND: a committed offset moved back since the previous check (a reset, a reprocessing).
+ * - LAGGING: the highest time lag is above the threshold.
+ * - OK: everything else, including lag 0 on an idle topic.
+ */
+import type { PartitionLag } from './partition-lag';
+
+export type GroupStatus = 'OK' | 'LAGGING' | 'STALLED' | 'STOPPED' | 'REWIND' | 'RETENTION_LOSS';
+
+export interface GroupCheck {
+  readonly group: string;
+  readonly atMs: number;
+  readonly members: number;
+  readonly partitions: readonly PartitionLag[];
+}
+
+export interface StatusRules {
+  readonly timeLagThresholdMs: number;
+  readonly stallAfterMs: number;
+}
+
+export interface GroupVerdict {
+  readonly status: GroupStatus;
+  readonly reasons: readonly string[];
+  readonly maxTimeLagMs: number;
+  readonly totalOffsetLag: bigint;
+  readonly maxOffsetLag: bigint;
+  readonly laggingPartitions: number;
+  readonly retentionLost: bigint;
+}
+
+const key = (p: PartitionLag) => `${p.topic}/${p.partition}`;
+
+export function groupVerdict(now: GroupCheck, previous: GroupCheck | undefined, rules: StatusRules): GroupVerdict {
+  const lagging = now.partitions.filter((p) => (p.offsetLag ?? 0n) > 0n);
+  const totalOffsetLag = lagging.reduce((n, p) => n + p.offsetLag!, 0n);
+  const maxOffsetLag = lagging.reduce((m, p) => (p.offsetLag! > m ? p.offsetLag! : m), 0n);
+  const maxTimeLagMs = Math.max(0, ...now.partitions.map((p) => p.timeLagMs ?? 0));
+  const retentionLost = now.partitions.reduce((n, p) => n + p.retentionLost, 0n);
+  const before = new Map((previous?.partitions ?? []).map((p) => [key(p), p]));
+  const reasons: string[] = [];
+  let status: GroupStatus = 'OK';
+  const raise = (s: GroupStatus, why: string) => {
+    reasons.push(why);
+    if (status === 'OK') status = s;
+  };
+
+  if (retentionLost > 0n) raise('RETENTION_LOSS', `${retentionLost} records deleted before the group read them`);
+  if (now.members === 0 && totalOffsetLag > 0n) raise('STOPPED', `no members, ${totalOffsetLag} records unread`);
+  if (now.members > 0 && lagging.length > 0 && previous && now.atMs - previous.atMs >= rules.stallAfterMs) {
+    const moved = lagging.some((p) => {
+      const b = before.get(key(p));
+      return b === undefined || b.committed !== p.committed;
+    });
+    if (!moved) raise('STALLED', `${now.members} members, ${totalOffsetLag} records unread, and no committed offset moved in ${Math.round((now.atMs - previous.atMs) / 1000)} s`);
+  }
+  const rewound = now.partitions.filter((p) => {
+    const b = before.get(key(p));
+    return b?.committed !== undefined && p.committed !== undefined && p.committed < b.committed;
+  });
+  if (rewound.length) raise('REWIND', `committed offset moved back on ${rewound.map(key).join(', ')}`);
+  if (maxTimeLagMs > rules.timeLagThresholdMs) raise('LAGGING', `time lag ${Math.round(maxTimeLagMs)} ms above ${rules.timeLagThresholdMs} ms`);
+  return { status, reasons, maxTimeLagMs, totalOffsetLag, maxOffsetLag, laggingPartitions: lagging.length, retentionLost };
+}

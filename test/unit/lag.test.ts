@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { groupVerdict, type GroupCheck } from '../../lambda/core/lag/group-status';
+import { oldestUnreadOffset, partitionLag, type PartitionOffsets } from '../../lambda/core/lag/partition-lag';
+
+const NOW = 1_800_000_000_000;
+const offsets = (over: Partial<PartitionOffsets>): PartitionOffsets => ({ topic: 'orders', partition: 0, committed: 100n, logStart: 0n, logEnd: 100n, ...over });
+
+describe('partition lag', () => {
+  it('caught up: offset lag 0 and time lag 0, whatever the traffic (an idle topic is not unknown)', () => {
+    expect(partitionLag(offsets({}), NOW)).toMatchObject({ offsetLag: 0n, timeLagMs: 0, retentionLost: 0n });
+    expect(oldestUnreadOffset(offsets({}))).toBeUndefined();
+  });
+
+  it('behind: lag in records, and time lag as the age of the record at the committed offset', () => {
+    const o = offsets({ committed: 90n });
+    expect(oldestUnreadOffset(o)).toBe(90n);
+    expect(partitionLag(o, NOW, NOW - 4_200)).toMatchObject({ offsetLag: 10n, timeLagMs: 4_200, oldestUnread: 90n });
+    // The record's timestamp could not be read: the time lag is unknown, never a made-up number.
+    expect(partitionLag(o, NOW).timeLagMs).toBeUndefined();
+    // A producer clock ahead of ours never gives a negative lag.
+    expect(partitionLag(o, NOW, NOW + 50).timeLagMs).toBe(0);
+  });
+
+  it('committed below the log start: the skipped records are retention loss, and lag counts from the log start', () => {
+    const o = offsets({ committed: 40n, logStart: 60n, logEnd: 100n });
+    expect(oldestUnreadOffset(o)).toBe(60n);
+    expect(partitionLag(o, NOW, NOW - 1000)).toMatchObject({ retentionLost: 20n, offsetLag: 40n, oldestUnread: 60n });
+  });
+
+  it('a group that never committed on a partition has no lag to report, not zero', () => {
+    const lag = partitionLag(offsets({ committed: undefined }), NOW);
+    expect([lag.offsetLag, lag.timeLagMs, lag.retentionLost]).toEqual([undefined, undefined, 0n]);
+  });
+});
+
+describe('group status', () => {
+  const rules = { timeLagThresholdMs: 60_000, stallAfterMs: 120_000 };
+  const check = (atMs: number, members: number, parts: Array<Partial<PartitionOffsets> & { ts?: number }>): GroupCheck => ({
+    group: 'g', atMs, members, partitions: parts.map(({ ts, ...p }, i) => partitionLag(offsets({ partition: i, ...p }), atMs, ts)),
+  });
+
+  it('OK for an idle group that is caught up, with or without members (not STOP, as Burrow says)', () => {
+    expect(groupVerdict(check(NOW, 0, [{}, {}]), undefined, rules).status).toBe('OK');
+    expect(groupVerdict(check(NOW, 2, [{}]), undefined, rules)).toMatchObject({ status: 'OK', maxTimeLagMs: 0, totalOffsetLag: 0n });
+  });
+
+  it('LAGGING when the oldest unread record is older than the threshold', () => {
+    const v = groupVerdict(check(NOW, 1, [{ committed: 90n, ts: NOW - 90_000 }, { committed: 99n, ts: NOW - 1_000 }]), undefined, rules);
+    expect(v).toMatchObject({ status: 'LAGGING', maxTimeLagMs: 90_000, totalOffsetLag: 11n, maxOffsetLag: 10n, laggingPartitions: 2 });
+  });
+
+  it('STOPPED when no member is left and records wait', () => {
+    expect(groupVerdict(check(NOW, 0, [{ committed: 90n, ts: NOW - 1000 }]), undefined, rules).status).toBe('STOPPED');
+  });
+
+  it('STALLED when members stay but no lagging partition commits for the stall period; never on a first check', () => {
+    const earlier = check(NOW - 130_000, 1, [{ committed: 90n, ts: NOW - 200_000 }]);
+    const same = check(NOW, 1, [{ committed: 90n, logEnd: 120n, ts: NOW - 200_000 }]);
+    expect(groupVerdict(same, undefined, rules).status).toBe('LAGGING');
+    expect(groupVerdict(same, earlier, rules)).toMatchObject({ status: 'STALLED', reasons: [expect.stringContaining('no committed offset moved in 130 s'), expect.stringContaining('time lag')] });
+    const moving = check(NOW, 1, [{ committed: 95n, logEnd: 120n, ts: NOW - 1_000 }]);
+    expect(groupVerdict(moving, earlier, rules).status).toBe('OK');
+    const tooSoon = check(NOW - 100_000, 1, [{ committed: 90n, ts: NOW - 200_000 }]);
+    expect(groupVerdict(same, tooSoon, rules).status).toBe('LAGGING');
+  });
+
+  it('REWIND when a committed offset moved back', () => {
+    const before = check(NOW - 60_000, 1, [{ committed: 100n }]);
+    expect(groupVerdict(check(NOW, 1, [{ committed: 50n, ts: NOW - 10 }]), before, rules)).toMatchObject({ status: 'REWIND', reasons: ['committed offset moved back on orders/0'] });
+  });
+
+  it('RETENTION_LOSS first, with the count, whatever else is wrong', () => {
+    const v = groupVerdict(check(NOW, 0, [{ committed: 10n, logStart: 30n, logEnd: 100n, ts: NOW - 1000 }]), undefined, rules);
+    expect(v).toMatchObject({ status: 'RETENTION_LOSS', retentionLost: 20n });
+    expect(v.reasons).toEqual([expect.stringContaining('20 records deleted'), expect.stringContaining('no members')]);
+  });
+
+  it('keeps partitions of different topics apart', () => {
+    const before: GroupCheck = { group: 'g', atMs: NOW - 200_000, members: 1, partitions: [partitionLag({ topic: 'a', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW - 200_000, NOW)] };
+    const now: GroupCheck = { group: 'g', atMs: NOW, members: 1, partitions: [partitionLag({ topic: 'b', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW, NOW - 10)] };
+    expect(groupVerdict(now, before, rules).status).toBe('OK');
+  });
+});
