@@ -118,7 +118,8 @@ describe('pipeline canary across clusters through MirrorMaker 2', () => {
       for (let i = 0; i < 10 && after.at(-1)?.outcome !== 'healthy'; i++) after.push(await p.runtime.runOnce());
       expect(after.at(-1)!.outcome, JSON.stringify(after.map((r) => r.counts))).toBe('healthy');
       const steady = [await p.runtime.runOnce(), await p.runtime.runOnce()];
-      for (const r of steady) expect(r.counts, JSON.stringify(r.problems)).toMatchObject({ onTime: 1, lost: 0, duplicated: 0 });
+      // Copies MirrorMaker makes again after its restart may still trickle in here: checked against the dump below.
+      for (const r of steady) expect(r.counts, JSON.stringify(r.problems)).toMatchObject({ onTime: 1, lost: 0 });
       // The canaries sent while it was down came out after it restarted: reported as such, not as new losses.
       expect(after.reduce((n, r) => n + r.counts.afterDeadline, 0)).toBeGreaterThanOrEqual(2);
       // MirrorMaker delivers at least once: after a kill it may copy records again. Those are real copies at
