@@ -12,10 +12,12 @@ import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { pipelineMain } from './pipeline-cli';
+import { lagMain } from './lag-cli';
 import { UsageError, exitForUsage, repeat } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
+       streamprobe lag --brokers B --group G [options]                  (see streamprobe lag --help)
 
 Runs the canary probe: one event per partition is produced, read back and reconciled.
 Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
@@ -156,6 +158,7 @@ const tableSink: ReportSink = {
 
 async function main(): Promise<number> {
   if (process.argv[2] === 'pipeline') return pipelineMain(process.argv.slice(3));
+  if (process.argv[2] === 'lag') return lagMain(process.argv.slice(3));
   let options: CliOptions;
   try {
     options = parseCli(process.argv.slice(2), process.env);

@@ -2,7 +2,8 @@
  * Registers the compression codecs kafkajs lacks (it reads only gzip): snappy, lz4 and zstd. Without them a
  * compressed batch on the canary topic makes the consumer throw, and the events behind it look lost.
  * Pure JavaScript on purpose: the probe runs on arm64 Lambda from one esbuild bundle, where a native addon
- * would need a binary per platform. The probe never writes compressed batches, but every codec can.
+ * would need a binary per platform. The probe never writes compressed batches: lz4 and zstd are read only,
+ * and the snappy writer (xerial framing) has not been tried against a broker.
  */
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import { decompress as zstdDecompress } from 'fzstd';
@@ -55,6 +56,7 @@ export function registerCompressionCodecs(): void {
   registered = true;
   const codecs = CompressionCodecs as Record<number, unknown>;
   codecs[CompressionTypes.Snappy] = codec(snappyCompress, snappyDecompress);
-  codecs[CompressionTypes.LZ4] = codec((b) => Buffer.from(lz4.compress(b)), (b) => Buffer.from(lz4.decompress(b)));
+  // lz4js writes dependent-block frames, which brokers refuse (UNKNOWN_SERVER_ERROR): read only, like zstd.
+  codecs[CompressionTypes.LZ4] = codec(notWritten('lz4'), (b) => Buffer.from(lz4.decompress(b)));
   codecs[CompressionTypes.ZSTD] = codec(notWritten('zstd'), (b) => Buffer.from(zstdDecompress(b)));
 }

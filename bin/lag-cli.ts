@@ -1,0 +1,90 @@
+/**
+ * streamprobe lag: exact offset and time lag of consumer groups, per partition, with a status per group
+ * (OK, LAGGING, STALLED, STOPPED, REWIND, RETENTION_LOSS), once or on a schedule.
+ */
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../lambda/core/duration';
+import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
+import { LagRuntime, type GroupLagReport } from '../lambda/lag-runtime';
+import { UsageError, exitForUsage, repeat } from './cli-common';
+
+export const LAG_USAGE = `usage: streamprobe lag --brokers host:port,... (--group G ... | --group-pattern REGEX) [options]
+
+Reads each group's committed offsets, the partitions' log start and end, and the timestamp of the record at
+each lagging group's position: exact time lag, 0 when caught up, and a status per group.
+
+  --brokers host:port,...   Kafka bootstrap brokers (required)
+  --group G                 a consumer group (repeatable)
+  --group-pattern REGEX     every listed group whose id matches
+  --threshold DURATION      time lag above which a group is LAGGING (default: 60s)
+  --stall-after DURATION    members present, lag, and no commit for this long: STALLED (default: 2m)
+  --timeout DURATION        budget of one check (default: 20s)
+  --every DURATION          check repeatedly; Ctrl-C stops (default: once)
+  --runs N                  with --every: stop after N checks
+  --log-level LEVEL         DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
+  --quiet                   no readable table on stderr, JSON logs only
+  -h, --help                this help`;
+
+function duration(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
+  return ms;
+}
+
+export function formatLagTable(r: GroupLagReport): string {
+  const head = `group ${r.group}  ${r.status}  members ${r.members}  lag ${r.totalOffsetLag} records, max time lag ${Math.round(r.maxTimeLagMs)} ms${r.reasons.length ? `\n  ${r.reasons.join('\n  ')}` : ''}`;
+  const rows = r.partitions.map((p) => `  ${p.topic}/${p.partition}  committed ${p.committed ?? '-'}  log ${p.logStart}..${p.logEnd}  lag ${p.offsetLag ?? '-'}  time lag ${p.timeLagMs === undefined ? '?' : `${Math.round(p.timeLagMs)} ms`}${p.retentionLost > 0n ? `  retention lost ${p.retentionLost}` : ''}`);
+  return [head, ...rows].join('\n');
+}
+
+export async function lagMain(argv: readonly string[]): Promise<number> {
+  let stopping = false;
+  process.on('SIGINT', () => (stopping ? process.exit(130) : (stopping = true)));
+  let runtime: LagRuntime | undefined;
+  try {
+    const { values } = parseArgs({
+      args: [...argv], strict: true, allowPositionals: false,
+      options: {
+        brokers: { type: 'string' }, group: { type: 'string', multiple: true }, 'group-pattern': { type: 'string' },
+        threshold: { type: 'string' }, 'stall-after': { type: 'string' }, timeout: { type: 'string' }, every: { type: 'string' },
+        runs: { type: 'string' }, 'log-level': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${LAG_USAGE}\n`);
+      return 0;
+    }
+    if (!values.brokers) throw new UsageError(`--brokers is required\n\n${LAG_USAGE}`);
+    const groups = values.group ?? [];
+    let groupPattern: RegExp | undefined;
+    try {
+      groupPattern = values['group-pattern'] === undefined ? undefined : new RegExp(values['group-pattern']);
+    } catch (error) {
+      throw new UsageError(`--group-pattern: ${(error as Error).message}`);
+    }
+    if (groups.length === 0 && !groupPattern) throw new UsageError(`give --group or --group-pattern\n\n${LAG_USAGE}`);
+    const runs = values.runs === undefined ? undefined : Number(values.runs);
+    if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
+    runtime = new LagRuntime({
+      brokers: values.brokers.split(',').map((b) => b.trim()).filter(Boolean), groups, groupPattern,
+      timeLagThresholdMs: duration(values.threshold, '--threshold', 60_000), stallAfterMs: duration(values['stall-after'], '--stall-after', 120_000),
+      runTimeoutMs: duration(values.timeout, '--timeout', 20_000),
+    }, new ProbeLogger({ level: (values['log-level'] ?? 'INFO').toUpperCase() as LogLevel }));
+    const r = runtime;
+    const healthy = await repeat(async () => {
+      const reports = await r.runOnce();
+      if (!values.quiet) process.stderr.write(`${reports.map(formatLagTable).join('\n\n')}\n\n`);
+      return reports.every((g) => g.status === 'OK');
+    }, { everyMs: values.every === undefined ? undefined : duration(values.every, '--every', 0), runs, stopping: () => stopping });
+    return healthy ? 0 : 1;
+  } catch (error) {
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n\n${LAG_USAGE}\n`);
+      return 2;
+    }
+    return exitForUsage(error);
+  } finally {
+    await runtime?.close();
+  }
+}

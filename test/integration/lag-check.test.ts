@@ -1,0 +1,160 @@
+/**
+ * The consumer-lag check against real consumer groups of real consumers on the real broker, compared
+ * partition by partition with Kafka's own consumer-groups command (ConsumerGroupCommand --describe).
+ */
+import { spawnSync } from 'node:child_process';
+import { CompressionTypes, type Consumer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ProbeLogger } from '../../lambda/adapters/logger';
+import { LagRuntime, type GroupLagReport } from '../../lambda/lag-runtime';
+import { ensureKafkaJars } from '../../scripts/local-kafka';
+import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
+
+const kafka = inject('kafka');
+const TOPIC = uniqueName('lag');
+const RECORD_AGE_MS = 30_000;
+const consumers: Consumer[] = [];
+
+/** Kafka's own view: [topic, partition, current offset, log end offset, lag] per row. */
+function describeWithKafka(group: string): Array<[string, number, string, string, string]> {
+  const r = spawnSync('java', ['-Xmx128m', '-cp', `${ensureKafkaJars()}/*`, 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+    '--bootstrap-server', kafka.plaintext, '--describe', '--group', group], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[0] === group && c[1] === TOPIC)
+    .map((c) => [c[1]!, Number(c[2]), c[3]!, c[4]!, c[5]!] as [string, number, string, string, string]).sort((a, b) => a[1] - b[1]);
+}
+
+/** A real consumer that joins the group, commits the given offsets, and stays (or leaves). */
+async function groupAt(group: string, offsets: Record<number, number>, stay: boolean): Promise<void> {
+  const consumer = rawKafka(kafka.plaintext).consumer({ groupId: group, sessionTimeout: 30_000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  const joined = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
+  // It reads nothing on purpose: every partition is paused, so only its commits move its offsets.
+  await consumer.run({ autoCommit: false, eachBatch: async () => {} });
+  await joined;
+  consumer.pause([{ topic: TOPIC }]);
+  await consumer.commitOffsets(Object.entries(offsets).map(([p, o]) => ({ topic: TOPIC, partition: Number(p), offset: String(o) })));
+  if (stay) consumers.push(consumer);
+  else await consumer.disconnect();
+}
+
+function check(groups: string[], overrides: { stallAfterMs?: number } = {}) {
+  const output = new CapturedOutput().start();
+  const runtime = new LagRuntime({ brokers: [kafka.plaintext], groups, runTimeoutMs: 15_000, timeLagThresholdMs: 10_000, stallAfterMs: overrides.stallAfterMs ?? 60_000 }, new ProbeLogger({ level: 'INFO' }));
+  return {
+    output, runtime,
+    async close() {
+      output.stop();
+      await runtime.close();
+    },
+  };
+}
+
+let writtenAt: number;
+beforeAll(async () => {
+  const admin = rawKafka(kafka.plaintext).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = rawKafka(kafka.plaintext).producer();
+  await producer.connect();
+  // Records stamped 30 s ago, in gzip batches: the time lag must read the age from inside the batch.
+  writtenAt = Date.now() - RECORD_AGE_MS;
+  for (const partition of [0, 1]) {
+    await producer.send({
+      topic: TOPIC, acks: -1, compression: CompressionTypes.GZIP,
+      messages: Array.from({ length: 10 }, (_, i) => ({ partition, value: `r${i}`, timestamp: String(writtenAt + i * 100) })),
+    });
+  }
+  await producer.disconnect();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(consumers.map((c) => c.disconnect().catch(() => {})));
+});
+
+const byGroup = (reports: GroupLagReport[], g: string) => reports.find((r) => r.group === g)!;
+
+describe('consumer-lag check', () => {
+  it('offsets and lag equal Kafka\'s own command; time lag is the true age of the record at the committed offset', async () => {
+    const group = uniqueName('g-lagging');
+    await groupAt(group, { 0: 4, 1: 10 }, true);
+    const c = check([group]);
+    try {
+      const [r] = await c.runtime.runOnce();
+      expect(r!.status).toBe('LAGGING');
+      const ours = r!.partitions.map((p) => [p.topic, p.partition, String(p.committed), String(p.logEnd), String(p.offsetLag)]);
+      expect(ours).toEqual(describeWithKafka(group));
+      const p0 = r!.partitions.find((p) => p.partition === 0)!;
+      // The true age at the moment of the check, of the record at offset 4 (stamped writtenAt + 400 ms).
+      const trueAge = Date.parse(r!.checkedAt) - (writtenAt + 4 * 100);
+      expect(Math.abs(p0.timeLagMs! - trueAge)).toBeLessThan(1000);
+      expect(r!.partitions.find((p) => p.partition === 1)).toMatchObject({ offsetLag: 0n, timeLagMs: 0 });
+      expect(c.output.events('lag_summary')[0]).toMatchObject({ group, status: 'LAGGING', totalOffsetLag: '6', members: 1 });
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
+  it('a stopped consumer with records waiting is STOPPED; an idle, caught-up group is OK with lag 0', async () => {
+    const stopped = uniqueName('g-stopped');
+    const idle = uniqueName('g-idle');
+    await groupAt(stopped, { 0: 8, 1: 10 }, false);
+    await groupAt(idle, { 0: 10, 1: 10 }, false);
+    const c = check([stopped, idle]);
+    try {
+      const reports = await c.runtime.runOnce();
+      expect(byGroup(reports, stopped)).toMatchObject({ status: 'STOPPED', members: 0, totalOffsetLag: 2n });
+      expect(byGroup(reports, idle)).toMatchObject({ status: 'OK', members: 0, totalOffsetLag: 0n, maxTimeLagMs: 0 });
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
+  it('a member that stays but stops committing is STALLED once the stall period has passed, never on the first check', async () => {
+    const group = uniqueName('g-stalled');
+    await groupAt(group, { 0: 9, 1: 10 }, true);
+    const c = check([group], { stallAfterMs: 1500 });
+    try {
+      const [first] = await c.runtime.runOnce();
+      expect(first!.status).not.toBe('STALLED');
+      await new Promise((r) => setTimeout(r, 2000));
+      const [second] = await c.runtime.runOnce();
+      expect(second).toMatchObject({ status: 'STALLED', members: 1 });
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
+  it('records deleted below a group\'s committed offset are retention loss, with the count', async () => {
+    const group = uniqueName('g-retention');
+    await groupAt(group, { 0: 2, 1: 10 }, false);
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [TOPIC] }); // kafkajs needs it loaded to find the leaders
+    await admin.deleteTopicRecords({ topic: TOPIC, partitions: [{ partition: 0, offset: '5' }] });
+    await admin.disconnect();
+    const c = check([group]);
+    try {
+      const [r] = await c.runtime.runOnce();
+      expect(r).toMatchObject({ status: 'RETENTION_LOSS', retentionLost: 3n });
+      expect(c.output.events('lag_problem')).toContainEqual(expect.objectContaining({ group, problem: 'retention_loss', retentionLost: '3', partition: 0 }));
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
+  it('a group that does not exist is reported as such, and the check goes on', async () => {
+    const missing = uniqueName('g-missing');
+    const idle = uniqueName('g-idle2');
+    await groupAt(idle, { 0: 10, 1: 10 }, false);
+    const c = check([missing, idle]);
+    try {
+      const reports = await c.runtime.runOnce();
+      expect(byGroup(reports, missing)).toMatchObject({ status: 'UNKNOWN_GROUP', exists: false, partitions: [] });
+      expect(byGroup(reports, idle).status).toBe('OK');
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+});
