@@ -7,6 +7,8 @@ import { parseDuration } from '../lambda/core/duration';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { LagRuntime, type GroupLagReport } from '../lambda/lag-runtime';
 import { UsageError, exitForUsage, repeat } from './cli-common';
+import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
+import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 
 export const LAG_USAGE = `usage: streamprobe lag --brokers host:port,... (--group G ... | --group-pattern REGEX) [options]
 
@@ -21,6 +23,10 @@ each lagging group's position: exact time lag, 0 when caught up, and a status pe
   --timeout DURATION        budget of one check (default: 20s)
   --every DURATION          check repeatedly; Ctrl-C stops (default: once)
   --runs N                  with --every: stop after N checks
+  --metrics SINK            api | emf | none (default: none); dimension ConsumerGroup
+  --namespace NAME          CloudWatch namespace (default: StreamProbe)
+  --metrics-endpoint URL    CloudWatch-compatible endpoint for --metrics api (an emulator)
+  --region REGION           AWS region for --metrics api
   --log-level LEVEL         DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
   --quiet                   no readable table on stderr, JSON logs only
   -h, --help                this help`;
@@ -48,7 +54,8 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       options: {
         brokers: { type: 'string' }, group: { type: 'string', multiple: true }, 'group-pattern': { type: 'string' },
         threshold: { type: 'string' }, 'stall-after': { type: 'string' }, timeout: { type: 'string' }, every: { type: 'string' },
-        runs: { type: 'string' }, 'log-level': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        runs: { type: 'string' }, 'log-level': { type: 'string' }, metrics: { type: 'string' }, namespace: { type: 'string' },
+        'metrics-endpoint': { type: 'string' }, region: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) {
@@ -66,11 +73,17 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
     if (groups.length === 0 && !groupPattern) throw new UsageError(`give --group or --group-pattern\n\n${LAG_USAGE}`);
     const runs = values.runs === undefined ? undefined : Number(values.runs);
     if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
+    const sink = values.metrics ?? 'none';
+    if (!['api', 'emf', 'none'].includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of api, emf, none`);
+    const region = values.region ?? process.env.AWS_REGION ?? (values['metrics-endpoint'] ? 'us-east-1' : undefined);
+    if (sink === 'api' && !region) throw new UsageError('--metrics api: needs a region (--region or AWS_REGION) or --metrics-endpoint');
+    const logger = new ProbeLogger({ level: (values['log-level'] ?? 'INFO').toUpperCase() as LogLevel });
+    const metrics = new CloudWatchPublisher({ sink: sink as MetricSink, namespace: values.namespace ?? DEFAULT_NAMESPACE, region, endpoint: values['metrics-endpoint'], logger });
     runtime = new LagRuntime({
       brokers: values.brokers.split(',').map((b) => b.trim()).filter(Boolean), groups, groupPattern,
       timeLagThresholdMs: duration(values.threshold, '--threshold', 60_000), stallAfterMs: duration(values['stall-after'], '--stall-after', 120_000),
       runTimeoutMs: duration(values.timeout, '--timeout', 20_000),
-    }, new ProbeLogger({ level: (values['log-level'] ?? 'INFO').toUpperCase() as LogLevel }));
+    }, logger, [metrics]);
     const r = runtime;
     const healthy = await repeat(async () => {
       const reports = await r.runOnce();

@@ -29,11 +29,16 @@ export interface GroupLagReport extends Omit<GroupVerdict, 'status'> {
 
 const jsonSafe = (p: PartitionLag) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
 
+/** Anything that takes a finished lag check: the metrics publisher. */
+export interface LagSink {
+  publishLag(reports: readonly GroupLagReport[], reportBy: number): Promise<void>;
+}
+
 export class LagRuntime {
   private readonly reader: LagReader;
   private readonly previous = new Map<string, GroupCheck>();
 
-  constructor(private readonly config: LagConfig, private readonly logger: ProbeLogger) {
+  constructor(private readonly config: LagConfig, private readonly logger: ProbeLogger, private readonly sinks: readonly LagSink[] = []) {
     this.reader = new LagReader(config.brokers);
   }
 
@@ -43,7 +48,7 @@ export class LagRuntime {
     const groups = [...new Set([...this.config.groups, ...(pattern ? await this.reader.listGroups(pattern) : [])])];
     const snapshots = await this.reader.snapshot(groups, budget.measureBy);
     const nowMs = Date.now();
-    return snapshots.map((s) => {
+    const reports = snapshots.map((s) => {
       const partitions = s.partitions.map((p) => partitionLag(p, nowMs, s.timestamps.get(tpKey(p.topic, p.partition))));
       const check: GroupCheck = { group: s.group, atMs: nowMs, members: s.members, partitions };
       const verdict = groupVerdict(check, this.previous.get(s.group), this.config);
@@ -60,6 +65,8 @@ export class LagRuntime {
       this.log(report);
       return report;
     });
+    await Promise.all(this.sinks.map((sink) => sink.publishLag(reports, budget.reportBy)));
+    return reports;
   }
 
   private log(r: GroupLagReport): void {

@@ -19,6 +19,8 @@ export interface MetricSpec {
   readonly byPublisher?: boolean;
   /** A pipeline canary's metric: dimension Pipeline instead of Probe. */
   readonly pipeline?: boolean;
+  /** A consumer-lag check's metric: dimension ConsumerGroup instead of Probe. */
+  readonly consumerGroup?: boolean;
   readonly description: string;
 }
 
@@ -52,16 +54,24 @@ export const METRICS = {
   PipelineUnexpectedOutputs: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'outputs of canaries that should have been filtered out, or that this process never sent' },
   PipelineAvailability: { unit: 'Percent', pipeline: true, description: 'pipeline canaries concluded well / concluded in the run; 0 when the run failed' },
   PipelineRunSucceeded: { unit: 'Count', pipeline: true, description: '1 when the pipeline run sent its canaries, 0 when it failed before: the heartbeat' },
+  ConsumerGroupMaxTimeLag: { unit: 'Milliseconds', consumerGroup: true, description: 'the oldest unread record\'s age over the group\'s partitions; 0 when caught up' },
+  ConsumerGroupTotalOffsetLag: { unit: 'Count', consumerGroup: true, description: 'records not yet read by the group, over its partitions' },
+  ConsumerGroupMembers: { unit: 'Count', consumerGroup: true, description: 'members of the group' },
+  ConsumerGroupLaggingPartitions: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: 'partitions with records the group has not read' },
+  ConsumerGroupRetentionLost: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: 'records deleted before the group read them' },
+  ConsumerGroupStopped: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: '1 when the group has no members while records wait' },
+  ConsumerGroupStalled: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: '1 when members stay but no lagging partition commits' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
 
-export const DIMENSIONS = { probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline' } as const;
+export const DIMENSIONS = { probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline', consumerGroup: 'ConsumerGroup' } as const;
 
 /** The dimension names a metric is published with: always [Probe], and [Probe, Broker] where per broker. */
 export function dimensionSets(name: MetricName): ReadonlyArray<readonly string[]> {
   const spec: MetricSpec = METRICS[name];
   if (spec.pipeline) return [[DIMENSIONS.pipeline]];
+  if (spec.consumerGroup) return [[DIMENSIONS.consumerGroup]];
   return spec.perBroker ? [[DIMENSIONS.probe], [DIMENSIONS.probe, DIMENSIONS.broker]] : [[DIMENSIONS.probe]];
 }
 

@@ -6,7 +6,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricSink } from '../contract';
 import { datumsToEmf } from '../core/emf';
-import { batchDatums, fallbackDatum, pipelineReportToDatums, reportToDatums, type Datum } from '../core/metric-datums';
+import { batchDatums, fallbackDatum, groupLagToDatums, pipelineReportToDatums, reportToDatums, type Datum, type GroupLagFigures } from '../core/metric-datums';
 import type { PipelineReport } from '../core/pipeline/report';
 import type { RunReport } from '../core/report';
 import { monotonicNow, remainingMs, sleep } from './deadline';
@@ -72,6 +72,14 @@ export class CloudWatchPublisher implements ReportSink {
 
   async publishPipeline(report: PipelineReport, reportBy: number): Promise<void> {
     await this.publishDatums(report, pipelineReportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
+  }
+
+  /** One lag check: every known group's datums in one go. */
+  async publishLag(reports: readonly GroupLagFigures[], reportBy: number): Promise<void> {
+    const datums = reports.flatMap((r) => groupLagToDatums(r, { highResolution: this.options.highResolution }));
+    if (datums.length === 0) return;
+    const first = reports.find((r) => r.exists)!;
+    await this.publishDatums({ group: first.group, startedAt: first.checkedAt, runId: `lag-${first.checkedAt}` }, datums, reportBy);
   }
 
   private async publishDatums(report: Parameters<typeof fallbackDatum>[0] & { runId: string }, datums: Datum[], reportBy: number): Promise<void> {

@@ -140,11 +140,45 @@ export function pipelineReportToDatums(report: PipelineReport, options: DatumOpt
   ];
 }
 
+/** What a lag check of one group publishes; fields as the lag runtime reports them. */
+export interface GroupLagFigures {
+  readonly group: string;
+  readonly checkedAt: string;
+  readonly exists: boolean;
+  readonly status: string;
+  readonly members: number;
+  readonly maxTimeLagMs: number;
+  readonly totalOffsetLag: bigint;
+  readonly laggingPartitions: number;
+  readonly retentionLost: bigint;
+}
+
+/** One group's datums; a group the cluster does not know publishes nothing (no series for a typo). */
+export function groupLagToDatums(r: GroupLagFigures, options: DatumOptions = {}): Datum[] {
+  if (!r.exists) return [];
+  const base = {
+    Dimensions: [{ Name: DIMENSIONS.consumerGroup, Value: r.group }],
+    Timestamp: new Date(r.checkedAt),
+    ...(options.highResolution ? { StorageResolution: 1 as const } : {}),
+  };
+  return [
+    ...single('ConsumerGroupMaxTimeLag', r.maxTimeLagMs, base),
+    ...single('ConsumerGroupTotalOffsetLag', Number(r.totalOffsetLag), base),
+    ...single('ConsumerGroupMembers', r.members, base),
+    ...single('ConsumerGroupLaggingPartitions', r.laggingPartitions, base),
+    ...single('ConsumerGroupRetentionLost', Number(r.retentionLost), base),
+    ...single('ConsumerGroupStopped', r.status === 'STOPPED' ? 1 : 0, base),
+    ...single('ConsumerGroupStalled', r.status === 'STALLED' ? 1 : 0, base),
+  ];
+}
+
 /** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
-export function fallbackDatum(report: { probe: string; startedAt: string } | { pipeline: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
+export function fallbackDatum(report: { probe: string; startedAt: string } | { pipeline: string; startedAt: string } | { group: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
+  const dimension = 'probe' in report ? { Name: DIMENSIONS.probe, Value: report.probe }
+    : 'pipeline' in report ? { Name: DIMENSIONS.pipeline, Value: report.pipeline } : { Name: DIMENSIONS.consumerGroup, Value: report.group };
   return {
     MetricName: 'MetricsFallback',
-    Dimensions: ['probe' in report ? { Name: DIMENSIONS.probe, Value: report.probe } : { Name: DIMENSIONS.pipeline, Value: report.pipeline }],
+    Dimensions: [dimension],
     Unit: METRICS.MetricsFallback.unit,
     Timestamp: new Date(report.startedAt),
     ...(options.highResolution ? { StorageResolution: 1 as const } : {}),

@@ -6,11 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { CompressionTypes, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { LagRuntime, type GroupLagReport } from '../../lambda/lag-runtime';
+import { LagRuntime, type GroupLagReport, type LagSink } from '../../lambda/lag-runtime';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
+import { readBack } from '../helpers/metrics';
 import { ensureKafkaJars } from '../../scripts/local-kafka';
 import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 
 const kafka = inject('kafka');
+const moto = inject('moto');
 const TOPIC = uniqueName('lag');
 const RECORD_AGE_MS = 30_000;
 const consumers: Consumer[] = [];
@@ -38,9 +42,9 @@ async function groupAt(group: string, offsets: Record<number, number>, stay: boo
   else await consumer.disconnect();
 }
 
-function check(groups: string[], overrides: { stallAfterMs?: number } = {}) {
+function check(groups: string[], overrides: { stallAfterMs?: number } = {}, sinks: LagSink[] = []) {
   const output = new CapturedOutput().start();
-  const runtime = new LagRuntime({ brokers: [kafka.plaintext], groups, runTimeoutMs: 15_000, timeLagThresholdMs: 10_000, stallAfterMs: overrides.stallAfterMs ?? 60_000 }, new ProbeLogger({ level: 'INFO' }));
+  const runtime = new LagRuntime({ brokers: [kafka.plaintext], groups, runTimeoutMs: 15_000, timeLagThresholdMs: 10_000, stallAfterMs: overrides.stallAfterMs ?? 60_000 }, new ProbeLogger({ level: 'INFO' }), sinks);
   return {
     output, runtime,
     async close() {
@@ -96,16 +100,29 @@ describe('consumer-lag check', () => {
     }
   }, 60_000);
 
-  it('a stopped consumer with records waiting is STOPPED; an idle, caught-up group is OK with lag 0', async () => {
+  it('a stopped consumer with records waiting is STOPPED; an idle, caught-up group is OK with lag 0; metrics under ConsumerGroup', async () => {
     const stopped = uniqueName('g-stopped');
     const idle = uniqueName('g-idle');
     await groupAt(stopped, { 0: 8, 1: 10 }, false);
     await groupAt(idle, { 0: 10, 1: 10 }, false);
-    const c = check([stopped, idle]);
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    const namespace = uniqueName('StreamProbeLag');
+    const metrics = new CloudWatchPublisher({ sink: 'api', namespace, region: 'us-east-1', endpoint: moto.endpoint, logger: new ProbeLogger({ level: 'SILENT' }), writeLine: () => {} });
+    const c = check([stopped, idle], {}, [metrics]);
     try {
       const reports = await c.runtime.runOnce();
       expect(byGroup(reports, stopped)).toMatchObject({ status: 'STOPPED', members: 0, totalOffsetLag: 2n });
       expect(byGroup(reports, idle)).toMatchObject({ status: 'OK', members: 0, totalOffsetLag: 0n, maxTimeLagMs: 0 });
+      const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
+      const at = new Date(byGroup(reports, stopped).checkedAt);
+      const read = (metric: string, group: string) => readBack(client, namespace, { metric, dims: { ConsumerGroup: group }, values: [] }, at);
+      expect(await read('ConsumerGroupTotalOffsetLag', stopped)).toMatchObject({ sum: 2 });
+      expect(await read('ConsumerGroupStopped', stopped)).toMatchObject({ sum: 1 });
+      expect((await read('ConsumerGroupMaxTimeLag', stopped))!.max).toBeCloseTo(byGroup(reports, stopped).maxTimeLagMs, 0);
+      expect(await read('ConsumerGroupMaxTimeLag', idle)).toMatchObject({ max: 0 });
+      const listed = await client.send(new ListMetricsCommand({ Namespace: namespace }));
+      // Zero counters cost nothing: the idle group has only its three always-published series.
+      expect(listed.Metrics!.filter((m) => m.Dimensions![0]!.Value === idle).map((m) => m.MetricName).sort()).toEqual(['ConsumerGroupMaxTimeLag', 'ConsumerGroupMembers', 'ConsumerGroupTotalOffsetLag']);
     } finally {
       await c.close();
     }
