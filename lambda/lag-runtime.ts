@@ -59,7 +59,8 @@ export class LagRuntime {
       const report: GroupLagReport = {
         group: s.group, exists: s.exists, state: s.state, members: s.members,
         ...verdict, status: s.exists ? verdict.status : 'UNKNOWN_GROUP',
-        reasons: s.exists ? verdict.reasons : ['the cluster knows no such consumer group (no members, no committed offsets)'],
+        reasons: !s.exists ? ['the cluster knows no such consumer group (no members, no committed offsets)']
+          : s.timestampError && verdict.laggingPartitions > 0 ? [...verdict.reasons, `time lag unknown: ${s.timestampError}`] : verdict.reasons,
         partitions, checkedAt: new Date(nowMs).toISOString(),
       };
       this.log(report);

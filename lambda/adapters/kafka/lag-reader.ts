@@ -23,6 +23,8 @@ export interface GroupSnapshot {
   readonly partitions: readonly PartitionOffsets[];
   /** topic/partition -> timestamp (ms) of the record at the group's position, for lagging partitions. */
   readonly timestamps: ReadonlyMap<string, number>;
+  /** Why timestamps could not be read, when they could not: time lag is then unknown, never guessed. */
+  readonly timestampError?: string;
 }
 
 export const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
@@ -32,7 +34,12 @@ export class LagReader {
   private admin: Admin | undefined;
 
   constructor(brokers: readonly string[], clientId = 'streamprobe-lag') {
-    this.kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 2 } });
+    // Patient retries, bounded by each check's deadline: a group coordinator that is still loading (a fresh
+    // or restarted broker) or moving answers with retriable errors for a second or two.
+    this.kafka = new Kafka({
+      clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10_000,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
   }
 
   private async connected(): Promise<Admin> {
@@ -83,7 +90,14 @@ export class LagReader {
         if (!wanted.has(k) || wanted.get(k)! > at) wanted.set(k, at);
       }
     }
-    const timestamps = await this.timestampsAt(wanted, deadlineAt).catch(() => new Map<string, number>());
+    let timestampError: string | undefined;
+    // One retry: the throwaway group's first join can meet a coordinator that is still loading.
+    const timestamps = await this.timestampsAt(wanted, deadlineAt)
+      .catch(() => this.timestampsAt(wanted, deadlineAt))
+      .catch((error: Error) => {
+        timestampError = `${(error as { type?: string }).type ?? error.name}: ${error.message}`;
+        return new Map<string, number>();
+      });
     return snapshots.map((s) => {
       const ts = new Map<string, number>();
       for (const p of s.partitions) {
@@ -91,7 +105,7 @@ export class LagReader {
         // Read once per partition, from the oldest position any group has there; exact for that group.
         if (oldestUnreadOffset(p) !== undefined && oldestUnreadOffset(p) === wanted.get(k) && timestamps.has(k)) ts.set(k, timestamps.get(k)!);
       }
-      return { ...s, timestamps: ts };
+      return { ...s, timestamps: ts, timestampError };
     });
   }
 
