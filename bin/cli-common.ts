@@ -1,8 +1,17 @@
 /** What the CLI's commands share: the schedule of runs and how a bad invocation ends. */
 import { ConfigError } from '../lambda/config';
 import { sleep } from '../lambda/adapters/deadline';
+import { parseDuration } from '../lambda/core/duration';
 
 export class UsageError extends Error {}
+
+/** A duration flag (500ms, 10s, 2m); undefined when not given, a usage error naming the flag when bad. */
+export function durationFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
+  return ms;
+}
 
 /** Exit code 2 and the message for bad usage or configuration; anything else is not ours to explain. */
 export function exitForUsage(error: unknown): number {

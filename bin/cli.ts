@@ -6,14 +6,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
 import { ENV, type ConfigField } from '../lambda/contract';
-import { parseDuration } from '../lambda/core/duration';
 import { formatSummaryTable } from '../lambda/core/summary-table';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
-import { UsageError, exitForUsage, repeat } from './cli-common';
+import { UsageError, durationFlag, exitForUsage, repeat } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
@@ -77,13 +76,6 @@ function readPem(file: string | undefined, flag: string): string | undefined {
   } catch (error) {
     throw new UsageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
   }
-}
-
-function durationFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
-  return ms;
 }
 
 export interface CliOptions {

@@ -3,10 +3,9 @@
  * (OK, LAGGING, STALLED, STOPPED, REWIND, RETENTION_LOSS), once or on a schedule.
  */
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../lambda/core/duration';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { LagRuntime, type GroupLagReport } from '../lambda/lag-runtime';
-import { UsageError, exitForUsage, repeat } from './cli-common';
+import { UsageError, durationFlag, exitForUsage, repeat } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 
@@ -30,13 +29,6 @@ each lagging group's position: exact time lag, 0 when caught up, and a status pe
   --log-level LEVEL         DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
   --quiet                   no readable table on stderr, JSON logs only
   -h, --help                this help`;
-
-function duration(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
-  return ms;
-}
 
 export function formatLagTable(r: GroupLagReport): string {
   const head = `group ${r.group}  ${r.status}  members ${r.members}  lag ${r.totalOffsetLag} records, max time lag ${Math.round(r.maxTimeLagMs)} ms${r.reasons.length ? `\n  ${r.reasons.join('\n  ')}` : ''}`;
@@ -81,15 +73,15 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
     const metrics = new CloudWatchPublisher({ sink: sink as MetricSink, namespace: values.namespace ?? DEFAULT_NAMESPACE, region, endpoint: values['metrics-endpoint'], logger });
     runtime = new LagRuntime({
       brokers: values.brokers.split(',').map((b) => b.trim()).filter(Boolean), groups, groupPattern,
-      timeLagThresholdMs: duration(values.threshold, '--threshold', 60_000), stallAfterMs: duration(values['stall-after'], '--stall-after', 120_000),
-      runTimeoutMs: duration(values.timeout, '--timeout', 20_000),
+      timeLagThresholdMs: durationFlag(values.threshold, '--threshold') ?? 60_000, stallAfterMs: durationFlag(values['stall-after'], '--stall-after') ?? 120_000,
+      runTimeoutMs: durationFlag(values.timeout, '--timeout') ?? 20_000,
     }, logger, [metrics]);
     const r = runtime;
     const healthy = await repeat(async () => {
       const reports = await r.runOnce();
       if (!values.quiet) process.stderr.write(`${reports.map(formatLagTable).join('\n\n')}\n\n`);
       return reports.every((g) => g.status === 'OK');
-    }, { everyMs: values.every === undefined ? undefined : duration(values.every, '--every', 0), runs, stopping: () => stopping });
+    }, { everyMs: durationFlag(values.every, '--every'), runs, stopping: () => stopping });
     return healthy ? 0 : 1;
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

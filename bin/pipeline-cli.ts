@@ -3,12 +3,11 @@
  * once or on a schedule, with the same JSON logs as the Lambda and a readable line per run.
  */
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../lambda/core/duration';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { parsePipelineConfig } from '../lambda/pipeline-config';
 import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime';
 import { startLocalKafka } from '../scripts/local-kafka';
-import { UsageError, exitForUsage, repeat } from './cli-common';
+import { UsageError, durationFlag, exitForUsage, repeat } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
@@ -41,13 +40,6 @@ duplicates, late canaries. Without --input-brokers, a local Apache Kafka broker 
   --log-level LEVEL               DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
   --quiet                         no readable line on stderr, JSON logs only
   -h, --help                      this help`;
-
-function duration(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
-  return ms;
-}
 
 const FLAG_OF: Record<string, string> = {
   pipelineName: '--name', inputBrokers: '--input-brokers', inputTopic: '--input-topic', outputBrokers: '--output-brokers',
@@ -96,10 +88,10 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       pipelineName: str('name') ?? 'local', inputBrokers: str('input-brokers'), inputTopic: str('input-topic'),
       outputBrokers: str('output-brokers'), outputTopic: str('output-topic'), valueTemplate: str('value-template'),
       keyTemplate: str('key-template'), match: str('match'), expectOutputs: str('expect-outputs'),
-      deadlineMs: duration(str('deadline'), '--deadline'), canariesPerRun: str('canaries'), runTimeoutMs: duration(str('timeout'), '--timeout'),
+      deadlineMs: durationFlag(str('deadline'), '--deadline'), canariesPerRun: str('canaries'), runTimeoutMs: durationFlag(str('timeout'), '--timeout'),
     };
     for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
-    const everyMs = duration(str('every'), '--every');
+    const everyMs = durationFlag(str('every'), '--every');
     const runs = str('runs') === undefined ? undefined : Number(str('runs'));
     if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${str('runs')}" is not a whole number of at least 1`);
     const name = (f: string) => FLAG_OF[f] ?? f;

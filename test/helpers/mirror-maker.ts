@@ -3,12 +3,11 @@
  * brokers: a real replication application for the pipeline canary. Each flow mirrors named topics; a flow
  * may drop canaries with Kafka Connect's Filter transform and HasHeaderKey predicate, as a sink would.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, PROJECT_ROOT, ensureJars } from '../../scripts/local-kafka';
 import { tempDir } from './cdk';
-import type { RunningApp } from './streams-app';
+import { startJavaApp, type RunningApp } from './java-app';
 
 export interface MirrorFlow {
   readonly from: 'a' | 'b';
@@ -56,28 +55,8 @@ export async function startMirrorMaker(a: string, b: string, flows: readonly Mir
   const dir = tempDir('mm2');
   const props = join(dir, 'mm2.properties');
   writeFileSync(props, properties(a, b, flows));
-  const logFile = join(dir, 'mm2.log');
-  const out = createWriteStream(logFile);
-  await new Promise((r) => out.once('open', r));
-  const child = spawn('java', ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', `${libs}/*`,
-    'org.apache.kafka.connect.mirror.MirrorMaker', props], { stdio: ['ignore', out, out] });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const deadline = Date.now() + 120_000;
-  while (!(await ready().catch(() => false))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`MirrorMaker 2 did not start mirroring: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return {
-    logFile,
-    async kill() {
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-      await exited;
-    },
-    pause: () => child.kill('SIGSTOP'),
-    resume: () => child.kill('SIGCONT'),
-  };
+  return startJavaApp({
+    name: 'MirrorMaker 2', libs, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [props], heapMb: 256,
+    logFile: join(dir, 'mm2.log'), timeoutMs: 120_000, ready,
+  });
 }

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { parsePipelineConfig } from '../../lambda/pipeline-config';
-import { PipelineRuntime, type PipelineReport, type PipelineSink } from '../../lambda/pipeline-runtime';
+import type { PipelineReport, PipelineSink } from '../../lambda/pipeline-runtime';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { readBack } from '../helpers/metrics';
-import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
+import { rawKafka, uniqueName } from '../helpers/kafka';
+import { pipelineUnderTest } from '../helpers/pipeline';
 import { WORDCOUNT_INPUT, WORDCOUNT_OUTPUT, startWordCount, type RunningApp } from '../helpers/streams-app';
 
 const kafka = inject('kafka');
@@ -20,19 +20,10 @@ let app: RunningApp;
 const applicationId = uniqueName('wordcount');
 
 function pipeline(overrides: Record<string, unknown> = {}, sinks: PipelineSink[] = []) {
-  const config = parsePipelineConfig({
+  return pipelineUnderTest({
     pipelineName: uniqueName('wc'), inputBrokers: kafka.plaintext, inputTopic: WORDCOUNT_INPUT, outputTopic: WORDCOUNT_OUTPUT,
     valueTemplate: 'canary {{id}} says hello', match: 'key', deadlineMs: DEADLINE_MS, runTimeoutMs: 6000, ...overrides,
-  });
-  const output = new CapturedOutput().start();
-  const runtime = new PipelineRuntime(config, new ProbeLogger({ level: 'INFO' }), sinks);
-  return {
-    config, output, runtime,
-    async close() {
-      output.stop();
-      await runtime.close();
-    },
-  };
+  }, sinks);
 }
 
 beforeAll(async () => {

@@ -5,14 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import { ProbeLogger } from '../../lambda/adapters/logger';
-import { parsePipelineConfig } from '../../lambda/pipeline-config';
-import { PipelineRuntime, type PipelineReport } from '../../lambda/pipeline-runtime';
+import type { PipelineReport } from '../../lambda/pipeline-runtime';
 import { startLocalKafka, type LocalKafka } from '../../scripts/local-kafka';
 import { CANARY_HEADER } from '../../lambda/core/pipeline/template';
-import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
+import { rawKafka, uniqueName } from '../helpers/kafka';
+import { pipelineUnderTest } from '../helpers/pipeline';
 import { startMirrorMaker, type MirrorFlow } from '../helpers/mirror-maker';
-import type { RunningApp } from '../helpers/streams-app';
+import type { RunningApp } from '../helpers/java-app';
 
 const kafka = inject('kafka');
 const ORDERS = uniqueName('orders');
@@ -48,16 +47,7 @@ async function copiesPerCanary(brokers: string, topic: string): Promise<Map<stri
 }
 
 function pipeline(overrides: Record<string, unknown>) {
-  const config = parsePipelineConfig({ pipelineName: uniqueName('mm2'), runTimeoutMs: 6000, ...overrides });
-  const output = new CapturedOutput().start();
-  const runtime = new PipelineRuntime(config, new ProbeLogger({ level: 'INFO' }));
-  return {
-    config, output, runtime,
-    async close() {
-      output.stop();
-      await runtime.close();
-    },
-  };
+  return pipelineUnderTest({ pipelineName: uniqueName('mm2'), runTimeoutMs: 6000, ...overrides });
 }
 
 beforeAll(async () => {

@@ -1,0 +1,18 @@
+/** A pipeline canary runtime under test: its configuration, its captured logs, and closing both. */
+import { ProbeLogger } from '../../lambda/adapters/logger';
+import { parsePipelineConfig } from '../../lambda/pipeline-config';
+import { PipelineRuntime, type PipelineSink } from '../../lambda/pipeline-runtime';
+import { CapturedOutput } from './kafka';
+
+export function pipelineUnderTest(raw: Record<string, unknown>, sinks: PipelineSink[] = []) {
+  const config = parsePipelineConfig(raw);
+  const output = new CapturedOutput().start();
+  const runtime = new PipelineRuntime(config, new ProbeLogger({ level: 'INFO' }), sinks);
+  return {
+    config, output, runtime,
+    async close() {
+      output.stop();
+      await runtime.close();
+    },
+  };
+}
