@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
-import { LagRuntime, type GroupLagReport } from '../lambda/lag-runtime';
+import { LagRuntime, type GroupLagReport, type LagCheckReport } from '../lambda/lag-runtime';
+import { parseLagConfig } from '../lambda/lag-config';
 import { UsageError, durationFlag, exitForUsage, repeat } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
@@ -19,6 +20,8 @@ each lagging group's position: exact time lag, 0 when caught up, and a status pe
   --group-pattern REGEX     every listed group whose id matches
   --threshold DURATION      time lag above which a group is LAGGING (default: 60s)
   --stall-after DURATION    members present, lag, and no commit for this long: STALLED (default: 2m)
+  --name NAME               the check's name, dimension LagCheck of its metrics (default: lag)
+  --partition-metrics       with --metrics: also a time and offset lag series per topic-partition
   --timeout DURATION        budget of one check (default: 20s)
   --every DURATION          check repeatedly; Ctrl-C stops (default: once)
   --runs N                  with --every: stop after N checks
@@ -30,11 +33,21 @@ each lagging group's position: exact time lag, 0 when caught up, and a status pe
   --quiet                   no readable table on stderr, JSON logs only
   -h, --help                this help`;
 
+export function formatLagCheck(r: LagCheckReport): string {
+  if (!r.succeeded) return `lag check ${r.check} FAILED (${(r.runMs / 1000).toFixed(1)} s)${r.errors.map((e) => `\n  ${e.phase} error: ${e.message}`).join('')}`;
+  return r.groups.map(formatLagTable).join('\n\n');
+}
+
 export function formatLagTable(r: GroupLagReport): string {
   const head = `group ${r.group}  ${r.status}  members ${r.members}  lag ${r.totalOffsetLag} records, max time lag ${Math.round(r.maxTimeLagMs)} ms${r.reasons.length ? `\n  ${r.reasons.join('\n  ')}` : ''}`;
   const rows = r.partitions.map((p) => `  ${p.topic}/${p.partition}  committed ${p.committed ?? '-'}  log ${p.logStart}..${p.logEnd}  lag ${p.offsetLag ?? '-'}  time lag ${p.timeLagMs === undefined ? '?' : `${Math.round(p.timeLagMs)} ms`}${p.retentionLost > 0n ? `  retention lost ${p.retentionLost}` : ''}`);
   return [head, ...rows].join('\n');
 }
+
+const FLAG_OF: Record<string, string> = {
+  checkName: '--name', brokers: '--brokers', groups: '--group', groupPattern: '--group-pattern', timeLagThresholdMs: '--threshold',
+  stallAfterMs: '--stall-after', runTimeoutMs: '--timeout', partitionMetrics: '--partition-metrics',
+};
 
 export async function lagMain(argv: readonly string[]): Promise<number> {
   let stopping = false;
@@ -46,7 +59,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       options: {
         brokers: { type: 'string' }, group: { type: 'string', multiple: true }, 'group-pattern': { type: 'string' },
         threshold: { type: 'string' }, 'stall-after': { type: 'string' }, timeout: { type: 'string' }, every: { type: 'string' },
-        runs: { type: 'string' }, 'log-level': { type: 'string' }, metrics: { type: 'string' }, namespace: { type: 'string' },
+        runs: { type: 'string' }, name: { type: 'string' }, 'partition-metrics': { type: 'boolean' }, 'log-level': { type: 'string' }, metrics: { type: 'string' }, namespace: { type: 'string' },
         'metrics-endpoint': { type: 'string' }, region: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
@@ -54,15 +67,11 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${LAG_USAGE}\n`);
       return 0;
     }
-    if (!values.brokers) throw new UsageError(`--brokers is required\n\n${LAG_USAGE}`);
-    const groups = values.group ?? [];
-    let groupPattern: RegExp | undefined;
-    try {
-      groupPattern = values['group-pattern'] === undefined ? undefined : new RegExp(values['group-pattern']);
-    } catch (error) {
-      throw new UsageError(`--group-pattern: ${(error as Error).message}`);
-    }
-    if (groups.length === 0 && !groupPattern) throw new UsageError(`give --group or --group-pattern\n\n${LAG_USAGE}`);
+    const config = parseLagConfig(Object.fromEntries(Object.entries({
+      checkName: values.name, brokers: values.brokers, groups: values.group, groupPattern: values['group-pattern'],
+      timeLagThresholdMs: durationFlag(values.threshold, '--threshold'), stallAfterMs: durationFlag(values['stall-after'], '--stall-after'),
+      runTimeoutMs: durationFlag(values.timeout, '--timeout'), partitionMetrics: values['partition-metrics'],
+    }).filter(([, v]) => v !== undefined)), (f) => FLAG_OF[f] ?? f);
     const runs = values.runs === undefined ? undefined : Number(values.runs);
     if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
     const sink = values.metrics ?? 'none';
@@ -71,16 +80,12 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
     if (sink === 'api' && !region) throw new UsageError('--metrics api: needs a region (--region or AWS_REGION) or --metrics-endpoint');
     const logger = new ProbeLogger({ level: (values['log-level'] ?? 'INFO').toUpperCase() as LogLevel });
     const metrics = new CloudWatchPublisher({ sink: sink as MetricSink, namespace: values.namespace ?? DEFAULT_NAMESPACE, region, endpoint: values['metrics-endpoint'], logger });
-    runtime = new LagRuntime({
-      brokers: values.brokers.split(',').map((b) => b.trim()).filter(Boolean), groups, groupPattern,
-      timeLagThresholdMs: durationFlag(values.threshold, '--threshold') ?? 60_000, stallAfterMs: durationFlag(values['stall-after'], '--stall-after') ?? 120_000,
-      runTimeoutMs: durationFlag(values.timeout, '--timeout') ?? 20_000,
-    }, logger, [metrics]);
+    runtime = new LagRuntime(config, logger, [metrics]);
     const r = runtime;
     const healthy = await repeat(async () => {
-      const reports = await r.runOnce();
-      if (!values.quiet) process.stderr.write(`${reports.map(formatLagTable).join('\n\n')}\n\n`);
-      return reports.every((g) => g.status === 'OK');
+      const report = await r.runOnce();
+      if (!values.quiet) process.stderr.write(`${formatLagCheck(report)}\n\n`);
+      return report.succeeded && report.groups.every((g) => g.status === 'OK');
     }, { everyMs: durationFlag(values.every, '--every'), runs, stopping: () => stopping });
     return healthy ? 0 : 1;
   } catch (error) {

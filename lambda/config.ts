@@ -4,14 +4,14 @@
  */
 // zod/mini: the same schema language at a twentieth of the bundle size of the classic API.
 import * as z from 'zod/mini';
-import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, type ConfigField } from './contract';
+import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN } from './contract';
 
 export const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
   z.array(z.string().check(z.regex(BROKER_PATTERN, 'each broker must be host:port')), { error: 'must be a list of host:port' })
     .check(z.minLength(1, 'at least one broker (host:port) is required')),
 );
-const bool = z.pipe(
+export const bool = z.pipe(
   z.transform((v: unknown) => {
     if (typeof v !== 'string') return v;
     const s = v.trim().toLowerCase();
@@ -30,6 +30,13 @@ export const int = (min: number, max: number, whyMin?: string) =>
   );
 const pem = (marker: string, what: string) => z.string().check(z.includes(marker, `must hold a PEM ${what}`));
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+
+/** Where metrics go: shared by the canary, the pipeline canary and the lag check. */
+export const metricsFields = {
+  metricsNamespace: z._default(z.string().check(z.regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'letters, digits and . _ / # : -')), DEFAULT_NAMESPACE),
+  metricsSink: z._default(oneOf(METRIC_SINKS), 'api'),
+  metricsHighResolution: z._default(bool, false),
+};
 
 export const configSchema = z
   .strictObject({
@@ -64,9 +71,7 @@ export const configSchema = z
     saslPassword: z.optional(z.string().check(z.minLength(1))),
     saslSecretArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'))),
     region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'))),
-    metricsNamespace: z._default(z.string().check(z.regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'letters, digits and . _ / # : -')), DEFAULT_NAMESPACE),
-    metricsSink: z._default(oneOf(METRIC_SINKS), 'api'),
-    metricsHighResolution: z._default(bool, false),
+    ...metricsFields,
   })
   .check(z.superRefine((c, ctx) => {
     const scram = c.auth === 'scram-sha-256' || c.auth === 'scram-sha-512';
@@ -91,7 +96,12 @@ export class ConfigError extends Error {
 export type FieldNamer = (field: string) => string;
 const byField: FieldNamer = (field) => field;
 export const ENV_FIELD_NAMER_FALLBACK = byField;
-export const byEnvName: FieldNamer = (field) => (field in ENV ? `${ENV[field as ConfigField]} (${field})` : field);
+export const byEnvName: FieldNamer = envNamer(ENV);
+
+/** Names a field by the variable that sets it, for errors at cold start. */
+export function envNamer(names: Readonly<Record<string, string>>): FieldNamer {
+  return (field) => (field in names ? `${names[field]} (${field})` : field);
+}
 
 /** One line per schema issue, naming the field as the user set it (flag, variable or field name). */
 export function configError(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, name: FieldNamer): ConfigError {
@@ -110,9 +120,12 @@ export function parseConfig(raw: Record<string, unknown>, name: FieldNamer = byF
   return { ...c, tls: c.tls ?? c.auth === 'msk-iam' };
 }
 
-/** Raw settings from STREAMPROBE_* variables; an unknown STREAMPROBE_ variable is an error (a typo must not pass silently). */
-export function rawConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const fieldByEnv = new Map<string, string>(Object.entries(ENV).map(([field, key]) => [key, field]));
+/**
+ * Raw settings from STREAMPROBE_* variables, by the given field-to-variable map (the probe's, a pipeline's,
+ * a lag check's); an unknown STREAMPROBE_ variable is an error (a typo must not pass silently).
+ */
+export function rawConfigFromEnv(env: NodeJS.ProcessEnv, names: Readonly<Record<string, string>> = ENV): Record<string, unknown> {
+  const fieldByEnv = new Map<string, string>(Object.entries(names).map(([field, key]) => [key, field]));
   const raw: Record<string, unknown> = {};
   const unknown: string[] = [];
   for (const [key, value] of Object.entries(env)) {

@@ -31,6 +31,45 @@ export const ENV = {
 
 export type ConfigField = keyof typeof ENV;
 
+/** Environment variables of the pipeline-canary Lambda, keyed by its configuration field. */
+export const PIPELINE_ENV = {
+  pipelineName: 'STREAMPROBE_PIPELINE_NAME',
+  inputBrokers: 'STREAMPROBE_INPUT_BROKERS',
+  inputTopic: 'STREAMPROBE_INPUT_TOPIC',
+  outputBrokers: 'STREAMPROBE_OUTPUT_BROKERS',
+  outputTopic: 'STREAMPROBE_OUTPUT_TOPIC',
+  valueTemplate: 'STREAMPROBE_VALUE_TEMPLATE',
+  keyTemplate: 'STREAMPROBE_KEY_TEMPLATE',
+  match: 'STREAMPROBE_MATCH',
+  expectOutputs: 'STREAMPROBE_EXPECT_OUTPUTS',
+  deadlineMs: 'STREAMPROBE_DEADLINE_MS',
+  canariesPerRun: 'STREAMPROBE_CANARIES_PER_RUN',
+  runTimeoutMs: ENV.runTimeoutMs,
+  metricsNamespace: ENV.metricsNamespace,
+  metricsSink: ENV.metricsSink,
+  metricsHighResolution: ENV.metricsHighResolution,
+} as const;
+
+/** Environment variables of the consumer-lag Lambda, keyed by its configuration field. */
+export const LAG_ENV = {
+  checkName: 'STREAMPROBE_LAG_CHECK_NAME',
+  brokers: ENV.brokers,
+  groups: 'STREAMPROBE_GROUPS',
+  groupPattern: 'STREAMPROBE_GROUP_PATTERN',
+  timeLagThresholdMs: 'STREAMPROBE_TIME_LAG_THRESHOLD_MS',
+  stallAfterMs: 'STREAMPROBE_STALL_AFTER_MS',
+  partitionMetrics: 'STREAMPROBE_PARTITION_METRICS',
+  runTimeoutMs: ENV.runTimeoutMs,
+  metricsNamespace: ENV.metricsNamespace,
+  metricsSink: ENV.metricsSink,
+  metricsHighResolution: ENV.metricsHighResolution,
+} as const;
+
+/** Consumer group of a pipeline canary's output reader: one per pipeline, so a new container resumes where the last stopped. */
+export function pipelineGroupId(pipeline: string): string {
+  return `streamprobe-pipeline-${pipeline}`;
+}
+
 export const AUTH_MODES = ['none', 'scram-sha-256', 'scram-sha-512', 'msk-iam'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 

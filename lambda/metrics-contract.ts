@@ -19,8 +19,12 @@ export interface MetricSpec {
   readonly byPublisher?: boolean;
   /** A pipeline canary's metric: dimension Pipeline instead of Probe. */
   readonly pipeline?: boolean;
-  /** A consumer-lag check's metric: dimension ConsumerGroup instead of Probe. */
+  /** A consumer-lag check's metric per group: dimensions LagCheck, ConsumerGroup instead of Probe. */
   readonly consumerGroup?: boolean;
+  /** Per group and topic-partition, published only when the check is asked to (a series each). */
+  readonly perPartition?: boolean;
+  /** A consumer-lag check's own metric (over all its groups): dimension LagCheck. */
+  readonly lagCheck?: boolean;
   readonly description: string;
 }
 
@@ -61,17 +65,29 @@ export const METRICS = {
   ConsumerGroupRetentionLost: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: 'records deleted before the group read them' },
   ConsumerGroupStopped: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: '1 when the group has no members while records wait' },
   ConsumerGroupStalled: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: '1 when members stay but no lagging partition commits' },
+  ConsumerGroupPartitionTimeLag: { unit: 'Milliseconds', consumerGroup: true, perPartition: true, description: 'time lag of one topic-partition (only with partitionMetrics)' },
+  ConsumerGroupPartitionOffsetLag: { unit: 'Count', consumerGroup: true, perPartition: true, description: 'offset lag of one topic-partition (only with partitionMetrics)' },
+  LagCheckSucceeded: { unit: 'Count', lagCheck: true, description: '1 when the check read its groups, 0 when it failed: the heartbeat' },
+  LagCheckMaxTimeLag: { unit: 'Milliseconds', lagCheck: true, description: 'the highest time lag over every group the check read (pattern groups included)' },
+  LagCheckGroupsStopped: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that are STOPPED' },
+  LagCheckGroupsStalled: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that are STALLED' },
+  LagCheckGroupsRetentionLoss: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that lost records to retention' },
+  LagCheckUnknownGroups: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'named groups the cluster does not know (a typo, or a group gone)' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
 
-export const DIMENSIONS = { probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline', consumerGroup: 'ConsumerGroup' } as const;
+export const DIMENSIONS = {
+  probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline', lagCheck: 'LagCheck', consumerGroup: 'ConsumerGroup', topic: 'Topic', partition: 'Partition',
+} as const;
 
-/** The dimension names a metric is published with: always [Probe], and [Probe, Broker] where per broker. */
+/** The dimension names a metric is published with, by the kind of check that publishes it. */
 export function dimensionSets(name: MetricName): ReadonlyArray<readonly string[]> {
   const spec: MetricSpec = METRICS[name];
   if (spec.pipeline) return [[DIMENSIONS.pipeline]];
-  if (spec.consumerGroup) return [[DIMENSIONS.consumerGroup]];
+  if (spec.perPartition) return [[DIMENSIONS.lagCheck, DIMENSIONS.consumerGroup, DIMENSIONS.topic, DIMENSIONS.partition]];
+  if (spec.consumerGroup) return [[DIMENSIONS.lagCheck, DIMENSIONS.consumerGroup]];
+  if (spec.lagCheck) return [[DIMENSIONS.lagCheck]];
   return spec.perBroker ? [[DIMENSIONS.probe], [DIMENSIONS.probe, DIMENSIONS.broker]] : [[DIMENSIONS.probe]];
 }
 

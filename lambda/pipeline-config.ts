@@ -3,8 +3,8 @@
  * how to recognise them. Validated once at start-up, naming every bad field, like the canary's own config.
  */
 import * as z from 'zod/mini';
-import { MIN_RUN_TIMEOUT_MS, brokerList, configError, int, type FieldNamer } from './config';
-import { PROBE_NAME_PATTERN } from './contract';
+import { MIN_RUN_TIMEOUT_MS, brokerList, configError, envNamer, int, metricsFields, rawConfigFromEnv, type FieldNamer } from './config';
+import { PIPELINE_ENV, PROBE_NAME_PATTERN } from './contract';
 import { checkMatchRule, type MatchRule } from './core/pipeline/match';
 import { mentionsId, unknownPlaceholders } from './core/pipeline/template';
 
@@ -41,6 +41,7 @@ const schema = z.strictObject({
   deadlineMs: z._default(int(1000, 86_400_000), 60_000),
   canariesPerRun: z._default(int(1, 100), 1),
   runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+  ...metricsFields,
 }).check(z.superRefine((c, ctx) => {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: c });
   for (const field of ['valueTemplate', 'keyTemplate'] as const) {
@@ -70,4 +71,9 @@ export function parsePipelineConfig(raw: Record<string, unknown>, name: FieldNam
   if (!result.success) throw configError(result.error.issues, raw, name);
   const c = result.data;
   return { ...c, match: parseMatch(c.match), outputBrokers: c.outputBrokers ?? c.inputBrokers };
+}
+
+/** The pipeline Lambda's configuration, from its STREAMPROBE_* variables; errors name the variable. */
+export function pipelineConfigFromEnv(env: NodeJS.ProcessEnv): PipelineConfig {
+  return parsePipelineConfig(rawConfigFromEnv(env, PIPELINE_ENV), envNamer(PIPELINE_ENV));
 }

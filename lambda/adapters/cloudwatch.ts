@@ -6,7 +6,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricSink } from '../contract';
 import { datumsToEmf } from '../core/emf';
-import { batchDatums, fallbackDatum, groupLagToDatums, pipelineReportToDatums, reportToDatums, type Datum, type GroupLagFigures } from '../core/metric-datums';
+import { batchDatums, fallbackDatum, lagCheckToDatums, pipelineReportToDatums, reportToDatums, type Datum, type LagCheckFigures } from '../core/metric-datums';
 import type { PipelineReport } from '../core/pipeline/report';
 import type { RunReport } from '../core/report';
 import { monotonicNow, remainingMs, sleep } from './deadline';
@@ -74,12 +74,10 @@ export class CloudWatchPublisher implements ReportSink {
     await this.publishDatums(report, pipelineReportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
   }
 
-  /** One lag check: every known group's datums in one go. */
-  async publishLag(reports: readonly GroupLagFigures[], reportBy: number): Promise<void> {
-    const datums = reports.flatMap((r) => groupLagToDatums(r, { highResolution: this.options.highResolution }));
-    if (datums.length === 0) return;
-    const first = reports.find((r) => r.exists)!;
-    await this.publishDatums({ group: first.group, startedAt: first.checkedAt, runId: `lag-${first.checkedAt}` }, datums, reportBy);
+  /** One lag check: its heartbeat and every known group's datums in one go. */
+  async publishLag(report: LagCheckFigures & { runId: string; partitionMetrics?: boolean }, reportBy: number): Promise<void> {
+    const datums = lagCheckToDatums(report, { highResolution: this.options.highResolution, partitionMetrics: report.partitionMetrics });
+    await this.publishDatums({ check: report.check, startedAt: report.checkedAt, runId: report.runId }, datums, reportBy);
   }
 
   private async publishDatums(report: Parameters<typeof fallbackDatum>[0] & { runId: string }, datums: Datum[], reportBy: number): Promise<void> {

@@ -143,7 +143,6 @@ export function pipelineReportToDatums(report: PipelineReport, options: DatumOpt
 /** What a lag check of one group publishes; fields as the lag runtime reports them. */
 export interface GroupLagFigures {
   readonly group: string;
-  readonly checkedAt: string;
   readonly exists: boolean;
   readonly status: string;
   readonly members: number;
@@ -151,31 +150,64 @@ export interface GroupLagFigures {
   readonly totalOffsetLag: bigint;
   readonly laggingPartitions: number;
   readonly retentionLost: bigint;
+  readonly partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly offsetLag?: bigint; readonly timeLagMs?: number }>;
 }
 
-/** One group's datums; a group the cluster does not know publishes nothing (no series for a typo). */
-export function groupLagToDatums(r: GroupLagFigures, options: DatumOptions = {}): Datum[] {
-  if (!r.exists) return [];
+/** What one lag check publishes: its heartbeat, aggregates over its groups, and each group's figures. */
+export interface LagCheckFigures {
+  readonly check: string;
+  readonly checkedAt: string;
+  readonly succeeded: boolean;
+  readonly groups: readonly GroupLagFigures[];
+}
+
+/**
+ * A lag check's datums. A group the cluster does not know publishes nothing of its own (no series for a
+ * typo) but is counted in LagCheckUnknownGroups; per-partition series only when asked for.
+ */
+export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { partitionMetrics?: boolean } = {}): Datum[] {
   const base = {
-    Dimensions: [{ Name: DIMENSIONS.consumerGroup, Value: r.group }],
+    Dimensions: [{ Name: DIMENSIONS.lagCheck, Value: r.check }],
     Timestamp: new Date(r.checkedAt),
     ...(options.highResolution ? { StorageResolution: 1 as const } : {}),
   };
-  return [
-    ...single('ConsumerGroupMaxTimeLag', r.maxTimeLagMs, base),
-    ...single('ConsumerGroupTotalOffsetLag', Number(r.totalOffsetLag), base),
-    ...single('ConsumerGroupMembers', r.members, base),
-    ...single('ConsumerGroupLaggingPartitions', r.laggingPartitions, base),
-    ...single('ConsumerGroupRetentionLost', Number(r.retentionLost), base),
-    ...single('ConsumerGroupStopped', r.status === 'STOPPED' ? 1 : 0, base),
-    ...single('ConsumerGroupStalled', r.status === 'STALLED' ? 1 : 0, base),
-  ];
+  const known = r.groups.filter((g) => g.exists);
+  const count = (status: string) => known.filter((g) => g.status === status).length;
+  const datums: Datum[] = [...single('LagCheckSucceeded', r.succeeded ? 1 : 0, base)];
+  if (!r.succeeded) return datums;
+  datums.push(
+    ...single('LagCheckMaxTimeLag', Math.max(0, ...known.map((g) => g.maxTimeLagMs)), base),
+    ...single('LagCheckGroupsStopped', count('STOPPED'), base),
+    ...single('LagCheckGroupsStalled', count('STALLED'), base),
+    ...single('LagCheckGroupsRetentionLoss', known.filter((g) => g.retentionLost > 0n).length, base),
+    ...single('LagCheckUnknownGroups', r.groups.length - known.length, base),
+  );
+  for (const g of known) {
+    const group = { ...base, Dimensions: [...base.Dimensions, { Name: DIMENSIONS.consumerGroup, Value: g.group }] };
+    datums.push(
+      ...single('ConsumerGroupMaxTimeLag', g.maxTimeLagMs, group),
+      ...single('ConsumerGroupTotalOffsetLag', Number(g.totalOffsetLag), group),
+      ...single('ConsumerGroupMembers', g.members, group),
+      ...single('ConsumerGroupLaggingPartitions', g.laggingPartitions, group),
+      ...single('ConsumerGroupRetentionLost', Number(g.retentionLost), group),
+      ...single('ConsumerGroupStopped', g.status === 'STOPPED' ? 1 : 0, group),
+      ...single('ConsumerGroupStalled', g.status === 'STALLED' ? 1 : 0, group),
+    );
+    if (!options.partitionMetrics) continue;
+    for (const p of g.partitions) {
+      if (p.offsetLag === undefined) continue;
+      const partition = { ...group, Dimensions: [...group.Dimensions, { Name: DIMENSIONS.topic, Value: p.topic }, { Name: DIMENSIONS.partition, Value: String(p.partition) }] };
+      datums.push(...single('ConsumerGroupPartitionOffsetLag', Number(p.offsetLag), partition));
+      if (p.timeLagMs !== undefined) datums.push(...single('ConsumerGroupPartitionTimeLag', p.timeLagMs, partition));
+    }
+  }
+  return datums;
 }
 
 /** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
-export function fallbackDatum(report: { probe: string; startedAt: string } | { pipeline: string; startedAt: string } | { group: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
+export function fallbackDatum(report: { probe: string; startedAt: string } | { pipeline: string; startedAt: string } | { check: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
   const dimension = 'probe' in report ? { Name: DIMENSIONS.probe, Value: report.probe }
-    : 'pipeline' in report ? { Name: DIMENSIONS.pipeline, Value: report.pipeline } : { Name: DIMENSIONS.consumerGroup, Value: report.group };
+    : 'pipeline' in report ? { Name: DIMENSIONS.pipeline, Value: report.pipeline } : { Name: DIMENSIONS.lagCheck, Value: report.check };
   return {
     MetricName: 'MetricsFallback',
     Dimensions: [dimension],

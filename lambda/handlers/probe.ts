@@ -6,24 +6,13 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { configFromEnv, secretsOf } from '../config';
-import { ProbeLogger, type LogLevel } from '../adapters/logger';
-import { CloudWatchPublisher } from '../adapters/cloudwatch';
+import { lambdaLogger, lambdaMetrics } from './wiring';
 import { scramSecretProvider } from '../adapters/secrets';
 import { ProbeRuntime } from '../runtime';
 
 const config = configFromEnv(process.env);
-const logger = new ProbeLogger({
-  level: (process.env.POWERTOOLS_LOG_LEVEL as LogLevel | undefined) ?? 'INFO',
-  secrets: secretsOf(config),
-  persistentKeys: { probe: config.probeName },
-});
-const metrics = new CloudWatchPublisher({
-  sink: config.metricsSink,
-  namespace: config.metricsNamespace,
-  highResolution: config.metricsHighResolution,
-  region: config.region,
-  logger,
-});
+const logger = lambdaLogger({ probe: config.probeName }, secretsOf(config));
+const metrics = lambdaMetrics(config, logger);
 const runtime = new ProbeRuntime({
   config,
   logger,

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fallbackDatum, groupLagToDatums, pipelineReportToDatums, reportToDatums } from '../../lambda/core/metric-datums';
+import { fallbackDatum, lagCheckToDatums, pipelineReportToDatums, reportToDatums } from '../../lambda/core/metric-datums';
 import { failedReport, reconcile } from '../../lambda/core/reconcile';
 import { encodeEvent } from '../../lambda/core/event';
 import { METRICS } from '../../lambda/metrics-contract';
@@ -325,9 +325,11 @@ describe('the metrics contract between Lambda and alarms', () => {
     };
     for (const d of pipelineReportToDatums(pipelineRun)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
     // Lag checks of a stopped and a stalled group with every counter non-zero: theirs too.
-    for (const status of ['STOPPED', 'STALLED']) {
-      const group = { group: 'billing', checkedAt: new Date().toISOString(), exists: true, status, members: 1, maxTimeLagMs: 5, totalOffsetLag: 3n, laggingPartitions: 1, retentionLost: 2n };
-      for (const d of groupLagToDatums(group)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
+    const partitions = [{ topic: 't', partition: 0, offsetLag: 3n, timeLagMs: 5 }];
+    const groups = ['STOPPED', 'STALLED'].map((status) => ({ group: `billing-${status}`, exists: true, status, members: 1, maxTimeLagMs: 5, totalOffsetLag: 3n, laggingPartitions: 1, retentionLost: 2n, partitions }));
+    const lagCheck = { check: 'lag', checkedAt: new Date().toISOString(), succeeded: true, groups: [...groups, { ...groups[0]!, group: 'typo', exists: false }] };
+    for (const d of [...lagCheckToDatums(lagCheck, { partitionMetrics: true }), ...lagCheckToDatums({ ...lagCheck, succeeded: false })]) {
+      published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
     }
     expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
 

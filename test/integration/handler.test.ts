@@ -1,7 +1,7 @@
 /** The Lambda handler as Lambda runs it: env configuration at cold start, middy, warm reuse, JSON logs. */
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import { CapturedOutput, uniqueName } from '../helpers/kafka';
+import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 
 const kafka = inject('kafka');
 
@@ -65,5 +65,55 @@ describe('probe Lambda handler', () => {
     await expect(import('../../lambda/handlers/probe')).rejects.toThrow(
       /STREAMPROBE_BROKERS \(brokers\): each broker must be host:port[\s\S]*STREAMPROBE_AUTH \(auth\): must be one of/,
     );
+  });
+});
+
+describe('pipeline and lag Lambda handlers', () => {
+  it('pipeline: a canary through an identity pipeline (input topic = output topic) completes, metrics off, logs keyed by pipeline', async () => {
+    const topic = uniqueName('identity');
+    Object.assign(process.env, {
+      STREAMPROBE_PIPELINE_NAME: uniqueName('pl'), STREAMPROBE_INPUT_BROKERS: kafka.plaintext, STREAMPROBE_INPUT_TOPIC: topic,
+      STREAMPROBE_OUTPUT_TOPIC: topic, STREAMPROBE_METRICS_SINK: 'none', STREAMPROBE_DEADLINE_MS: '10000',
+    });
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await admin.disconnect();
+    const output = new CapturedOutput().start();
+    try {
+      const { handler } = await import('../../lambda/handlers/pipeline');
+      const result = await handler({}, lambdaContext(30_000));
+      expect(result, output.text).toMatchObject({ outcome: 'healthy', sent: 1, onTime: 1, lost: 0 });
+      expect(output.events('pipeline_summary')[0]).toMatchObject({ function_name: 'streamprobe-probe', pipeline: process.env.STREAMPROBE_PIPELINE_NAME, outcome: 'healthy' });
+    } finally {
+      output.stop();
+      const { runtimeForTests } = await import('../../lambda/handlers/pipeline');
+      await runtimeForTests.close();
+    }
+  });
+
+  it('lag: an unreachable cluster ends the check in time as failed, with its error logged', async () => {
+    Object.assign(process.env, { STREAMPROBE_BROKERS: '127.0.0.1:9', STREAMPROBE_GROUPS: 'billing', STREAMPROBE_METRICS_SINK: 'none' });
+    const output = new CapturedOutput().start();
+    try {
+      const { handler } = await import('../../lambda/handlers/lag');
+      const started = Date.now();
+      const result = await handler({}, lambdaContext(5000));
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(result).toMatchObject({ succeeded: false, groups: {} });
+      expect(output.events('lag_error')[0]).toMatchObject({ check: 'lag', phase: 'connect' });
+    } finally {
+      output.stop();
+      const { runtimeForTests } = await import('../../lambda/handlers/lag');
+      await runtimeForTests.close();
+    }
+  });
+
+  it('both fail the cold start naming the variable', async () => {
+    Object.assign(process.env, { STREAMPROBE_PIPELINE_NAME: 'p', STREAMPROBE_INPUT_BROKERS: 'b:9092', STREAMPROBE_INPUT_TOPIC: 'in', STREAMPROBE_OUTPUT_TOPIC: 'out', STREAMPROBE_MATCH: 'xpath:/a' });
+    await expect(import('../../lambda/handlers/pipeline')).rejects.toThrow(/STREAMPROBE_MATCH \(match\): must be key, header/);
+    process.env = { ...saved, STREAMPROBE_BROKERS: 'b:9092' };
+    vi.resetModules();
+    await expect(import('../../lambda/handlers/lag')).rejects.toThrow(/STREAMPROBE_GROUPS \(groups\): name at least one consumer group, or set groupPattern/);
   });
 });

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { CompressionTypes, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { LagRuntime, type GroupLagReport, type LagSink } from '../../lambda/lag-runtime';
+import { LagRuntime, type LagCheckReport, type LagSink } from '../../lambda/lag-runtime';
+import { parseLagConfig } from '../../lambda/lag-config';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { readBack } from '../helpers/metrics';
@@ -44,7 +45,8 @@ async function groupAt(group: string, offsets: Record<number, number>, stay: boo
 
 function check(groups: string[], overrides: { stallAfterMs?: number } = {}, sinks: LagSink[] = []) {
   const output = new CapturedOutput().start();
-  const runtime = new LagRuntime({ brokers: [kafka.plaintext], groups, runTimeoutMs: 15_000, timeLagThresholdMs: 10_000, stallAfterMs: overrides.stallAfterMs ?? 60_000 }, new ProbeLogger({ level: 'INFO' }), sinks);
+  const config = parseLagConfig({ checkName: 'it', brokers: [kafka.plaintext], groups, runTimeoutMs: 15_000, timeLagThresholdMs: 10_000, stallAfterMs: overrides.stallAfterMs ?? 60_000 });
+  const runtime = new LagRuntime(config, new ProbeLogger({ level: 'INFO' }), sinks);
   return {
     output, runtime,
     async close() {
@@ -77,7 +79,7 @@ afterAll(async () => {
   await Promise.all(consumers.map((c) => c.disconnect().catch(() => {})));
 });
 
-const byGroup = (reports: GroupLagReport[], g: string) => reports.find((r) => r.group === g)!;
+const byGroup = (report: LagCheckReport, g: string) => report.groups.find((r) => r.group === g)!;
 
 describe('consumer-lag check', () => {
   it('offsets and lag equal Kafka\'s own command; time lag is the true age of the record at the committed offset', async () => {
@@ -85,7 +87,7 @@ describe('consumer-lag check', () => {
     await groupAt(group, { 0: 4, 1: 10 }, true);
     const c = check([group]);
     try {
-      const [r] = await c.runtime.runOnce();
+      const { groups: [r] } = await c.runtime.runOnce();
       expect(r!.status, JSON.stringify({ reasons: r!.reasons, partitions: r!.partitions }, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe('LAGGING');
       const ours = r!.partitions.map((p) => [p.topic, p.partition, String(p.committed), String(p.logEnd), String(p.offsetLag)]);
       expect(ours).toEqual(describeWithKafka(group));
@@ -100,7 +102,7 @@ describe('consumer-lag check', () => {
     }
   }, 60_000);
 
-  it('a stopped consumer with records waiting is STOPPED; an idle, caught-up group is OK with lag 0; metrics under ConsumerGroup', async () => {
+  it('a stopped consumer with records waiting is STOPPED; an idle, caught-up group is OK with lag 0; metrics under LagCheck and ConsumerGroup', async () => {
     const stopped = uniqueName('g-stopped');
     const idle = uniqueName('g-idle');
     await groupAt(stopped, { 0: 8, 1: 10 }, false);
@@ -115,14 +117,17 @@ describe('consumer-lag check', () => {
       expect(byGroup(reports, idle)).toMatchObject({ status: 'OK', members: 0, totalOffsetLag: 0n, maxTimeLagMs: 0 });
       const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
       const at = new Date(byGroup(reports, stopped).checkedAt);
-      const read = (metric: string, group: string) => readBack(client, namespace, { metric, dims: { ConsumerGroup: group }, values: [] }, at);
+      const read = (metric: string, group: string) => readBack(client, namespace, { metric, dims: { LagCheck: 'it', ConsumerGroup: group }, values: [] }, at);
       expect(await read('ConsumerGroupTotalOffsetLag', stopped)).toMatchObject({ sum: 2 });
       expect(await read('ConsumerGroupStopped', stopped)).toMatchObject({ sum: 1 });
       expect((await read('ConsumerGroupMaxTimeLag', stopped))!.max).toBeCloseTo(byGroup(reports, stopped).maxTimeLagMs, 0);
       expect(await read('ConsumerGroupMaxTimeLag', idle)).toMatchObject({ max: 0 });
       const listed = await client.send(new ListMetricsCommand({ Namespace: namespace }));
       // Zero counters cost nothing: the idle group has only its three always-published series.
-      expect(listed.Metrics!.filter((m) => m.Dimensions![0]!.Value === idle).map((m) => m.MetricName).sort()).toEqual(['ConsumerGroupMaxTimeLag', 'ConsumerGroupMembers', 'ConsumerGroupTotalOffsetLag']);
+      expect(listed.Metrics!.filter((m) => m.Dimensions!.some((d) => d.Value === idle)).map((m) => m.MetricName).sort()).toEqual(['ConsumerGroupMaxTimeLag', 'ConsumerGroupMembers', 'ConsumerGroupTotalOffsetLag']);
+      // The check's own heartbeat and its count of stopped groups, under LagCheck alone.
+      expect(await readBack(client, namespace, { metric: 'LagCheckSucceeded', dims: { LagCheck: 'it' }, values: [] }, at)).toMatchObject({ sum: 1 });
+      expect(await readBack(client, namespace, { metric: 'LagCheckGroupsStopped', dims: { LagCheck: 'it' }, values: [] }, at)).toMatchObject({ sum: 1 });
     } finally {
       await c.close();
     }
@@ -133,10 +138,10 @@ describe('consumer-lag check', () => {
     await groupAt(group, { 0: 9, 1: 10 }, true);
     const c = check([group], { stallAfterMs: 1500 });
     try {
-      const [first] = await c.runtime.runOnce();
+      const { groups: [first] } = await c.runtime.runOnce();
       expect(first!.status).not.toBe('STALLED');
       await new Promise((r) => setTimeout(r, 2000));
-      const [second] = await c.runtime.runOnce();
+      const { groups: [second] } = await c.runtime.runOnce();
       expect(second).toMatchObject({ status: 'STALLED', members: 1 });
     } finally {
       await c.close();
@@ -153,7 +158,7 @@ describe('consumer-lag check', () => {
     await admin.disconnect();
     const c = check([group]);
     try {
-      const [r] = await c.runtime.runOnce();
+      const { groups: [r] } = await c.runtime.runOnce();
       expect(r).toMatchObject({ status: 'RETENTION_LOSS', retentionLost: 3n });
       expect(c.output.events('lag_problem')).toContainEqual(expect.objectContaining({ group, problem: 'retention_loss', retentionLost: '3', partition: 0 }));
     } finally {

@@ -11,6 +11,7 @@ import type { PipelineConfig } from '../../pipeline-config';
 import type { OutputRecord } from '../../core/pipeline/match';
 import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../core/pipeline/template';
 import { sentAtOf } from '../../core/pipeline/canary-id';
+import { pipelineGroupId } from '../../contract';
 
 registerCompressionCodecs();
 scopeMetadataErrors();
@@ -29,8 +30,12 @@ export interface SentCanaryRecord {
 }
 
 const DELIVERED_KEPT = 100_000;
+/**
+ * A group coordinator that is loading (a fresh or restarted broker, a moved coordinator) refuses joins for
+ * a second or two; the consumer keeps trying, and the run's deadline bounds it.
+ */
+const JOIN_RETRY = { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 };
 
-export const pipelineGroupId = (pipeline: string) => `streamprobe-pipeline-${pipeline}`;
 
 function headerText(headers: IHeaders | undefined): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -73,11 +78,12 @@ export class PipelineSession {
     this.producer = input.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 } });
     this.admin = output.admin();
     const groupId = pipelineGroupId(this.config.pipelineName);
-    const consumer = output.consumer({ groupId, sessionTimeout: 300_000, rebalanceTimeout: 4000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    const consumer = output.consumer({ groupId, sessionTimeout: 300_000, rebalanceTimeout: 4000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, retry: JOIN_RETRY });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve, reject) => {
       consumer.on(consumer.events.GROUP_JOIN, () => resolve());
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      // A retriable crash (a coordinator still loading) restarts the consumer by itself: wait for its join.
+      consumer.on(consumer.events.CRASH, ({ payload }) => payload.restart || reject(payload.error));
     });
     await withDeadline((async () => {
       await Promise.all([this.producer!.connect(), this.admin!.connect(), consumer.connect()]);
@@ -129,7 +135,7 @@ export class PipelineSession {
     const kafka = this.client(this.config.inputBrokers, 'recover');
     const admin = kafka.admin();
     const groupId = `${pipelineGroupId(this.config.pipelineName)}-recover-${Date.now().toString(36)}`;
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000 });
+    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000, retry: JOIN_RETRY });
     const found: SentCanaryRecord[] = [];
     try {
       return await withDeadline((async () => {

@@ -1,0 +1,26 @@
+/**
+ * The scheduled pipeline-canary Lambda. Wiring only: configuration is validated once per container (a bad
+ * setting fails the cold start naming the variable). Canaries in flight live in the container while it is
+ * warm; a new container finds its predecessor's in the input topic (see PipelineRuntime).
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+import { pipelineConfigFromEnv } from '../pipeline-config';
+import { lambdaLogger, lambdaMetrics } from './wiring';
+import { PipelineRuntime } from '../pipeline-runtime';
+
+const config = pipelineConfigFromEnv(process.env);
+const logger = lambdaLogger({ pipeline: config.pipelineName });
+const metrics = lambdaMetrics(config, logger);
+const runtime = new PipelineRuntime(config, logger, [metrics]);
+
+async function pipeline(_event: unknown, context: Context) {
+  const r = await runtime.runOnce(context.getRemainingTimeInMillis());
+  return { runId: r.runId, outcome: r.outcome, sent: r.counts.sent, onTime: r.counts.onTime, late: r.counts.late, lost: r.counts.lost, inFlight: r.counts.inFlight };
+}
+
+export const handler = middy(pipeline).use(injectLambdaContext(logger.powertools));
+
+/** The container's runtime, so tests can close its connections. */
+export const runtimeForTests = runtime;

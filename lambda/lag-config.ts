@@ -1,0 +1,58 @@
+/**
+ * Configuration of a consumer-lag check: which cluster, which groups (a list, a pattern, or both), and the
+ * rules behind each group's status. One schema for the CLI, the Lambda and the construct.
+ */
+import * as z from 'zod/mini';
+import { MIN_RUN_TIMEOUT_MS, bool, brokerList, configError, envNamer, int, metricsFields, rawConfigFromEnv, type FieldNamer } from './config';
+import { LAG_ENV, PROBE_NAME_PATTERN } from './contract';
+import type { StatusRules } from './core/lag/group-status';
+
+/** Kafka's own limit on a group id is the request's string length; these keep alarm names within CloudWatch's 255. */
+const GROUP_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+
+const groupList = z.pipe(
+  z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
+  z.array(z.string().check(z.regex(GROUP_PATTERN, 'each group id: letters, digits, ".", "_", ":" or "-", at most 200')), { error: 'must be a list of consumer group ids' }),
+);
+
+const pattern = z.string().check(z.refine((p) => {
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression'));
+
+const schema = z.strictObject({
+  checkName: z._default(z.string().check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64')), 'lag'),
+  brokers: brokerList,
+  groups: z._default(groupList, []),
+  groupPattern: z.optional(pattern),
+  /** A group whose oldest unread record is older than this is LAGGING. */
+  timeLagThresholdMs: z._default(int(1, 86_400_000), 60_000),
+  /** Members present, records waiting, and no lagging partition committed for this long: STALLED. */
+  stallAfterMs: z._default(int(1000, 86_400_000), 120_000),
+  /** Also publish time and offset lag per topic-partition (a metric series each: they cost). */
+  partitionMetrics: z._default(bool, false),
+  runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+  ...metricsFields,
+}).check(z.superRefine((c, ctx) => {
+  if (c.groups.length === 0 && c.groupPattern === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['groups'], message: 'name at least one consumer group, or set groupPattern', input: c });
+  }
+}));
+
+export type LagConfig = Omit<z.output<typeof schema>, 'groupPattern'> & StatusRules & { groupPattern?: RegExp };
+
+export function parseLagConfig(raw: Record<string, unknown>, name: FieldNamer = (f) => f): LagConfig {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw configError(result.error.issues, raw, name);
+  const c = result.data;
+  return { ...c, groupPattern: c.groupPattern === undefined ? undefined : new RegExp(c.groupPattern) };
+}
+
+/** The lag Lambda's configuration, from its STREAMPROBE_* variables; errors name the variable. */
+export function lagConfigFromEnv(env: NodeJS.ProcessEnv): LagConfig {
+  return parseLagConfig(rawConfigFromEnv(env, LAG_ENV), envNamer(LAG_ENV));
+}
