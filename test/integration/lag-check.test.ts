@@ -30,15 +30,28 @@ function describeWithKafka(group: string): Array<[string, number, string, string
 
 /** A real consumer that joins the group, commits the given offsets, and stays (or leaves). */
 async function groupAt(group: string, offsets: Record<number, number>, stay: boolean): Promise<void> {
-  const consumer = rawKafka(kafka.plaintext).consumer({ groupId: group, sessionTimeout: 30_000 });
+  const consumer = rawKafka(kafka.plaintext).consumer({ groupId: group, sessionTimeout: 30_000, metadataMaxAge: 1000 });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  const joined = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, () => r()));
+  // kafkajs drops commits for partitions not assigned to the member: wait for a join that assigns them all.
+  const assigned = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    if ((payload.memberAssignment[TOPIC] ?? []).length === 2) r();
+  }));
   // It reads nothing on purpose: every partition is paused, so only its commits move its offsets.
   await consumer.run({ autoCommit: false, eachBatch: async () => {} });
-  await joined;
+  await assigned;
   consumer.pause([{ topic: TOPIC }]);
-  await consumer.commitOffsets(Object.entries(offsets).map(([p, o]) => ({ topic: TOPIC, partition: Number(p), offset: String(o) })));
+  // kafkajs also drops a commit silently while its runner is (re)starting after a retriable crash: commit
+  // until the COMMIT_OFFSETS event says it went out.
+  for (let attempt = 0; ; attempt++) {
+    const committed = new Promise<boolean>((r) => {
+      consumer.on(consumer.events.COMMIT_OFFSETS, () => r(true));
+      setTimeout(() => r(false), 1000);
+    });
+    await consumer.commitOffsets(Object.entries(offsets).map(([p, o]) => ({ topic: TOPIC, partition: Number(p), offset: String(o) })));
+    if (await committed) break;
+    if (attempt === 10) throw new Error(`the test consumer of ${group} could not commit`);
+  }
   if (stay) consumers.push(consumer);
   else await consumer.disconnect();
 }
