@@ -1,0 +1,123 @@
+/**
+ * How every check's alarms are made and wired, whatever the check (canary, pipeline, lag): fixed names
+ * under one prefix, a description that links the runbook, child alarms that notify, a heartbeat gated so
+ * a fresh deployment does not page, and one composite per check that pages once per incident.
+ */
+import { ArnFormat, Stack, type Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { METRICS, type MetricName } from '../lambda/metrics-contract';
+import { ALARM_NAME_PREFIX } from './alarm-topic';
+
+export const { GREATER_THAN_THRESHOLD: ABOVE, LESS_THAN_THRESHOLD: BELOW, GREATER_THAN_OR_EQUAL_TO_THRESHOLD: AT_LEAST } = cloudwatch.ComparisonOperator;
+export const { IGNORE, BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
+export const ONCE = { evaluationPeriods: 1, datapointsToAlarm: 1 };
+
+export interface Periods {
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
+/** A metric of the contract, with the dimensions it is published with. */
+export function contractMetric(namespace: string, name: MetricName, dimensions: Record<string, string>, statistic: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace, metricName: name, dimensionsMap: dimensions, statistic, period,
+    unit: cloudwatch.Unit[METRICS[name].unit.toUpperCase() as keyof typeof cloudwatch.Unit],
+  });
+}
+
+/**
+ * An alarm referenced by its name-derived ARN instead of Fn::GetAtt. Alarm names are fixed here, so the
+ * ARN is known at synth time, and templates stay deployable where alarms are not modelled (the emulator).
+ */
+export function alarmByName(scope: Construct, alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm): cloudwatch.IAlarm {
+  const name = alarm instanceof cloudwatch.CompositeAlarm
+    ? (alarm.node.defaultChild as cloudwatch.CfnCompositeAlarm).alarmName!
+    : (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName!;
+  const arn = Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return cloudwatch.Alarm.fromAlarmArn(scope, `${alarm.node.id}ByName`, arn);
+}
+
+export class AlarmKit extends Construct {
+  private readonly notifying: cloudwatch.Alarm[] = [];
+  private readonly silent: cloudwatch.Alarm[] = [];
+  private composite: cloudwatch.CompositeAlarm | undefined;
+
+  /** `name` prefixes every alarm name (after streamprobe-); `runbookUrl` ends every description. */
+  constructor(scope: Construct, id: string, private readonly label: string, private readonly name: string, private readonly runbookUrl: string) {
+    super(scope, id);
+  }
+
+  alarmName(suffix: string): string {
+    return `${ALARM_NAME_PREFIX}${this.name}-${suffix}`;
+  }
+
+  describe(what: string): string {
+    return `streamprobe ${this.label}: ${what}. Runbook: ${this.runbookUrl}`;
+  }
+
+  alarm(
+    id: string, suffix: string, what: string, metric: cloudwatch.IMetric, threshold: number,
+    comparisonOperator: cloudwatch.ComparisonOperator, periods: Periods,
+    treatMissingData: cloudwatch.TreatMissingData, options: { silent?: boolean } = {},
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: this.alarmName(suffix), alarmDescription: this.describe(what), metric, threshold, comparisonOperator, treatMissingData, ...periods,
+    });
+    (options.silent ? this.silent : this.notifying).push(alarm);
+    return alarm;
+  }
+
+  /**
+   * The heartbeat: `runs` is a metric every run publishes (statistic SampleCount). Silence is the failure
+   * (missing data breaching); CloudWatch looks back past N periods while real datapoints remain there, so
+   * 2 of 2 pages 4 intervals after the last run, never for one skipped interval. `hasRun` is OK from the
+   * first run on and gates `stopped`, so a fresh deployment, which has published nothing, does not page.
+   */
+  heartbeat(runs: cloudwatch.IMetric, what: string): { stopped: cloudwatch.Alarm; hasRun: cloudwatch.Alarm } {
+    return {
+      stopped: this.alarm('Stopped', 'stopped', `${what} published no run for 4 schedule intervals`, runs, 1, BELOW, { evaluationPeriods: 2, datapointsToAlarm: 2 }, BREACHING, { silent: true }),
+      hasRun: this.alarm('HasRun', 'has-run', 'gate of the stopped alarm: OK once a run was published', runs, 1, BELOW, ONCE, IGNORE, { silent: true }),
+    };
+  }
+
+  /** Lambda errors and throttles of the check's function, in 2 of 3 periods. */
+  lambdaAlarms(fn: lambda.IFunction, period: Duration): { lambdaErrors: cloudwatch.Alarm; lambdaThrottles: cloudwatch.Alarm } {
+    const twoOfThree = { evaluationPeriods: 3, datapointsToAlarm: 2 };
+    return {
+      lambdaErrors: this.alarm('LambdaErrors', 'lambda-errors', 'the Lambda failed (crash, init error or timeout) in 2 of 3 periods',
+        fn.metricErrors({ period, statistic: 'Sum' }), 0, ABOVE, twoOfThree, IGNORE),
+      lambdaThrottles: this.alarm('LambdaThrottles', 'lambda-throttles', 'the Lambda was throttled (a run still going when the next began) in 2 of 3 periods',
+        fn.metricThrottles({ period, statistic: 'Sum' }), 0, ABOVE, twoOfThree, IGNORE),
+    };
+  }
+
+  /** The one alarm that pages: any direct child in ALARM, or the heartbeat stopped after a first run. */
+  pagingComposite(suffix: string, what: string, direct: readonly cloudwatch.Alarm[], heartbeat: { stopped: cloudwatch.Alarm; hasRun: cloudwatch.Alarm }): cloudwatch.CompositeAlarm {
+    const ref = (a: cloudwatch.Alarm, state = cloudwatch.AlarmState.ALARM) => cloudwatch.AlarmRule.fromAlarm(alarmByName(this, a), state);
+    const composite = new cloudwatch.CompositeAlarm(this, 'Composite', {
+      compositeAlarmName: this.alarmName(suffix),
+      alarmDescription: this.describe(what),
+      alarmRule: cloudwatch.AlarmRule.anyOf(
+        ...direct.map((a) => ref(a)),
+        cloudwatch.AlarmRule.allOf(ref(heartbeat.stopped), ref(heartbeat.hasRun, cloudwatch.AlarmState.OK)),
+      ),
+    });
+    // The rule names the children by ARN string, so CloudFormation needs the order spelled out.
+    composite.node.addDependency(...direct, heartbeat.stopped, heartbeat.hasRun);
+    this.composite = composite;
+    return composite;
+  }
+
+  /** Child alarms notify (ALARM and OK) without paging; the composite pages. The heartbeat's parts stay silent. */
+  wireActions(notify: cloudwatch.IAlarmAction, page: cloudwatch.IAlarmAction): void {
+    for (const alarm of this.notifying) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+    this.composite?.addAlarmAction(page);
+    this.composite?.addOkAction(page);
+  }
+}
+
