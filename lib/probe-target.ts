@@ -2,20 +2,18 @@
  * StreamProbeTarget: everything that probes one Kafka target. Drop it into any CDK app: the probe Lambda,
  * its schedule, its log group, least-privilege permissions, and the alarms that page.
  */
-import * as path from 'node:path';
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigError, parseConfig, rawConfigFromEnv } from '../lambda/config';
 import { ENV, consumerGroupPrefix, type ConfigField } from '../lambda/contract';
 import { ProbeAlarms, type TargetAlarms } from './alarms';
+import { ScheduledCheck } from './scheduled-check';
 import { TargetConfigError, resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
 
 export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps {
@@ -27,8 +25,6 @@ export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps 
   readonly scramSecretKeyArn?: string;
 }
 
-const PROJECT_ROOT = path.join(__dirname, '..');
-export const HANDLER_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'handlers', 'probe.ts');
 
 /** The probe's environment: every key comes from the contract the handler reads. */
 export function probeEnvironment(t: ResolvedTarget, region: string): Record<string, string> {
@@ -100,57 +96,14 @@ export class StreamProbeTarget extends Construct {
     const environment = probeEnvironment(t, stack.region);
     checkRuntimeEnvironment(t.probeName, environment);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: t.logRetention });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `streamprobe ${t.probeName} probe`,
-    });
-    this.logGroup.grantWrite(role);
-
-    this.function = new NodejsFunction(this, 'Probe', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: t.memorySize,
-      timeout: t.lambdaTimeout,
-      // One run at a time: overlapping runs would share a topic and steal each other's events.
-      reservedConcurrentExecutions: 1,
-      role,
-      logGroup: this.logGroup,
-      description: `streamprobe canary for ${t.probeName}`,
-      environment: { ...environment, POWERTOOLS_LOG_LEVEL: 'INFO' },
-      // Lambda retries failed asynchronous invocations twice by default: a retried run reports a stale
-      // picture and overlaps the next one. The next scheduled run is the retry.
-      retryAttempts: 0,
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets,
-      securityGroups: props.securityGroups,
-      bundling: {
-        minify: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // The SDK is bundled at the version the tests ran against, not the one the runtime happens to carry.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
-    });
-
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The runtime is pinned to nodejs22.x on purpose: the probe is tested on it, and a runtime change must be a deliberate, tested upgrade rather than a side effect of a CDK release.',
-    });
-
-    this.rule = new events.Rule(this, 'Schedule', {
-      description: `streamprobe ${t.probeName}: run the canary every ${t.schedule.toMinutes()} min`,
-      schedule: events.Schedule.rate(t.schedule),
-      // A retried run would report a stale picture; the next scheduled run is the retry.
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: t.schedule })],
-    });
-
-    this.grantPermissions(role, t, props);
+    const check = new ScheduledCheck(this, {
+      handler: 'probe', description: `streamprobe canary for ${t.probeName}`, environment, schedule: t.schedule, timeout: t.lambdaTimeout,
+      memorySize: t.memorySize, logRetention: t.logRetention, namespace: t.namespace, vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
+    }, { fn: 'Probe' });
+    this.logGroup = check.logGroup;
+    this.function = check.function;
+    this.rule = check.rule;
+    this.grantPermissions(check, t, props);
     const alarms = new ProbeAlarms(this, 'Alarms', t, this.function);
     if (props.pagingTopic) {
       alarms.wireActions(new actions.SnsAction(props.notificationTopic ?? props.pagingTopic), new actions.SnsAction(props.pagingTopic));
@@ -158,26 +111,8 @@ export class StreamProbeTarget extends Construct {
     this.alarms = alarms.alarms;
   }
 
-  private grantPermissions(role: iam.Role, t: ResolvedTarget, props: StreamProbeTargetConstructProps): void {
-    const metrics = new iam.PolicyStatement({
-      sid: 'PublishProbeMetrics',
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': t.namespace } },
-    });
-    role.addToPolicy(metrics);
-    const acknowledged = ['AwsSolutions-IAM5[Resource::*]'];
-    const reasons = ['cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the probe namespace by a cloudwatch:namespace condition.'];
-
-    if (props.vpc) {
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'LambdaVpcNetworkInterfaces',
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: ['*'],
-      }));
-      reasons.push('Lambda VPC networking: ec2 network-interface actions do not support resource-level permissions.');
-    }
-
+  private grantPermissions(check: ScheduledCheck, t: ResolvedTarget, props: StreamProbeTargetConstructProps): void {
+    const { role } = check;
     if (t.auth === 'msk-iam' && t.mskClusterArn) {
       const group = mskResourceArn(t.mskClusterArn, 'group', `${consumerGroupPrefix(t.probeName)}-*`);
       role.addToPolicy(new iam.PolicyStatement({
@@ -195,8 +130,8 @@ export class StreamProbeTarget extends Construct {
         actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
         resources: [group],
       }));
-      acknowledged.push(`AwsSolutions-IAM5[Resource::${group}]`);
-      reasons.push('Each probe container joins its own consumer group (streamprobe-<probe>-<random>), so a new container never waits on a dead member; the wildcard covers only this probe\'s groups.');
+      check.wildcardFindings.push(`AwsSolutions-IAM5[Resource::${group}]`);
+      check.wildcardReasons.push('Each probe container joins its own consumer group (streamprobe-<probe>-<random>), so a new container never waits on a dead member; the wildcard covers only this probe\'s groups.');
     }
 
     if (t.scramSecretArn) {
@@ -215,8 +150,6 @@ export class StreamProbeTarget extends Construct {
       }
     }
 
-    for (const id of acknowledged) {
-      Validations.of(role).acknowledge({ id, reason: reasons.join(' ') });
-    }
+    check.acknowledgeWildcards();
   }
 }

@@ -157,7 +157,7 @@ describe('least privilege', () => {
   it('limits PutMetricData to the probe namespace', () => {
     const statements = policyStatementsOf('orders');
     expect(statements).toContainEqual({
-      Sid: 'PublishProbeMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*',
+      Sid: 'PublishMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': 'StreamProbe' } },
     });
   });
@@ -181,7 +181,7 @@ describe('least privilege', () => {
     const statements = byType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     for (const s of statements) {
       for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*$/);
-      if ([s.Resource].flat().includes('*')) expect(['PublishProbeMetrics', 'LambdaVpcNetworkInterfaces']).toContain(s.Sid);
+      if ([s.Resource].flat().includes('*')) expect(['PublishMetrics', 'LambdaVpcNetworkInterfaces']).toContain(s.Sid);
     }
     expect(byType('AWS::IAM::Role').every(([, r]) => !r.Properties.ManagedPolicyArns)).toBe(true);
   });
