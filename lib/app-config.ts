@@ -8,6 +8,23 @@ import { AUTH_MODES } from '../lambda/contract';
 
 const whole = (min: number, max: number) => z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
+const vpcSchema = z.object({
+  vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
+  subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be subnet ids (subnet- and 8 or 17 hex digits)')).min(1),
+  securityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be security group ids (sg- and 8 or 17 hex digits)')).min(1),
+}).strict();
+const brokers = (what: string) => z.union([z.string().transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)), z.array(z.string())], { error: `is required: a list of host:port${what}` });
+const common = {
+  scheduleMinutes: whole(1, 1440).optional(),
+  runTimeoutSeconds: whole(6, 600).optional(),
+  namespace: z.string().optional(),
+  highResolutionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
+  runbookUrl: z.string().optional(),
+  memorySize: whole(128, 10_240).optional(),
+  logRetentionDays: whole(1, 3653).optional(),
+  vpc: vpcSchema.optional(),
+};
+
 const targetSchema = z.object({
   probeName: z.string({ error: 'is required (a string)' }),
   brokers: z.union([z.string().transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)), z.array(z.string())], { error: 'is required: a list of host:port' }),
@@ -17,24 +34,13 @@ const targetSchema = z.object({
   scramSecretArn: z.string().optional(),
   scramSecretKeyArn: z.string().optional(),
   mskClusterArn: z.string().optional(),
-  scheduleMinutes: whole(1, 1440).optional(),
-  runTimeoutSeconds: whole(6, 600).optional(),
   topic: z.string().optional(),
   minPartitions: whole(1, 10_000).optional(),
   replicationFactor: whole(1, 16).optional(),
   expectedBrokers: whole(1, 1000).optional(),
   eventsPerPartition: whole(1, 1000).optional(),
   messageBytes: whole(0, 900_000).optional(),
-  namespace: z.string().optional(),
-  highResolutionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
-  runbookUrl: z.string().optional(),
-  memorySize: whole(128, 10_240).optional(),
-  logRetentionDays: whole(1, 3653).optional(),
-  vpc: z.object({
-    vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
-    subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be subnet ids (subnet- and 8 or 17 hex digits)')).min(1),
-    securityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be security group ids (sg- and 8 or 17 hex digits)')).min(1),
-  }).strict().optional(),
+  ...common,
   thresholds: z.object({
     endToEndLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
     latencyStatistic: z.string().optional(),
@@ -46,17 +52,66 @@ const targetSchema = z.object({
   }).strict().optional(),
 }).strict();
 
+
+
+const pipelineSchema = z.object({
+  pipelineName: z.string({ error: 'is required (a string)' }),
+  inputBrokers: brokers(''),
+  inputTopic: z.string({ error: 'is required (a topic name)' }),
+  outputBrokers: brokers(' (or leave it out: the input cluster)').optional(),
+  outputTopic: z.string({ error: 'is required (a topic name)' }),
+  valueTemplate: z.string().optional(),
+  keyTemplate: z.string().optional(),
+  match: z.string().optional(),
+  expectOutputs: whole(0, 1000).optional(),
+  deadlineSeconds: whole(1, 86_400).optional(),
+  canariesPerRun: whole(1, 100).optional(),
+  ...common,
+  thresholds: z.object({
+    pipelineLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
+    latencyStatistic: z.string().optional(),
+    availabilityPercent: z.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(100, 'must be at most 100').optional(),
+    lostCanaries: whole(0, 1_000_000).optional(),
+    datapointsToAlarm: whole(1, 100).optional(),
+    evaluationPeriods: whole(1, 100).optional(),
+  }).strict().optional(),
+}).strict();
+
+const lagCheckSchema = z.object({
+  checkName: z.string().optional(),
+  brokers: brokers(''),
+  groups: z.array(z.string(), { error: 'must be a list of consumer group ids' }).optional(),
+  groupPattern: z.string().optional(),
+  timeLagThresholdSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
+  stallAfterSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
+  partitionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
+  ...common,
+  thresholds: z.object({
+    datapointsToAlarm: whole(1, 100).optional(),
+    evaluationPeriods: whole(1, 100).optional(),
+  }).strict().optional(),
+}).strict();
+
 export const appConfigSchema = z.object({
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name').default('StreamProbe'),
   /** An existing SNS topic that pages on-call; otherwise a new encrypted one is created. */
   alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN').optional(),
   alarmEmails: z.array(z.email('must be email addresses')).default([]),
   alarmHttpsUrls: z.array(z.url({ protocol: /^https$/, error: 'must be https URLs' })).default([]),
-  targets: z.array(targetSchema, { error: 'is required: a list of probe targets' }).min(1, 'needs at least one target'),
-}).strict();
+  targets: z.array(targetSchema, { error: 'must be a list of probe targets' }).default([]),
+  /** Pipeline canaries through the user's own applications. */
+  pipelines: z.array(pipelineSchema, { error: 'must be a list of pipeline canaries' }).default([]),
+  /** Consumer-lag checks. */
+  lagChecks: z.array(lagCheckSchema, { error: 'must be a list of consumer-lag checks' }).default([]),
+}).strict().refine((c) => c.targets.length + c.pipelines.length + c.lagChecks.length > 0, {
+  message: 'needs at least one of targets (canary probes), pipelines or lagChecks', path: ['targets'],
+});
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
 export type TargetConfig = AppConfig['targets'][number];
+export type PipelineEntry = AppConfig['pipelines'][number];
+export type LagCheckEntry = AppConfig['lagChecks'][number];
+export type VpcConfig = NonNullable<TargetConfig['vpc']>;
 
 export class AppConfigError extends Error {
   constructor(source: string, issues: readonly string[]) {
@@ -73,9 +128,13 @@ export function parseAppConfig(raw: unknown, source: string): AppConfig {
       return `${i.path.length ? i.path.join('.') : 'configuration'}: ${i.message}`;
     }));
   }
-  const names = result.data.targets.map((t) => t.probeName);
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new AppConfigError(source, [`targets: probeName "${duplicate}" is used twice`]);
+  const unique = (list: string, field: string, names: string[]) => {
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate) throw new AppConfigError(source, [`${list}: ${field} "${duplicate}" is used twice`]);
+  };
+  unique('targets', 'probeName', result.data.targets.map((t) => t.probeName));
+  unique('pipelines', 'pipelineName', result.data.pipelines.map((p) => p.pipelineName));
+  unique('lagChecks', 'checkName', result.data.lagChecks.map((c) => c.checkName ?? 'lag'));
   return result.data;
 }
 

@@ -2,7 +2,7 @@
  * StreamProbeTarget: everything that probes one Kafka target. Drop it into any CDK app: the probe Lambda,
  * its schedule, its log group, least-privilege permissions, and the alarms that page.
  */
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,11 +10,12 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ConfigError, parseConfig, rawConfigFromEnv } from '../lambda/config';
+import { parseConfig } from '../lambda/config';
+import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ENV, consumerGroupPrefix, type ConfigField } from '../lambda/contract';
 import { ProbeAlarms, type TargetAlarms } from './alarms';
 import { ScheduledCheck } from './scheduled-check';
-import { TargetConfigError, resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
+import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
 
 export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps {
   /** Pages on-call: the composite alarm's ALARM and OK actions. */
@@ -49,31 +50,13 @@ export function probeEnvironment(t: ResolvedTarget, region: string): Record<stri
     [ENV.metricsSink]: 'api',
     [ENV.metricsHighResolution]: String(t.highResolutionMetrics),
   };
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  return definedOnly(env);
 }
 
 /** The construct prop behind each runtime setting, where the two names differ. */
 const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
   metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
 };
-
-/**
- * Runs the Lambda's own configuration schema over the environment it will get, so a deploy can never ship
- * a function that rejects its environment at cold start. Values only known at deploy time (tokens) are
- * left to the cold-start check; required ones get a stand-in so everything else is still checked.
- */
-export function checkRuntimeEnvironment(probeName: string, env: Readonly<Record<string, string>>): void {
-  const known = Object.fromEntries(Object.entries(env).filter(([, v]) => !Token.isUnresolved(v)));
-  if (Token.isUnresolved(env[ENV.brokers])) known[ENV.brokers] = 'deploy-time.invalid:9092';
-  try {
-    parseConfig(rawConfigFromEnv(known), (field) => PROP_OF_FIELD[field as ConfigField] ?? field);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const [first, ...rest] = error.issues;
-    const [field, ...problem] = first!.split(': ');
-    throw new TargetConfigError(probeName, field!, `is not accepted by the probe Lambda, which would reject it at cold start: ${problem.join(': ')}${rest.length ? ` (also: ${rest.join('; ')})` : ''}`);
-  }
-}
 
 /** MSK resource ARNs for topics and groups, derived from the cluster ARN (…:cluster/name/uuid). */
 export function mskResourceArn(clusterArn: string, kind: 'topic' | 'group', name: string): string {
@@ -94,7 +77,9 @@ export class StreamProbeTarget extends Construct {
     const stack = Stack.of(this);
 
     const environment = probeEnvironment(t, stack.region);
-    checkRuntimeEnvironment(t.probeName, environment);
+    checkRuntimeEnvironment({
+      kind: 'target', name: t.probeName, variables: ENV, parse: parseConfig, propOf: PROP_OF_FIELD, standIns: { [ENV.brokers]: 'deploy-time.invalid:9092' },
+    }, environment);
 
     const check = new ScheduledCheck(this, {
       handler: 'probe', description: `streamprobe canary for ${t.probeName}`, environment, schedule: t.schedule, timeout: t.lambdaTimeout,

@@ -1,4 +1,4 @@
-/** The deployable stack: one StreamProbeTarget per configured target, the alarm topics and one dashboard. */
+/** The deployable stack: a construct per configured canary target, pipeline and lag check, the alarm topics and one dashboard. */
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -6,7 +6,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './alarm-topic';
-import type { AppConfig, TargetConfig } from './app-config';
+import type { AppConfig, VpcConfig } from './app-config';
+import { StreamProbeLagCheck } from './lag-target';
+import { StreamProbePipeline } from './pipeline-target';
 import { ProbeDashboard } from './dashboard';
 import { StreamProbeTarget } from './probe-target';
 
@@ -25,11 +27,18 @@ function retention(days: number | undefined): RetentionDays | undefined {
   return (allowed.find((v) => v >= days) ?? allowed[allowed.length - 1]) as RetentionDays;
 }
 
-function vpcPlacement(scope: Construct, t: TargetConfig) {
-  if (!t.vpc) return {};
-  const { vpcId, subnetIds, securityGroupIds } = t.vpc;
-  const vpc = ec2.Vpc.fromVpcAttributes(scope, `${t.probeName}Vpc`, { vpcId, availabilityZones: subnetIds.map((_, i) => `az${i}`) });
-  const subnets = subnetIds.map((id) => ec2.Subnet.fromSubnetId(scope, `${t.probeName}${id}`, id));
+function timing(scheduleMinutes: number | undefined, runTimeoutSeconds: number | undefined) {
+  return {
+    schedule: scheduleMinutes === undefined ? undefined : Duration.minutes(scheduleMinutes),
+    runTimeout: runTimeoutSeconds === undefined ? undefined : Duration.seconds(runTimeoutSeconds),
+  };
+}
+
+function vpcPlacement(scope: Construct, name: string, placement: VpcConfig | undefined) {
+  if (!placement) return {};
+  const { vpcId, subnetIds, securityGroupIds } = placement;
+  const vpc = ec2.Vpc.fromVpcAttributes(scope, `${name}Vpc`, { vpcId, availabilityZones: subnetIds.map((_, i) => `az${i}`) });
+  const subnets = subnetIds.map((id) => ec2.Subnet.fromSubnetId(scope, `${name}${id}`, id));
   for (const subnet of subnets) {
     Validations.of(subnet).acknowledge({
       id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
@@ -39,12 +48,14 @@ function vpcPlacement(scope: Construct, t: TargetConfig) {
   return {
     vpc,
     vpcSubnets: { subnets },
-    securityGroups: securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(scope, `${t.probeName}${id}`, id)),
+    securityGroups: securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(scope, `${name}${id}`, id)),
   };
 }
 
 export class StreamProbeStack extends Stack {
   readonly probes: StreamProbeTarget[];
+  readonly pipelines: StreamProbePipeline[];
+  readonly lagChecks: StreamProbeLagCheck[];
   readonly pagingTopic: sns.ITopic;
   readonly notificationTopic: sns.Topic;
 
@@ -67,9 +78,8 @@ export class StreamProbeStack extends Stack {
       const { vpc: _placement, ...settings } = t;
       return new StreamProbeTarget(this, `Target-${t.probeName}`, {
         ...settings,
-        ...vpcPlacement(this, t),
-        schedule: t.scheduleMinutes === undefined ? undefined : Duration.minutes(t.scheduleMinutes),
-        runTimeout: t.runTimeoutSeconds === undefined ? undefined : Duration.seconds(t.runTimeoutSeconds),
+        ...vpcPlacement(this, t.probeName, t.vpc),
+        ...timing(t.scheduleMinutes, t.runTimeoutSeconds),
         logRetention: retention(t.logRetentionDays),
         thresholds: { ...thresholds, endToEndLatency: endToEndLatencyMs === undefined ? undefined : Duration.millis(endToEndLatencyMs) },
         pagingTopic: this.pagingTopic,
@@ -77,11 +87,35 @@ export class StreamProbeStack extends Stack {
       });
     });
 
-    const dashboard = new ProbeDashboard(this, 'Dashboard', { dashboardName: `${id}-streamprobe`, probes: this.probes });
+    const topics = { pagingTopic: this.pagingTopic, notificationTopic: this.notificationTopic };
+    this.pipelines = config.pipelines.map((p) => {
+      const { vpc: placement, thresholds, scheduleMinutes, runTimeoutSeconds, logRetentionDays, deadlineSeconds, inputBrokers, outputBrokers, ...settings } = p;
+      const { pipelineLatencyMs, ...rest } = thresholds ?? {};
+      return new StreamProbePipeline(this, `Pipeline-${p.pipelineName}`, {
+        ...settings, ...vpcPlacement(this, `pipeline${p.pipelineName}`, placement), ...timing(scheduleMinutes, runTimeoutSeconds), ...topics,
+        inputBrokers, outputBrokers,
+        deadline: deadlineSeconds === undefined ? undefined : Duration.seconds(deadlineSeconds),
+        logRetention: retention(logRetentionDays),
+        thresholds: { ...rest, pipelineLatency: pipelineLatencyMs === undefined ? undefined : Duration.millis(pipelineLatencyMs) },
+      });
+    });
+    this.lagChecks = config.lagChecks.map((c) => {
+      const { vpc: placement, scheduleMinutes, runTimeoutSeconds, logRetentionDays, timeLagThresholdSeconds, stallAfterSeconds, ...settings } = c;
+      const name = c.checkName ?? 'lag';
+      return new StreamProbeLagCheck(this, `LagCheck-${name}`, {
+        ...settings, ...vpcPlacement(this, `lag${name}`, placement), ...timing(scheduleMinutes, runTimeoutSeconds), ...topics,
+        logRetention: retention(logRetentionDays),
+        timeLagThreshold: timeLagThresholdSeconds === undefined ? undefined : Duration.millis(timeLagThresholdSeconds * 1000),
+        stallAfter: stallAfterSeconds === undefined ? undefined : Duration.millis(stallAfterSeconds * 1000),
+      });
+    });
+
+    const dashboard = new ProbeDashboard(this, 'Dashboard', { dashboardName: `${id}-streamprobe`, probes: this.probes, pipelines: this.pipelines, lagChecks: this.lagChecks });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'PagingTopicArn', { value: this.pagingTopic.topicArn });
-    for (const probe of this.probes) {
-      new CfnOutput(this, `ProbeFunction${probe.target.probeName.replace(/[^A-Za-z0-9]/g, '')}`, { value: probe.function.functionName });
-    }
+    const outputName = (name: string) => name.replace(/[^A-Za-z0-9]/g, '');
+    for (const probe of this.probes) new CfnOutput(this, `ProbeFunction${outputName(probe.target.probeName)}`, { value: probe.function.functionName });
+    for (const p of this.pipelines) new CfnOutput(this, `PipelineFunction${outputName(p.pipeline.name)}`, { value: p.function.functionName });
+    for (const c of this.lagChecks) new CfnOutput(this, `LagCheckFunction${outputName(c.check.name)}`, { value: c.function.functionName });
   }
 }

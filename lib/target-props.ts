@@ -27,7 +27,26 @@ export interface AlarmThresholds {
   readonly unstableOutcomeChanges?: number;
 }
 
-export interface StreamProbeTargetProps {
+/** How any check is deployed: its schedule and budget, metrics, runbook, Lambda size, logs and network. */
+export interface CheckDeploymentProps {
+  /** How often the check runs. Default 1 minute. */
+  readonly schedule?: Duration;
+  /** Budget of one run (measuring and reporting); the Lambda timeout is derived from it. Default 20 s. */
+  readonly runTimeout?: Duration;
+  /** CloudWatch namespace of its metrics. Default StreamProbe. */
+  readonly namespace?: string;
+  readonly highResolutionMetrics?: boolean;
+  /** Linked from every alarm's description. */
+  readonly runbookUrl?: string;
+  readonly memorySize?: number;
+  readonly logRetention?: RetentionDays;
+  /** For private clusters. */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+export interface StreamProbeTargetProps extends CheckDeploymentProps {
   /** Names the probe in events, metrics (dimension Probe), logs and resource names. */
   readonly probeName: string;
   /** Bootstrap brokers, host:port. */
@@ -42,10 +61,6 @@ export interface StreamProbeTargetProps {
   readonly scramSecretArn?: string;
   /** The MSK cluster ARN, required for msk-iam: IAM permissions are scoped to it. */
   readonly mskClusterArn?: string;
-  /** How often the probe runs. Default 1 minute. */
-  readonly schedule?: Duration;
-  /** Budget of one run (measuring and reporting); the Lambda timeout is derived from it. Default 20 s. */
-  readonly runTimeout?: Duration;
   readonly topic?: string;
   readonly minPartitions?: number;
   readonly replicationFactor?: number;
@@ -53,17 +68,7 @@ export interface StreamProbeTargetProps {
   readonly expectedBrokers?: number;
   readonly eventsPerPartition?: number;
   readonly messageBytes?: number;
-  readonly namespace?: string;
-  readonly highResolutionMetrics?: boolean;
   readonly thresholds?: AlarmThresholds;
-  /** Linked from every alarm's description. */
-  readonly runbookUrl?: string;
-  readonly memorySize?: number;
-  readonly logRetention?: RetentionDays;
-  /** For private clusters. */
-  readonly vpc?: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 export interface ResolvedTarget {
@@ -100,16 +105,49 @@ const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 export class TargetConfigError extends Error {
-  constructor(probe: string, field: string, problem: string) {
-    super(`streamprobe target "${probe}": ${field} ${problem}`);
+  /** `kind` names what is misconfigured: a canary target, a pipeline, a lag check. */
+  constructor(probe: string, field: string, problem: string, kind = 'target') {
+    super(`streamprobe ${kind} "${probe}": ${field} ${problem}`);
     this.name = 'TargetConfigError';
   }
 }
 
-function wholeIn(probe: string, field: string, value: number | undefined, min: number, max: number): void {
+/** A check's schedule and run budget, checked together: whole minutes, and runs that never overlap. */
+export function scheduleAndTimeout(name: string, schedule = Duration.minutes(1), runTimeout = Duration.seconds(20), kind = 'target'): { schedule: Duration; runTimeout: Duration; lambdaTimeout: Duration } {
+  if (!(schedule instanceof Duration) || schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0) {
+    throw new TargetConfigError(name, 'schedule', 'must be a whole number of minutes, at least 1 (EventBridge rates are in minutes)', kind);
+  }
+  if (!(runTimeout instanceof Duration) || runTimeout.toMilliseconds() < MIN_RUN_TIMEOUT_MS || runTimeout.toSeconds() > 600) {
+    throw new TargetConfigError(name, 'runTimeout', `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to join its consumer group) to 10 minutes`, kind);
+  }
+  if (runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds() > schedule.toSeconds()) {
+    throw new TargetConfigError(name, 'runTimeout', `plus ${LAMBDA_TIMEOUT_MARGIN.toSeconds()} s must fit in the schedule interval, or runs would overlap`, kind);
+  }
+  return { schedule, runTimeout, lambdaTimeout: Duration.seconds(runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds()) };
+}
+
+/** M of N alarm periods, checked together. */
+export function alarmPeriods(name: string, t: { evaluationPeriods?: number; datapointsToAlarm?: number }, kind = 'target'): { evaluationPeriods: number; datapointsToAlarm: number } {
+  wholeIn(name, 'thresholds.evaluationPeriods', t.evaluationPeriods, 1, 100, kind);
+  wholeIn(name, 'thresholds.datapointsToAlarm', t.datapointsToAlarm, 1, 100, kind);
+  const evaluationPeriods = t.evaluationPeriods ?? 5;
+  const datapointsToAlarm = t.datapointsToAlarm ?? Math.min(3, evaluationPeriods);
+  if (datapointsToAlarm > evaluationPeriods) throw new TargetConfigError(name, 'thresholds.datapointsToAlarm', 'cannot exceed thresholds.evaluationPeriods', kind);
+  return { evaluationPeriods, datapointsToAlarm };
+}
+
+/** A CloudWatch statistic an alarm can use. */
+export function checkStatistic(name: string, field: string, statistic: string, kind = 'target'): string {
+  if (!/^(Average|Maximum|Minimum|p\d{1,2}(\.\d+)?|tm\d{1,2}|IQM)$/.test(statistic)) {
+    throw new TargetConfigError(name, field, 'must be Average, Maximum, Minimum, pNN, tmNN or IQM', kind);
+  }
+  return statistic;
+}
+
+export function wholeIn(probe: string, field: string, value: number | undefined, min: number, max: number, kind = 'target'): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TargetConfigError(probe, field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+    throw new TargetConfigError(probe, field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`, kind);
   }
 }
 
@@ -135,17 +173,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
   }
   if (auth === 'msk-iam' && props.tls === false) throw new TargetConfigError(name, 'tls', 'cannot be false with auth msk-iam');
 
-  const schedule = props.schedule ?? Duration.minutes(1);
-  const runTimeout = props.runTimeout ?? Duration.seconds(20);
-  if (!(schedule instanceof Duration) || schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0) {
-    throw new TargetConfigError(name, 'schedule', 'must be a whole number of minutes, at least 1 (EventBridge rates are in minutes)');
-  }
-  if (!(runTimeout instanceof Duration) || runTimeout.toMilliseconds() < MIN_RUN_TIMEOUT_MS || runTimeout.toSeconds() > 600) {
-    throw new TargetConfigError(name, 'runTimeout', `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to join its consumer group) to 10 minutes`);
-  }
-  if (runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds() > schedule.toSeconds()) {
-    throw new TargetConfigError(name, 'runTimeout', `plus ${LAMBDA_TIMEOUT_MARGIN.toSeconds()} s must fit in the schedule interval, or runs would overlap`);
-  }
+  const { schedule, runTimeout, lambdaTimeout } = scheduleAndTimeout(name, props.schedule, props.runTimeout);
   wholeIn(name, 'minPartitions', props.minPartitions, 1, 10_000);
   wholeIn(name, 'replicationFactor', props.replicationFactor, 1, 16);
   wholeIn(name, 'expectedBrokers', props.expectedBrokers, 1, 1000);
@@ -161,16 +189,9 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
     throw new TargetConfigError(name, 'thresholds.availabilityPercent', `must be a number in (0, 100] (got ${JSON.stringify(availability)})`);
   }
   wholeIn(name, 'thresholds.lostMessages', t.lostMessages, 0, 1_000_000);
-  wholeIn(name, 'thresholds.evaluationPeriods', t.evaluationPeriods, 1, 100);
-  wholeIn(name, 'thresholds.datapointsToAlarm', t.datapointsToAlarm, 1, 100);
   wholeIn(name, 'thresholds.unstableOutcomeChanges', t.unstableOutcomeChanges, 3, 14);
-  const evaluationPeriods = t.evaluationPeriods ?? 5;
-  const datapointsToAlarm = t.datapointsToAlarm ?? Math.min(3, evaluationPeriods);
-  if (datapointsToAlarm > evaluationPeriods) throw new TargetConfigError(name, 'thresholds.datapointsToAlarm', 'cannot exceed thresholds.evaluationPeriods');
-  const latencyStatistic = t.latencyStatistic ?? 'p90';
-  if (!/^(Average|Maximum|Minimum|p\d{1,2}(\.\d+)?|tm\d{1,2}|IQM)$/.test(latencyStatistic)) {
-    throw new TargetConfigError(name, 'thresholds.latencyStatistic', 'must be Average, Maximum, Minimum, pNN, tmNN or IQM');
-  }
+  const { evaluationPeriods, datapointsToAlarm } = alarmPeriods(name, t);
+  const latencyStatistic = checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'p90');
 
   return {
     probeName: name,
@@ -182,7 +203,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
     mskClusterArn: props.mskClusterArn,
     schedule,
     runTimeout,
-    lambdaTimeout: Duration.seconds(runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds()),
+    lambdaTimeout,
     topic: props.topic ?? DEFAULT_TOPIC,
     minPartitions: props.minPartitions ?? 1,
     replicationFactor: props.replicationFactor,

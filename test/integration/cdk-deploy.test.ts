@@ -11,6 +11,7 @@ import { cdk, offlineEnv, synth, tempDir } from '../helpers/cdk';
 
 const moto = inject('moto');
 const target = { probeName: 'x', brokers: ['b-1.example.internal:9092'] };
+const pipeline = { pipelineName: 'p', inputBrokers: ['b-1.example.internal:9092'], inputTopic: 'in', outputTopic: 'out' };
 
 describe('bad configuration fails synth, naming the field', () => {
   const cases: Array<[string, unknown, RegExp]> = [
@@ -25,6 +26,13 @@ describe('bad configuration fails synth, naming the field', () => {
     ['a topic Kafka would refuse', { targets: [{ ...target, topic: 'bad topic!' }] }, /target "x": topic is not accepted by the probe Lambda, which would reject it at cold start: a valid Kafka topic name/],
     ['a metrics namespace CloudWatch would refuse', { targets: [{ ...target, namespace: 'no spaces please' }] }, /target "x": namespace is not accepted by the probe Lambda.*letters, digits and/],
     ['a CA that is not a PEM certificate', { targets: [{ ...target, tls: true, tlsCaPem: 'not a pem' }] }, /target "x": tlsCaPem is not accepted by the probe Lambda.*must hold a PEM certificate/],
+    // Pipeline canaries and lag checks: the same, through their own Lambdas' schemas.
+    ['a pipeline template without the canary id', { pipelines: [{ ...pipeline, match: 'key', valueTemplate: 'hello' }] }, /pipeline "p": valueTemplate is not accepted by the pipeline Lambda.*must contain \{\{id\}\}/],
+    ['a pipeline match that can never find the id', { pipelines: [{ ...pipeline, match: 'regex:order-[0-9]+' }] }, /pipeline "p": match is not accepted by the pipeline Lambda.*needs a capture group/],
+    ['a pipeline latency threshold beyond its deadline', { pipelines: [{ ...pipeline, deadlineSeconds: 30, thresholds: { pipelineLatencyMs: 40_000 } }] }, /pipeline "p": thresholds\.pipelineLatency cannot exceed the deadline/],
+    ['a lag check with no group to check', { lagChecks: [{ brokers: 'b-1.example.internal:9092' }] }, /lag check "lag": groups name at least one consumer group, or set groupPattern/],
+    ['a lag check pattern that is not a regular expression', { lagChecks: [{ brokers: 'b-1.example.internal:9092', groupPattern: '(' }] }, /lag check "lag": groupPattern is not accepted by the lag check Lambda.*valid regular expression/],
+    ['nothing to check at all', { targets: [] }, /targets: needs at least one of targets \(canary probes\), pipelines or lagChecks/],
   ];
   it.each(cases)('%s', async (_label, config, message) => {
     const result = await synth(config);
@@ -38,7 +46,10 @@ describe('cdk deploy against the AWS emulator', () => {
   it('bootstraps, deploys the stack to CREATE_COMPLETE with the probe Lambda, and destroys it', async () => {
     const dir = tempDir('deploy');
     const file = join(dir, 'streamprobe.json');
-    writeFileSync(file, JSON.stringify({ stackName: 'ProbeDeployTest', alarmEmails: ['oncall@example.com'], targets: [{ probeName: 'deployed', brokers: ['b-1.example.internal:9092'] }] }));
+    writeFileSync(file, JSON.stringify({
+      stackName: 'ProbeDeployTest', alarmEmails: ['oncall@example.com'], targets: [{ probeName: 'deployed', brokers: ['b-1.example.internal:9092'] }],
+      pipelines: [{ ...pipeline, pipelineName: 'deployed-flow' }], lagChecks: [{ checkName: 'deployed-lag', brokers: 'b-1.example.internal:9092', groups: ['billing'] }],
+    }));
     const aws = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: moto.endpoint };
     const env = offlineEnv(aws);
     const common = ['-c', `streamprobeConfig=${file}`, '-o', join(dir, 'cdk.out')];
@@ -55,6 +66,8 @@ describe('cdk deploy against the AWS emulator', () => {
     const probe = functions.find((f) => f.Environment?.Variables?.STREAMPROBE_PROBE_NAME === 'deployed');
     expect(probe).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 30, MemorySize: 256 });
     expect(probe!.Environment!.Variables).toMatchObject({ STREAMPROBE_BROKERS: 'b-1.example.internal:9092', STREAMPROBE_METRICS_SINK: 'api', STREAMPROBE_RUN_TIMEOUT_MS: '20000' });
+    expect(functions.find((f) => f.Environment?.Variables?.STREAMPROBE_PIPELINE_NAME === 'deployed-flow')?.Environment?.Variables).toMatchObject({ STREAMPROBE_INPUT_TOPIC: 'in', STREAMPROBE_OUTPUT_TOPIC: 'out' });
+    expect(functions.find((f) => f.Environment?.Variables?.STREAMPROBE_LAG_CHECK_NAME === 'deployed-lag')?.Environment?.Variables).toMatchObject({ STREAMPROBE_GROUPS: 'billing' });
 
     const destroy = await cdk(['destroy', 'ProbeDeployTest', '--force', ...common], env);
     expect(destroy.code, destroy.output).toBe(0);

@@ -34,6 +34,11 @@ export const CONFIG = {
       scheduleMinutes: 5, runTimeoutSeconds: 60, logRetentionDays: 90, topic: 'audit-canary',
     },
   ],
+  pipelines: [{
+    pipelineName: 'wordcount', inputBrokers: ['b-1.orders.internal:9092'], inputTopic: 'text-in', outputTopic: 'counts-out',
+    match: 'key', keyTemplate: '{{id}}', deadlineSeconds: 120, runbookUrl: 'https://wiki.example.com/wordcount',
+  }],
+  lagChecks: [{ checkName: 'billing', brokers: 'b-1.orders.internal:9092', groups: ['billing-writer', 'ledger'], groupPattern: '^etl-', timeLagThresholdSeconds: 30 }],
 };
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
@@ -192,6 +197,7 @@ function fnEnv(probe: string) {
 }
 
 const PAGING = ['availability', 'has-run', 'lambda-errors', 'lambda-throttles', 'latency', 'loss', 'slow-broker', 'stopped', 'unstable'];
+const PIPELINE_ALARMS = ['availability', 'duplicated', 'has-run', 'lambda-errors', 'lambda-throttles', 'late', 'latency', 'loss', 'stopped', 'unexpected'];
 const NOTIFYING = ['broker-missing', 'corrupt', 'duplicates', 'late', 'leaderless-broker', 'metrics-fallback', 'out-of-order', 'slow-runs'];
 
 describe('alarms', () => {
@@ -199,7 +205,7 @@ describe('alarms', () => {
     for (const probe of ['orders', 'payments', 'audit']) {
       expect(Object.keys(alarmsOf(probe)).sort()).toEqual([...PAGING, ...NOTIFYING].sort());
     }
-    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 5);
   });
 
   it('latency: a statistic that behaves with few samples, M of N, and silence keeps the state', () => {
@@ -314,29 +320,31 @@ describe('the metrics contract between Lambda and alarms', () => {
     expect(report.counts).toMatchObject({ lost: 1, late: 1 });
     const published = new Map<string, string>();
     for (const d of [...reportToDatums(report), ...reportToDatums(failedReport(ctx, []))]) {
-      published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
+      published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     }
     published.set(JSON.stringify(['MetricsFallback', ['Probe']]), fallbackDatum(report, 1).Unit);
+    published.set(JSON.stringify(['MetricsFallback', ['Pipeline']]), fallbackDatum({ pipeline: 'p', startedAt: report.startedAt }, 1).Unit);
     // A pipeline run in which every counter is non-zero: its metrics are in the contract too.
     const pipelineRun = {
       pipeline: 'orders-flow', runId: 'p', startedAt: new Date().toISOString(), outcome: 'degraded' as const, latencySamples: [5], availability: 50,
       counts: { sent: 1, acknowledged: 1, sendFailed: 0, onTime: 1, late: 1, lost: 1, duplicated: 1, unexpected: 1, filtered: 0, afterDeadline: 0, unknown: 0, inFlight: 0 },
       problems: [], errors: [], runMs: 1,
     };
-    for (const d of pipelineReportToDatums(pipelineRun)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
+    for (const d of pipelineReportToDatums(pipelineRun)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     // Lag checks of a stopped and a stalled group with every counter non-zero: theirs too.
     const partitions = [{ topic: 't', partition: 0, offsetLag: 3n, timeLagMs: 5 }];
     const groups = ['STOPPED', 'STALLED'].map((status) => ({ group: `billing-${status}`, exists: true, status, members: 1, maxTimeLagMs: 5, totalOffsetLag: 3n, laggingPartitions: 1, retentionLost: 2n, partitions }));
     const lagCheck = { check: 'lag', checkedAt: new Date().toISOString(), succeeded: true, groups: [...groups, { ...groups[0]!, group: 'typo', exists: false }] };
     for (const d of [...lagCheckToDatums(lagCheck, { partitionMetrics: true }), ...lagCheckToDatums({ ...lagCheck, succeeded: false })]) {
-      published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name)]), d.Unit);
+      published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     }
     expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
 
     const watched = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'StreamProbe');
-    expect(watched.length).toBe(3 * (PAGING.length + NOTIFYING.length - 2));
+    expect(watched.filter((a) => a.Dimensions[0].Name === 'Probe').length).toBe(3 * (PAGING.length + NOTIFYING.length - 2));
+    expect(watched.filter((a) => a.Dimensions[0].Name !== 'Probe').length).toBe(PIPELINE_ALARMS.length - 2 + 4 * 3 + 4);
     for (const a of watched) {
-      const key = JSON.stringify([a.MetricName, a.Dimensions.map((d: { Name: string }) => d.Name)]);
+      const key = JSON.stringify([a.MetricName, a.Dimensions.map((d: { Name: string }) => d.Name).sort()]);
       expect(published.has(key), `alarm ${a.AlarmName} watches ${key}`).toBe(true);
       expect(a.Unit).toBe(published.get(key));
     }
@@ -354,9 +362,57 @@ describe('the dashboard', () => {
     const dashboards = byType('AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
-    for (const title of ['End-to-end latency (ms)', 'Availability (%)', 'Loss, duplicates and other problems', 'Heartbeat', 'per leader broker', 'Alarms: orders', 'Alarms: payments', 'Alarms: audit']) {
+    for (const title of ['End-to-end latency (ms)', 'Availability (%)', 'Loss, duplicates and other problems', 'Heartbeat', 'per leader broker', 'Alarms: orders', 'Alarms: payments', 'Alarms: audit',
+      'Pipeline latency (ms)', 'Alarms: pipeline wordcount', 'Time lag per group (ms)', 'Alarms: lag check billing']) {
       expect(body).toContain(title);
     }
     for (const stat of ['p50', 'p90', 'p99']) expect(body).toContain(`\\"stat\\":\\"${stat}\\"`);
+  });
+});
+
+describe('pipeline canary and lag check', () => {
+  const fnWith = (variable: string, value: string) => byType('AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.[variable] === value)!;
+  const named = (prefix: string) => Object.fromEntries(byType('AWS::CloudWatch::Alarm')
+    .filter(([, r]) => String(r.Properties.AlarmName).startsWith(prefix)).map(([, r]) => [String(r.Properties.AlarmName).slice(prefix.length), r.Properties]));
+  const composite = (name: string) => byType('AWS::CloudWatch::CompositeAlarm').find(([, r]) => r.Properties.AlarmName === name)![1].Properties;
+
+  it('each gets its own scheduled Lambda, configured through its own variables, one run at a time', () => {
+    const [, pipeline] = fnWith('STREAMPROBE_PIPELINE_NAME', 'wordcount');
+    expect(pipeline.Properties).toMatchObject({ Runtime: 'nodejs22.x', ReservedConcurrentExecutions: 1, Timeout: 30 });
+    expect(pipeline.Properties.Environment.Variables).toMatchObject({
+      STREAMPROBE_INPUT_TOPIC: 'text-in', STREAMPROBE_OUTPUT_TOPIC: 'counts-out', STREAMPROBE_MATCH: 'key', STREAMPROBE_KEY_TEMPLATE: '{{id}}', STREAMPROBE_DEADLINE_MS: '120000',
+    });
+    const [, lag] = fnWith('STREAMPROBE_LAG_CHECK_NAME', 'billing');
+    expect(lag.Properties.Environment.Variables).toMatchObject({ STREAMPROBE_GROUPS: 'billing-writer,ledger', STREAMPROBE_GROUP_PATTERN: '^etl-', STREAMPROBE_TIME_LAG_THRESHOLD_MS: '30000' });
+    template.resourceCountIs('AWS::Events::Rule', 5);
+  });
+
+  it('pipeline: latency (half the deadline by default), confirmed loss, availability and the heartbeat page through one composite', () => {
+    const a = named('streamprobe-pipeline-wordcount-');
+    expect(Object.keys(a).sort()).toEqual([...PIPELINE_ALARMS].sort());
+    expect(a.latency).toMatchObject({ MetricName: 'PipelineLatency', Statistic: 'Maximum', Threshold: 60_000, TreatMissingData: 'ignore', Dimensions: [{ Name: 'Pipeline', Value: 'wordcount' }] });
+    expect(a.loss).toMatchObject({ MetricName: 'PipelineCanariesLost', Statistic: 'Sum', Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(a.stopped).toMatchObject({ MetricName: 'PipelineRunSucceeded', Statistic: 'SampleCount', TreatMissingData: 'breaching', EvaluationPeriods: 2 });
+    expect(a.latency.AlarmDescription).toContain('Runbook: https://wiki.example.com/wordcount');
+    const rule = JSON.stringify(composite('streamprobe-pipeline-wordcount-pages').AlarmRule);
+    for (const child of ['latency', 'loss', 'availability', 'lambda-errors', 'stopped', 'has-run']) expect(rule).toContain(`alarm:streamprobe-pipeline-wordcount-${child}`);
+    expect(rule).not.toMatch(/wordcount-late[^n]/);
+  });
+
+  it('lag: per named group time lag, stopped, stalled and retention loss; the same over the pattern\'s groups; the check\'s own failure and heartbeat', () => {
+    const a = named('streamprobe-lag-billing-');
+    for (const group of ['billing-writer', 'ledger', 'any']) {
+      expect(Object.keys(a)).toEqual(expect.arrayContaining(['time-lag', 'stopped', 'stalled', 'retention-loss'].map((k) => `${group}-${k}`)));
+    }
+    expect(a['ledger-time-lag']).toMatchObject({
+      MetricName: 'ConsumerGroupMaxTimeLag', Threshold: 30_000, EvaluationPeriods: 5, DatapointsToAlarm: 3, TreatMissingData: 'ignore',
+    });
+    expect(a['ledger-time-lag']!.Dimensions).toEqual(expect.arrayContaining([{ Name: 'LagCheck', Value: 'billing' }, { Name: 'ConsumerGroup', Value: 'ledger' }]));
+    expect(a['ledger-stopped']).toMatchObject({ MetricName: 'ConsumerGroupStopped', ComparisonOperator: 'GreaterThanOrEqualToThreshold', DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' });
+    expect(a['any-time-lag']).toMatchObject({ MetricName: 'LagCheckMaxTimeLag', Dimensions: [{ Name: 'LagCheck', Value: 'billing' }] });
+    expect(a.failing).toMatchObject({ MetricName: 'LagCheckSucceeded', Statistic: 'Average', ComparisonOperator: 'LessThanThreshold' });
+    const rule = JSON.stringify(composite('streamprobe-lag-billing-pages').AlarmRule);
+    for (const child of ['ledger-stopped', 'billing-writer-retention-loss', 'any-stalled', 'failing', 'stopped', 'has-run']) expect(rule).toContain(`alarm:streamprobe-lag-billing-${child}`);
+    expect(rule).not.toContain('unknown-groups');
   });
 });
