@@ -24,7 +24,8 @@ export interface ReportPools {
 /** What happens in one minute of a scenario. */
 export type Minute =
   | { kind: 'run'; report: RunReport }
-  | { kind: 'emf'; datums: readonly Datum[] }
+  /** Datums as they reached CloudWatch: through EMF lines, or from a pipeline or lag check's report. */
+  | { kind: 'datums'; datums: readonly Datum[] }
   | { kind: 'lambda-error' }
   | { kind: 'nothing' };
 
@@ -42,7 +43,7 @@ export interface Scenario {
   readonly okWithin?: number;
 }
 
-function pick<T>(pool: readonly T[], i: number): T {
+export function pick<T>(pool: readonly T[], i: number): T {
   return pool[i % pool.length]!;
 }
 
@@ -82,7 +83,7 @@ export function toDataPoints(minute: number, m: Minute, functionName: string): D
   switch (m.kind) {
     case 'run':
       return [...reportToDatums({ ...m.report, startedAt: new Date(at * 1000).toISOString() }).map(fromDatum), lambda('Invocations', 1), lambda('Errors', 0)];
-    case 'emf':
+    case 'datums':
       return [...m.datums.map(fromDatum), lambda('Invocations', 1), lambda('Errors', 0)];
     case 'lambda-error':
       return [lambda('Invocations', 1), lambda('Errors', 1)];
@@ -97,9 +98,18 @@ function seeded(seed: number): () => number {
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
-const WARM = 30;
-const FAULT = 20;
-const AFTER = 30;
+export const WARM = 30;
+export const FAULT = 20;
+export const AFTER = 30;
+
+/** Healthy minutes, the fault's minutes, healthy minutes again. */
+export function faultTimeline(healthy: (i: number) => Minute, fault: (i: number) => Minute, faultMinutes = FAULT, warm = WARM, after = AFTER): Minute[] {
+  return [
+    ...Array.from({ length: warm }, (_, i) => healthy(i)),
+    ...Array.from({ length: faultMinutes }, (_, i) => fault(i)),
+    ...Array.from({ length: after }, (_, i) => healthy(i + warm)),
+  ];
+}
 
 /**
  * Replays the outcome history over a scenario's own runs, as the deployed container keeps it: a Lambda
@@ -122,11 +132,7 @@ export function buildScenarios(pools: ReportPools): Scenario[] {
 function scenarioList(pools: ReportPools): Scenario[] {
   const healthy = (i: number): Minute => ({ kind: 'run', report: pick(pools.healthy, i) });
   const failed = (i: number): Minute => ({ kind: 'run', report: pick(pools.failed, i) });
-  const timeline = (fault: (i: number) => Minute, faultMinutes = FAULT, warm = WARM, after = AFTER): Minute[] => [
-    ...Array.from({ length: warm }, (_, i) => healthy(i)),
-    ...Array.from({ length: faultMinutes }, (_, i) => fault(i)),
-    ...Array.from({ length: after }, (_, i) => healthy(i + warm)),
-  ];
+  const timeline = (fault: (i: number) => Minute, faultMinutes = FAULT, warm = WARM, after = AFTER) => faultTimeline(healthy, fault, faultMinutes, warm, after);
   const fault = (name: string, f: (i: number) => Minute, extra: Partial<Scenario> = {}): Scenario => ({
     name, shouldPage: true, onset: WARM, recovery: WARM + FAULT, deployedAt: 0, minutes: timeline(f), pageWithin: 3, okWithin: 3, ...extra,
   });
@@ -163,7 +169,7 @@ function scenarioList(pools: ReportPools): Scenario[] {
     fault('Kafka down, then the probe stops too', (i) => (i < 10 ? failed(i) : { kind: 'nothing' })),
     { name: 'one late event', shouldPage: false, deployedAt: 0, onset: WARM, minutes: [...timeline(() => healthy(0), 0).slice(0, WARM), { kind: 'run', report: pools.latePair[0] }, { kind: 'run', report: pools.latePair[1] }, ...Array.from({ length: 30 }, (_, i) => healthy(i))] },
     { name: 'a single failed run', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(failed, 1) },
-    { name: 'metrics through the EMF fallback', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(() => ({ kind: 'emf', datums: pools.emfFallback })) },
+    { name: 'metrics through the EMF fallback', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(() => ({ kind: 'datums', datums: pools.emfFallback })) },
   ];
 }
 

@@ -58,10 +58,10 @@ export function topicId(template: { Resources: Resources }, text: string): strin
   return found[0];
 }
 
-/** The logical id of the probe Lambda of `probe`. */
-export function functionId(template: { Resources: Resources }, probe: string): string {
+/** The logical id of the Lambda whose `variable` (the probe's, pipeline's or lag check's name) is `name`. */
+export function functionId(template: { Resources: Resources }, name: string, variable = 'STREAMPROBE_PROBE_NAME'): string {
   const found = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function'
-    && (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.STREAMPROBE_PROBE_NAME === probe);
-  if (!found) throw new Error(`no probe function for ${probe} in the template`);
+    && (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[variable] === name);
+  if (!found) throw new Error(`no function with ${variable}=${name} in the template`);
   return found[0];
 }

@@ -63,14 +63,16 @@ export const METRICS = {
   ConsumerGroupMembers: { unit: 'Count', consumerGroup: true, description: 'members of the group' },
   ConsumerGroupLaggingPartitions: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: 'partitions with records the group has not read' },
   ConsumerGroupRetentionLost: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: 'records deleted before the group read them' },
-  ConsumerGroupStopped: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: '1 when the group has no members while records wait' },
-  ConsumerGroupStalled: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: '1 when members stay but no lagging partition commits' },
+  // Stopped and stalled are dense (0 when not): their alarms are M of N, and sparse, CloudWatch would look back
+  // past the window for the last breaching readings and hold the page two minutes after the consumer is back.
+  ConsumerGroupStopped: { unit: 'Count', consumerGroup: true, description: '1 when the group has no members while records wait, else 0' },
+  ConsumerGroupStalled: { unit: 'Count', consumerGroup: true, description: '1 when members stay but no lagging partition commits, else 0' },
   ConsumerGroupPartitionTimeLag: { unit: 'Milliseconds', consumerGroup: true, perPartition: true, description: 'time lag of one topic-partition (only with partitionMetrics)' },
   ConsumerGroupPartitionOffsetLag: { unit: 'Count', consumerGroup: true, perPartition: true, description: 'offset lag of one topic-partition (only with partitionMetrics)' },
   LagCheckSucceeded: { unit: 'Count', lagCheck: true, description: '1 when the check read its groups, 0 when it failed: the heartbeat' },
   LagCheckMaxTimeLag: { unit: 'Milliseconds', lagCheck: true, description: 'the highest time lag over every group the check read (pattern groups included)' },
-  LagCheckGroupsStopped: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that are STOPPED' },
-  LagCheckGroupsStalled: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that are STALLED' },
+  LagCheckGroupsStopped: { unit: 'Count', lagCheck: true, description: 'groups that are STOPPED (dense, like ConsumerGroupStopped)' },
+  LagCheckGroupsStalled: { unit: 'Count', lagCheck: true, description: 'groups that are STALLED (dense)' },
   LagCheckGroupsRetentionLoss: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that lost records to retention' },
   LagCheckUnknownGroups: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'named groups the cluster does not know (a typo, or a group gone)' },
 } as const satisfies Record<string, MetricSpec>;

@@ -5,6 +5,8 @@
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { collectReports } from '../../drill/collect';
+import { collectLagReports, collectPipelineReports } from '../../drill/collect-checks';
+import { lagScenarios, pipelineScenarios } from '../../drill/check-scenarios';
 import { buildScenarios, formatDrillTable, runScenario, type DrillRow } from '../../drill/scenarios';
 import { alarmsFromTemplate, functionId, topicId } from '../../drill/template';
 import { readTemplate, synth } from '../helpers/cdk';
@@ -13,18 +15,30 @@ const kafka = inject('kafka');
 let rows: DrillRow[];
 
 beforeAll(async () => {
-  const [pools, synthesized] = await Promise.all([collectReports(kafka.plaintext), synth({ stackName: 'Drill', targets: [{ probeName: 'drill', brokers: ['b-1.drill.internal:9092'] }] })]);
+  const brokers = ['b-1.drill.internal:9092'];
+  const [pools, pipelinePools, lagPools, synthesized] = await Promise.all([
+    collectReports(kafka.plaintext), collectPipelineReports(kafka.plaintext), collectLagReports(kafka.plaintext),
+    synth({
+      stackName: 'Drill', targets: [{ probeName: 'drill', brokers }],
+      pipelines: [{ pipelineName: 'flow', inputBrokers: brokers, inputTopic: 'in', outputTopic: 'out' }],
+      lagChecks: [{ checkName: 'lag', brokers, groups: ['orders'], groupPattern: '^etl' }],
+    }),
+  ]);
   expect(synthesized.code, synthesized.output).toBe(0);
   const template = readTemplate(synthesized.outdir, 'Drill') as never;
   const alarms = alarmsFromTemplate(template);
   const topics = { paging: topicId(template, 'pages on-call'), notify: topicId(template, 'does not page') };
-  rows = buildScenarios(pools).map((s) => runScenario(s, alarms, topics, functionId(template, 'drill')));
+  rows = [
+    ...buildScenarios(pools).map((s) => runScenario(s, alarms, topics, functionId(template, 'drill'))),
+    ...pipelineScenarios(pipelinePools, 'flow').map((s) => runScenario(s, alarms, topics, functionId(template, 'flow', 'STREAMPROBE_PIPELINE_NAME'))),
+    ...lagScenarios(lagPools, 'lag', 'orders', 'etl-loader').map((s) => runScenario(s, alarms, topics, functionId(template, 'lag', 'STREAMPROBE_LAG_CHECK_NAME'))),
+  ];
   process.stdout.write(`\n${formatDrillTable(rows)}\n`);
 }, 240_000);
 
 describe('the alarm drill', () => {
   it('meets the target in every scenario', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(14);
+    expect(rows.length).toBeGreaterThanOrEqual(14 + 8 + 10);
     expect(rows.filter((r) => !r.pass).map((r) => r.scenario), formatDrillTable(rows)).toEqual([]);
   });
 
@@ -41,5 +55,7 @@ describe('the alarm drill', () => {
   it('tells integrity signals apart without paging: the late event and the EMF fallback notify', () => {
     expect(rows.find((r) => r.scenario === 'one late event')!.notifications).toContain('late');
     expect(rows.find((r) => r.scenario === 'metrics through the EMF fallback')!.notifications).toContain('metrics-fallback');
+    expect(rows.find((r) => r.scenario === 'pipeline flow: one canary late, within its deadline')!.notifications).toContain('flow-late');
+    expect(rows.find((r) => r.scenario === 'lag lag: a named group the cluster does not know')!.notifications).toContain('lag-unknown-groups');
   });
 });
