@@ -39,7 +39,7 @@ export function formatLagCheck(r: LagCheckReport): string {
 }
 
 export function formatLagTable(r: GroupLagReport): string {
-  const head = `group ${r.group}  ${r.status}  members ${r.members}  lag ${r.totalOffsetLag} records, max time lag ${Math.round(r.maxTimeLagMs)} ms${r.reasons.length ? `\n  ${r.reasons.join('\n  ')}` : ''}`;
+  const head = `group ${r.group}  ${r.status}  members ${r.members}  lag ${r.totalOffsetLag} records, max time lag ${r.maxTimeLagMs === undefined ? 'unknown' : `${Math.round(r.maxTimeLagMs)} ms`}${r.reasons.length ? `\n  ${r.reasons.join('\n  ')}` : ''}`;
   const rows = r.partitions.map((p) => `  ${p.topic}/${p.partition}  committed ${p.committed ?? '-'}  log ${p.logStart}..${p.logEnd}  lag ${p.offsetLag ?? '-'}  time lag ${p.timeLagMs === undefined ? '?' : `${Math.round(p.timeLagMs)} ms`}${p.retentionLost > 0n ? `  retention lost ${p.retentionLost}` : ''}`);
   return [head, ...rows].join('\n');
 }

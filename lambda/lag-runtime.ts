@@ -96,7 +96,7 @@ export class LagRuntime {
       group: s.group, exists: s.exists, state: s.state, members: s.members,
       ...verdict, status: s.exists ? verdict.status : 'UNKNOWN_GROUP',
       reasons: !s.exists ? ['the cluster knows no such consumer group (no members, no committed offsets)']
-        : s.timestampError && verdict.laggingPartitions > 0 ? [...verdict.reasons, `time lag unknown: ${s.timestampError}`] : verdict.reasons,
+        : s.timestampError && verdict.maxTimeLagMs === undefined ? [...verdict.reasons, `reading it failed: ${s.timestampError}`] : verdict.reasons,
       partitions, checkedAt: new Date(nowMs).toISOString(),
     };
   }

@@ -146,7 +146,8 @@ export interface GroupLagFigures {
   readonly exists: boolean;
   readonly status: string;
   readonly members: number;
-  readonly maxTimeLagMs: number;
+  /** Undefined when unknown: then no datapoint, and the alarm keeps its state. */
+  readonly maxTimeLagMs?: number;
   readonly totalOffsetLag: bigint;
   readonly laggingPartitions: number;
   readonly retentionLost: bigint;
@@ -176,7 +177,7 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
   const datums: Datum[] = [...single('LagCheckSucceeded', r.succeeded ? 1 : 0, base)];
   if (!r.succeeded) return datums;
   datums.push(
-    ...single('LagCheckMaxTimeLag', Math.max(0, ...known.map((g) => g.maxTimeLagMs)), base),
+    ...(known.some((g) => g.maxTimeLagMs === undefined) ? [] : single('LagCheckMaxTimeLag', Math.max(0, ...known.map((g) => g.maxTimeLagMs!)), base)),
     ...single('LagCheckGroupsStopped', count('STOPPED'), base),
     ...single('LagCheckGroupsStalled', count('STALLED'), base),
     ...single('LagCheckGroupsRetentionLoss', known.filter((g) => g.retentionLost > 0n).length, base),
@@ -185,7 +186,7 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
   for (const g of known) {
     const group = { ...base, Dimensions: [...base.Dimensions, { Name: DIMENSIONS.consumerGroup, Value: g.group }] };
     datums.push(
-      ...single('ConsumerGroupMaxTimeLag', g.maxTimeLagMs, group),
+      ...(g.maxTimeLagMs === undefined ? [] : single('ConsumerGroupMaxTimeLag', g.maxTimeLagMs, group)),
       ...single('ConsumerGroupTotalOffsetLag', Number(g.totalOffsetLag), group),
       ...single('ConsumerGroupMembers', g.members, group),
       ...single('ConsumerGroupLaggingPartitions', g.laggingPartitions, group),

@@ -49,6 +49,13 @@ describe('group status', () => {
     expect(v).toMatchObject({ status: 'LAGGING', maxTimeLagMs: 90_000, totalOffsetLag: 11n, maxOffsetLag: 10n, laggingPartitions: 2 });
   });
 
+  it('time lag unknown (the record could not be read) is not caught up: no max, unless a known one already says LAGGING', () => {
+    const v = groupVerdict(check(NOW, 1, [{ committed: 90n }, { committed: 99n, ts: NOW - 1_000 }]), undefined, rules);
+    expect(v).toMatchObject({ status: 'OK', maxTimeLagMs: undefined, reasons: [expect.stringContaining('time lag unknown on 1 lagging partition')] });
+    const lagging = groupVerdict(check(NOW, 1, [{ committed: 90n }, { committed: 99n, ts: NOW - 90_000 }]), undefined, rules);
+    expect(lagging).toMatchObject({ status: 'LAGGING', maxTimeLagMs: 90_000 });
+  });
+
   it('STOPPED when no member is left and records wait', () => {
     expect(groupVerdict(check(NOW, 0, [{ committed: 90n, ts: NOW - 1000 }]), undefined, rules).status).toBe('STOPPED');
   });

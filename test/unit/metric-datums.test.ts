@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchDatums, reportToDatums, toValuesAndCounts, type Datum } from '../../lambda/core/metric-datums';
+import { batchDatums, lagCheckToDatums, reportToDatums, toValuesAndCounts, type Datum } from '../../lambda/core/metric-datums';
 import { failedReport, reconcile } from '../../lambda/core/reconcile';
 import { encodeEvent } from '../../lambda/core/event';
 import { METRICS } from '../../lambda/metrics-contract';
@@ -114,5 +114,32 @@ describe('batching', () => {
 
   it('makes no request for no datums', () => {
     expect(batchDatums([])).toEqual([]);
+  });
+});
+
+describe('lag check datums', () => {
+  const group = (over: Record<string, unknown> = {}) => ({
+    group: 'billing', exists: true, status: 'OK', members: 2, maxTimeLagMs: 1200 as number | undefined, totalOffsetLag: 5n, laggingPartitions: 1, retentionLost: 0n,
+    partitions: [{ topic: 'orders', partition: 0, offsetLag: 5n, timeLagMs: 1200 }, { topic: 'orders', partition: 1, offsetLag: 0n, timeLagMs: 0 }], ...over,
+  });
+  const check = (groups: ReturnType<typeof group>[], succeeded = true) => ({ check: 'lag', checkedAt: new Date(0).toISOString(), succeeded, groups });
+  const names = (d: ReturnType<typeof lagCheckToDatums>) => d.map((x) => `${x.MetricName}${x.Dimensions.length > 2 ? `/${x.Dimensions[3]!.Value}` : ''}`);
+
+  it('a failed check publishes its heartbeat at 0 and nothing it did not measure', () => {
+    expect(lagCheckToDatums(check([group()], false)).map((d) => [d.MetricName, d.Value])).toEqual([['LagCheckSucceeded', 0]]);
+  });
+
+  it('an unknown group publishes no series of its own but is counted; an unknown time lag publishes no time lag', () => {
+    const d = lagCheckToDatums(check([group({ maxTimeLagMs: undefined }), group({ group: 'typo', exists: false })]));
+    expect(d.find((x) => x.MetricName === 'LagCheckUnknownGroups')?.Value).toBe(1);
+    expect(d.some((x) => x.Dimensions.some((dim) => dim.Value === 'typo'))).toBe(false);
+    expect(d.some((x) => x.MetricName === 'ConsumerGroupMaxTimeLag' || x.MetricName === 'LagCheckMaxTimeLag')).toBe(false);
+    expect(d.find((x) => x.MetricName === 'ConsumerGroupStopped')?.Value).toBe(0);
+  });
+
+  it('per-partition series only when asked for, one per partition with a committed offset', () => {
+    expect(names(lagCheckToDatums(check([group()]))).filter((n) => n.startsWith('ConsumerGroupPartition'))).toEqual([]);
+    expect(names(lagCheckToDatums(check([group()]), { partitionMetrics: true })).filter((n) => n.startsWith('ConsumerGroupPartition')))
+      .toEqual(['ConsumerGroupPartitionOffsetLag/0', 'ConsumerGroupPartitionTimeLag/0', 'ConsumerGroupPartitionOffsetLag/1', 'ConsumerGroupPartitionTimeLag/1']);
   });
 });

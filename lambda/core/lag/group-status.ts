@@ -30,7 +30,11 @@ export interface StatusRules {
 export interface GroupVerdict {
   readonly status: GroupStatus;
   readonly reasons: readonly string[];
-  readonly maxTimeLagMs: number;
+  /**
+   * The highest time lag, 0 when caught up. Undefined when a lagging partition's record could not be read
+   * and the known ones stay under the threshold: unknown is not "caught up", and an alarm must not read it so.
+   */
+  readonly maxTimeLagMs?: number;
   readonly totalOffsetLag: bigint;
   readonly maxOffsetLag: bigint;
   readonly laggingPartitions: number;
@@ -43,7 +47,9 @@ export function groupVerdict(now: GroupCheck, previous: GroupCheck | undefined, 
   const lagging = now.partitions.filter((p) => (p.offsetLag ?? 0n) > 0n);
   const totalOffsetLag = lagging.reduce((n, p) => n + p.offsetLag!, 0n);
   const maxOffsetLag = lagging.reduce((m, p) => (p.offsetLag! > m ? p.offsetLag! : m), 0n);
-  const maxTimeLagMs = Math.max(0, ...now.partitions.map((p) => p.timeLagMs ?? 0));
+  const knownMax = Math.max(0, ...now.partitions.map((p) => p.timeLagMs ?? 0));
+  const unknown = lagging.filter((p) => p.timeLagMs === undefined).length;
+  const maxTimeLagMs = unknown > 0 && knownMax <= rules.timeLagThresholdMs ? undefined : knownMax;
   const retentionLost = now.partitions.reduce((n, p) => n + p.retentionLost, 0n);
   const before = new Map((previous?.partitions ?? []).map((p) => [key(p), p]));
   const reasons: string[] = [];
@@ -67,6 +73,7 @@ export function groupVerdict(now: GroupCheck, previous: GroupCheck | undefined, 
     return b?.committed !== undefined && p.committed !== undefined && p.committed < b.committed;
   });
   if (rewound.length) raise('REWIND', `committed offset moved back on ${rewound.map(key).join(', ')}`);
-  if (maxTimeLagMs > rules.timeLagThresholdMs) raise('LAGGING', `time lag ${Math.round(maxTimeLagMs)} ms above ${rules.timeLagThresholdMs} ms`);
+  if (knownMax > rules.timeLagThresholdMs) raise('LAGGING', `time lag ${Math.round(knownMax)} ms above ${rules.timeLagThresholdMs} ms`);
+  if (unknown > 0) reasons.push(`time lag unknown on ${unknown} lagging partition(s): the record at the group's position could not be read`);
   return { status, reasons, maxTimeLagMs, totalOffsetLag, maxOffsetLag, laggingPartitions: lagging.length, retentionLost };
 }
