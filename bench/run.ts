@@ -16,6 +16,7 @@ import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../scripts/local-kafka';
 import { PRICES, probeMonthCost } from './cost';
 import { healthySoak } from './soak';
+import { LAG_SCALE, lagScale } from './lag-scale';
 
 const OUT = join(PROJECT_ROOT, 'bench', 'out');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -249,6 +250,8 @@ function markdown(results: any): string {
     '',
     `**Healthy soak**: ${results.soak.runs} real runs against the local broker (${Object.entries(results.soak.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}; ${results.soak.lost} lost; ${results.soak.wallSeconds} s), one per simulated minute, replayed through the alarms of the synthesized template with the drill's evaluator: ${results.soak.pages} pages, notifications: ${results.soak.notifications.join(', ') || 'none'}.`,
     '',
+    `**Lag check at scale**: ${results.lag.groups} consumer groups over ${results.lag.partitions} group-partitions (${LAG_SCALE.topics} topics × ${LAG_SCALE.partitionsPerTopic} partitions), ${results.lag.laggingPartitions} of them lagging (a timestamp read each; ${results.lag.unknownTimeLag} left unknown), one fresh process bundled like the Lambda with its heap capped as at 256 MB: cold check ${results.lag.coldMs} ms, warm ${results.lag.warmMedianMs} ms (median of ${LAG_SCALE.warmChecks}), peak RSS ${results.lag.peakRssMb} MB.`,
+    '',
     '| target | where we stand | |',
     '|---|---|---|',
     `| accuracy: p50 within 1.2×, p99 within 1.5× of Kafka's tool | at most ${a.ratioUpperBound.p50}×, ${a.ratioUpperBound.p99}× | ${target(a.ratioUpperBound.p50 <= 1.2 && a.ratioUpperBound.p99 <= 1.5)} |`,
@@ -256,6 +259,7 @@ function markdown(results: any): string {
     `| warm 256 partitions < 2 s and < 256 MB | ${big.warmMs} ms, ${big.peakRssMb} MB | ${target(big.warmMs < 2000 && big.peakRssMb < 256)} |`,
     `| bundle < 1 MB; module init < 300 ms | ${(s.bundleBytes / 1048576).toFixed(2)} MB; ${s.moduleInitMs} ms | ${target(s.bundleBytes < 1048576 && s.moduleInitMs < 300)} |`,
     `| healthy soak: zero pages, zero notifications | ${results.soak.pages} pages, ${results.soak.notifications.length} notifying alarms | ${target(results.soak.pages === 0 && results.soak.notifications.length === 0)} |`,
+    `| lag check: 50 groups over 2,000 partitions in one minute at 256 MB | cold ${(results.lag.coldMs / 1000).toFixed(1)} s, ${results.lag.peakRssMb} MB | ${target(results.lag.succeeded && results.lag.coldMs < 60_000 && results.lag.peakRssMb < 256)} |`,
     `| compute and API < $1; everything < $5 a probe-month | $${c.computeAndApi.toFixed(2)}; $${c.total.toFixed(2)} | ${target(c.computeAndApi < 1 && c.total < 5)} |`,
   ];
   return lines.join('\n');
@@ -287,12 +291,14 @@ async function main(): Promise<void> {
     const { templateFile, probeName, ...counts } = templateCounts();
     log(`healthy soak: ${SOAK_RUNS} real runs replayed through the synthesized alarms`);
     const soak = await healthySoak(fast.plaintext, SOAK_RUNS, templateFile, probeName, log);
+    log(`lag check at scale: ${LAG_SCALE.groups} groups over ${LAG_SCALE.topics * LAG_SCALE.partitionsPerTopic} partitions`);
+    const lag = await lagScale(fast.plaintext, OUT, ESBUILD, log);
     const six = cost.find((r) => r.partitions === 6)!;
     const monthly = probeMonthCost({ ...perRun, ...counts, warmMs: six.warmMs, coldMs: six.coldMs + start.moduleInitMs, brokers: 3 });
     const results = {
       measuredAt: new Date().toISOString(),
       machine: `${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}`,
-      accuracy: acc, runCost: cost, startup: start, cost: monthly, perRun, template: counts, soak,
+      accuracy: acc, runCost: cost, startup: start, cost: monthly, perRun, template: counts, soak, lag,
     };
     writeFileSync(join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     const table = markdown(results);

@@ -1,5 +1,7 @@
 /** What the CLI's commands share: the schedule of runs and how a bad invocation ends. */
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../lambda/config';
+import { ENV, PIPELINE_ENV } from '../lambda/contract';
 import { sleep } from '../lambda/adapters/deadline';
 import { parseDuration } from '../lambda/core/duration';
 
@@ -38,4 +40,75 @@ export async function repeat(runOnce: () => Promise<boolean>, s: Schedule): Prom
     for (const until = started + s.everyMs; !s.stopping() && Date.now() < until;) await sleep(Math.min(200, until - Date.now()));
   }
   return healthy;
+}
+
+export function readPem(file: string | undefined, flag: string): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** The flags that say how to reach a cluster, shared by run, pipeline (its input) and lag. */
+export const CONNECTION_OPTIONS = {
+  auth: { type: 'string' }, username: { type: 'string' }, tls: { type: 'boolean' },
+  'tls-ca-file': { type: 'string' }, 'tls-cert-file': { type: 'string' }, 'tls-key-file': { type: 'string' },
+  'tls-insecure': { type: 'boolean' }, region: { type: 'string' },
+} as const;
+
+const CONNECTION_HELP: ReadonlyArray<readonly [string, string]> = [
+  ['--auth MODE', 'none | scram-sha-256 | scram-sha-512 | msk-iam'],
+  ['--username NAME', `SASL/SCRAM user; the password comes from ${ENV.saslPassword}`],
+  ['--tls', 'connect with TLS (implied by msk-iam)'],
+  ['--tls-ca-file FILE', 'PEM CA bundle to trust'],
+  ['--tls-cert-file FILE', 'PEM client certificate (with --tls-key-file)'],
+  ['--tls-key-file FILE', 'PEM client private key'],
+  ['--tls-insecure', 'do not verify the broker certificate'],
+  ['--region REGION', 'AWS region for msk-iam and CloudWatch'],
+];
+
+/** The connection flags' help, its descriptions starting at column `column` like the rest of a command's help. */
+export function connectionUsage(column: number): string {
+  return CONNECTION_HELP.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
+}
+
+export const CONNECTION_FLAG_OF: Record<string, string> = {
+  auth: '--auth', saslUsername: '--username', saslPassword: ENV.saslPassword, tls: '--tls', tlsCaPem: '--tls-ca-file',
+  tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file', tlsRejectUnauthorized: '--tls-insecure', region: '--region',
+};
+
+/** Connection settings from the flags; the password only from the environment (never a flag: shells keep history). */
+export function connectionFlags(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const str = (k: string) => values[k] as string | undefined;
+  return {
+    auth: str('auth'), saslUsername: str('username'), saslPassword: env[ENV.saslPassword] || undefined, tls: values.tls, region: str('region'),
+    tlsCaPem: readPem(str('tls-ca-file'), '--tls-ca-file'),
+    tlsCertPem: readPem(str('tls-cert-file'), '--tls-cert-file'),
+    tlsKeyPem: readPem(str('tls-key-file'), '--tls-key-file'),
+    tlsRejectUnauthorized: values['tls-insecure'] ? false : undefined,
+  };
+}
+
+/** A pipeline's output cluster, when it is reached differently from its input. */
+export const OUTPUT_CONNECTION_OPTIONS = {
+  'output-auth': { type: 'string' }, 'output-username': { type: 'string' }, 'output-tls': { type: 'boolean' }, 'output-tls-ca-file': { type: 'string' },
+} as const;
+
+export const OUTPUT_CONNECTION_USAGE = `  --output-auth MODE              the output cluster's auth, when not the input's
+  --output-username NAME          its SCRAM user; the password comes from ${PIPELINE_ENV.outputSaslPassword}
+  --output-tls                    TLS to the output cluster
+  --output-tls-ca-file FILE       its PEM CA bundle`;
+
+export const OUTPUT_CONNECTION_FLAG_OF: Record<string, string> = {
+  outputAuth: '--output-auth', outputSaslUsername: '--output-username', outputSaslPassword: PIPELINE_ENV.outputSaslPassword,
+  outputTls: '--output-tls', outputTlsCaPem: '--output-tls-ca-file',
+};
+
+export function outputConnectionFlags(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return {
+    outputAuth: values['output-auth'], outputSaslUsername: values['output-username'], outputSaslPassword: env[PIPELINE_ENV.outputSaslPassword] || undefined,
+    outputTls: values['output-tls'], outputTlsCaPem: readPem(values['output-tls-ca-file'] as string | undefined, '--output-tls-ca-file'),
+  };
 }

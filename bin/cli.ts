@@ -2,7 +2,6 @@
  * streamprobe command line: the same probe as the Lambda, run once or on a schedule, against any Kafka or
  * against a local Apache Kafka broker that it starts itself when --brokers is not given.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
 import { ENV, type ConfigField } from '../lambda/contract';
@@ -12,7 +11,7 @@ import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
-import { UsageError, durationFlag, exitForUsage, repeat } from './cli-common';
+import { CONNECTION_OPTIONS, UsageError, connectionFlags, connectionUsage, durationFlag, exitForUsage, repeat } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
@@ -33,14 +32,7 @@ Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
   --replication-factor N        for a topic the probe creates (default: min(3, brokers))
   --expected-brokers N          brokers the cluster should have; fewer are reported missing
                                 (default: the most seen since the probe started)
-  --auth MODE                   none | scram-sha-256 | scram-sha-512 | msk-iam
-  --username NAME               SASL/SCRAM user; the password comes from ${ENV.saslPassword}
-  --tls                         connect with TLS (implied by msk-iam)
-  --tls-ca-file FILE            PEM CA bundle to trust
-  --tls-cert-file FILE          PEM client certificate (with --tls-key-file)
-  --tls-key-file FILE           PEM client private key
-  --tls-insecure                do not verify the broker certificate
-  --region REGION               AWS region for msk-iam and CloudWatch
+${connectionUsage(32)}
   --metrics SINK                none | api | emf | both (default: none; api needs AWS credentials)
   --metrics-endpoint URL        CloudWatch-compatible endpoint for --metrics api (an emulator)
   --namespace NAME              CloudWatch namespace (default: StreamProbe)
@@ -69,15 +61,6 @@ function nameField(field: string): string {
 
 export { UsageError };
 
-function readPem(file: string | undefined, flag: string): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
-  }
-}
-
 export interface CliOptions {
   readonly raw: Record<string, unknown>;
   readonly everyMs?: number;
@@ -98,9 +81,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
       every: { type: 'string' }, runs: { type: 'string' }, timeout: { type: 'string' },
       'events-per-partition': { type: 'string' }, 'message-bytes': { type: 'string' },
       'min-partitions': { type: 'string' }, 'replication-factor': { type: 'string' }, 'expected-brokers': { type: 'string' },
-      auth: { type: 'string' }, username: { type: 'string' }, tls: { type: 'boolean' },
-      'tls-ca-file': { type: 'string' }, 'tls-cert-file': { type: 'string' }, 'tls-key-file': { type: 'string' },
-      'tls-insecure': { type: 'boolean' }, region: { type: 'string' }, 'log-level': { type: 'string' },
+      ...CONNECTION_OPTIONS, 'log-level': { type: 'string' },
       quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       metrics: { type: 'string' }, 'metrics-endpoint': { type: 'string' }, namespace: { type: 'string' },
       'high-resolution': { type: 'boolean' },
@@ -113,11 +94,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     runTimeoutMs: durationFlag(values.timeout, '--timeout'),
     eventsPerPartition: values['events-per-partition'], messageBytes: values['message-bytes'],
     minPartitions: values['min-partitions'], replicationFactor: values['replication-factor'], expectedBrokers: values['expected-brokers'],
-    auth: values.auth, saslUsername: values.username, tls: values.tls, region: values.region,
-    tlsCaPem: readPem(values['tls-ca-file'], '--tls-ca-file'),
-    tlsCertPem: readPem(values['tls-cert-file'], '--tls-cert-file'),
-    tlsKeyPem: readPem(values['tls-key-file'], '--tls-key-file'),
-    tlsRejectUnauthorized: values['tls-insecure'] ? false : undefined,
+    ...connectionFlags(values, {}),
     metricsSink: values.metrics, metricsNamespace: values.namespace, metricsHighResolution: values['high-resolution'],
   };
   // Locally the default publishes nowhere, so a first run needs no AWS account.

@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { LagRuntime, type GroupLagReport, type LagCheckReport } from '../lambda/lag-runtime';
 import { parseLagConfig } from '../lambda/lag-config';
-import { UsageError, durationFlag, exitForUsage, repeat } from './cli-common';
+import { connectionSecrets } from '../lambda/config';
+import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, connectionUsage, connectionFlags, durationFlag, exitForUsage, repeat } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 
@@ -23,12 +24,12 @@ each lagging group's position: exact time lag, 0 when caught up, and a status pe
   --name NAME               the check's name, dimension LagCheck of its metrics (default: lag)
   --partition-metrics       with --metrics: also a time and offset lag series per topic-partition
   --timeout DURATION        budget of one check (default: 20s)
+${connectionUsage(28)}
   --every DURATION          check repeatedly; Ctrl-C stops (default: once)
   --runs N                  with --every: stop after N checks
   --metrics SINK            api | emf | none (default: none); dimension ConsumerGroup
   --namespace NAME          CloudWatch namespace (default: StreamProbe)
   --metrics-endpoint URL    CloudWatch-compatible endpoint for --metrics api (an emulator)
-  --region REGION           AWS region for --metrics api
   --log-level LEVEL         DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
   --quiet                   no readable table on stderr, JSON logs only
   -h, --help                this help`;
@@ -45,6 +46,7 @@ export function formatLagTable(r: GroupLagReport): string {
 }
 
 const FLAG_OF: Record<string, string> = {
+  ...CONNECTION_FLAG_OF,
   checkName: '--name', brokers: '--brokers', groups: '--group', groupPattern: '--group-pattern', timeLagThresholdMs: '--threshold',
   stallAfterMs: '--stall-after', runTimeoutMs: '--timeout', partitionMetrics: '--partition-metrics',
 };
@@ -60,7 +62,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
         brokers: { type: 'string' }, group: { type: 'string', multiple: true }, 'group-pattern': { type: 'string' },
         threshold: { type: 'string' }, 'stall-after': { type: 'string' }, timeout: { type: 'string' }, every: { type: 'string' },
         runs: { type: 'string' }, name: { type: 'string' }, 'partition-metrics': { type: 'boolean' }, 'log-level': { type: 'string' }, metrics: { type: 'string' }, namespace: { type: 'string' },
-        'metrics-endpoint': { type: 'string' }, region: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'metrics-endpoint': { type: 'string' }, ...CONNECTION_OPTIONS, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) {
@@ -71,6 +73,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       checkName: values.name, brokers: values.brokers, groups: values.group, groupPattern: values['group-pattern'],
       timeLagThresholdMs: durationFlag(values.threshold, '--threshold'), stallAfterMs: durationFlag(values['stall-after'], '--stall-after'),
       runTimeoutMs: durationFlag(values.timeout, '--timeout'), partitionMetrics: values['partition-metrics'],
+      ...connectionFlags(values as Record<string, string | boolean | undefined>, process.env), metricsSink: 'none',
     }).filter(([, v]) => v !== undefined)), (f) => FLAG_OF[f] ?? f);
     const runs = values.runs === undefined ? undefined : Number(values.runs);
     if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
@@ -78,7 +81,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
     if (!['api', 'emf', 'none'].includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of api, emf, none`);
     const region = values.region ?? process.env.AWS_REGION ?? (values['metrics-endpoint'] ? 'us-east-1' : undefined);
     if (sink === 'api' && !region) throw new UsageError('--metrics api: needs a region (--region or AWS_REGION) or --metrics-endpoint');
-    const logger = new ProbeLogger({ level: (values['log-level'] ?? 'INFO').toUpperCase() as LogLevel });
+    const logger = new ProbeLogger({ level: (values['log-level'] ?? 'INFO').toUpperCase() as LogLevel, secrets: connectionSecrets(config) });
     const metrics = new CloudWatchPublisher({ sink: sink as MetricSink, namespace: values.namespace ?? DEFAULT_NAMESPACE, region, endpoint: values['metrics-endpoint'], logger });
     runtime = new LagRuntime(config, logger, [metrics]);
     const r = runtime;

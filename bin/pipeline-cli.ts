@@ -5,9 +5,13 @@
 import { parseArgs } from 'node:util';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { parsePipelineConfig } from '../lambda/pipeline-config';
+import { connectionSecrets } from '../lambda/config';
 import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime';
 import { startLocalKafka } from '../scripts/local-kafka';
-import { UsageError, durationFlag, exitForUsage, repeat } from './cli-common';
+import {
+  CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
+  UsageError, connectionFlags, connectionUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat,
+} from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
@@ -31,17 +35,19 @@ duplicates, late canaries. Without --input-brokers, a local Apache Kafka broker 
   --deadline DURATION             how long the application may take (default: 60s)
   --canaries N                    canaries per run (default: 1)
   --timeout DURATION              budget of one run (default: 20s)
+${connectionUsage(34)}
+${OUTPUT_CONNECTION_USAGE}
   --every DURATION                run repeatedly; Ctrl-C stops (default: once)
   --runs N                        with --every: stop after N runs
   --metrics SINK                  api | emf | none (default: none); dimension Pipeline
   --namespace NAME                CloudWatch namespace (default: StreamProbe)
   --metrics-endpoint URL          CloudWatch-compatible endpoint for --metrics api (an emulator)
-  --region REGION                 AWS region for --metrics api
   --log-level LEVEL               DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
   --quiet                         no readable line on stderr, JSON logs only
   -h, --help                      this help`;
 
 const FLAG_OF: Record<string, string> = {
+  ...CONNECTION_FLAG_OF, ...OUTPUT_CONNECTION_FLAG_OF,
   pipelineName: '--name', inputBrokers: '--input-brokers', inputTopic: '--input-topic', outputBrokers: '--output-brokers',
   outputTopic: '--output-topic', valueTemplate: '--value-template', keyTemplate: '--key-template', match: '--match',
   expectOutputs: '--expect-outputs', deadlineMs: '--deadline', canariesPerRun: '--canaries', runTimeoutMs: '--timeout',
@@ -67,7 +73,8 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       options: Object.fromEntries([
         ...['input-brokers', 'input-topic', 'output-brokers', 'output-topic', 'name', 'value-template', 'key-template', 'match',
           'expect-outputs', 'deadline', 'canaries', 'timeout', 'every', 'runs', 'log-level', 'metrics', 'namespace',
-          'metrics-endpoint', 'region'].map((k) => [k, { type: 'string' as const }]),
+          'metrics-endpoint'].map((k) => [k, { type: 'string' as const }]),
+        ...Object.entries(CONNECTION_OPTIONS), ...Object.entries(OUTPUT_CONNECTION_OPTIONS),
         ['quiet', { type: 'boolean' as const }], ['help', { type: 'boolean' as const, short: 'h' }],
       ]),
     }) as { values: Record<string, string | boolean | undefined> });
@@ -89,6 +96,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       outputBrokers: str('output-brokers'), outputTopic: str('output-topic'), valueTemplate: str('value-template'),
       keyTemplate: str('key-template'), match: str('match'), expectOutputs: str('expect-outputs'),
       deadlineMs: durationFlag(str('deadline'), '--deadline'), canariesPerRun: str('canaries'), runTimeoutMs: durationFlag(str('timeout'), '--timeout'),
+      ...connectionFlags(values, process.env), ...outputConnectionFlags(values, process.env), metricsSink: 'none',
     };
     for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
     const everyMs = durationFlag(str('every'), '--every');
@@ -107,7 +115,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     }
     const config = parsePipelineConfig(raw, name);
     const logLevel = (str('log-level') ?? 'INFO').toUpperCase() as LogLevel;
-    const logger = new ProbeLogger({ level: logLevel });
+    const logger = new ProbeLogger({ level: logLevel, secrets: [...connectionSecrets(config.input), ...connectionSecrets(config.output)] });
     const sink = str('metrics') ?? 'none';
     if (!['api', 'emf', 'none'].includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of api, emf, none`);
     const region = str('region') ?? process.env.AWS_REGION ?? (str('metrics-endpoint') ? 'us-east-1' : undefined);

@@ -4,7 +4,7 @@
  */
 // zod/mini: the same schema language at a twentieth of the bundle size of the classic API.
 import * as z from 'zod/mini';
-import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN } from './contract';
+import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, type AuthMode } from './contract';
 
 export const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
@@ -30,6 +30,63 @@ export const int = (min: number, max: number, whyMin?: string) =>
   );
 const pem = (marker: string, what: string) => z.string().check(z.includes(marker, `must hold a PEM ${what}`));
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+
+/**
+ * How to reach a cluster: shared by the canary, the pipeline canary (its input and output) and the lag
+ * check, so every check speaks TLS, SCRAM and MSK IAM the same way.
+ */
+export const authMode = oneOf(AUTH_MODES);
+
+export const connectionFields = {
+  auth: z._default(authMode, 'none'),
+  /** Unset: on for msk-iam, off otherwise. */
+  tls: z.optional(bool),
+  tlsCaPem: z.optional(pem('BEGIN CERTIFICATE', 'certificate')),
+  tlsCertPem: z.optional(pem('BEGIN CERTIFICATE', 'certificate')),
+  tlsKeyPem: z.optional(pem('PRIVATE KEY', 'private key')),
+  tlsRejectUnauthorized: z._default(bool, true),
+  saslUsername: z.optional(z.string().check(z.minLength(1))),
+  saslPassword: z.optional(z.string().check(z.minLength(1))),
+  saslSecretArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'))),
+  region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'))),
+};
+
+/** The settings of one connection after parsing, TLS resolved. */
+export interface ConnectionSettings {
+  readonly auth: AuthMode;
+  readonly tls: boolean;
+  readonly tlsCaPem?: string;
+  readonly tlsCertPem?: string;
+  readonly tlsKeyPem?: string;
+  readonly tlsRejectUnauthorized: boolean;
+  readonly saslUsername?: string;
+  readonly saslPassword?: string;
+  readonly saslSecretArn?: string;
+  readonly region?: string;
+}
+
+type RawConnection = Omit<ConnectionSettings, 'tls'> & { tls?: boolean };
+
+/** The rules a connection's settings obey together; `field` names a field as the schema knows it. */
+export function connectionIssues(c: RawConnection, field: (name: keyof ConnectionSettings) => string = (n) => n): Array<[string, string]> {
+  const scram = c.auth === 'scram-sha-256' || c.auth === 'scram-sha-512';
+  const issues: Array<[string, string]> = [];
+  if (scram && !c.saslUsername && !c.saslSecretArn) issues.push([field('saslUsername'), `is required for auth ${c.auth} (or set ${field('saslSecretArn')})`]);
+  if (scram && c.saslUsername && !c.saslPassword && !c.saslSecretArn) issues.push([field('saslPassword'), `is required for auth ${c.auth} (or set ${field('saslSecretArn')})`]);
+  if (!scram && (c.saslUsername || c.saslPassword || c.saslSecretArn)) issues.push([field('auth'), 'SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
+  if ((c.tlsCertPem === undefined) !== (c.tlsKeyPem === undefined)) issues.push([field('tlsKeyPem'), 'a client certificate and its key go together']);
+  if (c.auth === 'msk-iam' && c.tls === false) issues.push([field('tls'), 'msk-iam requires TLS']);
+  return issues;
+}
+
+export function resolveConnection(c: RawConnection): ConnectionSettings {
+  return { ...c, tls: c.tls ?? c.auth === 'msk-iam' };
+}
+
+/** Secrets a connection holds, for scrubbing from logs. */
+export function connectionSecrets(c: Partial<ConnectionSettings>): string[] {
+  return [c.saslPassword, c.tlsKeyPem].filter((s): s is string => typeof s === 'string');
+}
 
 /** Where metrics go: shared by the canary, the pipeline canary and the lag check. */
 export const metricsFields = {
@@ -60,27 +117,11 @@ export const configSchema = z
     fetchMaxWaitMs: z._default(int(10, 5000), 100),
     /** Longer than the schedule interval, or a frozen Lambda is evicted from its group between runs. */
     sessionTimeoutMs: z._default(int(6000, 1_800_000), 300_000),
-    auth: z._default(oneOf(AUTH_MODES), 'none'),
-    /** Unset: on for msk-iam, off otherwise. */
-    tls: z.optional(bool),
-    tlsCaPem: z.optional(pem('BEGIN CERTIFICATE', 'certificate')),
-    tlsCertPem: z.optional(pem('BEGIN CERTIFICATE', 'certificate')),
-    tlsKeyPem: z.optional(pem('PRIVATE KEY', 'private key')),
-    tlsRejectUnauthorized: z._default(bool, true),
-    saslUsername: z.optional(z.string().check(z.minLength(1))),
-    saslPassword: z.optional(z.string().check(z.minLength(1))),
-    saslSecretArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'))),
-    region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'))),
+    ...connectionFields,
     ...metricsFields,
   })
   .check(z.superRefine((c, ctx) => {
-    const scram = c.auth === 'scram-sha-256' || c.auth === 'scram-sha-512';
-    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: c });
-    if (scram && !c.saslUsername && !c.saslSecretArn) issue('saslUsername', `is required for auth ${c.auth} (or set saslSecretArn)`);
-    if (scram && c.saslUsername && !c.saslPassword && !c.saslSecretArn) issue('saslPassword', `is required for auth ${c.auth} (or set saslSecretArn)`);
-    if (!scram && (c.saslUsername || c.saslPassword || c.saslSecretArn)) issue('auth', 'SASL credentials are set but auth is not scram-sha-256 or scram-sha-512');
-    if ((c.tlsCertPem === undefined) !== (c.tlsKeyPem === undefined)) issue('tlsKeyPem', 'a client certificate and its key go together');
-    if (c.auth === 'msk-iam' && c.tls === false) issue('tls', 'msk-iam requires TLS');
+    for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
   }));
 
 type Parsed = z.output<typeof configSchema>;
@@ -117,7 +158,7 @@ export function parseConfig(raw: Record<string, unknown>, name: FieldNamer = byF
   const result = configSchema.safeParse(raw);
   if (!result.success) throw configError(result.error.issues, raw, name);
   const c = result.data;
-  return { ...c, tls: c.tls ?? c.auth === 'msk-iam' };
+  return { ...c, ...resolveConnection(c) };
 }
 
 /**
@@ -144,5 +185,5 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ProbeConfig {
 
 /** Secrets held by the configuration, for scrubbing from logs. */
 export function secretsOf(config: ProbeConfig): string[] {
-  return [config.saslPassword, config.tlsKeyPem].filter((s): s is string => typeof s === 'string');
+  return connectionSecrets(config);
 }

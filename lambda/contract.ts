@@ -31,6 +31,18 @@ export const ENV = {
 
 export type ConfigField = keyof typeof ENV;
 
+/** How a check reaches a cluster: the same variables for the canary, a pipeline's input and a lag check. */
+const CONNECTION_ENV = {
+  auth: ENV.auth,
+  tls: ENV.tls,
+  tlsCaPem: ENV.tlsCaPem,
+  tlsRejectUnauthorized: ENV.tlsRejectUnauthorized,
+  saslUsername: ENV.saslUsername,
+  saslPassword: ENV.saslPassword,
+  saslSecretArn: ENV.saslSecretArn,
+  region: ENV.region,
+} as const;
+
 /** Environment variables of the pipeline-canary Lambda, keyed by its configuration field. */
 export const PIPELINE_ENV = {
   pipelineName: 'STREAMPROBE_PIPELINE_NAME',
@@ -45,6 +57,13 @@ export const PIPELINE_ENV = {
   deadlineMs: 'STREAMPROBE_DEADLINE_MS',
   canariesPerRun: 'STREAMPROBE_CANARIES_PER_RUN',
   runTimeoutMs: ENV.runTimeoutMs,
+  ...CONNECTION_ENV,
+  outputAuth: 'STREAMPROBE_OUTPUT_AUTH',
+  outputTls: 'STREAMPROBE_OUTPUT_TLS',
+  outputTlsCaPem: 'STREAMPROBE_OUTPUT_TLS_CA_PEM',
+  outputSaslUsername: 'STREAMPROBE_OUTPUT_SASL_USERNAME',
+  outputSaslPassword: 'STREAMPROBE_OUTPUT_SASL_PASSWORD',
+  outputSaslSecretArn: 'STREAMPROBE_OUTPUT_SASL_SECRET_ARN',
   metricsNamespace: ENV.metricsNamespace,
   metricsSink: ENV.metricsSink,
   metricsHighResolution: ENV.metricsHighResolution,
@@ -60,6 +79,7 @@ export const LAG_ENV = {
   stallAfterMs: 'STREAMPROBE_STALL_AFTER_MS',
   partitionMetrics: 'STREAMPROBE_PARTITION_METRICS',
   runTimeoutMs: ENV.runTimeoutMs,
+  ...CONNECTION_ENV,
   metricsNamespace: ENV.metricsNamespace,
   metricsSink: ENV.metricsSink,
   metricsHighResolution: ENV.metricsHighResolution,

@@ -3,7 +3,7 @@
  * rules behind each group's status. One schema for the CLI, the Lambda and the construct.
  */
 import * as z from 'zod/mini';
-import { MIN_RUN_TIMEOUT_MS, bool, brokerList, configError, envNamer, int, metricsFields, rawConfigFromEnv, type FieldNamer } from './config';
+import { MIN_RUN_TIMEOUT_MS, bool, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './config';
 import { LAG_ENV, PROBE_NAME_PATTERN } from './contract';
 import type { StatusRules } from './core/lag/group-status';
 
@@ -36,20 +36,22 @@ const schema = z.strictObject({
   /** Also publish time and offset lag per topic-partition (a metric series each: they cost). */
   partitionMetrics: z._default(bool, false),
   runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+  ...connectionFields,
   ...metricsFields,
 }).check(z.superRefine((c, ctx) => {
+  for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
   if (c.groups.length === 0 && c.groupPattern === undefined) {
     ctx.addIssue({ code: 'custom', path: ['groups'], message: 'name at least one consumer group, or set groupPattern', input: c });
   }
 }));
 
-export type LagConfig = Omit<z.output<typeof schema>, 'groupPattern'> & StatusRules & { groupPattern?: RegExp };
+export type LagConfig = Omit<z.output<typeof schema>, 'groupPattern' | keyof ConnectionSettings> & ConnectionSettings & StatusRules & { groupPattern?: RegExp };
 
 export function parseLagConfig(raw: Record<string, unknown>, name: FieldNamer = (f) => f): LagConfig {
   const result = schema.safeParse(raw);
   if (!result.success) throw configError(result.error.issues, raw, name);
   const c = result.data;
-  return { ...c, groupPattern: c.groupPattern === undefined ? undefined : new RegExp(c.groupPattern) };
+  return { ...c, ...resolveConnection(c), groupPattern: c.groupPattern === undefined ? undefined : new RegExp(c.groupPattern) };
 }
 
 /** The lag Lambda's configuration, from its STREAMPROBE_* variables; errors name the variable. */

@@ -12,6 +12,7 @@ import { roundMs } from './core/stats';
 import { monotonicNow, withDeadline } from './adapters/deadline';
 import { LagReader, tpKey, type GroupSnapshot } from './adapters/kafka/lag-reader';
 import type { ProbeLogger } from './adapters/logger';
+import type { ResolvedCredentials } from './adapters/kafka/client-options';
 import type { LagConfig } from './lag-config';
 import { newRunId } from './probe';
 
@@ -50,8 +51,13 @@ export class LagRuntime {
   private readonly reader: LagReader;
   private readonly previous = new Map<string, GroupCheck>();
 
-  constructor(private readonly config: LagConfig, private readonly logger: ProbeLogger, private readonly sinks: readonly LagSink[] = []) {
-    this.reader = new LagReader(config.brokers);
+  constructor(
+    private readonly config: LagConfig,
+    private readonly logger: ProbeLogger,
+    private readonly sinks: readonly LagSink[] = [],
+    credentials?: () => Promise<ResolvedCredentials | undefined>,
+  ) {
+    this.reader = new LagReader(config, credentials);
   }
 
   /** Reads every group once within the budget, logs and publishes; never throws. */

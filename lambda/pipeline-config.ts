@@ -3,7 +3,7 @@
  * how to recognise them. Validated once at start-up, naming every bad field, like the canary's own config.
  */
 import * as z from 'zod/mini';
-import { MIN_RUN_TIMEOUT_MS, brokerList, configError, envNamer, int, metricsFields, rawConfigFromEnv, type FieldNamer } from './config';
+import { MIN_RUN_TIMEOUT_MS, authMode, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './config';
 import { PIPELINE_ENV, PROBE_NAME_PATTERN } from './contract';
 import { checkMatchRule, type MatchRule } from './core/pipeline/match';
 import { mentionsId, unknownPlaceholders } from './core/pipeline/template';
@@ -41,9 +41,19 @@ const schema = z.strictObject({
   deadlineMs: z._default(int(1000, 86_400_000), 60_000),
   canariesPerRun: z._default(int(1, 100), 1),
   runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+  /** How to reach the input cluster (and the output cluster, unless the output settings say otherwise). */
+  ...connectionFields,
+  outputAuth: z.optional(authMode),
+  outputTls: connectionFields.tls,
+  outputTlsCaPem: connectionFields.tlsCaPem,
+  outputSaslUsername: connectionFields.saslUsername,
+  outputSaslPassword: connectionFields.saslPassword,
+  outputSaslSecretArn: connectionFields.saslSecretArn,
   ...metricsFields,
 }).check(z.superRefine((c, ctx) => {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: c });
+  for (const [path, message] of connectionIssues(c)) issue(path, message);
+  for (const [path, message] of connectionIssues(outputConnection(c), (n) => `output${n[0]!.toUpperCase()}${n.slice(1)}`)) issue(path, message);
   for (const field of ['valueTemplate', 'keyTemplate'] as const) {
     const unknown = unknownPlaceholders(c[field] ?? '');
     if (unknown.length) issue(field, `unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}: use {{id}}, {{sentAtMs}}, {{sentAtIso}} or {{pipeline}}`);
@@ -64,13 +74,46 @@ const schema = z.strictObject({
   }
 }));
 
-export type PipelineConfig = Omit<z.output<typeof schema>, 'match' | 'outputBrokers'> & { match: MatchRule; outputBrokers: string[] };
+type Parsed = z.output<typeof schema>;
+
+/**
+ * The output cluster's connection: the input's, with whatever output settings are given on top. Credentials
+ * go together: an output secret or user replaces the input's pair, and an output auth that is not SCRAM
+ * takes none.
+ */
+function outputConnection(c: Omit<Parsed, 'tls'> & { tls?: boolean }) {
+  const auth = c.outputAuth ?? c.auth;
+  // The input's SCRAM credentials carry over only to an output that speaks SCRAM and names none of its own.
+  const ownCredentials = c.outputSaslUsername !== undefined || c.outputSaslSecretArn !== undefined || !auth.startsWith('scram');
+  return {
+    ...c,
+    auth,
+    tls: c.outputTls ?? (c.outputAuth === undefined ? c.tls : undefined),
+    tlsCaPem: c.outputTlsCaPem ?? c.tlsCaPem,
+    saslUsername: ownCredentials ? c.outputSaslUsername : c.saslUsername,
+    saslPassword: ownCredentials ? c.outputSaslPassword : c.saslPassword,
+    saslSecretArn: ownCredentials ? c.outputSaslSecretArn : c.saslSecretArn,
+  };
+}
+
+const connectionOf = (c: Omit<ConnectionSettings, 'tls'> & { tls?: boolean }): ConnectionSettings => {
+  const { auth, tls, tlsCaPem, tlsCertPem, tlsKeyPem, tlsRejectUnauthorized, saslUsername, saslPassword, saslSecretArn, region } = c;
+  return resolveConnection({ auth, tls, tlsCaPem, tlsCertPem, tlsKeyPem, tlsRejectUnauthorized, saslUsername, saslPassword, saslSecretArn, region });
+};
+
+export type PipelineConfig = Omit<Parsed, 'match' | 'outputBrokers' | keyof ConnectionSettings | `output${string}` > & {
+  match: MatchRule;
+  outputBrokers: string[];
+  outputTopic: string;
+  input: ConnectionSettings;
+  output: ConnectionSettings;
+};
 
 export function parsePipelineConfig(raw: Record<string, unknown>, name: FieldNamer = (f) => f): PipelineConfig {
   const result = schema.safeParse(raw);
   if (!result.success) throw configError(result.error.issues, raw, name);
   const c = result.data;
-  return { ...c, match: parseMatch(c.match), outputBrokers: c.outputBrokers ?? c.inputBrokers };
+  return { ...c, match: parseMatch(c.match), outputBrokers: c.outputBrokers ?? c.inputBrokers, input: connectionOf(c), output: connectionOf(outputConnection(c)) };
 }
 
 /** The pipeline Lambda's configuration, from its STREAMPROBE_* variables; errors name the variable. */

@@ -37,9 +37,10 @@ export class PipelineRuntime {
     private readonly config: PipelineConfig,
     private readonly logger: ProbeLogger,
     private readonly sinks: readonly PipelineSink[] = [],
-    session?: PipelineSession,
+    /** SCRAM credentials from Secrets Manager, per side (the Lambda's); the CLI passes passwords in the config. */
+    credentials?: ConstructorParameters<typeof PipelineSession>[1],
   ) {
-    this.session = session ?? new PipelineSession(config);
+    this.session = new PipelineSession(config, credentials);
   }
 
   async runOnce(lambdaRemainingMs?: number): Promise<PipelineReport> {

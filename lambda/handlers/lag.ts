@@ -7,13 +7,14 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { lagConfigFromEnv } from '../lag-config';
-import { lambdaLogger, lambdaMetrics } from './wiring';
+import { lambdaLogger, lambdaMetrics, secretCredentials } from './wiring';
+import { connectionSecrets } from '../config';
 import { LagRuntime } from '../lag-runtime';
 
 const config = lagConfigFromEnv(process.env);
-const logger = lambdaLogger({ check: config.checkName });
+const logger = lambdaLogger({ check: config.checkName }, connectionSecrets(config));
 const metrics = lambdaMetrics(config, logger);
-const runtime = new LagRuntime(config, logger, [metrics]);
+const runtime = new LagRuntime(config, logger, [metrics], secretCredentials(config.saslSecretArn, logger));
 
 async function lag(_event: unknown, context: Context) {
   const r = await runtime.runOnce(context.getRemainingTimeInMillis());

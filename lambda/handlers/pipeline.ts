@@ -7,13 +7,17 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { pipelineConfigFromEnv } from '../pipeline-config';
-import { lambdaLogger, lambdaMetrics } from './wiring';
+import { lambdaLogger, lambdaMetrics, secretCredentials } from './wiring';
+import { connectionSecrets } from '../config';
 import { PipelineRuntime } from '../pipeline-runtime';
 
 const config = pipelineConfigFromEnv(process.env);
-const logger = lambdaLogger({ pipeline: config.pipelineName });
+const logger = lambdaLogger({ pipeline: config.pipelineName }, [...connectionSecrets(config.input), ...connectionSecrets(config.output)]);
 const metrics = lambdaMetrics(config, logger);
-const runtime = new PipelineRuntime(config, logger, [metrics]);
+const runtime = new PipelineRuntime(config, logger, [metrics], {
+  input: secretCredentials(config.input.saslSecretArn, logger),
+  output: secretCredentials(config.output.saslSecretArn, logger),
+});
 
 async function pipeline(_event: unknown, context: Context) {
   const r = await runtime.runOnce(context.getRemainingTimeInMillis());

@@ -2,6 +2,8 @@
 import { CloudWatchPublisher } from '../adapters/cloudwatch';
 import { ProbeLogger, type LogLevel } from '../adapters/logger';
 import type { MetricSink } from '../contract';
+import type { ResolvedCredentials } from '../adapters/kafka/client-options';
+import { scramSecretProvider } from '../adapters/secrets';
 
 export interface MetricsSettings {
   readonly metricsSink: MetricSink;
@@ -18,4 +20,15 @@ export function lambdaMetrics(settings: MetricsSettings, logger: ProbeLogger): C
   return new CloudWatchPublisher({
     sink: settings.metricsSink, namespace: settings.metricsNamespace, highResolution: settings.metricsHighResolution, region: settings.region, logger,
   });
+}
+
+/** SCRAM credentials read from the secret once per container; the password is scrubbed from every log line. */
+export function secretCredentials(arn: string | undefined, logger: ProbeLogger): (() => Promise<ResolvedCredentials>) | undefined {
+  if (!arn) return undefined;
+  const read = scramSecretProvider(arn);
+  return async () => {
+    const credentials = await read();
+    logger.addSecrets([credentials.password]);
+    return credentials;
+  };
 }

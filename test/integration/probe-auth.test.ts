@@ -1,7 +1,12 @@
 /** TLS (with client certificate) and SASL/SCRAM against the real broker's secured listeners. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
-import { probeConfig, SCRAM_USER, withRuntime } from '../helpers/kafka';
+import { ProbeLogger } from '../../lambda/adapters/logger';
+import { parseLagConfig } from '../../lambda/lag-config';
+import { LagRuntime } from '../../lambda/lag-runtime';
+import { groupAt } from '../helpers/consumer-groups';
+import { probeConfig, rawKafka, SCRAM_USER, uniqueName, withRuntime } from '../helpers/kafka';
+import { pipelineUnderTest } from '../helpers/pipeline';
 
 const kafka = inject('kafka');
 const pem = (file: string) => readFileSync(file, 'utf8');
@@ -63,5 +68,65 @@ describe('SASL/SCRAM', () => {
       expect(output.text).not.toContain(wrong);
       expect(output.text).not.toContain(SCRAM_USER.password);
     });
+  });
+});
+
+describe('the pipeline canary and the lag check reach secured clusters the same way', () => {
+  const tls = { tls: true, tlsCaPem: pem(kafka.caCertFile), tlsCertPem: pem(kafka.clientCertFile), tlsKeyPem: pem(kafka.clientKeyFile) };
+  const scram = { auth: 'scram-sha-512', saslUsername: SCRAM_USER.username, saslPassword: SCRAM_USER.password };
+
+  async function identityTopic(): Promise<string> {
+    const topic = uniqueName('secured-flow');
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await admin.disconnect();
+    return topic;
+  }
+
+  it('pipeline: input over SCRAM, output over TLS with a client certificate; the password never logged', async () => {
+    const topic = await identityTopic();
+    const p = pipelineUnderTest({
+      pipelineName: uniqueName('secured'), inputBrokers: kafka.sasl, inputTopic: topic, outputBrokers: kafka.ssl, outputTopic: topic, ...scram,
+      outputAuth: 'none', outputTls: true, outputTlsCaPem: tls.tlsCaPem, tlsCertPem: tls.tlsCertPem, tlsKeyPem: tls.tlsKeyPem, deadlineMs: 10_000,
+    });
+    try {
+      expect(p.config.output).toMatchObject({ auth: 'none', tls: true, saslPassword: undefined });
+      const report = await p.runtime.runOnce();
+      expect(report, p.output.text).toMatchObject({ outcome: 'healthy', counts: { sent: 1, onTime: 1, lost: 0 } });
+      expect(p.output.text).not.toContain(SCRAM_USER.password);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('pipeline: a wrong password fails the run at connect, and is never logged', async () => {
+    const wrong = 'wrong-Secret-value-456';
+    const topic = await identityTopic();
+    const p = pipelineUnderTest({ pipelineName: uniqueName('secured'), inputBrokers: kafka.sasl, inputTopic: topic, outputTopic: topic, ...scram, saslPassword: wrong, runTimeoutMs: 6000 });
+    try {
+      const report = await p.runtime.runOnce();
+      expect(report).toMatchObject({ outcome: 'failed', errors: [expect.objectContaining({ phase: 'connect' })] });
+      expect(p.output.events('pipeline_error')).toHaveLength(1);
+      expect(p.output.text).not.toContain(wrong);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('lag check: over TLS with a client certificate, and over SCRAM', async () => {
+    const topic = await identityTopic();
+    const group = uniqueName('secured-group');
+    await groupAt(kafka.plaintext, topic, group, { 0: 0 }, false);
+    for (const [brokers, settings] of [[kafka.ssl, tls], [kafka.sasl, scram]] as const) {
+      const runtime = new LagRuntime(parseLagConfig({ brokers, groups: [group], runTimeoutMs: 10_000, ...settings }), new ProbeLogger({ level: 'SILENT' }));
+      try {
+        const report = await runtime.runOnce();
+        expect(report.succeeded, JSON.stringify(report.errors)).toBe(true);
+        expect(report.groups[0]).toMatchObject({ group, exists: true, status: 'OK' });
+      } finally {
+        await runtime.close();
+      }
+    }
   });
 });

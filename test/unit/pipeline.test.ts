@@ -160,3 +160,23 @@ describe('pipeline configuration', () => {
     expect(fail({ match: 'key', valueTemplate: 'canary {{id}}' })).toBe('accepted');
   });
 });
+
+describe('pipeline connections', () => {
+  const base = { pipelineName: 'p', inputBrokers: 'in:9092', inputTopic: 'a', outputTopic: 'b' };
+  const scram = { auth: 'scram-sha-512', saslUsername: 'u', saslPassword: 'pw' };
+
+  it('the output reaches its cluster like the input unless told otherwise', () => {
+    expect(parsePipelineConfig({ ...base, ...scram }).output).toMatchObject({ auth: 'scram-sha-512', saslUsername: 'u', saslPassword: 'pw', tls: false });
+    expect(parsePipelineConfig({ ...base, auth: 'msk-iam' }).output).toMatchObject({ auth: 'msk-iam', tls: true });
+  });
+
+  it('an output auth that is not SCRAM takes none of the input credentials; output credentials replace the pair', () => {
+    expect(parsePipelineConfig({ ...base, ...scram, outputAuth: 'none' }).output).toMatchObject({ auth: 'none', saslUsername: undefined, saslPassword: undefined });
+    expect(parsePipelineConfig({ ...base, ...scram, outputSaslUsername: 'v', outputSaslPassword: 'pw2' }).output).toMatchObject({ saslUsername: 'v', saslPassword: 'pw2' });
+  });
+
+  it('names the output field that is wrong', () => {
+    expect(() => parsePipelineConfig({ ...base, outputAuth: 'scram-sha-256' })).toThrow(/outputSaslUsername: is required for auth scram-sha-256/);
+    expect(() => parsePipelineConfig({ ...base, outputAuth: 'msk-iam', outputTls: 'false' })).toThrow(/outputTls: msk-iam requires TLS/);
+  });
+});

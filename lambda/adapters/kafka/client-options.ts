@@ -1,7 +1,7 @@
 /** Turns the probe configuration into kafkajs client options: brokers, TLS, SASL (SCRAM or MSK IAM). */
 import type { KafkaConfig, SASLOptions, logCreator } from 'kafkajs';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import type { ProbeConfig } from '../../config';
+import type { ConnectionSettings } from '../../config';
 
 export interface ResolvedCredentials {
   readonly username: string;
@@ -17,7 +17,7 @@ export function mskIamProvider(region: string, generate: TokenGenerator = genera
   };
 }
 
-export function saslOptions(config: ProbeConfig, credentials?: ResolvedCredentials, generate?: TokenGenerator): SASLOptions | undefined {
+export function saslOptions(config: ConnectionSettings, credentials?: ResolvedCredentials, generate?: TokenGenerator): SASLOptions | undefined {
   switch (config.auth) {
     case 'none':
       return undefined;
@@ -36,7 +36,7 @@ export function saslOptions(config: ProbeConfig, credentials?: ResolvedCredentia
   }
 }
 
-export function tlsOptions(config: ProbeConfig): KafkaConfig['ssl'] {
+export function tlsOptions(config: ConnectionSettings): KafkaConfig['ssl'] {
   if (!config.tls) return undefined;
   const custom = config.tlsCaPem || config.tlsCertPem || !config.tlsRejectUnauthorized;
   if (!custom) return true;
@@ -48,7 +48,7 @@ export function tlsOptions(config: ProbeConfig): KafkaConfig['ssl'] {
 }
 
 export function kafkaClientOptions(
-  config: ProbeConfig,
+  config: ConnectionSettings & { readonly brokers: readonly string[]; readonly runTimeoutMs: number },
   clientId: string,
   logCreator: logCreator,
   credentials?: ResolvedCredentials,

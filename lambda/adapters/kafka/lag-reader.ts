@@ -4,7 +4,9 @@
  * read per lagging partition, through one short-lived consumer of a throwaway group).
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, type Admin } from 'kafkajs';
+import type { ConnectionSettings } from '../../config';
+import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { withDeadline } from '../deadline';
 import { registerCompressionCodecs } from './codecs';
 import { scopeMetadataErrors } from './metadata-scope';
@@ -30,21 +32,32 @@ export interface GroupSnapshot {
 export const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 export class LagReader {
-  private readonly kafka: Kafka;
+  private kafka: Kafka | undefined;
   private admin: Admin | undefined;
 
-  constructor(brokers: readonly string[], clientId = 'streamprobe-lag') {
-    // Patient retries, bounded by each check's deadline: a group coordinator that is still loading (a fresh
-    // or restarted broker) or moving answers with retriable errors for a second or two.
-    this.kafka = new Kafka({
-      clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 10_000,
-      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 },
-    });
+  constructor(
+    private readonly connection: ConnectionSettings & { readonly brokers: readonly string[]; readonly runTimeoutMs: number },
+    /** SCRAM credentials from Secrets Manager, when the connection names a secret. */
+    private readonly credentials?: () => Promise<ResolvedCredentials | undefined>,
+    private readonly clientId = 'streamprobe-lag',
+  ) {}
+
+  private async client(): Promise<Kafka> {
+    if (!this.kafka) {
+      const credentials = this.connection.saslSecretArn ? await this.credentials?.() : undefined;
+      // Patient retries, bounded by each check's deadline: a group coordinator that is still loading (a fresh
+      // or restarted broker) or moving answers with retriable errors for a second or two.
+      this.kafka = new Kafka({
+        ...kafkaClientOptions(this.connection, this.clientId, () => () => {}, credentials),
+        connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 },
+      });
+    }
+    return this.kafka;
   }
 
   private async connected(): Promise<Admin> {
     if (!this.admin) {
-      const admin = this.kafka.admin();
+      const admin = (await this.client()).admin();
       await admin.connect();
       this.admin = admin;
     }
@@ -119,7 +132,7 @@ export class LagReader {
     if (wanted.size === 0) return out;
     const topics = [...new Set([...wanted.keys()].map((k) => k.slice(0, k.lastIndexOf('/'))))];
     const groupId = `streamprobe-lag-read-${randomBytes(4).toString('hex')}`;
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000, maxBytesPerPartition: 65_536 });
+    const consumer = (await this.client()).consumer({ groupId, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000, maxBytesPerPartition: 65_536 });
     const left = new Set(wanted.keys());
     let done: () => void = () => {};
     const finished = new Promise<void>((r) => (done = r));

@@ -3,7 +3,8 @@
  * (possibly on another cluster). The consumer's group is the pipeline's own and commits as it reads, so a
  * new process (a Lambda after a cold start) resumes where the last one stopped instead of skipping outputs.
  */
-import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, type Admin, type Consumer, type IHeaders, type Producer, type logCreator } from 'kafkajs';
+import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { withDeadline } from '../deadline';
 import { registerCompressionCodecs } from './codecs';
 import { scopeMetadataErrors } from './metadata-scope';
@@ -30,6 +31,9 @@ export interface SentCanaryRecord {
 }
 
 const DELIVERED_KEPT = 100_000;
+type CredentialsProvider = () => Promise<ResolvedCredentials | undefined>;
+/** kafkajs's own log lines stay out of the JSON logs: errors reach them through the run report. */
+const quietLogs: logCreator = () => () => {};
 /**
  * A group coordinator that is loading (a fresh or restarted broker, a moved coordinator) refuses joins for
  * a second or two; the consumer keeps trying, and the run's deadline bounds it.
@@ -52,17 +56,24 @@ export class PipelineSession {
   private readonly delivered = new Set<string>();
   private wake: (() => void) | undefined;
 
-  constructor(private readonly config: PipelineConfig) {}
+  constructor(
+    private readonly config: PipelineConfig,
+    /** SCRAM credentials from Secrets Manager, per side, when the side names a secret. */
+    private readonly credentials?: { readonly input?: CredentialsProvider; readonly output?: CredentialsProvider },
+  ) {}
 
   get connected(): boolean {
     return this.consumer !== undefined;
   }
 
-  private client(brokers: readonly string[], role: string): Kafka {
+  /** A client of one side, with its TLS and SASL; credentials from a secret are read once per process. */
+  private async client(side: 'input' | 'output', role: string): Promise<Kafka> {
+    const connection = this.config[side];
+    const brokers = side === 'input' ? this.config.inputBrokers : this.config.outputBrokers;
+    const credentials = connection.saslSecretArn ? await this.credentials?.[side]?.() : undefined;
     return new Kafka({
-      clientId: `streamprobe-pipeline-${this.config.pipelineName}-${role}`, brokers: [...brokers], logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000, requestTimeout: Math.min(10_000, Math.max(2000, this.config.runTimeoutMs / 2)),
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      ...kafkaClientOptions({ ...connection, brokers, runTimeoutMs: this.config.runTimeoutMs }, `streamprobe-pipeline-${this.config.pipelineName}-${role}`, quietLogs, credentials),
+      connectionTimeout: 3000,
     });
   }
 
@@ -73,8 +84,7 @@ export class PipelineSession {
    */
   async prepare(deadlineAt: number, lookBackToMs?: number): Promise<void> {
     if (this.connected) return;
-    const input = this.client(this.config.inputBrokers, 'in');
-    const output = this.client(this.config.outputBrokers, 'out');
+    const [input, output] = await withDeadline(Promise.all([this.client('input', 'in'), this.client('output', 'out')]), deadlineAt, 'reading the SASL credentials');
     this.producer = input.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 } });
     this.admin = output.admin();
     const groupId = pipelineGroupId(this.config.pipelineName);
@@ -132,7 +142,7 @@ export class PipelineSession {
    */
   async recoverSent(sinceMs: number, deadlineAt: number): Promise<SentCanaryRecord[]> {
     const topic = this.config.inputTopic;
-    const kafka = this.client(this.config.inputBrokers, 'recover');
+    const kafka = await this.client('input', 'recover');
     const admin = kafka.admin();
     const groupId = `${pipelineGroupId(this.config.pipelineName)}-recover-${Date.now().toString(36)}`;
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000, retry: JOIN_RETRY });
