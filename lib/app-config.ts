@@ -25,15 +25,19 @@ const common = {
   vpc: vpcSchema.optional(),
 };
 
-const targetSchema = z.object({
-  probeName: z.string({ error: 'is required (a string)' }),
-  brokers: z.union([z.string().transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)), z.array(z.string())], { error: 'is required: a list of host:port' }),
+const authFields = {
   auth: z.enum(AUTH_MODES, { error: `must be one of ${AUTH_MODES.join(', ')}` }).optional(),
   tls: z.boolean({ error: 'must be true or false' }).optional(),
   tlsCaPem: z.string().optional(),
   scramSecretArn: z.string().optional(),
   scramSecretKeyArn: z.string().optional(),
   mskClusterArn: z.string().optional(),
+};
+
+const targetSchema = z.object({
+  probeName: z.string({ error: 'is required (a string)' }),
+  brokers: z.union([z.string().transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)), z.array(z.string())], { error: 'is required: a list of host:port' }),
+  ...authFields,
   topic: z.string().optional(),
   minPartitions: whole(1, 10_000).optional(),
   replicationFactor: whole(1, 16).optional(),
@@ -66,6 +70,12 @@ const pipelineSchema = z.object({
   expectOutputs: whole(0, 1000).optional(),
   deadlineSeconds: whole(1, 86_400).optional(),
   canariesPerRun: whole(1, 100).optional(),
+  ...authFields,
+  outputAuth: authFields.auth,
+  outputTls: authFields.tls,
+  outputTlsCaPem: z.string().optional(),
+  outputScramSecretArn: z.string().optional(),
+  outputMskClusterArn: z.string().optional(),
   ...common,
   thresholds: z.object({
     pipelineLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
@@ -85,6 +95,7 @@ const lagCheckSchema = z.object({
   timeLagThresholdSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
   stallAfterSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
   partitionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
+  ...authFields,
   ...common,
   thresholds: z.object({
     datapointsToAlarm: whole(1, 100).optional(),

@@ -4,7 +4,7 @@
  * group (time lag M of N, stopped, stalled, retention loss), the same over every group a pattern finds, and
  * the check's own heartbeat, page through one composite per check.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,7 +18,8 @@ import { DIMENSIONS, type MetricName } from '../lambda/metrics-contract';
 import { ABOVE, AT_LEAST, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, contractMetric, type Periods } from './alarm-kit';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';
-import { DEFAULT_RUNBOOK, TargetConfigError, type CheckDeploymentProps, alarmPeriods, scheduleAndTimeout, wholeIn } from './target-props';
+import { grantMsk, grantSecret } from './cluster-access';
+import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, scheduleAndTimeout, wholeIn } from './target-props';
 
 const KIND = 'lag check';
 
@@ -28,7 +29,9 @@ export interface LagThresholds {
   readonly evaluationPeriods?: number;
 }
 
-export interface StreamProbeLagCheckProps extends CheckDeploymentProps {
+export interface StreamProbeLagCheckProps extends CheckDeploymentProps, ClusterAuthProps {
+  /** The KMS key of the SCRAM secret (MSK requires a customer managed key). */
+  readonly scramSecretKeyArn?: string;
   /** Names the check: dimension LagCheck, log key, alarm names. Default "lag". */
   readonly checkName?: string;
   readonly brokers: readonly string[];
@@ -59,6 +62,7 @@ export interface ResolvedLagCheck {
   readonly timeLagThresholdMs: number;
   readonly stallAfterMs: number;
   readonly periods: Periods;
+  readonly connection: ResolvedAuth;
 }
 
 export function resolveLagCheck(props: StreamProbeLagCheckProps): ResolvedLagCheck {
@@ -83,10 +87,11 @@ export function resolveLagCheck(props: StreamProbeLagCheckProps): ResolvedLagChe
     groups, groupPattern: props.groupPattern,
     timeLagThresholdMs: timeLag.toMilliseconds(), stallAfterMs: stallAfter.toMilliseconds(),
     periods: alarmPeriods(name, props.thresholds ?? {}, KIND),
+    connection: { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn },
   };
 }
 
-export function lagEnvironment(props: StreamProbeLagCheckProps, c: ResolvedLagCheck): Record<string, string> {
+export function lagEnvironment(props: StreamProbeLagCheckProps, c: ResolvedLagCheck, region: string): Record<string, string> {
   return definedOnly({
     [LAG_ENV.checkName]: c.name,
     [LAG_ENV.brokers]: props.brokers.join(','),
@@ -96,6 +101,11 @@ export function lagEnvironment(props: StreamProbeLagCheckProps, c: ResolvedLagCh
     [LAG_ENV.stallAfterMs]: String(c.stallAfterMs),
     [LAG_ENV.partitionMetrics]: String(props.partitionMetrics ?? false),
     [LAG_ENV.runTimeoutMs]: String(c.runTimeout.toMilliseconds()),
+    [LAG_ENV.auth]: c.connection.auth,
+    [LAG_ENV.tls]: String(c.connection.tls),
+    [LAG_ENV.tlsCaPem]: props.tlsCaPem,
+    [LAG_ENV.saslSecretArn]: c.connection.scramSecretArn,
+    [LAG_ENV.region]: c.connection.auth === 'msk-iam' ? region : undefined,
     [LAG_ENV.metricsNamespace]: c.namespace,
     [LAG_ENV.metricsSink]: 'api',
     [LAG_ENV.metricsHighResolution]: String(props.highResolutionMetrics ?? false),
@@ -103,7 +113,7 @@ export function lagEnvironment(props: StreamProbeLagCheckProps, c: ResolvedLagCh
 }
 
 const PROP_OF_FIELD: Record<string, string> = {
-  timeLagThresholdMs: 'timeLagThreshold', stallAfterMs: 'stallAfter', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace',
+  timeLagThresholdMs: 'timeLagThreshold', stallAfterMs: 'stallAfter', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn',
 };
 
 export interface GroupAlarms {
@@ -179,7 +189,7 @@ export class StreamProbeLagCheck extends Construct {
     super(scope, id);
     const c = resolveLagCheck(props);
     this.check = c;
-    const environment = lagEnvironment(props, c);
+    const environment = lagEnvironment(props, c, Stack.of(this).region);
     checkRuntimeEnvironment({
       kind: KIND, name: c.name, variables: LAG_ENV, parse: parseLagConfig, propOf: PROP_OF_FIELD, standIns: { [LAG_ENV.brokers]: 'deploy-time.invalid:9092' },
     }, environment);
@@ -188,6 +198,14 @@ export class StreamProbeLagCheck extends Construct {
       memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: c.namespace,
       vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
     });
+    if (c.connection.auth === 'msk-iam' && c.connection.mskClusterArn) {
+      grantMsk(scheduled, {
+        clusterArn: c.connection.mskClusterArn, sid: 'Msk',
+        groups: [{ name: 'streamprobe-lag-read-*', deletes: true, why: 'The lag check reads the timestamp at each lagging position through a throwaway group (streamprobe-lag-read-<random>), deleted after; the wildcard covers only those.' }],
+        everything: 'A lag check describes the groups it watches (a pattern matches any) and reads one record of whatever topic they consume, which the deployment does not know: describe and read on every topic and group of this one cluster, and no write.',
+      });
+    }
+    if (c.connection.scramSecretArn) grantSecret(scheduled, 'ReadScramSecret', c.connection.scramSecretArn, props.scramSecretKeyArn);
     scheduled.acknowledgeWildcards();
     this.function = scheduled.function;
     const alarms = new LagAlarmSet(this, 'Alarms', c, this.function);

@@ -4,7 +4,7 @@
  * path as the canary's when the application stops, loses canaries, slows past the threshold, or the check
  * itself stops running.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,13 +12,14 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DEFAULT_NAMESPACE, PIPELINE_ENV, PROBE_NAME_PATTERN } from '../lambda/contract';
+import { DEFAULT_NAMESPACE, PIPELINE_ENV, PROBE_NAME_PATTERN, pipelineGroupId, type AuthMode } from '../lambda/contract';
 import { DIMENSIONS, type MetricName } from '../lambda/metrics-contract';
 import { parsePipelineConfig } from '../lambda/pipeline-config';
 import { ABOVE, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, contractMetric } from './alarm-kit';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';
-import { DEFAULT_RUNBOOK, TargetConfigError, type CheckDeploymentProps, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from './target-props';
+import { grantMsk, grantSecret } from './cluster-access';
+import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from './target-props';
 
 const KIND = 'pipeline';
 
@@ -36,7 +37,7 @@ export interface PipelineThresholds {
   readonly evaluationPeriods?: number;
 }
 
-export interface StreamProbePipelineProps extends CheckDeploymentProps {
+export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterAuthProps {
   /** Names the pipeline in metrics (dimension Pipeline), logs, its output consumer group and alarm names. */
   readonly pipelineName: string;
   readonly inputBrokers: readonly string[];
@@ -44,6 +45,14 @@ export interface StreamProbePipelineProps extends CheckDeploymentProps {
   /** Another cluster for the output (a mirror, a replicator). Default: the input's. */
   readonly outputBrokers?: readonly string[];
   readonly outputTopic: string;
+  /** How the output cluster is reached, where not as the input (auth, TLS, its own SCRAM secret or MSK cluster). */
+  readonly outputAuth?: AuthMode;
+  readonly outputTls?: boolean;
+  readonly outputTlsCaPem?: string;
+  readonly outputScramSecretArn?: string;
+  readonly outputMskClusterArn?: string;
+  /** The KMS key of the SCRAM secrets (MSK requires a customer managed key). */
+  readonly scramSecretKeyArn?: string;
   /** Canary value; placeholders {{id}}, {{sentAtMs}}, {{sentAtIso}}, {{pipeline}}. */
   readonly valueTemplate?: string;
   readonly keyTemplate?: string;
@@ -85,6 +94,8 @@ export interface ResolvedPipeline {
   readonly runbookUrl: string;
   readonly inputTopic: string;
   readonly outputTopic: string;
+  readonly input: ResolvedAuth;
+  readonly output: ResolvedAuth;
   readonly thresholds: { latencyMs: number; latencyStatistic: string; availabilityPercent: number; lostCanaries: number; evaluationPeriods: number; datapointsToAlarm: number };
 }
 
@@ -108,8 +119,17 @@ export function resolvePipeline(props: StreamProbePipelineProps): ResolvedPipeli
   }
   wholeIn(name, 'thresholds.lostCanaries', t.lostCanaries, 0, 1_000_000, KIND);
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
+  const input = { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn };
+  // The output cluster is reached like the input unless its own settings say otherwise.
+  const outputProps: ClusterAuthProps = {
+    auth: props.outputAuth ?? props.auth, tls: props.outputTls ?? (props.outputAuth === undefined ? props.tls : undefined),
+    tlsCaPem: props.outputTlsCaPem ?? props.tlsCaPem,
+    scramSecretArn: props.outputScramSecretArn ?? ((props.outputAuth ?? props.auth ?? 'none').startsWith('scram') ? props.scramSecretArn : undefined),
+    mskClusterArn: props.outputMskClusterArn ?? ((props.outputAuth ?? props.auth) === 'msk-iam' ? props.mskClusterArn : undefined),
+  };
+  const output = { ...resolveAuth(name, KIND, outputProps, 'output'), scramSecretArn: outputProps.scramSecretArn, mskClusterArn: outputProps.mskClusterArn };
   return {
-    name, ...timing, deadline,
+    name, ...timing, deadline, input, output,
     namespace: props.namespace ?? DEFAULT_NAMESPACE,
     runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
     inputTopic: props.inputTopic,
@@ -125,7 +145,7 @@ export function resolvePipeline(props: StreamProbePipelineProps): ResolvedPipeli
 }
 
 /** The pipeline Lambda's environment: every key from the contract its handler reads. */
-export function pipelineEnvironment(props: StreamProbePipelineProps, p: ResolvedPipeline): Record<string, string> {
+export function pipelineEnvironment(props: StreamProbePipelineProps, p: ResolvedPipeline, region: string): Record<string, string> {
   return definedOnly({
     [PIPELINE_ENV.pipelineName]: p.name,
     [PIPELINE_ENV.inputBrokers]: props.inputBrokers.join(','),
@@ -139,13 +159,24 @@ export function pipelineEnvironment(props: StreamProbePipelineProps, p: Resolved
     [PIPELINE_ENV.deadlineMs]: String(p.deadline.toMilliseconds()),
     [PIPELINE_ENV.canariesPerRun]: props.canariesPerRun?.toString(),
     [PIPELINE_ENV.runTimeoutMs]: String(p.runTimeout.toMilliseconds()),
+    [PIPELINE_ENV.auth]: p.input.auth,
+    [PIPELINE_ENV.tls]: String(p.input.tls),
+    [PIPELINE_ENV.tlsCaPem]: props.tlsCaPem,
+    [PIPELINE_ENV.saslSecretArn]: p.input.scramSecretArn,
+    [PIPELINE_ENV.region]: p.input.auth === 'msk-iam' || p.output.auth === 'msk-iam' ? region : undefined,
+    [PIPELINE_ENV.outputAuth]: props.outputAuth,
+    [PIPELINE_ENV.outputTls]: props.outputTls?.toString(),
+    [PIPELINE_ENV.outputTlsCaPem]: props.outputTlsCaPem,
+    [PIPELINE_ENV.outputSaslSecretArn]: props.outputScramSecretArn,
     [PIPELINE_ENV.metricsNamespace]: p.namespace,
     [PIPELINE_ENV.metricsSink]: 'api',
     [PIPELINE_ENV.metricsHighResolution]: String(props.highResolutionMetrics ?? false),
   });
 }
 
-const PROP_OF_FIELD: Record<string, string> = { deadlineMs: 'deadline', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace', canariesPerRun: 'canariesPerRun' };
+const PROP_OF_FIELD: Record<string, string> = {
+  deadlineMs: 'deadline', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', outputSaslSecretArn: 'outputScramSecretArn',
+};
 
 export class PipelineAlarmSet extends AlarmKit {
   readonly alarms: PipelineAlarms;
@@ -186,7 +217,7 @@ export class StreamProbePipeline extends Construct {
     super(scope, id);
     const p = resolvePipeline(props);
     this.pipeline = p;
-    const environment = pipelineEnvironment(props, p);
+    const environment = pipelineEnvironment(props, p, Stack.of(this).region);
     checkRuntimeEnvironment({
       kind: KIND, name: p.name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD,
       standIns: { [PIPELINE_ENV.inputBrokers]: 'deploy-time.invalid:9092', [PIPELINE_ENV.outputBrokers]: 'deploy-time.invalid:9092' },
@@ -196,10 +227,26 @@ export class StreamProbePipeline extends Construct {
       memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: p.namespace,
       vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
     });
-    check.acknowledgeWildcards();
+    this.grantClusterAccess(check, p, props);
     this.function = check.function;
     const alarms = new PipelineAlarmSet(this, 'Alarms', p, this.function);
     if (props.pagingTopic) alarms.wireActions(new actions.SnsAction(props.notificationTopic ?? props.pagingTopic), new actions.SnsAction(props.pagingTopic));
     this.alarms = alarms.alarms;
+  }
+
+  private grantClusterAccess(check: ScheduledCheck, p: ResolvedPipeline, props: StreamProbePipelineProps): void {
+    const group = pipelineGroupId(p.name);
+    if (p.input.auth === 'msk-iam' && p.input.mskClusterArn) {
+      grantMsk(check, {
+        clusterArn: p.input.mskClusterArn, sid: 'MskInput', writeTopics: [p.inputTopic], readTopics: [p.inputTopic],
+        groups: [{ name: `${group}-recover-*`, deletes: true, why: 'After a cold start the pipeline reads its predecessor\'s canaries back from the input topic through a throwaway group (streamprobe-pipeline-<name>-recover-<time>), deleted after; the wildcard covers only those.' }],
+      });
+    }
+    if (p.output.auth === 'msk-iam' && p.output.mskClusterArn) {
+      grantMsk(check, { clusterArn: p.output.mskClusterArn, sid: 'MskOutput', readTopics: [p.outputTopic], groups: [{ name: group }] });
+    }
+    const secrets = [...new Set([p.input.scramSecretArn, p.output.scramSecretArn].filter((a): a is string => a !== undefined))];
+    secrets.forEach((arn, i) => grantSecret(check, `ReadScramSecret${i || ''}`, arn, i === 0 ? props.scramSecretKeyArn : undefined));
+    check.acknowledgeWildcards();
   }
 }

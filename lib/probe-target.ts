@@ -5,7 +5,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -15,6 +14,9 @@ import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ENV, consumerGroupPrefix, type ConfigField } from '../lambda/contract';
 import { ProbeAlarms, type TargetAlarms } from './alarms';
 import { ScheduledCheck } from './scheduled-check';
+import { grantMsk, grantSecret } from './cluster-access';
+
+export { mskResourceArn } from './cluster-access';
 import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
 
 export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps {
@@ -58,11 +60,6 @@ const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
   metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
 };
 
-/** MSK resource ARNs for topics and groups, derived from the cluster ARN (…:cluster/name/uuid). */
-export function mskResourceArn(clusterArn: string, kind: 'topic' | 'group', name: string): string {
-  return `${clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
-}
-
 export class StreamProbeTarget extends Construct {
   readonly target: ResolvedTarget;
   readonly function: NodejsFunction;
@@ -97,44 +94,13 @@ export class StreamProbeTarget extends Construct {
   }
 
   private grantPermissions(check: ScheduledCheck, t: ResolvedTarget, props: StreamProbeTargetConstructProps): void {
-    const { role } = check;
     if (t.auth === 'msk-iam' && t.mskClusterArn) {
-      const group = mskResourceArn(t.mskClusterArn, 'group', `${consumerGroupPrefix(t.probeName)}-*`);
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'MskConnect',
-        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
-        resources: [t.mskClusterArn],
-      }));
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'MskCanaryTopic',
-        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:CreateTopic', 'kafka-cluster:AlterTopic', 'kafka-cluster:WriteData', 'kafka-cluster:ReadData'],
-        resources: [mskResourceArn(t.mskClusterArn, 'topic', t.topic)],
-      }));
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'MskProbeGroups',
-        actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
-        resources: [group],
-      }));
-      check.wildcardFindings.push(`AwsSolutions-IAM5[Resource::${group}]`);
-      check.wildcardReasons.push('Each probe container joins its own consumer group (streamprobe-<probe>-<random>), so a new container never waits on a dead member; the wildcard covers only this probe\'s groups.');
+      grantMsk(check, {
+        clusterArn: t.mskClusterArn, sid: 'Msk', manageTopics: [t.topic],
+        groups: [{ name: `${consumerGroupPrefix(t.probeName)}-*`, why: 'Each probe container joins its own consumer group (streamprobe-<probe>-<random>), so a new container never waits on a dead member; the wildcard covers only this probe\'s groups.' }],
+      });
     }
-
-    if (t.scramSecretArn) {
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'ReadScramSecret',
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [t.scramSecretArn],
-      }));
-      if (props.scramSecretKeyArn) {
-        role.addToPolicy(new iam.PolicyStatement({
-          sid: 'DecryptScramSecret',
-          actions: ['kms:Decrypt'],
-          resources: [props.scramSecretKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-        }));
-      }
-    }
-
+    if (t.scramSecretArn) grantSecret(check, 'ReadScramSecret', t.scramSecretArn, props.scramSecretKeyArn);
     check.acknowledgeWildcards();
   }
 }

@@ -46,21 +46,11 @@ export interface CheckDeploymentProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
-export interface StreamProbeTargetProps extends CheckDeploymentProps {
+export interface StreamProbeTargetProps extends CheckDeploymentProps, ClusterAuthProps {
   /** Names the probe in events, metrics (dimension Probe), logs and resource names. */
   readonly probeName: string;
   /** Bootstrap brokers, host:port. */
   readonly brokers: readonly string[];
-  /** none, scram-sha-256, scram-sha-512 or msk-iam. Default none. */
-  readonly auth?: AuthMode;
-  /** TLS to the brokers. Default: on for msk-iam and SCRAM, off otherwise. */
-  readonly tls?: boolean;
-  /** PEM CA bundle when the brokers' certificates are not signed by a public authority. */
-  readonly tlsCaPem?: string;
-  /** Secrets Manager secret ARN holding {"username","password"}, required for SCRAM. */
-  readonly scramSecretArn?: string;
-  /** The MSK cluster ARN, required for msk-iam: IAM permissions are scoped to it. */
-  readonly mskClusterArn?: string;
   readonly topic?: string;
   readonly minPartitions?: number;
   readonly replicationFactor?: number;
@@ -144,6 +134,46 @@ export function checkStatistic(name: string, field: string, statistic: string, k
   return statistic;
 }
 
+/** How a check reaches one cluster, as construct props. */
+export interface ClusterAuthProps {
+  /** none, scram-sha-256, scram-sha-512 or msk-iam. Default none. */
+  readonly auth?: AuthMode;
+  /** TLS to the brokers. Default: on for msk-iam and SCRAM, off otherwise. */
+  readonly tls?: boolean;
+  /** PEM CA bundle when the brokers' certificates are not signed by a public authority. */
+  readonly tlsCaPem?: string;
+  /** Secrets Manager secret ARN holding {"username","password"}, required for SCRAM. */
+  readonly scramSecretArn?: string;
+  /** The MSK cluster ARN, required for msk-iam: IAM permissions are scoped to it. */
+  readonly mskClusterArn?: string;
+}
+
+export interface ResolvedAuth {
+  readonly auth: AuthMode;
+  readonly tls: boolean;
+  readonly scramSecretArn?: string;
+  readonly mskClusterArn?: string;
+}
+
+/** Checks one cluster's auth props together; `prefix` names the props of a second cluster (output…). */
+export function resolveAuth(name: string, kind: string, props: ClusterAuthProps, prefix = ''): { auth: AuthMode; tls: boolean } {
+  const field = (f: string) => (prefix ? `${prefix}${f[0]!.toUpperCase()}${f.slice(1)}` : f);
+  const auth = props.auth ?? 'none';
+  if (!AUTH_MODES.includes(auth)) throw new TargetConfigError(name, field('auth'), `must be one of ${AUTH_MODES.join(', ')} (got ${JSON.stringify(auth)})`, kind);
+  const scram = auth === 'scram-sha-256' || auth === 'scram-sha-512';
+  if (scram && !props.scramSecretArn) throw new TargetConfigError(name, field('scramSecretArn'), `is required for auth ${auth}`, kind);
+  if (props.scramSecretArn && !scram) throw new TargetConfigError(name, field('scramSecretArn'), 'is set but auth is not scram-sha-256 or scram-sha-512', kind);
+  if (props.scramSecretArn && !Token.isUnresolved(props.scramSecretArn) && !SECRET_ARN.test(props.scramSecretArn)) {
+    throw new TargetConfigError(name, field('scramSecretArn'), 'must be a Secrets Manager secret ARN', kind);
+  }
+  if (auth === 'msk-iam' && !props.mskClusterArn) throw new TargetConfigError(name, field('mskClusterArn'), 'is required for auth msk-iam (IAM permissions are scoped to it)', kind);
+  if (props.mskClusterArn && !Token.isUnresolved(props.mskClusterArn) && !MSK_CLUSTER_ARN.test(props.mskClusterArn)) {
+    throw new TargetConfigError(name, field('mskClusterArn'), 'must be an MSK cluster ARN (arn:aws:kafka:region:account:cluster/name/uuid)', kind);
+  }
+  if (auth === 'msk-iam' && props.tls === false) throw new TargetConfigError(name, field('tls'), 'cannot be false with auth msk-iam', kind);
+  return { auth, tls: props.tls ?? auth !== 'none' };
+}
+
 export function wholeIn(probe: string, field: string, value: number | undefined, min: number, max: number, kind = 'target'): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -159,19 +189,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
   if (!Array.isArray(props.brokers) || props.brokers.length === 0) throw new TargetConfigError(name, 'brokers', 'is required: at least one host:port');
   const badBroker = props.brokers.find((b) => typeof b !== 'string' || (!Token.isUnresolved(b) && !BROKER_PATTERN.test(b)));
   if (badBroker !== undefined) throw new TargetConfigError(name, 'brokers', `must be host:port (got ${JSON.stringify(badBroker)})`);
-  const auth = props.auth ?? 'none';
-  if (!AUTH_MODES.includes(auth)) throw new TargetConfigError(name, 'auth', `must be one of ${AUTH_MODES.join(', ')} (got ${JSON.stringify(auth)})`);
-  const scram = auth === 'scram-sha-256' || auth === 'scram-sha-512';
-  if (scram && !props.scramSecretArn) throw new TargetConfigError(name, 'scramSecretArn', `is required for auth ${auth}`);
-  if (props.scramSecretArn && !scram) throw new TargetConfigError(name, 'scramSecretArn', 'is set but auth is not scram-sha-256 or scram-sha-512');
-  if (props.scramSecretArn && !Token.isUnresolved(props.scramSecretArn) && !SECRET_ARN.test(props.scramSecretArn)) {
-    throw new TargetConfigError(name, 'scramSecretArn', 'must be a Secrets Manager secret ARN');
-  }
-  if (auth === 'msk-iam' && !props.mskClusterArn) throw new TargetConfigError(name, 'mskClusterArn', 'is required for auth msk-iam (IAM permissions are scoped to it)');
-  if (props.mskClusterArn && !MSK_CLUSTER_ARN.test(props.mskClusterArn)) {
-    throw new TargetConfigError(name, 'mskClusterArn', 'must be an MSK cluster ARN (arn:aws:kafka:region:account:cluster/name/uuid)');
-  }
-  if (auth === 'msk-iam' && props.tls === false) throw new TargetConfigError(name, 'tls', 'cannot be false with auth msk-iam');
+  const { auth, tls } = resolveAuth(name, 'target', props);
 
   const { schedule, runTimeout, lambdaTimeout } = scheduleAndTimeout(name, props.schedule, props.runTimeout);
   wholeIn(name, 'minPartitions', props.minPartitions, 1, 10_000);
@@ -197,7 +215,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
     probeName: name,
     brokers: props.brokers,
     auth,
-    tls: props.tls ?? auth !== 'none',
+    tls,
     tlsCaPem: props.tlsCaPem,
     scramSecretArn: props.scramSecretArn,
     mskClusterArn: props.mskClusterArn,

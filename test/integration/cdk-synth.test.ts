@@ -37,8 +37,14 @@ export const CONFIG = {
   pipelines: [{
     pipelineName: 'wordcount', inputBrokers: ['b-1.orders.internal:9092'], inputTopic: 'text-in', outputTopic: 'counts-out',
     match: 'key', keyTemplate: '{{id}}', deadlineSeconds: 120, runbookUrl: 'https://wiki.example.com/wordcount',
+  }, {
+    pipelineName: 'mirror', inputBrokers: ['b-1.payments.internal:9098'], inputTopic: 'payments', auth: 'msk-iam', mskClusterArn: CLUSTER,
+    outputBrokers: ['b-1.audit.internal:9096'], outputTopic: 'primary.payments', outputAuth: 'scram-sha-512', outputScramSecretArn: SECRET, scramSecretKeyArn: KEY,
   }],
-  lagChecks: [{ checkName: 'billing', brokers: 'b-1.orders.internal:9092', groups: ['billing-writer', 'ledger'], groupPattern: '^etl-', timeLagThresholdSeconds: 30 }],
+  lagChecks: [{
+    checkName: 'billing', brokers: 'b-1.payments.internal:9098', groups: ['billing-writer', 'ledger'], groupPattern: '^etl-', timeLagThresholdSeconds: 30,
+    auth: 'msk-iam', mskClusterArn: CLUSTER,
+  }],
 };
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
@@ -171,8 +177,8 @@ describe('least privilege', () => {
     const statements = policyStatementsOf('payments');
     const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(byId.MskConnect).toMatchObject({ Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], Resource: CLUSTER });
-    expect(byId.MskCanaryTopic.Resource).toBe(CLUSTER.replace(':cluster/', ':topic/') + '/streamprobe-canary');
-    expect(byId.MskProbeGroups.Resource).toBe(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-payments-*');
+    expect(byId.MskTopics.Resource).toBe(CLUSTER.replace(':cluster/', ':topic/') + '/streamprobe-canary');
+    expect(byId.MskGroups.Resource).toBe(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-payments-*');
     expect(fnEnv('payments')[ENV.region]).toEqual({ Ref: 'AWS::Region' });
   });
 
@@ -205,7 +211,7 @@ describe('alarms', () => {
     for (const probe of ['orders', 'payments', 'audit']) {
       expect(Object.keys(alarmsOf(probe)).sort()).toEqual([...PAGING, ...NOTIFYING].sort());
     }
-    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 6);
   });
 
   it('latency: a statistic that behaves with few samples, M of N, and silence keeps the state', () => {
@@ -342,7 +348,7 @@ describe('the metrics contract between Lambda and alarms', () => {
 
     const watched = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'StreamProbe');
     expect(watched.filter((a) => a.Dimensions[0].Name === 'Probe').length).toBe(3 * (PAGING.length + NOTIFYING.length - 2));
-    expect(watched.filter((a) => a.Dimensions[0].Name !== 'Probe').length).toBe(PIPELINE_ALARMS.length - 2 + 4 * 3 + 4);
+    expect(watched.filter((a) => a.Dimensions[0].Name !== 'Probe').length).toBe(2 * (PIPELINE_ALARMS.length - 2) + 4 * 3 + 4);
     for (const a of watched) {
       const key = JSON.stringify([a.MetricName, a.Dimensions.map((d: { Name: string }) => d.Name).sort()]);
       expect(published.has(key), `alarm ${a.AlarmName} watches ${key}`).toBe(true);
@@ -384,7 +390,31 @@ describe('pipeline canary and lag check', () => {
     });
     const [, lag] = fnWith('STREAMPROBE_LAG_CHECK_NAME', 'billing');
     expect(lag.Properties.Environment.Variables).toMatchObject({ STREAMPROBE_GROUPS: 'billing-writer,ledger', STREAMPROBE_GROUP_PATTERN: '^etl-', STREAMPROBE_TIME_LAG_THRESHOLD_MS: '30000' });
-    template.resourceCountIs('AWS::Events::Rule', 5);
+    template.resourceCountIs('AWS::Events::Rule', 6);
+  });
+
+  it('reach secured clusters with least privilege: MSK IAM scoped to the topics and groups they use, SCRAM from the secret', () => {
+    const statementsOf = (variable: string, value: string) => {
+      const [, fn] = fnWith(variable, value);
+      const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+      return Object.fromEntries(byType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement).map((st: any) => [st.Sid, st]));
+    };
+    const [, mirror] = fnWith('STREAMPROBE_PIPELINE_NAME', 'mirror');
+    expect(mirror.Properties.Environment.Variables).toMatchObject({
+      STREAMPROBE_AUTH: 'msk-iam', STREAMPROBE_TLS: 'true', STREAMPROBE_OUTPUT_AUTH: 'scram-sha-512', STREAMPROBE_OUTPUT_SASL_SECRET_ARN: SECRET,
+    });
+    expect(JSON.stringify(mirror.Properties.Environment.Variables)).not.toMatch(/PASSWORD/);
+    const p = statementsOf('STREAMPROBE_PIPELINE_NAME', 'mirror');
+    const topic = (name: string) => CLUSTER.replace(':cluster/', ':topic/') + `/${name}`;
+    expect(p.MskInputTopics).toMatchObject({ Resource: topic('payments') });
+    expect(p.MskInputTopics.Action).toEqual(expect.arrayContaining(['kafka-cluster:WriteData', 'kafka-cluster:ReadData']));
+    expect(p.MskInputGroups.Resource).toBe(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-pipeline-mirror-recover-*');
+    expect(p.ReadScramSecret).toMatchObject({ Resource: SECRET });
+    expect(p.MskOutputConnect).toBeUndefined(); // the output is SCRAM, not IAM
+    const lag = statementsOf('STREAMPROBE_LAG_CHECK_NAME', 'billing');
+    expect(lag.MskDescribeAll.Action).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', 'kafka-cluster:DescribeGroup']);
+    expect(JSON.stringify(lag)).not.toMatch(/WriteData|AlterTopic|CreateTopic/);
   });
 
   it('pipeline: latency (half the deadline by default), confirmed loss, availability and the heartbeat page through one composite', () => {
