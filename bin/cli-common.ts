@@ -7,21 +7,46 @@ import { parseDuration } from '../lambda/core/duration';
 
 export class UsageError extends Error {}
 
+/** --help: the usage on standard output, exit 0 (it is what was asked for, not a mistake). */
+export class HelpRequested extends Error {}
+
+/** The package's version, for --version. */
+export function version(): string {
+  return (require('../package.json') as { version: string }).version;
+}
+
 /** A duration flag (500ms, 10s, 2m); undefined when not given, a usage error naming the flag when bad. */
 export function durationFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m`);
+  if (ms === undefined || ms <= 0) {
+    const hint = /^\s*\d+(\.\d+)?\s*$/.test(value) ? ` (a unit is required: ${value.trim()}s or ${value.trim()}ms?)` : '';
+    throw new UsageError(`${flag}: "${value}" is not a duration such as 500ms, 10s or 2m${hint}`);
+  }
   return ms;
 }
 
 /** Exit code 2 and the message for bad usage or configuration; anything else is not ours to explain. */
 export function exitForUsage(error: unknown): number {
+  if (error instanceof HelpRequested) {
+    process.stdout.write(`${error.message}\n`);
+    return 0;
+  }
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     return 2;
   }
   throw error;
+}
+
+/** --every and --runs together: --runs alone would be silently ignored, so it is an error. */
+export function scheduleFlags(every: string | undefined, runs: string | undefined): { everyMs?: number; runs?: number } {
+  const everyMs = durationFlag(every, '--every');
+  if (runs === undefined) return { everyMs };
+  const n = Number(runs);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--runs: "${runs}" is not a whole number of at least 1`);
+  if (everyMs === undefined) throw new UsageError('--runs needs --every (without it there is one run)');
+  return { everyMs, runs: n };
 }
 
 /** Runs once, or every interval until a run limit or Ctrl-C; returns whether the last run was healthy. */

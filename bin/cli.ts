@@ -11,11 +11,12 @@ import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
-import { CONNECTION_OPTIONS, UsageError, connectionFlags, connectionUsage, durationFlag, exitForUsage, repeat } from './cli-common';
+import { CONNECTION_OPTIONS, HelpRequested, UsageError, version, connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
        streamprobe lag --brokers B --group G [options]                  (see streamprobe lag --help)
+       streamprobe --version
 
 Runs the canary probe: one event per partition is produced, read back and reconciled.
 Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
@@ -56,7 +57,7 @@ const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>>
 function nameField(field: string): string {
   const flag = FLAG_OF[field as keyof typeof FLAG_OF];
   const env = ENV[field as ConfigField];
-  return flag && env ? `${flag} (${env})` : flag ?? ENV_FIELD_NAMER_FALLBACK(field);
+  return flag && env ? `${flag} (${env})` : flag ?? env ?? ENV_FIELD_NAMER_FALLBACK(field);
 }
 
 export { UsageError };
@@ -87,7 +88,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
       'high-resolution': { type: 'boolean' },
     },
   });
-  if (values.help) throw new UsageError(USAGE);
+  if (values.help) throw new HelpRequested(USAGE);
   if (positionals[0] !== 'run' || positionals.length > 1) throw new UsageError(USAGE);
   const flags: Record<string, unknown> = {
     brokers: values.brokers, probeName: values['probe-name'], topic: values.topic,
@@ -100,14 +101,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
   // Locally the default publishes nowhere, so a first run needs no AWS account.
   const raw: Record<string, unknown> = { probeName: 'local', metricsSink: 'none', ...rawConfigFromEnv(env) };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v;
-  const runs = values.runs === undefined ? undefined : Number(values.runs);
-  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
+  const schedule = scheduleFlags(values.every, values.runs);
   const logLevel = (values['log-level'] ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'].includes(logLevel)) throw new UsageError(`--log-level: "${values['log-level']}" is not one of DEBUG, INFO, WARN, ERROR, SILENT`);
   return {
     raw,
-    everyMs: durationFlag(values.every, '--every'),
-    runs,
+    ...schedule,
     quiet: values.quiet ?? false,
     logLevel: logLevel as LogLevel,
     startLocalBroker: raw.brokers === undefined,
@@ -126,6 +125,14 @@ const tableSink: ReportSink = {
 };
 
 async function main(): Promise<number> {
+  if (process.argv[2] === '--version' || process.argv[2] === '-V') {
+    process.stdout.write(`streamprobe ${version()}\n`);
+    return 0;
+  }
+  if (process.argv[2] === '--help' || process.argv[2] === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (process.argv[2] === 'pipeline') return pipelineMain(process.argv.slice(3));
   if (process.argv[2] === 'lag') return lagMain(process.argv.slice(3));
   let options: CliOptions;
@@ -133,6 +140,7 @@ async function main(): Promise<number> {
     options = parseCli(process.argv.slice(2), process.env);
     if (!options.startLocalBroker) buildConfig(options); // fail on bad settings before anything starts
   } catch (error) {
+    if (error instanceof HelpRequested) return exitForUsage(error);
     if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n`);
       return 2;

@@ -7,7 +7,7 @@ import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { LagRuntime, type GroupLagReport, type LagCheckReport } from '../lambda/lag-runtime';
 import { parseLagConfig } from '../lambda/lag-config';
 import { connectionSecrets } from '../lambda/config';
-import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, connectionUsage, connectionFlags, durationFlag, exitForUsage, repeat } from './cli-common';
+import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, connectionUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 
@@ -75,8 +75,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       runTimeoutMs: durationFlag(values.timeout, '--timeout'), partitionMetrics: values['partition-metrics'],
       ...connectionFlags(values as Record<string, string | boolean | undefined>, process.env), metricsSink: 'none',
     }).filter(([, v]) => v !== undefined)), (f) => FLAG_OF[f] ?? f);
-    const runs = values.runs === undefined ? undefined : Number(values.runs);
-    if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${values.runs}" is not a whole number of at least 1`);
+    const { everyMs, runs } = scheduleFlags(values.every, values.runs);
     const sink = values.metrics ?? 'none';
     if (!['api', 'emf', 'none'].includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of api, emf, none`);
     const region = values.region ?? process.env.AWS_REGION ?? (values['metrics-endpoint'] ? 'us-east-1' : undefined);
@@ -89,7 +88,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       const report = await r.runOnce();
       if (!values.quiet) process.stderr.write(`${formatLagCheck(report)}\n\n`);
       return report.succeeded && report.groups.every((g) => g.status === 'OK');
-    }, { everyMs: durationFlag(values.every, '--every'), runs, stopping: () => stopping });
+    }, { everyMs, runs, stopping: () => stopping });
     return healthy ? 0 : 1;
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

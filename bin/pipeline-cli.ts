@@ -10,7 +10,7 @@ import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime
 import { startLocalKafka } from '../scripts/local-kafka';
 import {
   CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
-  UsageError, connectionFlags, connectionUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat,
+  UsageError, connectionFlags, connectionUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
 } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
@@ -99,9 +99,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       ...connectionFlags(values, process.env), ...outputConnectionFlags(values, process.env), metricsSink: 'none',
     };
     for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
-    const everyMs = durationFlag(str('every'), '--every');
-    const runs = str('runs') === undefined ? undefined : Number(str('runs'));
-    if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError(`--runs: "${str('runs')}" is not a whole number of at least 1`);
+    const { everyMs, runs } = scheduleFlags(str('every'), str('runs'));
     const name = (f: string) => FLAG_OF[f] ?? f;
     // Bad settings fail before a local broker is started.
     parsePipelineConfig({ inputBrokers: '127.0.0.1:9092', ...raw }, name);

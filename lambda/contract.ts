@@ -99,8 +99,12 @@ export type MetricSink = (typeof METRIC_SINKS)[number];
 export const DEFAULT_TOPIC = 'streamprobe-canary';
 export const DEFAULT_NAMESPACE = 'StreamProbe';
 export const PROBE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** A bootstrap broker, host:port: checked at cold start and, for the same string, at synth time. */
-export const BROKER_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+/**
+ * A bootstrap broker, host:port: checked at cold start and, for the same string, at synth time. Host names
+ * may hold underscores (Docker and Kubernetes names do). IPv6 literals are not accepted yet: kafkajs splits
+ * a seed broker at its first colon.
+ */
+export const BROKER_PATTERN = /^[A-Za-z0-9._-]+:\d{1,5}$/;
 
 /** Consumer group of one probe container. Unique per container: a new container never waits on a dead member. */
 export function consumerGroupPrefix(probeName: string): string {

@@ -26,7 +26,7 @@ describe('durations', () => {
     expect(parseDuration('10s')).toBe(10_000);
     expect(parseDuration('1.5m')).toBe(90_000);
     expect(parseDuration('1h')).toBe(3_600_000);
-    expect(parseDuration('42')).toBe(42);
+    expect(parseDuration('42')).toBeUndefined(); // a unit is required: 5 is not obviously 5 ms
     expect(parseDuration('ten seconds')).toBeUndefined();
     expect(parseDuration('-1s')).toBeUndefined();
   });

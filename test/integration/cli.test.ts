@@ -1,0 +1,55 @@
+/**
+ * The command line as a user meets it: help and version on standard output, every bad flag refused before
+ * anything starts (no broker download, no local broker), with a message naming the flag or variable.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../scripts/local-kafka';
+
+function streamprobe(args: string[], env: Record<string, string> = {}) {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'streamprobe.cjs'), ...args], {
+    encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+}
+
+describe('streamprobe CLI', () => {
+  it('--help prints the usage on standard output and exits 0, for every command', () => {
+    for (const args of [['--help'], ['run', '--help'], ['pipeline', '--help'], ['lag', '--help']]) {
+      const r = streamprobe(args);
+      expect([args, r.code, r.stderr]).toEqual([args, 0, '']);
+      expect(r.stdout).toMatch(/^usage: streamprobe/);
+    }
+  });
+
+  it('--version prints the package version', () => {
+    const r = streamprobe(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`streamprobe ${require('../../package.json').version}`);
+  });
+
+  it('refuses bad flags before starting anything, naming the flag', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['run', '--every', '5'], /--every: "5" is not a duration.*a unit is required: 5s or 5ms\?/],
+      [['run', '--runs', '3'], /--runs needs --every/],
+      [['lag', '--brokers', 'a:1', '--group', 'g', '--runs', '2'], /--runs needs --every/],
+      [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--deadline', '30'], /--deadline: "30" is not a duration/],
+      [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--match', 'xpath:/a'], /--match: must be key, header/],
+      [['run', '--brokers', 'a:1', '--auth', 'scram-sha-512', '--username', 'u'], /STREAMPROBE_SASL_PASSWORD: is required for auth scram-sha-512/],
+      [['lag', '--brokers', 'a:1'], /--group: name at least one consumer group, or set groupPattern/],
+    ];
+    for (const [args, message] of cases) {
+      const r = streamprobe(args);
+      expect([args, r.code]).toEqual([args, 2]);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr, 'nothing was started').not.toMatch(/starting a local Apache Kafka broker|fetching Apache Kafka jars/);
+    }
+  });
+
+  it('accepts host names with underscores (Docker, Kubernetes): an unreachable one is a failed check, not a usage error', () => {
+    const r = streamprobe(['lag', '--brokers', 'kafka_1.invalid:9092', '--group', 'g', '--timeout', '6s', '--quiet', '--log-level', 'SILENT']);
+    expect(r.code, r.stderr).toBe(1);
+  });
+});
