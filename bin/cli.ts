@@ -42,7 +42,7 @@ ${connectionUsage(32)}
   --quiet                       no readable table on stderr, JSON logs only
   -h, --help                    this help
 
-JSON logs go to standard output (errors to standard error); the readable table goes to standard error.
+JSON logs go to standard output (every level); the readable table goes to standard error.
 Every setting can also come from its STREAMPROBE_* environment variable; flags win.`;
 
 const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>> = {

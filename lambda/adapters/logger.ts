@@ -2,6 +2,7 @@
  * Structured JSON logs through Powertools Logger: one summary line per run, one line per problem event and
  * one per error. Everything passes through redaction first: no secret reaches a log line.
  */
+import { Console } from 'node:console';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { redact } from '../core/redact';
 import { errorCount } from '../core/errors';
@@ -42,12 +43,22 @@ export function errorLine(runId: string, e: ErrorInfo): Record<string, unknown> 
   };
 }
 
+function oneStreamConsole(): Console {
+  const c = new Console({ stdout: process.stdout, stderr: process.stdout });
+  // As Powertools does: trace prints the line, not a stack.
+  c.trace = (message?: unknown, ...rest: unknown[]) => c.log(message, ...rest);
+  return c;
+}
+
 export class ProbeLogger {
   readonly powertools: Logger;
   private secrets: string[];
 
   constructor(options: { level?: LogLevel; secrets?: readonly string[]; persistentKeys?: Record<string, string> } = {}) {
     this.powertools = new Logger({ serviceName: 'streamprobe', logLevel: options.level ?? 'INFO', persistentKeys: options.persistentKeys });
+    // Every JSON line on standard output, WARN and ERROR included: Powertools sends those to standard error,
+    // so `streamprobe run > logs.jsonl` kept the lines that matter least. Lambda captures both the same way.
+    (this.powertools as unknown as { console: Console }).console = oneStreamConsole();
     this.secrets = [...(options.secrets ?? [])];
   }
 

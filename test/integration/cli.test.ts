@@ -48,6 +48,14 @@ describe('streamprobe CLI', () => {
     }
   });
 
+  it('writes every JSON log line to standard output, errors included, so `> logs.jsonl` keeps them', () => {
+    const r = streamprobe(['run', '--brokers', '127.0.0.1:9', '--timeout', '6s', '--quiet']);
+    expect(r.code).toBe(1);
+    const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).event);
+    expect(events).toEqual(expect.arrayContaining(['run_summary', 'run_error']));
+    expect(r.stderr).not.toMatch(/"level":"ERROR"/);
+  });
+
   it('accepts host names with underscores (Docker, Kubernetes): an unreachable one is a failed check, not a usage error', () => {
     const r = streamprobe(['lag', '--brokers', 'kafka_1.invalid:9092', '--group', 'g', '--timeout', '6s', '--quiet', '--log-level', 'SILENT']);
     expect(r.code, r.stderr).toBe(1);
