@@ -29,6 +29,7 @@ duplicates, late canaries. Without --input-brokers, a local Apache Kafka broker 
   --value-template TEXT           canary value; placeholders {{id}}, {{sentAtMs}}, {{sentAtIso}}, {{pipeline}}
                                   (default: {"canary":"{{id}}","sentAt":"{{sentAtIso}}"})
   --key-template TEXT             canary key (default: none)
+  --header NAME=TEXT              an extra canary header, placeholders allowed (repeatable)
   --match RULE                    where the id is in the output: header (default), header:NAME, key,
                                   jsonpath:$.path, regex:PATTERN-WITH-ONE-CAPTURE-GROUP
   --expect-outputs N              outputs per canary: 1 (default), N for fan-out, 0 if it must be filtered out
@@ -50,8 +51,18 @@ const FLAG_OF: Record<string, string> = {
   ...CONNECTION_FLAG_OF, ...OUTPUT_CONNECTION_FLAG_OF,
   pipelineName: '--name', inputBrokers: '--input-brokers', inputTopic: '--input-topic', outputBrokers: '--output-brokers',
   outputTopic: '--output-topic', valueTemplate: '--value-template', keyTemplate: '--key-template', match: '--match',
-  expectOutputs: '--expect-outputs', deadlineMs: '--deadline', canariesPerRun: '--canaries', runTimeoutMs: '--timeout',
+  expectOutputs: '--expect-outputs', headers: '--header', deadlineMs: '--deadline', canariesPerRun: '--canaries', runTimeoutMs: '--timeout',
 };
+
+/** --header NAME=TEXT, repeatable, into the headers setting. */
+function headerFlags(flags: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!flags?.length) return undefined;
+  return Object.fromEntries(flags.map((f) => {
+    const at = f.indexOf('=');
+    if (at < 1) throw new UsageError(`--header: "${f}" is not NAME=TEXT`);
+    return [f.slice(0, at), f.slice(at + 1)];
+  }));
+}
 
 export function formatPipelineLine(r: PipelineReport): string {
   const c = r.counts;
@@ -74,7 +85,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
         ...['input-brokers', 'input-topic', 'output-brokers', 'output-topic', 'name', 'value-template', 'key-template', 'match',
           'expect-outputs', 'deadline', 'canaries', 'timeout', 'every', 'runs', 'log-level', 'metrics', 'namespace',
           'metrics-endpoint'].map((k) => [k, { type: 'string' as const }]),
-        ...Object.entries(CONNECTION_OPTIONS), ...Object.entries(OUTPUT_CONNECTION_OPTIONS),
+        ...Object.entries(CONNECTION_OPTIONS), ...Object.entries(OUTPUT_CONNECTION_OPTIONS), ['header', { type: 'string' as const, multiple: true }],
         ['quiet', { type: 'boolean' as const }], ['help', { type: 'boolean' as const, short: 'h' }],
       ]),
     }) as { values: Record<string, string | boolean | undefined> });
@@ -94,7 +105,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     const raw: Record<string, unknown> = {
       pipelineName: str('name') ?? 'local', inputBrokers: str('input-brokers'), inputTopic: str('input-topic'),
       outputBrokers: str('output-brokers'), outputTopic: str('output-topic'), valueTemplate: str('value-template'),
-      keyTemplate: str('key-template'), match: str('match'), expectOutputs: str('expect-outputs'),
+      keyTemplate: str('key-template'), headers: headerFlags(values.header as unknown as string[] | undefined), match: str('match'), expectOutputs: str('expect-outputs'),
       deadlineMs: durationFlag(str('deadline'), '--deadline'), canariesPerRun: str('canaries'), runTimeoutMs: durationFlag(str('timeout'), '--timeout'),
       ...connectionFlags(values, process.env), ...outputConnectionFlags(values, process.env), metricsSink: 'none',
     };

@@ -52,6 +52,7 @@ export const PIPELINE_ENV = {
   outputTopic: 'STREAMPROBE_OUTPUT_TOPIC',
   valueTemplate: 'STREAMPROBE_VALUE_TEMPLATE',
   keyTemplate: 'STREAMPROBE_KEY_TEMPLATE',
+  headers: 'STREAMPROBE_HEADERS',
   match: 'STREAMPROBE_MATCH',
   expectOutputs: 'STREAMPROBE_EXPECT_OUTPUTS',
   deadlineMs: 'STREAMPROBE_DEADLINE_MS',

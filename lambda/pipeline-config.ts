@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 import { MIN_RUN_TIMEOUT_MS, authMode, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './config';
 import { PIPELINE_ENV, PROBE_NAME_PATTERN } from './contract';
 import { checkMatchRule, type MatchRule } from './core/pipeline/match';
-import { mentionsId, unknownPlaceholders } from './core/pipeline/template';
+import { CANARY_HEADER, PIPELINE_HEADER, mentionsId, unknownPlaceholders } from './core/pipeline/template';
 
 export const DEFAULT_VALUE_TEMPLATE = '{"canary":"{{id}}","sentAt":"{{sentAtIso}}"}';
 
@@ -25,6 +25,19 @@ export function parseMatch(text: string): MatchRule {
   }
 }
 
+/** Extra canary headers, name to template: an object, or its JSON (from an environment variable). */
+const headerTemplates = z.pipe(
+  z.transform((v: unknown) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }),
+  z.record(z.string().check(z.minLength(1)), z.string(), { error: 'must be an object of header name to template, e.g. {"source":"{{pipeline}}"}' }),
+);
+
 const schema = z.strictObject({
   pipelineName: z.string({ error: 'must be a string' }).check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64')),
   inputBrokers: brokerList,
@@ -34,6 +47,7 @@ const schema = z.strictObject({
   outputTopic: topic,
   valueTemplate: z._default(z.string().check(z.minLength(1, 'must not be empty')), DEFAULT_VALUE_TEMPLATE),
   keyTemplate: z.optional(z.string()),
+  headers: z.optional(headerTemplates),
   match: z._default(z.string(), 'header'),
   /** Outputs each canary must produce: 1, N (fan-out) or 0 (the application must filter canaries out). */
   expectOutputs: z._default(int(0, 1000), 1),
@@ -54,8 +68,10 @@ const schema = z.strictObject({
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: c });
   for (const [path, message] of connectionIssues(c)) issue(path, message);
   for (const [path, message] of connectionIssues(outputConnection(c), (n) => `output${n[0]!.toUpperCase()}${n.slice(1)}`)) issue(path, message);
-  for (const field of ['valueTemplate', 'keyTemplate'] as const) {
-    const unknown = unknownPlaceholders(c[field] ?? '');
+  if (Object.keys(c.headers ?? {}).some((n) => n === CANARY_HEADER || n === PIPELINE_HEADER)) issue('headers', `${CANARY_HEADER} and ${PIPELINE_HEADER} are set by streamprobe`);
+  const templates: Array<[string, string | undefined]> = [['valueTemplate', c.valueTemplate], ['keyTemplate', c.keyTemplate], ...Object.values(c.headers ?? {}).map((t) => ['headers', t] as [string, string])];
+  for (const [field, template] of templates) {
+    const unknown = unknownPlaceholders(template ?? '');
     if (unknown.length) issue(field, `unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}: use {{id}}, {{sentAtMs}}, {{sentAtIso}} or {{pipeline}}`);
   }
   let rule: MatchRule;
@@ -69,7 +85,7 @@ const schema = z.strictObject({
   if (broken) issue('match', broken);
   // The application may move the id (from the value into the key, say), but it must be in the record to
   // begin with; only the canary header always carries it.
-  if (rule.by !== 'header' && !mentionsId(c.valueTemplate) && !mentionsId(c.keyTemplate)) {
+  if (rule.by !== 'header' && !mentionsId(c.valueTemplate) && !mentionsId(c.keyTemplate) && !Object.values(c.headers ?? {}).some(mentionsId)) {
     issue('valueTemplate', `must contain {{id}} (or keyTemplate must) when canaries are matched by ${rule.by}`);
   }
 }));

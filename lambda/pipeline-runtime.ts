@@ -59,7 +59,7 @@ export class PipelineRuntime {
     const canaries = Array.from({ length: this.config.canariesPerRun }, () => {
       const sentAtMs = Date.now();
       const id = newCanaryId(sentAtMs);
-      return { id, sentAtMs, ...renderCanary({ value: this.config.valueTemplate, key: this.config.keyTemplate }, { id, sentAtMs, pipeline: this.config.pipelineName }) };
+      return { id, sentAtMs, ...renderCanary({ value: this.config.valueTemplate, key: this.config.keyTemplate, headers: this.config.headers }, { id, sentAtMs, pipeline: this.config.pipelineName }) };
     });
     const results = await this.session.send(canaries, budget.measureBy);
     const sent = canaries.map((c, i) => ({ id: c.id, sentAtMs: c.sentAtMs, acknowledged: results[i]!.error === undefined, error: results[i]!.error }));

@@ -66,6 +66,7 @@ const pipelineSchema = z.object({
   outputTopic: z.string({ error: 'is required (a topic name)' }),
   valueTemplate: z.string().optional(),
   keyTemplate: z.string().optional(),
+  headers: z.record(z.string(), z.string(), { error: 'must be an object of header name to template' }).optional(),
   match: z.string().optional(),
   expectOutputs: whole(0, 1000).optional(),
   deadlineSeconds: whole(1, 86_400).optional(),

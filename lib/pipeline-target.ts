@@ -56,6 +56,8 @@ export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterA
   /** Canary value; placeholders {{id}}, {{sentAtMs}}, {{sentAtIso}}, {{pipeline}}. */
   readonly valueTemplate?: string;
   readonly keyTemplate?: string;
+  /** Extra canary headers, name to template (the application may route or filter on them). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Where the id is in the output: header (default), header:NAME, key, jsonpath:$.path, regex:PATTERN. */
   readonly match?: string;
   /** Outputs per canary: 1 (default), N (fan-out), 0 (the application must filter canaries out). */
@@ -154,6 +156,7 @@ export function pipelineEnvironment(props: StreamProbePipelineProps, p: Resolved
     [PIPELINE_ENV.outputTopic]: props.outputTopic,
     [PIPELINE_ENV.valueTemplate]: props.valueTemplate,
     [PIPELINE_ENV.keyTemplate]: props.keyTemplate,
+    [PIPELINE_ENV.headers]: props.headers === undefined ? undefined : JSON.stringify(props.headers),
     [PIPELINE_ENV.match]: props.match,
     [PIPELINE_ENV.expectOutputs]: props.expectOutputs?.toString(),
     [PIPELINE_ENV.deadlineMs]: String(p.deadline.toMilliseconds()),

@@ -36,7 +36,7 @@ export const CONFIG = {
   ],
   pipelines: [{
     pipelineName: 'wordcount', inputBrokers: ['b-1.orders.internal:9092'], inputTopic: 'text-in', outputTopic: 'counts-out',
-    match: 'key', keyTemplate: '{{id}}', deadlineSeconds: 120, runbookUrl: 'https://wiki.example.com/wordcount',
+    match: 'key', keyTemplate: '{{id}}', headers: { source: '{{pipeline}}' }, deadlineSeconds: 120, runbookUrl: 'https://wiki.example.com/wordcount',
   }, {
     pipelineName: 'mirror', inputBrokers: ['b-1.payments.internal:9098'], inputTopic: 'payments', auth: 'msk-iam', mskClusterArn: CLUSTER,
     outputBrokers: ['b-1.audit.internal:9096'], outputTopic: 'primary.payments', outputAuth: 'scram-sha-512', outputScramSecretArn: SECRET, scramSecretKeyArn: KEY,
@@ -387,6 +387,7 @@ describe('pipeline canary and lag check', () => {
     expect(pipeline.Properties).toMatchObject({ Runtime: 'nodejs22.x', ReservedConcurrentExecutions: 1, Timeout: 30 });
     expect(pipeline.Properties.Environment.Variables).toMatchObject({
       STREAMPROBE_INPUT_TOPIC: 'text-in', STREAMPROBE_OUTPUT_TOPIC: 'counts-out', STREAMPROBE_MATCH: 'key', STREAMPROBE_KEY_TEMPLATE: '{{id}}', STREAMPROBE_DEADLINE_MS: '120000',
+      STREAMPROBE_HEADERS: '{"source":"{{pipeline}}"}',
     });
     const [, lag] = fnWith('STREAMPROBE_LAG_CHECK_NAME', 'billing');
     expect(lag.Properties.Environment.Variables).toMatchObject({ STREAMPROBE_GROUPS: 'billing-writer,ledger', STREAMPROBE_GROUP_PATTERN: '^etl-', STREAMPROBE_TIME_LAG_THRESHOLD_MS: '30000' });

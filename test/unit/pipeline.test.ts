@@ -180,3 +180,19 @@ describe('pipeline connections', () => {
     expect(() => parsePipelineConfig({ ...base, outputAuth: 'msk-iam', outputTls: 'false' })).toThrow(/outputTls: msk-iam requires TLS/);
   });
 });
+
+describe('extra canary headers', () => {
+  const base = { pipelineName: 'p', inputBrokers: 'in:9092', inputTopic: 'a', outputTopic: 'b' };
+
+  it('are templates, from an object or its JSON, and may carry the id the output is matched by', () => {
+    const c = parsePipelineConfig({ ...base, headers: '{"trace-id":"{{id}}","source":"{{pipeline}}"}', match: 'header:trace-id', valueTemplate: 'x' });
+    const r = renderCanary({ value: c.valueTemplate, headers: c.headers }, { id: 'sp1abc', sentAtMs: 0, pipeline: 'p' });
+    expect(r.headers).toMatchObject({ 'trace-id': 'sp1abc', source: 'p', [CANARY_HEADER]: 'sp1abc' });
+  });
+
+  it('cannot replace the canary headers, and a typo in a placeholder names the setting', () => {
+    expect(() => parsePipelineConfig({ ...base, headers: { [CANARY_HEADER]: 'x' } })).toThrow(/headers: streamprobe-canary and streamprobe-pipeline are set by streamprobe/);
+    expect(() => parsePipelineConfig({ ...base, headers: { a: '{{idd}}' } })).toThrow(/headers: unknown placeholder\(s\) \{\{idd\}\}/);
+    expect(() => parsePipelineConfig({ ...base, headers: 'not json' })).toThrow(/headers: must be an object of header name to template/);
+  });
+});
