@@ -37,6 +37,8 @@ export interface LocalKafka {
   readonly tls?: TlsMaterial;
   readonly dataDir: string;
   readonly logFile: string;
+  /** The broker JVM's process id. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -211,6 +213,17 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/**
+ * The broker goes when this process goes, even on kill -9 (no exit handler runs then): a detached shell
+ * polls this process and stops the JVM once it is gone, continuing it first in case it was paused.
+ */
+function dieWithParent(jvmPid: number): ChildProcess {
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -CONT ${jvmPid} 2>/dev/null; kill -TERM ${jvmPid} 2>/dev/null; sleep 10; kill -KILL ${jvmPid} 2>/dev/null`;
+  const watchdog = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
+  watchdog.unref();
+  return watchdog;
+}
+
 /** Starts a formatted node and waits until it says "Kafka Server started" (appending to its log file). */
 export async function launchNode(libs: string, node: { propsFile: string; jvm: readonly string[] }, port: number, logFile: string, startTimeoutMs = 90_000): Promise<RunningNode> {
   const out = createWriteStream(logFile, { flags: 'a' });
@@ -218,7 +231,11 @@ export async function launchNode(libs: string, node: { propsFile: string; jvm: r
   const startedLines = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('Kafka Server started').length - 1 : 0;
   const child = spawn('java', java(libs, ['kafka.Kafka', node.propsFile], [...node.jvm]), { stdio: ['ignore', out, out] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  void exited.then(() => out.close());
+  const watchdog = dieWithParent(child.pid!);
+  void exited.then(() => {
+    out.close();
+    watchdog.kill('SIGKILL');
+  });
   const deadline = Date.now() + startTimeoutMs;
   try {
     await waitForPort(port, child, deadline, logFile);
@@ -267,6 +284,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     tls,
     dataDir,
     logFile,
+    pid: running.child.pid!,
     stop,
   };
 }
