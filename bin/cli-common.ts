@@ -137,3 +137,38 @@ export function outputConnectionFlags(values: Record<string, string | boolean | 
     outputTls: values['output-tls'], outputTlsCaPem: readPem(values['output-tls-ca-file'] as string | undefined, '--output-tls-ca-file'),
   };
 }
+
+/**
+ * Ctrl-C or SIGTERM: the first lets the current run finish and then stops (cleanups run as usual); the
+ * second abandons the run, runs the cleanups at once (the local broker is stopped every time) and exits 130.
+ */
+export function interruptible(cleanupNow: () => Promise<void>): { readonly stopping: () => boolean } {
+  let stopping = false;
+  let abandoning = false;
+  const onSignal = () => {
+    if (!stopping) {
+      stopping = true;
+      process.stderr.write('\nstopping after this run (Ctrl-C again to abandon it)...\n');
+      return;
+    }
+    if (abandoning) return;
+    abandoning = true;
+    process.stderr.write('abandoning the current run, cleaning up...\n');
+    void cleanupNow().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { stopping: () => stopping };
+}
+
+/** Runs cleanups once, in order, whoever asks first (the normal end or an abandoning Ctrl-C). */
+export function cleanupList(): { add(cleanup: () => Promise<void>): void; run(): Promise<void> } {
+  const list: Array<() => Promise<void>> = [];
+  let running: Promise<void> | undefined;
+  return {
+    add: (cleanup) => void list.unshift(cleanup),
+    run: () => (running ??= (async () => {
+      for (const cleanup of list) await cleanup().catch(() => {});
+    })()),
+  };
+}

@@ -6,12 +6,14 @@ import { parseArgs } from 'node:util';
 import { ConfigError, ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
 import { ENV, type ConfigField } from '../lambda/contract';
 import { formatSummaryTable } from '../lambda/core/summary-table';
+import { SessionTally } from '../lambda/core/session-summary';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
+import { startLocalKafka } from '../scripts/local-kafka';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
-import { CONNECTION_OPTIONS, HelpRequested, UsageError, version, connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat } from './cli-common';
+import { CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, version, connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
@@ -148,25 +150,26 @@ async function main(): Promise<number> {
     throw error;
   }
 
-  let stopping = false;
-  const cleanups: Array<() => Promise<void>> = [];
-  const onSignal = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    process.stderr.write('\nstopping (Ctrl-C again to force)...\n');
+  const cleanups = cleanupList();
+  const session = new SessionTally();
+  const sessionStarted = Date.now();
+  const summary = () => {
+    const line = options.everyMs === undefined ? undefined : session.format((Date.now() - sessionStarted) / 1000);
+    if (line) process.stderr.write(`${line}\n`);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { stopping } = interruptible(async () => {
+    summary();
+    await cleanups.run();
+  });
 
   try {
     let brokers: string | undefined;
     if (options.startLocalBroker) {
       process.stderr.write('no --brokers given: starting a local Apache Kafka broker...\n');
-      const { startLocalKafka } = await import('../scripts/local-kafka');
       const started = Date.now();
       // The local broker skips the 3 s initial rebalance delay that managed clusters keep, for a quick first run.
       const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
-      cleanups.unshift(() => broker.stop());
+      cleanups.add(() => broker.stop());
       brokers = broker.plaintext;
       process.stderr.write(`local broker ready at ${brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
@@ -185,16 +188,19 @@ async function main(): Promise<number> {
       logger,
     });
     const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [metrics] : [metrics, tableSink] });
-    cleanups.unshift(() => runtime.close());
+    cleanups.add(() => runtime.close());
 
-    const healthy = await repeat(async () => (await runtime.runOnce()).outcome === 'healthy', {
-      everyMs: options.everyMs, runs: options.runs, stopping: () => stopping,
-    });
+    const healthy = await repeat(async () => {
+      const report = await runtime.runOnce();
+      session.record({ outcome: report.outcome, samples: report.samples.endToEnd, lost: report.counts.lost });
+      return report.outcome === 'healthy';
+    }, { everyMs: options.everyMs, runs: options.runs, stopping });
+    summary();
     return healthy ? 0 : 1;
   } catch (error) {
     return exitForUsage(error);
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    await cleanups.run();
   }
 }
 

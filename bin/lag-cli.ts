@@ -7,7 +7,7 @@ import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { LagRuntime, type GroupLagReport, type LagCheckReport } from '../lambda/lag-runtime';
 import { parseLagConfig } from '../lambda/lag-config';
 import { connectionSecrets } from '../lambda/config';
-import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, connectionUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags } from './cli-common';
+import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, connectionUsage, interruptible, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 
@@ -52,9 +52,8 @@ const FLAG_OF: Record<string, string> = {
 };
 
 export async function lagMain(argv: readonly string[]): Promise<number> {
-  let stopping = false;
-  process.on('SIGINT', () => (stopping ? process.exit(130) : (stopping = true)));
   let runtime: LagRuntime | undefined;
+  const { stopping } = interruptible(async () => runtime?.close());
   try {
     const { values } = parseArgs({
       args: [...argv], strict: true, allowPositionals: false,
@@ -88,7 +87,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       const report = await r.runOnce();
       if (!values.quiet) process.stderr.write(`${formatLagCheck(report)}\n\n`);
       return report.succeeded && report.groups.every((g) => g.status === 'OK');
-    }, { everyMs, runs, stopping: () => stopping });
+    }, { everyMs, runs, stopping });
     return healthy ? 0 : 1;
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

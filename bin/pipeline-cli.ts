@@ -10,7 +10,7 @@ import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime
 import { startLocalKafka } from '../scripts/local-kafka';
 import {
   CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
-  UsageError, connectionFlags, connectionUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
+  UsageError, cleanupList, connectionFlags, connectionUsage, interruptible, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
 } from './cli-common';
 import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
@@ -97,9 +97,8 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${PIPELINE_USAGE}\n`);
     return 0;
   }
-  const cleanups: Array<() => Promise<void>> = [];
-  let stopping = false;
-  process.on('SIGINT', () => (stopping ? process.exit(130) : (stopping = true)));
+  const cleanups = cleanupList();
+  const { stopping } = interruptible(() => cleanups.run());
   try {
     const str = (k: string) => values[k] as string | undefined;
     const raw: Record<string, unknown> = {
@@ -117,7 +116,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     if (raw.inputBrokers === undefined) {
       process.stderr.write('no --input-brokers given: starting a local Apache Kafka broker...\n');
       const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
-      cleanups.unshift(() => broker.stop());
+      cleanups.add(() => broker.stop());
       raw.inputBrokers = broker.plaintext;
       await createTopics(broker.plaintext, [raw.inputTopic as string, raw.outputTopic as string]);
       process.stderr.write(`local broker ready at ${broker.plaintext}; no application reads ${String(raw.inputTopic)}, so canaries will be reported lost after the deadline\n`);
@@ -133,17 +132,17 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       sink: sink as MetricSink, namespace: str('namespace') ?? DEFAULT_NAMESPACE, region, endpoint: str('metrics-endpoint'), logger,
     });
     const runtime = new PipelineRuntime(config, logger, [metrics]);
-    cleanups.unshift(() => runtime.close());
+    cleanups.add(() => runtime.close());
     const healthy = await repeat(async () => {
       const report = await runtime.runOnce();
       if (!values.quiet) process.stderr.write(`${formatPipelineLine(report)}\n`);
       return report.outcome === 'healthy';
-    }, { everyMs, runs, stopping: () => stopping });
+    }, { everyMs, runs, stopping });
     return healthy ? 0 : 1;
   } catch (error) {
     return exitForUsage(error);
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    await cleanups.run();
   }
 }
 

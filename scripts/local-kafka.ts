@@ -209,8 +209,8 @@ export function newClusterId(): string {
 export interface RunningNode {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
-  /** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 10 s); resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -229,7 +229,9 @@ export async function launchNode(libs: string, node: { propsFile: string; jvm: r
   const out = createWriteStream(logFile, { flags: 'a' });
   await new Promise((r) => out.once('open', r));
   const startedLines = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('Kafka Server started').length - 1 : 0;
-  const child = spawn('java', java(libs, ['kafka.Kafka', node.propsFile], [...node.jvm]), { stdio: ['ignore', out, out] });
+  // Its own process group: a Ctrl-C in the terminal reaches the command, which stops the broker after its
+  // run, instead of reaching the broker mid-run (and the watchdog still stops it if the command dies).
+  const child = spawn('java', java(libs, ['kafka.Kafka', node.propsFile], [...node.jvm]), { stdio: ['ignore', out, out], detached: true });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const watchdog = dieWithParent(child.pid!);
   void exited.then(() => {
@@ -245,11 +247,11 @@ export async function launchNode(libs: string, node: { propsFile: string; jvm: r
     throw error;
   }
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= (async () => {
+  const stop = (graceMs = 10_000) => (stopping ??= (async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGCONT'); // a paused node cannot act on SIGTERM
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     }
@@ -273,8 +275,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const logFile = options.logFile ?? join(dataDir, 'kafka.log');
   const running = await launchNode(libs, node, ports.plaintext, logFile, options.startTimeoutMs);
 
+  // Its data is thrown away: no need to wait out a controlled shutdown, so the command exits promptly.
   const stop = async (): Promise<void> => {
-    await running.stop();
+    await running.stop(2000);
     rmSync(dataDir, { recursive: true, force: true });
   };
   return {

@@ -2,7 +2,8 @@
  * The command line as a user meets it: help and version on standard output, every bad flag refused before
  * anything starts (no broker download, no local broker), with a message naming the flag or variable.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/local-kafka';
@@ -60,4 +61,31 @@ describe('streamprobe CLI', () => {
     const r = streamprobe(['lag', '--brokers', 'kafka_1.invalid:9092', '--group', 'g', '--timeout', '6s', '--quiet', '--log-level', 'SILENT']);
     expect(r.code, r.stderr).toBe(1);
   });
+});
+
+describe('streamprobe run --every with the local broker, stopped by Ctrl-C', () => {
+  it('finishes the run, prints the session summary, stops the broker, and exits promptly', async () => {
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'streamprobe.cjs'), 'run', '--every', '1s', '--log-level', 'SILENT'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 120_000;
+    while (!/HEALTHY|DEGRADED|FAILED/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const port = Number(/local broker ready at 127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]);
+    expect(port, stderr).toBeGreaterThan(0);
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    const exitMs = Date.now() - interruptedAt;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/stopping after this run/);
+    expect(stderr).toMatch(/session: \d+ runs? in \d+ s \(\d+ healthy\); end-to-end p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms over \d+ events; 0 lost/);
+    // The run in progress (at most its 20 s budget) plus a few seconds to close and stop the broker.
+    expect(exitMs).toBeLessThan(30_000);
+    const open = await new Promise<boolean>((r) => {
+      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), r(true)));
+      socket.once('error', () => r(false));
+    });
+    expect(open, 'the local broker still listens after the command exited').toBe(false);
+  }, 180_000);
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SessionTally } from '../../lambda/core/session-summary';
 import { percent, percentile, summarize } from '../../lambda/core/stats';
 
 describe('statistics', () => {
@@ -23,5 +24,16 @@ describe('statistics', () => {
     expect(percent(0, 0)).toBe(0);
     expect(percent(2, 3)).toBe(66.667);
     expect(percent(5, 5)).toBe(100);
+  });
+});
+
+describe('session summary', () => {
+  it('counts runs by outcome and takes percentiles over every event of the session', () => {
+    const t = new SessionTally();
+    expect(t.format(0)).toBeUndefined();
+    t.record({ outcome: 'healthy', samples: [1, 2, 3], lost: 0 });
+    t.record({ outcome: 'degraded', samples: [100], lost: 1 });
+    t.record({ outcome: 'healthy', samples: [4], lost: 0 });
+    expect(t.format(12.4)).toBe('session: 3 runs in 12 s (2 healthy, 1 degraded); end-to-end p50 3 ms, p99 100 ms, max 100 ms over 5 events; 1 lost');
   });
 });
