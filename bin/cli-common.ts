@@ -145,9 +145,14 @@ export function outputConnectionFlags(values: Record<string, string | boolean | 
 export function interruptible(cleanupNow: () => Promise<void>): { readonly stopping: () => boolean } {
   let stopping = false;
   let abandoning = false;
+  let firstAt = 0;
   const onSignal = () => {
+    // One Ctrl-C can arrive twice: the terminal signals the whole group (npm, tsx, node) and npm and tsx
+    // relay it as well. A second signal within a second is the same keypress.
+    if (stopping && Date.now() - firstAt < 1000) return;
     if (!stopping) {
       stopping = true;
+      firstAt = Date.now();
       process.stderr.write('\nstopping after this run (Ctrl-C again to abandon it)...\n');
       return;
     }

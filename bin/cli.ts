@@ -153,8 +153,10 @@ async function main(): Promise<number> {
   const cleanups = cleanupList();
   const session = new SessionTally();
   const sessionStarted = Date.now();
+  let summarized = false;
   const summary = () => {
-    const line = options.everyMs === undefined ? undefined : session.format((Date.now() - sessionStarted) / 1000);
+    const line = options.everyMs === undefined || summarized ? undefined : session.format((Date.now() - sessionStarted) / 1000);
+    summarized = true;
     if (line) process.stderr.write(`${line}\n`);
   };
   const { stopping } = interruptible(async () => {
