@@ -49,6 +49,22 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.floor(random() * Math.min(2000, 100 * 2 ** attempt));
 }
 
+/**
+ * An emulator on this machine takes any credentials, and a clean shell has none: without a stand-in, every
+ * PutMetricData to it failed signing and the metrics went to the EMF fallback. Only for a loopback endpoint
+ * with no credentials in the environment; anything else keeps the SDK's own credential chain.
+ */
+export function emulatorCredentials(endpoint: string | undefined): { accessKeyId: string; secretAccessKey: string } | undefined {
+  if (!endpoint || process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE) return undefined;
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    return undefined;
+  }
+  return ['localhost', '127.0.0.1', '[::1]'].includes(host) ? { accessKeyId: 'emulator', secretAccessKey: 'emulator' } : undefined;
+}
+
 export class CloudWatchPublisher implements ReportSink {
   private readonly client: CloudWatchClient | undefined;
   private readonly writeLine: (line: string) => void;
@@ -59,6 +75,7 @@ export class CloudWatchPublisher implements ReportSink {
       ? options.client ?? new CloudWatchClient({
           region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
           ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          ...(emulatorCredentials(options.endpoint) ? { credentials: emulatorCredentials(options.endpoint) } : {}),
           // Retries are ours, bounded by the run's deadline rather than by a fixed count.
           maxAttempts: 1,
         })

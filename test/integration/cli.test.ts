@@ -5,13 +5,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/local-kafka';
 
-function streamprobe(args: string[], env: Record<string, string> = {}) {
+function streamprobe(args: string[], env: Record<string, string> = {}, base: NodeJS.ProcessEnv = process.env) {
   const started = Date.now();
   const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'streamprobe.cjs'), ...args], {
-    encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000,
+    encoding: 'utf8', env: { ...base, ...env }, timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
@@ -55,6 +56,19 @@ describe('streamprobe CLI', () => {
     const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).event);
     expect(events).toEqual(expect.arrayContaining(['run_summary', 'run_error']));
     expect(r.stderr).not.toMatch(/"level":"ERROR"/);
+  });
+
+  it('publishes to a CloudWatch emulator from a clean shell (no AWS credentials), as the README recipe says', async () => {
+    const moto = inject('moto');
+    const kafka = inject('kafka');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    const namespace = `CliRecipe${Date.now()}`;
+    const r = streamprobe(['run', '--brokers', kafka.plaintext, '--metrics', 'api', '--metrics-endpoint', moto.endpoint, '--namespace', namespace, '--quiet'], {}, clean);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/metrics_error/);
+    const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const listed = await client.send(new ListMetricsCommand({ Namespace: namespace }));
+    expect(listed.Metrics!.map((m) => m.MetricName)).toEqual(expect.arrayContaining(['EndToEndLatency', 'RunSucceeded']));
   });
 
   it('accepts host names with underscores (Docker, Kubernetes): an unreachable one is a failed check, not a usage error', () => {
