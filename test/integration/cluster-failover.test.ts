@@ -96,7 +96,9 @@ function expectNoFalseSignals(reports: readonly RunReport[]): void {
 
 describe('a real 3-broker cluster', () => {
   it('a fresh cluster: the first run is healthy; the topic has RF 3, min ISR 2 and a partition led by each broker', async () => {
-    const p = probe();
+    // The default 20 s budget, as a first deployment has: this run creates the topic (RF 3, six leaders
+    // elected) and joins a new group, which on this shared 2-core machine took up to 7 s of a 10 s budget.
+    const p = probe({ runTimeoutMs: 20_000 });
     try {
       const first = await p.run();
       expect(first.outcome, JSON.stringify(first.errors)).toBe('healthy');
