@@ -5,7 +5,9 @@
  */
 import { ArnFormat, Stack, type Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS, type MetricName } from '../lambda/metrics-contract';
 import { ALARM_NAME_PREFIX } from './alarm-topic';
@@ -13,6 +15,14 @@ import { ALARM_NAME_PREFIX } from './alarm-topic';
 export const { GREATER_THAN_THRESHOLD: ABOVE, LESS_THAN_THRESHOLD: BELOW, GREATER_THAN_OR_EQUAL_TO_THRESHOLD: AT_LEAST } = cloudwatch.ComparisonOperator;
 export const { IGNORE, BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
 export const ONCE = { evaluationPeriods: 1, datapointsToAlarm: 1 };
+
+/** Where a check's alarms go: the same two topics for the canary, a pipeline and a lag check. */
+export interface AlarmTopicProps {
+  /** Pages on-call: the composite alarm's ALARM and OK actions. */
+  readonly pagingTopic?: sns.ITopic;
+  /** Receives every child alarm's ALARM and OK (chat, tickets); does not page. Default: the paging topic. */
+  readonly notificationTopic?: sns.ITopic;
+}
 
 export interface Periods {
   readonly evaluationPeriods: number;
@@ -108,6 +118,12 @@ export class AlarmKit extends Construct {
     composite.node.addDependency(...direct, heartbeat.stopped, heartbeat.hasRun);
     this.composite = composite;
     return composite;
+  }
+
+  /** Routes the alarms to the check's topics; without a paging topic they stay unwired. */
+  routeTo(topics: AlarmTopicProps): void {
+    if (!topics.pagingTopic) return;
+    this.wireActions(new actions.SnsAction(topics.notificationTopic ?? topics.pagingTopic), new actions.SnsAction(topics.pagingTopic));
   }
 
   /** Child alarms notify (ALARM and OK) without paging; the composite pages. The heartbeat's parts stay silent. */

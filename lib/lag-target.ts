@@ -5,17 +5,15 @@
  * the check's own heartbeat, page through one composite per check.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_NAMESPACE, LAG_ENV, PROBE_NAME_PATTERN } from '../lambda/contract';
 import { parseLagConfig } from '../lambda/lag-config';
 import { DIMENSIONS, type MetricName } from '../lambda/metrics-contract';
-import { ABOVE, AT_LEAST, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, contractMetric, type Periods } from './alarm-kit';
+import { ABOVE, AT_LEAST, AlarmKit, BELOW, type AlarmTopicProps, IGNORE, NOT_BREACHING, ONCE, contractMetric, type Periods } from './alarm-kit';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';
 import { grantMsk, grantSecret } from './cluster-access';
@@ -29,9 +27,7 @@ export interface LagThresholds {
   readonly evaluationPeriods?: number;
 }
 
-export interface StreamProbeLagCheckProps extends CheckDeploymentProps, ClusterAuthProps {
-  /** The KMS key of the SCRAM secret (MSK requires a customer managed key). */
-  readonly scramSecretKeyArn?: string;
+export interface StreamProbeLagCheckProps extends CheckDeploymentProps, ClusterAuthProps, AlarmTopicProps {
   /** Names the check: dimension LagCheck, log key, alarm names. Default "lag". */
   readonly checkName?: string;
   readonly brokers: readonly string[];
@@ -46,8 +42,6 @@ export interface StreamProbeLagCheckProps extends CheckDeploymentProps, ClusterA
   /** Time and offset lag series per topic-partition too (each is a billed metric). Default false. */
   readonly partitionMetrics?: boolean;
   readonly thresholds?: LagThresholds;
-  readonly pagingTopic?: sns.ITopic;
-  readonly notificationTopic?: sns.ITopic;
 }
 
 export interface ResolvedLagCheck {
@@ -209,7 +203,7 @@ export class StreamProbeLagCheck extends Construct {
     scheduled.acknowledgeWildcards();
     this.function = scheduled.function;
     const alarms = new LagAlarmSet(this, 'Alarms', c, this.function);
-    if (props.pagingTopic) alarms.wireActions(new actions.SnsAction(props.notificationTopic ?? props.pagingTopic), new actions.SnsAction(props.pagingTopic));
+    alarms.routeTo(props);
     this.alarms = alarms.alarms;
   }
 }

@@ -5,17 +5,15 @@
  * itself stops running.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_NAMESPACE, PIPELINE_ENV, PROBE_NAME_PATTERN, pipelineGroupId, type AuthMode } from '../lambda/contract';
 import { DIMENSIONS, type MetricName } from '../lambda/metrics-contract';
 import { parsePipelineConfig } from '../lambda/pipeline-config';
-import { ABOVE, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, contractMetric } from './alarm-kit';
+import { ABOVE, AlarmKit, BELOW, type AlarmTopicProps, IGNORE, NOT_BREACHING, ONCE, contractMetric } from './alarm-kit';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';
 import { grantMsk, grantSecret } from './cluster-access';
@@ -37,7 +35,7 @@ export interface PipelineThresholds {
   readonly evaluationPeriods?: number;
 }
 
-export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterAuthProps {
+export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterAuthProps, AlarmTopicProps {
   /** Names the pipeline in metrics (dimension Pipeline), logs, its output consumer group and alarm names. */
   readonly pipelineName: string;
   readonly inputBrokers: readonly string[];
@@ -51,8 +49,6 @@ export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterA
   readonly outputTlsCaPem?: string;
   readonly outputScramSecretArn?: string;
   readonly outputMskClusterArn?: string;
-  /** The KMS key of the SCRAM secrets (MSK requires a customer managed key). */
-  readonly scramSecretKeyArn?: string;
   /** Canary value; placeholders {{id}}, {{sentAtMs}}, {{sentAtIso}}, {{pipeline}}. */
   readonly valueTemplate?: string;
   readonly keyTemplate?: string;
@@ -66,10 +62,6 @@ export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterA
   readonly deadline?: Duration;
   readonly canariesPerRun?: number;
   readonly thresholds?: PipelineThresholds;
-  /** Pages on-call: the composite alarm's ALARM and OK actions. */
-  readonly pagingTopic?: sns.ITopic;
-  /** Receives every child alarm's ALARM and OK; does not page. */
-  readonly notificationTopic?: sns.ITopic;
 }
 
 export interface PipelineAlarms {
@@ -233,7 +225,7 @@ export class StreamProbePipeline extends Construct {
     this.grantClusterAccess(check, p, props);
     this.function = check.function;
     const alarms = new PipelineAlarmSet(this, 'Alarms', p, this.function);
-    if (props.pagingTopic) alarms.wireActions(new actions.SnsAction(props.notificationTopic ?? props.pagingTopic), new actions.SnsAction(props.pagingTopic));
+    alarms.routeTo(props);
     this.alarms = alarms.alarms;
   }
 

@@ -3,15 +3,14 @@
  * its schedule, its log group, least-privilege permissions, and the alarms that page.
  */
 import { Stack } from 'aws-cdk-lib';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { parseConfig } from '../lambda/config';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ENV, consumerGroupPrefix, type ConfigField } from '../lambda/contract';
+import type { AlarmTopicProps } from './alarm-kit';
 import { ProbeAlarms, type TargetAlarms } from './alarms';
 import { ScheduledCheck } from './scheduled-check';
 import { grantMsk, grantSecret } from './cluster-access';
@@ -19,14 +18,7 @@ import { grantMsk, grantSecret } from './cluster-access';
 export { mskResourceArn } from './cluster-access';
 import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
 
-export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps {
-  /** Pages on-call: the composite alarm's ALARM and OK actions. */
-  readonly pagingTopic?: sns.ITopic;
-  /** Receives every child alarm's ALARM and OK (chat, tickets); does not page. */
-  readonly notificationTopic?: sns.ITopic;
-  /** The KMS key of the SCRAM secret (MSK requires a customer managed key). */
-  readonly scramSecretKeyArn?: string;
-}
+export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps, AlarmTopicProps {}
 
 
 /** The probe's environment: every key comes from the contract the handler reads. */
@@ -87,9 +79,7 @@ export class StreamProbeTarget extends Construct {
     this.rule = check.rule;
     this.grantPermissions(check, t, props);
     const alarms = new ProbeAlarms(this, 'Alarms', t, this.function);
-    if (props.pagingTopic) {
-      alarms.wireActions(new actions.SnsAction(props.notificationTopic ?? props.pagingTopic), new actions.SnsAction(props.pagingTopic));
-    }
+    alarms.routeTo(props);
     this.alarms = alarms.alarms;
   }
 

@@ -144,6 +144,8 @@ export interface ClusterAuthProps {
   readonly tlsCaPem?: string;
   /** Secrets Manager secret ARN holding {"username","password"}, required for SCRAM. */
   readonly scramSecretArn?: string;
+  /** The KMS key of the SCRAM secret (MSK requires a customer managed key); decrypt is granted through Secrets Manager only. */
+  readonly scramSecretKeyArn?: string;
   /** The MSK cluster ARN, required for msk-iam: IAM permissions are scoped to it. */
   readonly mskClusterArn?: string;
 }

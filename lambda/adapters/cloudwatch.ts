@@ -71,11 +71,12 @@ export class CloudWatchPublisher implements ReportSink {
 
   constructor(private readonly options: PublisherOptions) {
     const needsApi = options.sink === 'api' || options.sink === 'both';
+    const credentials = emulatorCredentials(options.endpoint);
     this.client = needsApi
       ? options.client ?? new CloudWatchClient({
           region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
           ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-          ...(emulatorCredentials(options.endpoint) ? { credentials: emulatorCredentials(options.endpoint) } : {}),
+          ...(credentials ? { credentials } : {}),
           // Retries are ours, bounded by the run's deadline rather than by a fixed count.
           maxAttempts: 1,
         })
