@@ -1,7 +1,65 @@
 /** What the CLI's commands share: the schedule of runs and how a bad invocation ends. */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../lambda/config';
+import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
+import type { LogLevel, ProbeLogger } from '../lambda/adapters/logger';
+import { DEFAULT_NAMESPACE, METRIC_SINKS, type MetricSink } from '../lambda/contract';
 import { ENV, PIPELINE_ENV } from '../lambda/contract';
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+
+/** --log-level, checked: a typo must not quietly log at another level. */
+export function logLevelFlag(value: string | undefined): LogLevel {
+  const level = (value ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level: "${value}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return level as LogLevel;
+}
+
+/** Where a command's metrics go: checked together before anything starts. */
+export interface MetricsTarget {
+  readonly sink: MetricSink;
+  readonly namespace: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly highResolution?: boolean;
+}
+
+/**
+ * The metrics flags, checked: a sink that calls the API needs a region (or an emulator endpoint, which
+ * gets a stand-in region). `sink` may come from a setting already parsed (the canary's configuration).
+ */
+export function metricsTarget(
+  m: { sink?: string; namespace?: string; region?: string; endpoint?: string; highResolution?: boolean },
+  sinks: readonly MetricSink[] = METRIC_SINKS,
+): MetricsTarget {
+  const sink = m.sink ?? 'none';
+  if (!(sinks as readonly string[]).includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of ${sinks.join(', ')}`);
+  const region = m.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (m.endpoint ? 'us-east-1' : undefined);
+  if ((sink === 'api' || sink === 'both') && !region) throw new UsageError(`--metrics ${sink}: needs a region (--region or AWS_REGION) or --metrics-endpoint`);
+  return { sink: sink as MetricSink, namespace: m.namespace ?? DEFAULT_NAMESPACE, region, endpoint: m.endpoint, highResolution: m.highResolution };
+}
+
+/** The sinks the pipeline and lag commands offer (the canary's also has `both`, from its configuration). */
+export const CLI_SINKS: readonly MetricSink[] = ['api', 'emf', 'none'];
+
+export function metricsPublisher(t: MetricsTarget, logger: ProbeLogger): CloudWatchPublisher {
+  return new CloudWatchPublisher({ ...t, logger });
+}
+
+/** The help lines every repeating command shares, aligned at `column`; `noun` is what one repetition is. */
+export function repeatUsage(column: number, noun: 'run' | 'check', dimension: string): string {
+  const lines: Array<[string, string]> = [
+    ['--every DURATION', `${noun} repeatedly; Ctrl-C stops after the ${noun} in progress (default: once)`],
+    ['--runs N', `with --every: stop after N ${noun}s`],
+    ['--metrics SINK', `api | emf | none (default: none); dimension ${dimension}`],
+    ['--namespace NAME', 'CloudWatch namespace (default: StreamProbe)'],
+    ['--metrics-endpoint URL', 'CloudWatch-compatible endpoint for --metrics api (an emulator)'],
+    ['--log-level LEVEL', `${LOG_LEVELS.join(' | ')} (default: INFO)`],
+    ['--quiet', `no readable ${noun === 'run' ? 'line' : 'table'} on stderr, JSON logs only`],
+    ['-h, --help', 'this help'],
+  ];
+  return lines.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
+}
 import { sleep } from '../lambda/adapters/deadline';
 import { parseDuration } from '../lambda/core/duration';
 

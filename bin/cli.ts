@@ -9,11 +9,13 @@ import { formatSummaryTable } from '../lambda/core/summary-table';
 import { SessionTally } from '../lambda/core/session-summary';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
-import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
 import { startLocalKafka } from '../scripts/local-kafka';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
-import { CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, version, connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat } from './cli-common';
+import {
+  CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, logLevelFlag, metricsPublisher, metricsTarget, version, type MetricsTarget,
+  connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat,
+} from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
@@ -104,13 +106,11 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
   const raw: Record<string, unknown> = { probeName: 'local', metricsSink: 'none', ...rawConfigFromEnv(env) };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v;
   const schedule = scheduleFlags(values.every, values.runs);
-  const logLevel = (values['log-level'] ?? 'INFO').toUpperCase();
-  if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'].includes(logLevel)) throw new UsageError(`--log-level: "${values['log-level']}" is not one of DEBUG, INFO, WARN, ERROR, SILENT`);
   return {
     raw,
     ...schedule,
     quiet: values.quiet ?? false,
-    logLevel: logLevel as LogLevel,
+    logLevel: logLevelFlag(values['log-level']),
     startLocalBroker: raw.brokers === undefined,
     metricsEndpoint: values['metrics-endpoint'],
   };
@@ -138,9 +138,14 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'pipeline') return pipelineMain(process.argv.slice(3));
   if (process.argv[2] === 'lag') return lagMain(process.argv.slice(3));
   let options: CliOptions;
+  let metricsTo: MetricsTarget;
   try {
     options = parseCli(process.argv.slice(2), process.env);
-    if (!options.startLocalBroker) buildConfig(options); // fail on bad settings before anything starts
+    // Every setting fails here, before a local broker is fetched or started (a stand-in takes its place).
+    const early = buildConfig(options, options.startLocalBroker ? '127.0.0.1:9092' : undefined);
+    metricsTo = metricsTarget({
+      sink: early.metricsSink, namespace: early.metricsNamespace, region: early.region, endpoint: options.metricsEndpoint, highResolution: early.metricsHighResolution,
+    });
   } catch (error) {
     if (error instanceof HelpRequested) return exitForUsage(error);
     if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -176,19 +181,8 @@ async function main(): Promise<number> {
       process.stderr.write(`local broker ready at ${brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
     const config = buildConfig(options, brokers);
-    if ((config.metricsSink === 'api' || config.metricsSink === 'both') && !options.metricsEndpoint
-      && !config.region && !process.env.AWS_REGION && !process.env.AWS_DEFAULT_REGION) {
-      throw new UsageError(`--metrics ${config.metricsSink}: needs a region (--region or AWS_REGION) or --metrics-endpoint`);
-    }
     const logger = new ProbeLogger({ level: options.logLevel, secrets: secretsOf(config) });
-    const metrics = new CloudWatchPublisher({
-      sink: config.metricsSink,
-      namespace: config.metricsNamespace,
-      highResolution: config.metricsHighResolution,
-      region: config.region ?? (options.metricsEndpoint ? process.env.AWS_REGION ?? 'us-east-1' : undefined),
-      endpoint: options.metricsEndpoint,
-      logger,
-    });
+    const metrics = metricsPublisher(metricsTo, logger);
     const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [metrics] : [metrics, tableSink] });
     cleanups.add(() => runtime.close());
 

@@ -3,13 +3,11 @@
  * (OK, LAGGING, STALLED, STOPPED, REWIND, RETENTION_LOSS), once or on a schedule.
  */
 import { parseArgs } from 'node:util';
-import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
+import { ProbeLogger } from '../lambda/adapters/logger';
 import { LagRuntime, type GroupLagReport, type LagCheckReport } from '../lambda/lag-runtime';
 import { parseLagConfig } from '../lambda/lag-config';
 import { connectionSecrets } from '../lambda/config';
-import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, connectionUsage, interruptible, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags } from './cli-common';
-import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
-import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
+import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, CLI_SINKS, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags } from './cli-common';
 
 export const LAG_USAGE = `usage: streamprobe lag --brokers host:port,... (--group G ... | --group-pattern REGEX) [options]
 
@@ -25,14 +23,7 @@ each lagging group's position: exact time lag, 0 when caught up, and a status pe
   --partition-metrics       with --metrics: also a time and offset lag series per topic-partition
   --timeout DURATION        budget of one check (default: 20s)
 ${connectionUsage(28)}
-  --every DURATION          check repeatedly; Ctrl-C stops (default: once)
-  --runs N                  with --every: stop after N checks
-  --metrics SINK            api | emf | none (default: none); dimension ConsumerGroup
-  --namespace NAME          CloudWatch namespace (default: StreamProbe)
-  --metrics-endpoint URL    CloudWatch-compatible endpoint for --metrics api (an emulator)
-  --log-level LEVEL         DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
-  --quiet                   no readable table on stderr, JSON logs only
-  -h, --help                this help`;
+${repeatUsage(28, 'check', 'LagCheck and ConsumerGroup')}`;
 
 export function formatLagCheck(r: LagCheckReport): string {
   if (!r.succeeded) return `lag check ${r.check} FAILED (${(r.runMs / 1000).toFixed(1)} s)${r.errors.map((e) => `\n  ${e.phase} error: ${e.message}`).join('')}`;
@@ -75,12 +66,9 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
       ...connectionFlags(values as Record<string, string | boolean | undefined>, process.env), metricsSink: 'none',
     }).filter(([, v]) => v !== undefined)), (f) => FLAG_OF[f] ?? f);
     const { everyMs, runs } = scheduleFlags(values.every, values.runs);
-    const sink = values.metrics ?? 'none';
-    if (!['api', 'emf', 'none'].includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of api, emf, none`);
-    const region = values.region ?? process.env.AWS_REGION ?? (values['metrics-endpoint'] ? 'us-east-1' : undefined);
-    if (sink === 'api' && !region) throw new UsageError('--metrics api: needs a region (--region or AWS_REGION) or --metrics-endpoint');
-    const logger = new ProbeLogger({ level: (values['log-level'] ?? 'INFO').toUpperCase() as LogLevel, secrets: connectionSecrets(config) });
-    const metrics = new CloudWatchPublisher({ sink: sink as MetricSink, namespace: values.namespace ?? DEFAULT_NAMESPACE, region, endpoint: values['metrics-endpoint'], logger });
+    const metricsTo = metricsTarget({ sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] }, CLI_SINKS);
+    const logger = new ProbeLogger({ level: logLevelFlag(values['log-level']), secrets: connectionSecrets(config) });
+    const metrics = metricsPublisher(metricsTo, logger);
     runtime = new LagRuntime(config, logger, [metrics]);
     const r = runtime;
     const healthy = await repeat(async () => {

@@ -3,17 +3,15 @@
  * once or on a schedule, with the same JSON logs as the Lambda and a readable line per run.
  */
 import { parseArgs } from 'node:util';
-import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
+import { ProbeLogger } from '../lambda/adapters/logger';
 import { parsePipelineConfig } from '../lambda/pipeline-config';
 import { connectionSecrets } from '../lambda/config';
 import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime';
 import { startLocalKafka } from '../scripts/local-kafka';
 import {
   CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
-  UsageError, cleanupList, connectionFlags, connectionUsage, interruptible, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
+  UsageError, CLI_SINKS, cleanupList, connectionFlags, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
 } from './cli-common';
-import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
-import { DEFAULT_NAMESPACE, type MetricSink } from '../lambda/contract';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 
 export const PIPELINE_USAGE = `usage: streamprobe pipeline --input-topic T --output-topic T [options]
@@ -38,14 +36,7 @@ duplicates, late canaries. Without --input-brokers, a local Apache Kafka broker 
   --timeout DURATION              budget of one run (default: 20s)
 ${connectionUsage(34)}
 ${OUTPUT_CONNECTION_USAGE}
-  --every DURATION                run repeatedly; Ctrl-C stops (default: once)
-  --runs N                        with --every: stop after N runs
-  --metrics SINK                  api | emf | none (default: none); dimension Pipeline
-  --namespace NAME                CloudWatch namespace (default: StreamProbe)
-  --metrics-endpoint URL          CloudWatch-compatible endpoint for --metrics api (an emulator)
-  --log-level LEVEL               DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
-  --quiet                         no readable line on stderr, JSON logs only
-  -h, --help                      this help`;
+${repeatUsage(34, 'run', 'Pipeline')}`;
 
 const FLAG_OF: Record<string, string> = {
   ...CONNECTION_FLAG_OF, ...OUTPUT_CONNECTION_FLAG_OF,
@@ -113,6 +104,8 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     const name = (f: string) => FLAG_OF[f] ?? f;
     // Bad settings fail before a local broker is started.
     parsePipelineConfig({ inputBrokers: '127.0.0.1:9092', ...raw }, name);
+    const logLevel = logLevelFlag(str('log-level'));
+    const metricsTo = metricsTarget({ sink: str('metrics'), namespace: str('namespace'), region: str('region'), endpoint: str('metrics-endpoint') }, CLI_SINKS);
     if (raw.inputBrokers === undefined) {
       process.stderr.write('no --input-brokers given: starting a local Apache Kafka broker...\n');
       const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
@@ -122,15 +115,8 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       process.stderr.write(`local broker ready at ${broker.plaintext}; no application reads ${String(raw.inputTopic)}, so canaries will be reported lost after the deadline\n`);
     }
     const config = parsePipelineConfig(raw, name);
-    const logLevel = (str('log-level') ?? 'INFO').toUpperCase() as LogLevel;
     const logger = new ProbeLogger({ level: logLevel, secrets: [...connectionSecrets(config.input), ...connectionSecrets(config.output)] });
-    const sink = str('metrics') ?? 'none';
-    if (!['api', 'emf', 'none'].includes(sink)) throw new UsageError(`--metrics: "${sink}" is not one of api, emf, none`);
-    const region = str('region') ?? process.env.AWS_REGION ?? (str('metrics-endpoint') ? 'us-east-1' : undefined);
-    if (sink === 'api' && !region) throw new UsageError('--metrics api: needs a region (--region or AWS_REGION) or --metrics-endpoint');
-    const metrics = new CloudWatchPublisher({
-      sink: sink as MetricSink, namespace: str('namespace') ?? DEFAULT_NAMESPACE, region, endpoint: str('metrics-endpoint'), logger,
-    });
+    const metrics = metricsPublisher(metricsTo, logger);
     const runtime = new PipelineRuntime(config, logger, [metrics]);
     cleanups.add(() => runtime.close());
     const healthy = await repeat(async () => {

@@ -41,9 +41,15 @@ describe('streamprobe CLI', () => {
       [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--match', 'xpath:/a'], /--match: must be key, header/],
       [['run', '--brokers', 'a:1', '--auth', 'scram-sha-512', '--username', 'u'], /STREAMPROBE_SASL_PASSWORD: is required for auth scram-sha-512/],
       [['lag', '--brokers', 'a:1'], /--group: name at least one consumer group, or set groupPattern/],
+      // Without brokers these used to start the local broker first and complain after.
+      [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--metrics', 'foo'], /--metrics: "foo" is not one of api, emf, none/],
+      [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--log-level', 'LOUD'], /--log-level: "LOUD" is not one of DEBUG, INFO, WARN, ERROR, SILENT/],
+      [['run', '--metrics', 'api'], /--metrics api: needs a region \(--region or AWS_REGION\) or --metrics-endpoint/],
+      [['run', '--topic', 'bad topic!'], /--topic \(STREAMPROBE_TOPIC\): a valid Kafka topic name/],
     ];
+    const noRegion = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'AWS_REGION' && k !== 'AWS_DEFAULT_REGION'));
     for (const [args, message] of cases) {
-      const r = streamprobe(args);
+      const r = streamprobe(args, {}, noRegion);
       expect([args, r.code]).toEqual([args, 2]);
       expect(r.stderr).toMatch(message);
       expect(r.stderr, 'nothing was started').not.toMatch(/starting a local Apache Kafka broker|fetching Apache Kafka jars/);
