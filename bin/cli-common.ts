@@ -62,6 +62,7 @@ export function repeatUsage(column: number, noun: 'run' | 'check', dimension: st
 }
 import { sleep } from '../lambda/adapters/deadline';
 import { parseDuration } from '../lambda/core/duration';
+import { PACKAGE_VERSION } from '../scripts/package-paths';
 
 export class UsageError extends Error {}
 
@@ -70,7 +71,7 @@ export class HelpRequested extends Error {}
 
 /** The package's version, for --version. */
 export function version(): string {
-  return (require('../package.json') as { version: string }).version;
+  return PACKAGE_VERSION;
 }
 
 /** A duration flag (500ms, 10s, 2m); undefined when not given, a usage error naming the flag when bad. */

@@ -4,7 +4,7 @@
  */
 // zod/mini: the same schema language at a twentieth of the bundle size of the classic API.
 import * as z from 'zod/mini';
-import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, type AuthMode } from './contract';
+import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, TOOL_ENV, type AuthMode } from './contract';
 
 export const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
@@ -165,12 +165,15 @@ export function parseConfig(raw: Record<string, unknown>, name: FieldNamer = byF
  * Raw settings from STREAMPROBE_* variables, by the given field-to-variable map (the probe's, a pipeline's,
  * a lag check's); an unknown STREAMPROBE_ variable is an error (a typo must not pass silently).
  */
+/** Variables of the command line's own machinery, not of any check. */
+const TOOL_VARIABLES: ReadonlySet<string> = new Set(Object.values(TOOL_ENV));
+
 export function rawConfigFromEnv(env: NodeJS.ProcessEnv, names: Readonly<Record<string, string>> = ENV): Record<string, unknown> {
   const fieldByEnv = new Map<string, string>(Object.entries(names).map(([field, key]) => [key, field]));
   const raw: Record<string, unknown> = {};
   const unknown: string[] = [];
   for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('STREAMPROBE_') || value === undefined || value === '') continue;
+    if (!key.startsWith('STREAMPROBE_') || value === undefined || value === '' || TOOL_VARIABLES.has(key)) continue;
     const field = fieldByEnv.get(key);
     if (field) raw[field] = value;
     else unknown.push(key);

@@ -91,6 +91,11 @@ export function pipelineGroupId(pipeline: string): string {
   return `streamprobe-pipeline-${pipeline}`;
 }
 
+/** Settings of the command line itself, not of a check: where it caches the Kafka jars it downloads. */
+export const TOOL_ENV = {
+  cacheDir: 'STREAMPROBE_CACHE_DIR',
+} as const;
+
 export const AUTH_MODES = ['none', 'scram-sha-256', 'scram-sha-512', 'msk-iam'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 

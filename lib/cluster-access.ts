@@ -3,13 +3,34 @@
  * and the consumer groups the check really uses, and read access to its own SCRAM secret. Every check grants
  * through here, so a pipeline's input and output and a lag check are scoped the way the canary is.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
 import type { ScheduledCheck } from './scheduled-check';
 
 /** MSK resource ARNs for topics and groups, derived from the cluster ARN (…:cluster/name/uuid). */
 export function mskResourceArn(clusterArn: string, kind: 'topic' | 'group', name: string): string {
-  return `${clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
+  if (!Token.isUnresolved(clusterArn)) return `${clusterArn.replace(':cluster/', `:${kind}/`)}/${name}`;
+  // An ARN known only at deploy time (a cluster of the same app, an import): CloudFormation does the same.
+  const parts = Fn.split(':cluster/', clusterArn, 2);
+  return Fn.join('', [Fn.select(0, parts), `:${kind}/`, Fn.select(1, parts), `/${name}`]);
+}
+
+/**
+ * The resource as cdk-nag names it in a finding id: a deploy-time ARN is flattened the way cdk-nag
+ * flattens a template value (joins joined, Ref and GetAtt in angle brackets, anything else as JSON).
+ */
+function findingResource(scope: Construct, arn: string): string {
+  if (!Token.isUnresolved(arn)) return arn;
+  const flatten = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+    const n = node as Record<string, any>;
+    if (n['Fn::Join']) return (n['Fn::Join'][1] as unknown[]).map(flatten).join(n['Fn::Join'][0]);
+    if (n['Fn::GetAtt']) return `<${flatten(n['Fn::GetAtt'][0])}.${flatten(n['Fn::GetAtt'][1])}>`;
+    if (n.Ref) return `<${flatten(n.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return flatten(Stack.of(scope).resolve(arn));
 }
 
 export interface MskAccess {
@@ -50,7 +71,7 @@ export function grantMsk(check: ScheduledCheck, a: MskAccess): void {
     const actions = ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup', ...(g.deletes ? ['kafka-cluster:DeleteGroup'] : [])];
     role.addToPolicy(new iam.PolicyStatement({ sid: `${a.sid}Groups${i || ''}`, actions, resources: [arn] }));
     if (g.name.includes('*')) {
-      check.wildcardFindings.push(`AwsSolutions-IAM5[Resource::${arn}]`);
+      check.wildcardFindings.push(`AwsSolutions-IAM5[Resource::${findingResource(role, arn)}]`);
       check.wildcardReasons.push(g.why ?? `the check's own groups (${g.name}).`);
     }
   }
@@ -58,7 +79,7 @@ export function grantMsk(check: ScheduledCheck, a: MskAccess): void {
     const topics = mskResourceArn(a.clusterArn, 'topic', '*');
     const groups = mskResourceArn(a.clusterArn, 'group', '*');
     role.addToPolicy(new iam.PolicyStatement({ sid: `${a.sid}DescribeAll`, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', 'kafka-cluster:DescribeGroup'], resources: [topics, groups] }));
-    check.wildcardFindings.push(`AwsSolutions-IAM5[Resource::${topics}]`, `AwsSolutions-IAM5[Resource::${groups}]`);
+    check.wildcardFindings.push(`AwsSolutions-IAM5[Resource::${findingResource(role, topics)}]`, `AwsSolutions-IAM5[Resource::${findingResource(role, groups)}]`);
     check.wildcardReasons.push(a.everything);
   }
 }

@@ -17,7 +17,7 @@ import { ABOVE, AT_LEAST, AlarmKit, BELOW, type AlarmTopicProps, IGNORE, NOT_BRE
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';
 import { grantMsk, grantSecret } from './cluster-access';
-import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, scheduleAndTimeout, wholeIn } from './target-props';
+import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, scheduleAndTimeout, wholeIn } from './target-props';
 
 const KIND = 'lag check';
 
@@ -71,7 +71,7 @@ export function resolveLagCheck(props: StreamProbeLagCheckProps): ResolvedLagChe
   const timeLag = props.timeLagThreshold ?? Duration.seconds(60);
   const stallAfter = props.stallAfter ?? Duration.minutes(2);
   for (const [field, d] of [['timeLagThreshold', timeLag], ['stallAfter', stallAfter]] as const) {
-    if (!(d instanceof Duration)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
+    if (!isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
   }
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
   return {
@@ -185,7 +185,7 @@ export class StreamProbeLagCheck extends Construct {
     this.check = c;
     const environment = lagEnvironment(props, c, Stack.of(this).region);
     checkRuntimeEnvironment({
-      kind: KIND, name: c.name, variables: LAG_ENV, parse: parseLagConfig, propOf: PROP_OF_FIELD, standIns: { [LAG_ENV.brokers]: 'deploy-time.invalid:9092' },
+      kind: KIND, name: c.name, variables: LAG_ENV, parse: parseLagConfig, propOf: PROP_OF_FIELD,
     }, environment);
     const scheduled = new ScheduledCheck(this, {
       handler: 'lag', description: `streamprobe consumer-lag check ${c.name}`, environment, schedule: c.schedule, timeout: c.lambdaTimeout,

@@ -17,7 +17,7 @@ import { ABOVE, AlarmKit, BELOW, type AlarmTopicProps, IGNORE, NOT_BREACHING, ON
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';
 import { grantMsk, grantSecret } from './cluster-access';
-import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from './target-props';
+import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from './target-props';
 
 const KIND = 'pipeline';
 
@@ -100,10 +100,10 @@ export function resolvePipeline(props: StreamProbePipelineProps): ResolvedPipeli
   }
   const timing = scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND);
   const deadline = props.deadline ?? Duration.seconds(60);
-  if (!(deadline instanceof Duration) || deadline.toMilliseconds() < 1000) throw new TargetConfigError(name, 'deadline', 'must be a Duration of at least 1 second', KIND);
+  if (!isDuration(deadline) || deadline.toMilliseconds() < 1000) throw new TargetConfigError(name, 'deadline', 'must be a Duration of at least 1 second', KIND);
   const t = props.thresholds ?? {};
   const latency = t.pipelineLatency ?? Duration.millis(Math.round(deadline.toMilliseconds() / 2));
-  if (!(latency instanceof Duration)) throw new TargetConfigError(name, 'thresholds.pipelineLatency', 'must be a Duration', KIND);
+  if (!isDuration(latency)) throw new TargetConfigError(name, 'thresholds.pipelineLatency', 'must be a Duration', KIND);
   if (latency.toMilliseconds() > deadline.toMilliseconds()) {
     throw new TargetConfigError(name, 'thresholds.pipelineLatency', `cannot exceed the deadline (${deadline.toSeconds()} s): a canary that late is reported lost, not slow`, KIND);
   }
@@ -215,7 +215,6 @@ export class StreamProbePipeline extends Construct {
     const environment = pipelineEnvironment(props, p, Stack.of(this).region);
     checkRuntimeEnvironment({
       kind: KIND, name: p.name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD,
-      standIns: { [PIPELINE_ENV.inputBrokers]: 'deploy-time.invalid:9092', [PIPELINE_ENV.outputBrokers]: 'deploy-time.invalid:9092' },
     }, environment);
     const check = new ScheduledCheck(this, {
       handler: 'pipeline', description: `streamprobe pipeline canary ${p.name}`, environment, schedule: p.schedule, timeout: p.lambdaTimeout,

@@ -1,7 +1,8 @@
 /**
  * Runs a Lambda's own configuration schema over the environment the construct gives it, so a deploy can
  * never ship a function that rejects its environment at cold start. Values only known at deploy time
- * (tokens) are left to the cold-start check; required ones get a stand-in so everything else is checked.
+ * (tokens: a secret's ARN, a parameter) are left to the cold-start check: each gets a stand-in, so that
+ * what depends on its presence (a SCRAM secret instead of a user name) and everything else is checked.
  */
 import { Token } from 'aws-cdk-lib';
 import { ConfigError, rawConfigFromEnv, type FieldNamer } from '../lambda/config';
@@ -16,15 +17,25 @@ export interface RuntimeCheck {
   readonly parse: (raw: Record<string, unknown>, name: FieldNamer) => unknown;
   /** The construct prop behind each runtime field, where the two names differ. */
   readonly propOf?: Readonly<Record<string, string>>;
-  /** Stand-ins for required values that are tokens at synth time. */
-  readonly standIns?: Readonly<Record<string, string>>;
 }
 
+/** Stand-ins for tokens of fields with a format; any other token stands in as a plain word. */
+const FORMATTED_STAND_INS: Readonly<Record<string, string>> = {
+  brokers: 'deploy-time.invalid:9092',
+  inputBrokers: 'deploy-time.invalid:9092',
+  outputBrokers: 'deploy-time.invalid:9092',
+  region: 'us-east-1',
+  saslSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:deploy-time',
+  outputSaslSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:deploy-time',
+  tlsCaPem: '-----BEGIN CERTIFICATE-----',
+  outputTlsCaPem: '-----BEGIN CERTIFICATE-----',
+};
+
 export function checkRuntimeEnvironment(check: RuntimeCheck, env: Readonly<Record<string, string>>): void {
-  const known = Object.fromEntries(Object.entries(env).filter(([, v]) => !Token.isUnresolved(v)));
-  for (const [variable, standIn] of Object.entries(check.standIns ?? {})) {
-    if (env[variable] !== undefined && Token.isUnresolved(env[variable])) known[variable] = standIn;
-  }
+  const fieldOf = new Map(Object.entries(check.variables).map(([field, variable]) => [variable, field]));
+  const known = Object.fromEntries(Object.entries(env).map(([variable, value]) => [
+    variable, Token.isUnresolved(value) ? (FORMATTED_STAND_INS[fieldOf.get(variable) ?? ''] ?? 'deploy-time-value') : value,
+  ]));
   try {
     check.parse(rawConfigFromEnv(known, check.variables), (field) => check.propOf?.[field] ?? field);
   } catch (error) {

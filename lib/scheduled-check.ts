@@ -3,6 +3,7 @@
  * time, never retried), its log group, a role that may publish only into its namespace, the VPC placement
  * of a private cluster, and the EventBridge schedule.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Validations, type Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,11 +15,27 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
+type HandlerName = 'probe' | 'pipeline' | 'lag';
 const PROJECT_ROOT = path.join(__dirname, '..');
-export const handlerEntry = (name: 'probe' | 'pipeline' | 'lag') => path.join(PROJECT_ROOT, 'lambda', 'handlers', `${name}.ts`);
+export const handlerEntry = (name: HandlerName) => path.join(PROJECT_ROOT, 'lambda', 'handlers', `${name}.ts`);
+/**
+ * The installed package ships each handler bundled (dist/handlers/<name>/index.js), so a user's CDK app
+ * needs neither esbuild nor our lock file; a clone has no such folder and bundles from source.
+ */
+export const bundledHandler = (name: HandlerName) => path.join(__dirname, '..', 'handlers', name);
+
+/** How a handler is bundled, here from source and by the package build: the same options both ways. */
+export const HANDLER_BUNDLING = {
+  minify: true,
+  target: 'node22',
+  format: OutputFormat.CJS,
+  // The SDK is bundled at the version the tests ran against, not the one the runtime happens to carry.
+  externalModules: [],
+  forceDockerBundling: false,
+};
 
 export interface ScheduledCheckProps {
-  readonly handler: 'probe' | 'pipeline' | 'lag';
+  readonly handler: HandlerName;
   /** Says what the function checks, in its description, its role's and its schedule's. */
   readonly description: string;
   readonly environment: Record<string, string>;
@@ -37,7 +54,7 @@ export interface ScheduledCheckProps {
  * were before this was shared (an alarm or a function with a fixed name cannot be replaced in place).
  */
 export class ScheduledCheck {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   readonly rule: events.Rule;
@@ -50,12 +67,7 @@ export class ScheduledCheck {
     this.role = new iam.Role(scope, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: props.description });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(scope, ids.fn, {
-      entry: handlerEntry(props.handler),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+    const common: lambda.FunctionOptions = {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -71,15 +83,19 @@ export class ScheduledCheck {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
-      bundling: {
-        minify: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // The SDK is bundled at the version the tests ran against, not the one the runtime happens to carry.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
-    });
+    };
+    const bundled = bundledHandler(props.handler);
+    this.function = existsSync(path.join(bundled, 'index.js'))
+      ? new lambda.Function(scope, ids.fn, { ...common, code: lambda.Code.fromAsset(bundled), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_22_X })
+      : new NodejsFunction(scope, ids.fn, {
+        ...common,
+        runtime: lambda.Runtime.NODEJS_22_X,
+        entry: handlerEntry(props.handler),
+        handler: 'handler',
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+        bundling: HANDLER_BUNDLING,
+      });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'The runtime is pinned to nodejs22.x on purpose: streamprobe is tested on it, and a runtime change must be a deliberate, tested upgrade rather than a side effect of a CDK release.',

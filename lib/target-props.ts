@@ -89,6 +89,15 @@ export interface ResolvedTarget {
 /** Without a runbookUrl, alarms point at the runbook shipped with streamprobe. */
 export const DEFAULT_RUNBOOK = 'docs/RUNBOOK.md in the streamprobe repository';
 /** Room between the run budget and the Lambda timeout: cold start, module init, flushing logs. */
+/**
+ * A Duration, also one made by another copy of aws-cdk-lib (an app that resolved its own): `instanceof`
+ * alone would reject the user's perfectly good value.
+ */
+export function isDuration(value: unknown): value is Duration {
+  return value instanceof Duration || (typeof value === 'object' && value !== null
+    && typeof (value as Duration).toMilliseconds === 'function' && typeof (value as Duration).toHumanString === 'function');
+}
+
 export const LAMBDA_TIMEOUT_MARGIN = Duration.seconds(10);
 
 const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
@@ -104,10 +113,10 @@ export class TargetConfigError extends Error {
 
 /** A check's schedule and run budget, checked together: whole minutes, and runs that never overlap. */
 export function scheduleAndTimeout(name: string, schedule = Duration.minutes(1), runTimeout = Duration.seconds(20), kind = 'target'): { schedule: Duration; runTimeout: Duration; lambdaTimeout: Duration } {
-  if (!(schedule instanceof Duration) || schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0) {
+  if (!isDuration(schedule) || schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0) {
     throw new TargetConfigError(name, 'schedule', 'must be a whole number of minutes, at least 1 (EventBridge rates are in minutes)', kind);
   }
-  if (!(runTimeout instanceof Duration) || runTimeout.toMilliseconds() < MIN_RUN_TIMEOUT_MS || runTimeout.toSeconds() > 600) {
+  if (!isDuration(runTimeout) || runTimeout.toMilliseconds() < MIN_RUN_TIMEOUT_MS || runTimeout.toSeconds() > 600) {
     throw new TargetConfigError(name, 'runTimeout', `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to join its consumer group) to 10 minutes`, kind);
   }
   if (runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds() > schedule.toSeconds()) {
@@ -203,7 +212,7 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
 
   const t = props.thresholds ?? {};
   const latency = t.endToEndLatency ?? Duration.seconds(1);
-  if (!(latency instanceof Duration)) throw new TargetConfigError(name, 'thresholds.endToEndLatency', 'must be a Duration');
+  if (!isDuration(latency)) throw new TargetConfigError(name, 'thresholds.endToEndLatency', 'must be a Duration');
   const availability = t.availabilityPercent ?? 99;
   if (typeof availability !== 'number' || availability <= 0 || availability > 100) {
     throw new TargetConfigError(name, 'thresholds.availabilityPercent', `must be a number in (0, 100] (got ${JSON.stringify(availability)})`);

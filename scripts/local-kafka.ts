@@ -6,12 +6,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { makeTlsMaterial, type TlsMaterial } from './tls-material';
+import { PACKAGE_ROOT, cacheDir } from './package-paths';
 
-export const PROJECT_ROOT = resolve(__dirname, '..');
-export const CACHE_DIR = join(PROJECT_ROOT, '.cache');
+export const PROJECT_ROOT = PACKAGE_ROOT;
+export const CACHE_DIR = cacheDir();
 const KAFKA_LIBS = join(CACHE_DIR, 'kafka', 'libs');
 const POM = join(PROJECT_ROOT, 'scripts', 'kafka', 'pom.xml');
 

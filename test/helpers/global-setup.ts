@@ -1,10 +1,14 @@
 /**
  * Starts the real services the integration tests talk to, once per test run: an Apache Kafka broker with
  * PLAINTEXT, TLS (client certificate required) and SASL/SCRAM listeners, and moto's server as the
- * CloudWatch API.
+ * CloudWatch API. It also builds the package (dist/) once, so the CLI tests run the built command and the
+ * package test packs it.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { PROJECT_ROOT } from '../../scripts/local-kafka';
 import { startLocalKafka, type LocalKafka } from '../../scripts/local-kafka';
 import { startMoto, type LocalMoto } from '../../scripts/local-moto';
 import { SCRAM_USER } from './kafka';
@@ -27,10 +31,22 @@ declare module 'vitest' {
 let kafka: LocalKafka | undefined;
 let moto: LocalMoto | undefined;
 
+function buildPackage(): Promise<void> {
+  return new Promise((ok, fail) => {
+    const build = spawn(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [join(PROJECT_ROOT, 'scripts', 'build-package.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    build.stdout.on('data', (d) => (output += d));
+    build.stderr.on('data', (d) => (output += d));
+    build.on('error', fail);
+    build.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`the package build failed (exit ${code}):\n${output}`))));
+  });
+}
+
 export async function setup(project: TestProject): Promise<void> {
   [kafka, moto] = await Promise.all([
     startLocalKafka({ initialRebalanceDelayMs: 0, tls: true, scramUsers: [SCRAM_USER] }),
     startMoto(),
+    buildPackage(),
   ]);
   project.provide('moto', { endpoint: moto.endpoint, port: moto.port });
   project.provide('kafka', {

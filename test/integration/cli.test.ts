@@ -1,5 +1,5 @@
 /**
- * The command line as a user meets it: help and version on standard output, every bad flag refused before
+ * The command line as a user meets it, built and run with plain node: help and version on standard output, every bad flag refused before
  * anything starts (no broker download, no local broker), with a message naming the flag or variable.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,9 +9,12 @@ import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch
 import { describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/local-kafka';
 
+/** The built command, as `npm install` links it (global setup builds dist/). */
+const CLI = join(PROJECT_ROOT, 'dist', 'bin', 'streamprobe.js');
+
 function streamprobe(args: string[], env: Record<string, string> = {}, base: NodeJS.ProcessEnv = process.env) {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'streamprobe.cjs'), ...args], {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8', env: { ...base, ...env }, timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
@@ -85,7 +88,7 @@ describe('streamprobe CLI', () => {
 
 describe('streamprobe run --every with the local broker, stopped by Ctrl-C', () => {
   it('finishes the run, prints the session summary, stops the broker, and exits promptly', async () => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'streamprobe.cjs'), 'run', '--every', '1s', '--log-level', 'SILENT'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '--every', '1s', '--log-level', 'SILENT'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
