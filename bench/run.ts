@@ -277,7 +277,7 @@ function refreshReadme(table: string): void {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const libs = ensureKafkaJars(log);
+  const libs = await ensureKafkaJars();
   log('starting two local brokers: one for accuracy, one with the default 3 s initial rebalance delay');
   const [fast, managedLike] = await Promise.all([startLocalKafka({ initialRebalanceDelayMs: 0 }), startLocalKafka({ initialRebalanceDelayMs: 3000 })]);
   try {

@@ -236,3 +236,12 @@ export function cleanupList(): { add(cleanup: () => Promise<void>): void; run():
     })()),
   };
 }
+
+/**
+ * Node's process warnings (a dependency's deprecation notice) go into the JSON log as WARN lines instead
+ * of onto the screen, where only the table belongs; nothing is lost, `> logs.jsonl` keeps them.
+ */
+export function warningsToLog(logger: { warn(message: string, extra?: Record<string, unknown>): void }): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn(warning.message.replace(/\s+/g, ' ').trim(), { event: 'node_warning', name: warning.name }));
+}

@@ -15,6 +15,7 @@ import { lagMain } from './lag-cli';
 import {
   CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, logLevelFlag, metricsPublisher, metricsTarget, version, type MetricsTarget,
   connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat,
+  warningsToLog,
 } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
@@ -182,6 +183,7 @@ async function main(): Promise<number> {
     }
     const config = buildConfig(options, brokers);
     const logger = new ProbeLogger({ level: options.logLevel, secrets: secretsOf(config) });
+    warningsToLog(logger);
     const metrics = metricsPublisher(metricsTo, logger);
     const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [metrics] : [metrics, tableSink] });
     cleanups.add(() => runtime.close());

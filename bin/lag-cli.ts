@@ -7,7 +7,7 @@ import { ProbeLogger } from '../lambda/adapters/logger';
 import { LagRuntime, type GroupLagReport, type LagCheckReport } from '../lambda/lag-runtime';
 import { parseLagConfig } from '../lambda/lag-config';
 import { connectionSecrets } from '../lambda/config';
-import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, CLI_SINKS, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags } from './cli-common';
+import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, CLI_SINKS, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags, warningsToLog } from './cli-common';
 
 export const LAG_USAGE = `usage: streamprobe lag --brokers host:port,... (--group G ... | --group-pattern REGEX) [options]
 
@@ -68,6 +68,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
     const { everyMs, runs } = scheduleFlags(values.every, values.runs);
     const metricsTo = metricsTarget({ sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] }, CLI_SINKS);
     const logger = new ProbeLogger({ level: logLevelFlag(values['log-level']), secrets: connectionSecrets(config) });
+    warningsToLog(logger);
     const metrics = metricsPublisher(metricsTo, logger);
     runtime = new LagRuntime(config, logger, [metrics]);
     const r = runtime;

@@ -11,6 +11,7 @@ import { startLocalKafka } from '../scripts/local-kafka';
 import {
   CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
   UsageError, CLI_SINKS, cleanupList, connectionFlags, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
+  warningsToLog,
 } from './cli-common';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 
@@ -116,6 +117,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     }
     const config = parsePipelineConfig(raw, name);
     const logger = new ProbeLogger({ level: logLevel, secrets: [...connectionSecrets(config.input), ...connectionSecrets(config.output)] });
+    warningsToLog(logger);
     const metrics = metricsPublisher(metricsTo, logger);
     const runtime = new PipelineRuntime(config, logger, [metrics]);
     cleanups.add(() => runtime.close());

@@ -38,7 +38,7 @@ export interface LocalKafkaCluster {
 
 export async function startLocalKafkaCluster(options: LocalKafkaOptions & { size?: number } = {}): Promise<LocalKafkaCluster> {
   const size = options.size ?? 3;
-  const libs = ensureKafkaJars((line) => process.stderr.write(`${line}\n`));
+  const libs = await ensureKafkaJars();
   mkdirSync(join(CACHE_DIR, 'run'), { recursive: true });
   const root = mkdtempSync(join(CACHE_DIR, 'run', 'cluster-'));
   const ports: Ports[] = [];

@@ -4,6 +4,7 @@
  * Listeners: PLAINTEXT always; SSL (client certificate required) and SASL_PLAINTEXT (SCRAM) on request.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { ProgressLine } from './download-progress';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -43,29 +44,58 @@ export interface LocalKafka {
   stop(): Promise<void>;
 }
 
-/** Fetches the broker jars once into .cache/kafka/libs; later calls only check a stamp. */
-export function ensureKafkaJars(log: (line: string) => void = () => {}): string {
-  return ensureJars(POM, KAFKA_LIBS, 'Apache Kafka jars', log);
+/** Fetches the broker jars once into the cache's kafka/libs; later calls only check a stamp. */
+export function ensureKafkaJars(): Promise<string> {
+  return ensureJars(POM, KAFKA_LIBS, 'Apache Kafka jars');
 }
 
-/** Fetches the jars a pom lists (with their dependencies) into `dir` once; later calls only check a stamp. */
-export function ensureJars(pomFile: string, dir: string, what: string, log: (line: string) => void = () => {}): string {
+/** The broker jars, once a broker was started (which fetched them): for Kafka's own tools beside it. */
+export function kafkaLibs(): string {
+  if (!jarsFetched(POM, KAFKA_LIBS)) throw new Error('the Apache Kafka jars are not fetched yet: start a local broker first');
+  return KAFKA_LIBS;
+}
+
+function jarsFetched(pomFile: string, dir: string): boolean {
   const stamp = join(dir, '.pom-stamp');
+  return existsSync(stamp) && readFileSync(stamp, 'utf8') === readFileSync(pomFile, 'utf8');
+}
+
+/**
+ * Fetches the jars a pom lists (with their dependencies) into `dir` once, with Maven, showing progress on
+ * `out`; later calls only check a stamp. Maven's own output is kept off standard output (which may be a
+ * JSON log) and shown only when the fetch fails.
+ */
+export async function ensureJars(pomFile: string, dir: string, what: string, out: NodeJS.WriteStream = process.stderr): Promise<string> {
+  if (jarsFetched(pomFile, dir)) return dir;
   const pom = readFileSync(pomFile, 'utf8');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === pom) return dir;
-  log(`fetching ${what} from Maven Central (first run only)...`);
+  const expectedMb = /<streamprobe\.cold-fetch-mb>(\d+)</.exec(pom)?.[1];
+  out.write(`fetching ${what} from Maven Central into ${dir} (first run only)\n`);
   mkdirSync(dir, { recursive: true });
-  const result = spawnSync(
-    'mvn',
-    [
-      '-B', '-q', '-f', pomFile,
-      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
-      '-DincludeScope=runtime', `-DoutputDirectory=${dir}`,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  if (result.status !== 0) throw new Error(`fetching ${what} failed (mvn exit ${result.status})`);
-  writeFileSync(stamp, pom);
+  const progress = new ProgressLine(what, out, expectedMb ? Number(expectedMb) * 1e6 : undefined);
+  const mvn = spawn('mvn', [
+    '-B', '-Dstyle.color=never', '-f', pomFile,
+    'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+    '-DincludeScope=runtime', `-DoutputDirectory=${dir}`,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      progress.line(line);
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+    }
+  };
+  mvn.stdout.on('data', keep);
+  mvn.stderr.on('data', keep);
+  const code = await new Promise<number | null>((ok, fail) => {
+    mvn.on('error', (e: NodeJS.ErrnoException) => fail(e.code === 'ENOENT'
+      ? new Error(`fetching ${what} needs Maven (mvn) on the PATH, with Java 17+; or give --brokers to use your own Kafka`)
+      : e));
+    mvn.on('exit', ok);
+  });
+  progress.done();
+  if (code !== 0) throw new Error(`fetching ${what} failed (mvn exit ${code}):\n${tail.join('\n')}`);
+  writeFileSync(join(dir, '.pom-stamp'), pom);
   return dir;
 }
 
@@ -261,7 +291,7 @@ export async function launchNode(libs: string, node: { propsFile: string; jvm: r
 }
 
 export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<LocalKafka> {
-  const libs = ensureKafkaJars((line) => process.stderr.write(`${line}\n`));
+  const libs = await ensureKafkaJars();
   mkdirSync(join(CACHE_DIR, 'run'), { recursive: true });
   const dataDir = mkdtempSync(join(CACHE_DIR, 'run', 'kafka-'));
   const ports: Ports = { plaintext: await freePort(), controller: await freePort() };

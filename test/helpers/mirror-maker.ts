@@ -17,7 +17,7 @@ export interface MirrorFlow {
   readonly dropHeader?: string;
 }
 
-export function ensureMirrorMaker(): string {
+export function ensureMirrorMaker(): Promise<string> {
   return ensureJars(join(PROJECT_ROOT, 'scripts', 'kafka', 'mirror-maker', 'pom.xml'), join(CACHE_DIR, 'kafka', 'mirror-maker'), 'MirrorMaker 2');
 }
 
@@ -51,7 +51,7 @@ function properties(a: string, b: string, flows: readonly MirrorFlow[]): string 
 
 /** Starts MirrorMaker 2; `ready` resolves once every flow's first mirrored topic exists on its target. */
 export async function startMirrorMaker(a: string, b: string, flows: readonly MirrorFlow[], ready: () => Promise<boolean>): Promise<RunningApp> {
-  const libs = ensureMirrorMaker();
+  const libs = await ensureMirrorMaker();
   const dir = tempDir('mm2');
   const props = join(dir, 'mm2.properties');
   writeFileSync(props, properties(a, b, flows));

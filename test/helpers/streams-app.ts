@@ -14,12 +14,12 @@ export type { RunningApp };
 export const WORDCOUNT_INPUT = 'streams-plaintext-input';
 export const WORDCOUNT_OUTPUT = 'streams-wordcount-output';
 
-export function ensureStreamsApp(): string {
+export function ensureStreamsApp(): Promise<string> {
   return ensureJars(join(PROJECT_ROOT, 'scripts', 'kafka', 'streams-app', 'pom.xml'), join(CACHE_DIR, 'kafka', 'streams-app'), 'the Kafka Streams example application');
 }
 
 export async function startWordCount(brokers: string, options: { applicationId: string; compression?: string }): Promise<RunningApp> {
-  const libs = ensureStreamsApp();
+  const libs = await ensureStreamsApp();
   const dir = tempDir('wordcount');
   const props = join(dir, 'app.properties');
   writeFileSync(props, [

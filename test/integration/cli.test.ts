@@ -3,6 +3,7 @@
  * anything starts (no broker download, no local broker), with a message naming the flag or variable.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
@@ -110,5 +111,38 @@ describe('streamprobe run --every with the local broker, stopped by Ctrl-C', () 
       socket.once('error', () => r(false));
     });
     expect(open, 'the local broker still listens after the command exited').toBe(false);
+  }, 180_000);
+});
+
+describe('npm start, as a new user runs it', () => {
+  const logFile = join(PROJECT_ROOT, '.cache', 'logs', 'streamprobe.jsonl');
+
+  it('shows only the readable table on screen; the log file gets every JSON line of every level, valid JSON Lines from the first', async () => {
+    const kept = existsSync(logFile) ? readFileSync(logFile) : undefined;
+    try {
+      // An unreachable CloudWatch endpoint makes ERROR (metrics_error) and WARN (metrics_fallback) lines.
+      const child = spawn('npm', ['start', '--', '--runs', '2', '--timeout', '6s', '--metrics', 'api', '--metrics-endpoint', 'http://127.0.0.1:9'], {
+        cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' },
+      });
+      let screen = '';
+      child.stdout.on('data', (d) => (screen += d));
+      child.stderr.on('data', (d) => (screen += d));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code, screen).toBe(0);
+      const onScreen = screen.split('\n').filter((l) => l.trimStart().startsWith('{'));
+      expect(onScreen, 'JSON on the screen').toEqual([]);
+      expect(screen).toMatch(/HEALTHY/);
+      expect(screen).toMatch(/session: 2 runs/);
+
+      const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
+      const parsed = lines.map((l, i) => {
+        try { return JSON.parse(l) as { level?: string; event?: string }; } catch { throw new Error(`log line ${i + 1} is not JSON: ${l.slice(0, 120)}`); }
+      });
+      const levels = new Set(parsed.map((e) => e.level).filter(Boolean));
+      expect([...levels].sort()).toEqual(expect.arrayContaining(['ERROR', 'INFO', 'WARN']));
+      expect(parsed.filter((e) => e.event === 'run_summary')).toHaveLength(2);
+    } finally {
+      if (kept) writeFileSync(logFile, kept);
+    }
   }, 180_000);
 });

@@ -12,7 +12,7 @@ import type { RunReport } from '../../lambda/core/report';
 import { ProbeRuntime } from '../../lambda/runtime';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '../../scripts/local-kafka-cluster';
-import { ensureKafkaJars } from '../../scripts/local-kafka';
+import { kafkaLibs } from '../../scripts/local-kafka';
 import { CapturedOutput, probeConfig, rawKafka, uniqueName } from '../helpers/kafka';
 
 let cluster: LocalKafkaCluster;
@@ -189,7 +189,7 @@ describe('a real 3-broker cluster', () => {
         topics: [{ topic: p.config.topic, partitionAssignment: meta!.partitions.map((x) => ({ partition: x.partitionId, replicas: [...x.replicas.slice(1), x.replicas[0]!] })) }],
       });
       await a.disconnect();
-      const election = spawnSync('java', ['-Xmx128m', '-cp', `${ensureKafkaJars()}/*`, 'org.apache.kafka.tools.LeaderElectionCommand',
+      const election = spawnSync('java', ['-Xmx128m', '-cp', `${kafkaLibs()}/*`, 'org.apache.kafka.tools.LeaderElectionCommand',
         '--bootstrap-server', cluster.bootstrap, '--election-type', 'PREFERRED', '--all-topic-partitions'], { encoding: 'utf8' });
       expect(election.status, election.stderr).toBe(0);
       const after = await leadersOf(p.config.topic);

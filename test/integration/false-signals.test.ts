@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { consumerGroupPrefix } from '../../lambda/contract';
 import { encodeEvent } from '../../lambda/core/event';
-import { ensureKafkaJars } from '../../scripts/local-kafka';
+import { kafkaLibs } from '../../scripts/local-kafka';
 import { probeConfig, rawKafka, uniqueName, withRuntime } from '../helpers/kafka';
 import { SwitchableProxy } from '../helpers/proxy';
 
@@ -17,7 +17,7 @@ const kafka = inject('kafka');
 
 /** Kafka's own console producer (the Java client): an independent writer, compressing with `codec`. */
 function consoleProduce(topic: string, codec: string, lines: readonly string[]): Promise<void> {
-  const libs = ensureKafkaJars();
+  const libs = kafkaLibs();
   return new Promise((resolve, reject) => {
     const child = spawn('java', ['-Xmx128m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.ConsoleProducer',
       '--bootstrap-server', kafka.plaintext, '--topic', topic, '--compression-codec', codec, '--request-required-acks', 'all'], { stdio: ['pipe', 'ignore', 'pipe'] });

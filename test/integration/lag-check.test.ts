@@ -11,7 +11,7 @@ import { parseLagConfig } from '../../lambda/lag-config';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { readBack } from '../helpers/metrics';
-import { ensureKafkaJars } from '../../scripts/local-kafka';
+import { kafkaLibs } from '../../scripts/local-kafka';
 import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 import { groupAt as groupAtOffsets } from '../helpers/consumer-groups';
 
@@ -23,7 +23,7 @@ const consumers: Consumer[] = [];
 
 /** Kafka's own view: [topic, partition, current offset, log end offset, lag] per row. */
 function describeWithKafka(group: string): Array<[string, number, string, string, string]> {
-  const r = spawnSync('java', ['-Xmx128m', '-cp', `${ensureKafkaJars()}/*`, 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+  const r = spawnSync('java', ['-Xmx128m', '-cp', `${kafkaLibs()}/*`, 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
     '--bootstrap-server', kafka.plaintext, '--describe', '--group', group], { encoding: 'utf8' });
   return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[0] === group && c[1] === TOPIC)
     .map((c) => [c[1]!, Number(c[2]), c[3]!, c[4]!, c[5]!] as [string, number, string, string, string]).sort((a, b) => a[1] - b[1]);
