@@ -158,9 +158,13 @@ export function connectionUsage(column: number): string {
   return CONNECTION_HELP.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
 }
 
+/** Settings only a deployed check reads (its SCRAM secret): '' tells configError not to suggest them here. */
+export const NOT_ON_THE_COMMAND_LINE = { saslSecretArn: '', outputSaslSecretArn: '' } as const;
+
 export const CONNECTION_FLAG_OF: Record<string, string> = {
   auth: '--auth', saslUsername: '--username', saslPassword: ENV.saslPassword, tls: '--tls', tlsCaPem: '--tls-ca-file',
   tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file', tlsRejectUnauthorized: '--tls-insecure', region: '--region',
+  ...NOT_ON_THE_COMMAND_LINE,
 };
 
 /** Connection settings from the flags; the password only from the environment (never a flag: shells keep history). */

@@ -15,7 +15,7 @@ import { lagMain } from './lag-cli';
 import {
   CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, logLevelFlag, metricsPublisher, metricsTarget, version, type MetricsTarget,
   connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat,
-  warningsToLog,
+  warningsToLog, NOT_ON_THE_COMMAND_LINE,
 } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
@@ -26,7 +26,7 @@ const USAGE = `usage: streamprobe run [options]
 Runs the canary probe: one event per partition is produced, read back and reconciled.
 Without --brokers, a local Apache Kafka broker is started (and stopped on exit).
 
-  --brokers host:port,...       Kafka bootstrap brokers (env ${ENV.brokers})
+  --brokers host:port,...       Kafka bootstrap brokers; IPv6 as [fd00::1]:9092 (env ${ENV.brokers})
   --probe-name NAME             probe name, used in events, metrics and logs (default: local)
   --topic NAME                  canary topic (default: streamprobe-canary)
   --every DURATION              run repeatedly, e.g. 10s; Ctrl-C stops (default: run once)
@@ -56,7 +56,7 @@ const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>>
   replicationFactor: '--replication-factor', expectedBrokers: '--expected-brokers', auth: '--auth', saslUsername: '--username', tls: '--tls',
   tlsCaPem: '--tls-ca-file', tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file',
   tlsRejectUnauthorized: '--tls-insecure', region: '--region', metricsSink: '--metrics',
-  metricsNamespace: '--namespace', metricsHighResolution: '--high-resolution',
+  metricsNamespace: '--namespace', metricsHighResolution: '--high-resolution', saslSecretArn: NOT_ON_THE_COMMAND_LINE.saslSecretArn,
 };
 
 function nameField(field: string): string {

@@ -8,7 +8,7 @@ import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METR
 
 export const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
-  z.array(z.string().check(z.regex(BROKER_PATTERN, 'each broker must be host:port')), { error: 'must be a list of host:port' })
+  z.array(z.string().check(z.regex(BROKER_PATTERN, 'each broker must be host:port, or [IPv6 address]:port')), { error: 'must be a list of host:port' })
     .check(z.minLength(1, 'at least one broker (host:port) is required')),
 );
 export const bool = z.pipe(
@@ -67,12 +67,15 @@ export interface ConnectionSettings {
 
 type RawConnection = Omit<ConnectionSettings, 'tls'> & { tls?: boolean };
 
-/** The rules a connection's settings obey together; `field` names a field as the schema knows it. */
+/**
+ * The rules a connection's settings obey together; `field` names a field as the schema knows it. Another
+ * field a message mentions is written @{field}, for configError to name it as the user sets it.
+ */
 export function connectionIssues(c: RawConnection, field: (name: keyof ConnectionSettings) => string = (n) => n): Array<[string, string]> {
   const scram = c.auth === 'scram-sha-256' || c.auth === 'scram-sha-512';
   const issues: Array<[string, string]> = [];
-  if (scram && !c.saslUsername && !c.saslSecretArn) issues.push([field('saslUsername'), `is required for auth ${c.auth} (or set ${field('saslSecretArn')})`]);
-  if (scram && c.saslUsername && !c.saslPassword && !c.saslSecretArn) issues.push([field('saslPassword'), `is required for auth ${c.auth} (or set ${field('saslSecretArn')})`]);
+  if (scram && !c.saslUsername && !c.saslSecretArn) issues.push([field('saslUsername'), `is required for auth ${c.auth} (or set @{${field('saslSecretArn')}})`]);
+  if (scram && c.saslUsername && !c.saslPassword && !c.saslSecretArn) issues.push([field('saslPassword'), `is required for auth ${c.auth} (or set @{${field('saslSecretArn')}})`]);
   if (!scram && (c.saslUsername || c.saslPassword || c.saslSecretArn)) issues.push([field('auth'), 'SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
   if ((c.tlsCertPem === undefined) !== (c.tlsKeyPem === undefined)) issues.push([field('tlsKeyPem'), 'a client certificate and its key go together']);
   if (c.auth === 'msk-iam' && c.tls === false) issues.push([field('tls'), 'msk-iam requires TLS']);
@@ -150,7 +153,12 @@ export function configError(issues: readonly z.core.$ZodIssue[], raw: Record<str
     if (issue.code === 'unrecognized_keys') return `unknown setting ${issue.keys.map(name).join(', ')}`;
     const key = issue.path.length ? String(issue.path[0]) : undefined;
     const missing = issue.code === 'invalid_type' && key !== undefined && raw[key] === undefined;
-    return `${key === undefined ? 'configuration' : name(key)}: ${missing ? 'is required' : issue.message}`;
+    // A message may name another field as @{field}: named the way the user sets it, like the key; an
+    // "(or set @{field})" the user cannot set here (the namer gives '') is left out.
+    const message = issue.message
+      .replace(/ \(or set @\{(\w+)\}\)/g, (_, other: string) => (name(other) ? ` (or set ${name(other)})` : ''))
+      .replace(/@\{(\w+)\}/g, (_, other: string) => name(other));
+    return `${key === undefined ? 'configuration' : name(key)}: ${missing ? 'is required' : message}`;
   }));
 }
 

@@ -107,10 +107,10 @@ export const DEFAULT_NAMESPACE = 'StreamProbe';
 export const PROBE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /**
  * A bootstrap broker, host:port: checked at cold start and, for the same string, at synth time. Host names
- * may hold underscores (Docker and Kubernetes names do). IPv6 literals are not accepted yet: kafkajs splits
- * a seed broker at its first colon.
+ * may hold underscores (Docker and Kubernetes names do); an IPv6 address goes in brackets, [fd00::1]:9092
+ * (the Kafka adapter carries it past kafkajs, which splits a seed at its first colon).
  */
-export const BROKER_PATTERN = /^[A-Za-z0-9._-]+:\d{1,5}$/;
+export const BROKER_PATTERN = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 
 /** Consumer group of one probe container. Unique per container: a new container never waits on a dead member. */
 export function consumerGroupPrefix(probeName: string): string {

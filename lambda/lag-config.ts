@@ -41,7 +41,7 @@ const schema = z.strictObject({
 }).check(z.superRefine((c, ctx) => {
   for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
   if (c.groups.length === 0 && c.groupPattern === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['groups'], message: 'name at least one consumer group, or set groupPattern', input: c });
+    ctx.addIssue({ code: 'custom', path: ['groups'], message: 'name at least one consumer group, or set @{groupPattern}', input: c });
   }
 }));
 

@@ -67,7 +67,9 @@ const schema = z.strictObject({
 }).check(z.superRefine((c, ctx) => {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: c });
   for (const [path, message] of connectionIssues(c)) issue(path, message);
-  for (const [path, message] of connectionIssues(outputConnection(c), (n) => `output${n[0]!.toUpperCase()}${n.slice(1)}`)) issue(path, message);
+  // An output reached as the input is has the input's issues, already reported once.
+  const ownOutput = [c.outputAuth, c.outputTls, c.outputTlsCaPem, c.outputSaslUsername, c.outputSaslPassword, c.outputSaslSecretArn].some((v) => v !== undefined);
+  if (ownOutput) for (const [path, message] of connectionIssues(outputConnection(c), (n) => `output${n[0]!.toUpperCase()}${n.slice(1)}`)) issue(path, message);
   if (Object.keys(c.headers ?? {}).some((n) => n === CANARY_HEADER || n === PIPELINE_HEADER)) issue('headers', `${CANARY_HEADER} and ${PIPELINE_HEADER} are set by streamprobe`);
   const templates: Array<[string, string | undefined]> = [['valueTemplate', c.valueTemplate], ['keyTemplate', c.keyTemplate], ...Object.values(c.headers ?? {}).map((t) => ['headers', t] as [string, string])];
   for (const [field, template] of templates) {

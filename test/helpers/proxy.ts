@@ -1,19 +1,22 @@
-/** A TCP forwarder on 127.0.0.1 that can be switched off and on, to make a broker unreachable for a while. */
+/**
+ * A TCP forwarder on 127.0.0.1 (or ::1, to reach a broker over IPv6) that can be switched off and on, to
+ * make a broker unreachable for a while.
+ */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { freePort } from '../../scripts/local-kafka';
 
 export class SwitchableProxy {
   private server: Server | undefined;
   private sockets = new Set<Socket>();
-  private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  private constructor(readonly port: number, private readonly target: { host: string; port: number }, private readonly listenHost: string) {}
 
-  static async create(target: string): Promise<SwitchableProxy> {
+  static async create(target: string, listenHost = '127.0.0.1'): Promise<SwitchableProxy> {
     const [host, port] = target.split(':');
-    return new SwitchableProxy(await freePort(), { host: host!, port: Number(port) });
+    return new SwitchableProxy(await freePort(), { host: host!, port: Number(port) }, listenHost);
   }
 
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return this.listenHost.includes(':') ? `[${this.listenHost}]:${this.port}` : `${this.listenHost}:${this.port}`;
   }
 
   async on(): Promise<void> {
@@ -26,7 +29,7 @@ export class SwitchableProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+    await new Promise<void>((r) => this.server!.listen(this.port, this.listenHost, r));
   }
 
   async off(): Promise<void> {

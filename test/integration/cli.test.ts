@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scripts/local-kafka';
+import { SwitchableProxy } from '../helpers/proxy';
 
 /** The built command, as `npm install` links it (global setup builds dist/). */
 const CLI = join(PROJECT_ROOT, 'dist', 'bin', 'streamprobe.js');
+const kafka = inject('kafka');
 
 function streamprobe(args: string[], env: Record<string, string> = {}, base: NodeJS.ProcessEnv = process.env) {
   const started = Date.now();
@@ -19,6 +21,18 @@ function streamprobe(args: string[], env: Record<string, string> = {}, base: Nod
     encoding: 'utf8', env: { ...base, ...env }, timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+}
+
+/** As streamprobe(), without blocking this process (which may be serving the proxy the command goes through). */
+function streamprobeAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('streamprobe CLI', () => {
@@ -70,7 +84,6 @@ describe('streamprobe CLI', () => {
 
   it('publishes to a CloudWatch emulator from a clean shell (no AWS credentials), as the README recipe says', async () => {
     const moto = inject('moto');
-    const kafka = inject('kafka');
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
     const namespace = `CliRecipe${Date.now()}`;
     const r = streamprobe(['run', '--brokers', kafka.plaintext, '--metrics', 'api', '--metrics-endpoint', moto.endpoint, '--namespace', namespace, '--quiet'], {}, clean);
@@ -84,6 +97,21 @@ describe('streamprobe CLI', () => {
   it('accepts host names with underscores (Docker, Kubernetes): an unreachable one is a failed check, not a usage error', () => {
     const r = streamprobe(['lag', '--brokers', 'kafka_1.invalid:9092', '--group', 'g', '--timeout', '6s', '--quiet', '--log-level', 'SILENT']);
     expect(r.code, r.stderr).toBe(1);
+  });
+});
+
+describe('streamprobe run with an IPv6 bootstrap broker', () => {
+  it('accepts [address]:port and measures a healthy round trip through it', async () => {
+    const proxy = await SwitchableProxy.create(kafka.plaintext, '::1');
+    await proxy.on();
+    try {
+      const r = await streamprobeAsync(['run', '--brokers', proxy.address, '--probe-name', 'ipv6', '--topic', `ipv6-${Date.now()}`, '--quiet']);
+      expect(r.code, r.stderr).toBe(0);
+      const summary = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'run_summary');
+      expect(summary).toMatchObject({ outcome: 'healthy', counts: { sent: 1, received: 1 } });
+    } finally {
+      await proxy.off();
+    }
   });
 });
 

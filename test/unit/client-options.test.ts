@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambda/config';
 import { kafkaClientOptions, saslOptions, tlsOptions } from '../../lambda/adapters/kafka/client-options';
+import { realHost } from '../../lambda/adapters/kafka/ipv6-seeds';
 
 const base = { probeName: 'x', brokers: 'b-1:9098' };
 
@@ -41,5 +42,29 @@ describe('kafkajs client options', () => {
     const options = kafkaClientOptions(parseConfig({ ...base, runTimeoutMs: 6000 }), 'id', () => () => {});
     expect(options.connectionTimeout).toBe(1500);
     expect(options.requestTimeout).toBe(3000);
+  });
+});
+
+describe('IPv6 bootstrap brokers', () => {
+  it('are accepted in brackets, and handed to kafkajs under a host name it cannot split wrongly', () => {
+    const config = parseConfig({ probeName: 'x', brokers: '[fd00::1]:9092,kafka_1.internal:9092,[::ffff:10.0.0.1]:9094' });
+    const options = kafkaClientOptions(config, 'c', () => () => {});
+    expect(options.brokers).toEqual(['ipv6_fd00--1:9092', 'kafka_1.internal:9092', 'ipv6_--ffff-10.0.0.1:9094']);
+    // What kafkajs does with a seed: split at the first colon.
+    const [host, port] = (options.brokers as string[])[0]!.split(':');
+    expect([realHost(host!), Number(port)]).toEqual(['fd00::1', 9092]);
+    expect(realHost('b-1.example')).toBe('b-1.example');
+    expect(options.socketFactory).toBeDefined();
+  });
+
+  it('leave the options as kafkajs defaults them when no seed is IPv6', () => {
+    const options = kafkaClientOptions(parseConfig({ probeName: 'x', brokers: 'b-1:9092' }), 'c', () => () => {});
+    expect(options.brokers).toEqual(['b-1:9092']);
+    expect(options.socketFactory).toBeUndefined();
+  });
+
+  it('are refused without brackets or with a bad port, naming the field', () => {
+    expect(() => parseConfig({ probeName: 'x', brokers: 'fd00::1:9092' })).toThrow(/brokers/);
+    expect(() => parseConfig({ probeName: 'x', brokers: '[fd00::1]' })).toThrow(/brokers/);
   });
 });

@@ -25,7 +25,7 @@ describe('configuration', () => {
       STREAMPROBE_PROBE_NAME: 'orders', STREAMPROBE_BROKERS: 'nohostport', STREAMPROBE_EVENTS_PER_PARTITION: 'many', STREAMPROBE_AUTH: 'kerberos',
     }));
     expect(e.issues).toEqual([
-      'STREAMPROBE_BROKERS (brokers): each broker must be host:port',
+      'STREAMPROBE_BROKERS (brokers): each broker must be host:port, or [IPv6 address]:port',
       'STREAMPROBE_EVENTS_PER_PARTITION (eventsPerPartition): must be a number',
       'STREAMPROBE_AUTH (auth): must be one of none, scram-sha-256, scram-sha-512, msk-iam',
     ]);

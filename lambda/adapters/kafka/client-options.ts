@@ -2,6 +2,7 @@
 import type { KafkaConfig, SASLOptions, logCreator } from 'kafkajs';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import type { ConnectionSettings } from '../../config';
+import { hasIpv6Seed, ipv6AwareSocketFactory, kafkajsSeed } from './ipv6-seeds';
 
 export interface ResolvedCredentials {
   readonly username: string;
@@ -57,7 +58,8 @@ export function kafkaClientOptions(
   return {
     clientId,
     // A function is asked again whenever a client picks a seed broker, so a new client follows a new order.
-    brokers: typeof brokers === 'function' ? brokers : [...brokers],
+    brokers: typeof brokers === 'function' ? () => brokers().map(kafkajsSeed) : brokers.map(kafkajsSeed),
+    ...(hasIpv6Seed(config.brokers) ? { socketFactory: ipv6AwareSocketFactory } : {}),
     ssl: tlsOptions(config),
     sasl: saslOptions(config, credentials),
     // Short, bounded timeouts: a probe that hangs on a dead broker reports nothing at all.
