@@ -12,6 +12,7 @@ import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
 import { startLocalKafka } from '../scripts/local-kafka';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
+import { loadMain } from './load-cli';
 import {
   CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, logLevelFlag, metricsPublisher, metricsTarget, version, type MetricsTarget,
   connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat,
@@ -21,6 +22,7 @@ import {
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
        streamprobe lag --brokers B --group G [options]                  (see streamprobe lag --help)
+       streamprobe load --rate 5000/s --duration 60s [options]          (see streamprobe load --help)
        streamprobe --version
 
 Runs the canary probe: one event per partition is produced, read back and reconciled.
@@ -138,6 +140,7 @@ async function main(): Promise<number> {
   }
   if (process.argv[2] === 'pipeline') return pipelineMain(process.argv.slice(3));
   if (process.argv[2] === 'lag') return lagMain(process.argv.slice(3));
+  if (process.argv[2] === 'load') return loadMain(process.argv.slice(3));
   let options: CliOptions;
   let metricsTo: MetricsTarget;
   try {

@@ -86,6 +86,30 @@ export const LAG_ENV = {
   metricsHighResolution: ENV.metricsHighResolution,
 } as const;
 
+/** Environment variables of the on-demand load-test Lambda, keyed by its configuration field. */
+export const LOAD_ENV = {
+  loadTest: 'STREAMPROBE_LOAD_TEST_NAME',
+  brokers: ENV.brokers,
+  topic: ENV.topic,
+  rate: 'STREAMPROBE_LOAD_RATE',
+  durationMs: 'STREAMPROBE_LOAD_DURATION_MS',
+  messageBytes: ENV.messageBytes,
+  keys: 'STREAMPROBE_LOAD_KEYS',
+  partitions: 'STREAMPROBE_LOAD_PARTITIONS',
+  replicationFactor: ENV.replicationFactor,
+  acks: 'STREAMPROBE_LOAD_ACKS',
+  compression: 'STREAMPROBE_LOAD_COMPRESSION',
+  drainMs: 'STREAMPROBE_LOAD_DRAIN_MS',
+  maxInFlight: 'STREAMPROBE_LOAD_MAX_IN_FLIGHT',
+  fetchMaxBytesPerPartition: 'STREAMPROBE_LOAD_FETCH_MAX_BYTES_PER_PARTITION',
+  ...CONNECTION_ENV,
+  metricsNamespace: ENV.metricsNamespace,
+  metricsSink: ENV.metricsSink,
+  metricsHighResolution: ENV.metricsHighResolution,
+} as const;
+
+export const DEFAULT_LOAD_TOPIC = 'streamprobe-load';
+
 /** Consumer group of a pipeline canary's output reader: one per pipeline, so a new container resumes where the last stopped. */
 export function pipelineGroupId(pipeline: string): string {
   return `streamprobe-pipeline-${pipeline}`;

@@ -3,8 +3,10 @@
  * Lambda reads, their schemas, and the metric names and dimensions they publish, for code that sets up or
  * reads a deployed check without the CDK constructs.
  */
-export { ENV, PIPELINE_ENV, LAG_ENV, AUTH_MODES, METRIC_SINKS, DEFAULT_NAMESPACE, DEFAULT_TOPIC, type AuthMode, type MetricSink } from './contract';
+export { ENV, PIPELINE_ENV, LAG_ENV, LOAD_ENV, AUTH_MODES, METRIC_SINKS, DEFAULT_NAMESPACE, DEFAULT_TOPIC, type AuthMode, type MetricSink } from './contract';
 export { ConfigError, configFromEnv, parseConfig, type ConnectionSettings, type ProbeConfig } from './config';
 export { parsePipelineConfig, pipelineConfigFromEnv, type PipelineConfig } from './pipeline-config';
 export { parseLagConfig, lagConfigFromEnv, type LagConfig } from './lag-config';
+export { parseLoadConfig, loadConfigFromEnv, type LoadConfig } from './load-config';
+export type { LoadReport } from './core/load/report';
 export { DIMENSIONS, METRICS, type MetricName } from './metrics-contract';

@@ -3,7 +3,7 @@
  * (what it publishes) and the CDK code (what alarms and dashboards watch) both read this module.
  */
 
-export type MetricUnit = 'Milliseconds' | 'Count' | 'Percent';
+export type MetricUnit = 'Milliseconds' | 'Count' | 'Percent' | 'Count/Second';
 
 export interface MetricSpec {
   readonly unit: MetricUnit;
@@ -25,6 +25,8 @@ export interface MetricSpec {
   readonly perPartition?: boolean;
   /** A consumer-lag check's own metric (over all its groups): dimension LagCheck. */
   readonly lagCheck?: boolean;
+  /** A load test's result, one datum per load: dimension LoadTest, so loads can be compared over time. */
+  readonly loadTest?: boolean;
   readonly description: string;
 }
 
@@ -75,12 +77,22 @@ export const METRICS = {
   LagCheckGroupsStalled: { unit: 'Count', lagCheck: true, description: 'groups that are STALLED (dense)' },
   LagCheckGroupsRetentionLoss: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that lost records to retention' },
   LagCheckUnknownGroups: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'named groups the cluster does not know (a typo, or a group gone)' },
+  LoadProduceThroughput: { unit: 'Count/Second', loadTest: true, description: 'load test: records acknowledged per second over the load' },
+  LoadConsumeThroughput: { unit: 'Count/Second', loadTest: true, description: 'load test: records read back per second over the load' },
+  LoadEndToEndP50: { unit: 'Milliseconds', loadTest: true, description: 'load test: median end-to-end latency, from each record\'s intended send time' },
+  LoadEndToEndP99: { unit: 'Milliseconds', loadTest: true, description: 'load test: 99th percentile end-to-end latency (only from 1,000 records)' },
+  LoadEndToEndMax: { unit: 'Milliseconds', loadTest: true, description: 'load test: highest end-to-end latency' },
+  LoadProduceP99: { unit: 'Milliseconds', loadTest: true, description: 'load test: 99th percentile produce latency, intended send time to acknowledgement' },
+  LoadErrorRate: { unit: 'Percent', loadTest: true, description: 'load test: failed sends per record sent' },
+  LoadRecordsLost: { unit: 'Count', loadTest: true, description: 'load test: acknowledged records confirmed lost' },
+  LoadTargetMet: { unit: 'Count', loadTest: true, description: 'load test: 1 when the load met its target rate with no error or loss, else 0' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
 
 export const DIMENSIONS = {
   probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline', lagCheck: 'LagCheck', consumerGroup: 'ConsumerGroup', topic: 'Topic', partition: 'Partition',
+  loadTest: 'LoadTest',
 } as const;
 
 /** The dimension names a metric is published with, by the kind of check that publishes it. */
@@ -90,6 +102,7 @@ export function dimensionSets(name: MetricName): ReadonlyArray<readonly string[]
   if (spec.perPartition) return [[DIMENSIONS.lagCheck, DIMENSIONS.consumerGroup, DIMENSIONS.topic, DIMENSIONS.partition]];
   if (spec.consumerGroup) return [[DIMENSIONS.lagCheck, DIMENSIONS.consumerGroup]];
   if (spec.lagCheck) return [[DIMENSIONS.lagCheck]];
+  if (spec.loadTest) return [[DIMENSIONS.loadTest]];
   return spec.perBroker ? [[DIMENSIONS.probe], [DIMENSIONS.probe, DIMENSIONS.broker]] : [[DIMENSIONS.probe]];
 }
 

@@ -104,6 +104,26 @@ const lagCheckSchema = z.object({
   }).strict().optional(),
 }).strict();
 
+const loadTestSchema = z.object({
+  loadTestName: z.string().optional(),
+  brokers: brokers(''),
+  topic: z.string().optional(),
+  rate: z.string().optional(),
+  // Bounded by what Lambda's 15 minutes leave; the construct says so, naming the prop.
+  durationSeconds: whole(1, 3600).optional(),
+  maxDurationSeconds: whole(1, 3600).optional(),
+  messageBytes: whole(20, 1_000_000).optional(),
+  keys: whole(0, 1_000_000).optional(),
+  partitions: whole(1, 10_000).optional(),
+  acks: z.enum(['all', '1', '0'], { error: 'must be all, 1 or 0' }).optional(),
+  compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'], { error: 'must be none, gzip, snappy, lz4 or zstd' }).optional(),
+  ...authFields,
+  namespace: common.namespace,
+  memorySize: common.memorySize,
+  logRetentionDays: common.logRetentionDays,
+  vpc: common.vpc,
+}).strict();
+
 export const appConfigSchema = z.object({
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name').default('StreamProbe'),
   /** An existing SNS topic that pages on-call; otherwise a new encrypted one is created. */
@@ -115,14 +135,17 @@ export const appConfigSchema = z.object({
   pipelines: z.array(pipelineSchema, { error: 'must be a list of pipeline canaries' }).default([]),
   /** Consumer-lag checks. */
   lagChecks: z.array(lagCheckSchema, { error: 'must be a list of consumer-lag checks' }).default([]),
-}).strict().refine((c) => c.targets.length + c.pipelines.length + c.lagChecks.length > 0, {
-  message: 'needs at least one of targets (canary probes), pipelines or lagChecks', path: ['targets'],
+  /** On-demand load tests: deployed, never scheduled. */
+  loadTests: z.array(loadTestSchema, { error: 'must be a list of load tests' }).default([]),
+}).strict().refine((c) => c.targets.length + c.pipelines.length + c.lagChecks.length + c.loadTests.length > 0, {
+  message: 'needs at least one of targets (canary probes), pipelines, lagChecks or loadTests', path: ['targets'],
 });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
 export type TargetConfig = AppConfig['targets'][number];
 export type PipelineEntry = AppConfig['pipelines'][number];
 export type LagCheckEntry = AppConfig['lagChecks'][number];
+export type LoadTestEntry = AppConfig['loadTests'][number];
 export type VpcConfig = NonNullable<TargetConfig['vpc']>;
 
 export class AppConfigError extends Error {
@@ -147,6 +170,7 @@ export function parseAppConfig(raw: unknown, source: string): AppConfig {
   unique('targets', 'probeName', result.data.targets.map((t) => t.probeName));
   unique('pipelines', 'pipelineName', result.data.pipelines.map((p) => p.pipelineName));
   unique('lagChecks', 'checkName', result.data.lagChecks.map((c) => c.checkName ?? 'lag'));
+  unique('loadTests', 'loadTestName', result.data.loadTests.map((c) => c.loadTestName ?? 'load'));
   return result.data;
 }
 

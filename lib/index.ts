@@ -7,6 +7,7 @@
 export { StreamProbeTarget, type StreamProbeTargetConstructProps } from './probe-target';
 export { StreamProbePipeline, type StreamProbePipelineProps, type PipelineThresholds, type PipelineAlarms } from './pipeline-target';
 export { StreamProbeLagCheck, type StreamProbeLagCheckProps, type LagThresholds, type LagCheckAlarms, type GroupAlarms } from './lag-target';
+export { StreamProbeLoadTest, type StreamProbeLoadTestProps } from './load-target';
 export { StreamProbeStack, type StreamProbeStackProps } from './stack';
 export { AlarmTopic } from './alarm-topic';
 export { ProbeDashboard } from './dashboard';

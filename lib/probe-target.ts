@@ -76,7 +76,7 @@ export class StreamProbeTarget extends Construct {
     }, { fn: 'Probe' });
     this.logGroup = check.logGroup;
     this.function = check.function;
-    this.rule = check.rule;
+    this.rule = check.rule!;
     this.grantPermissions(check, t, props);
     const alarms = new ProbeAlarms(this, 'Alarms', t, this.function);
     alarms.routeTo(props);

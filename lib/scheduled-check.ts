@@ -15,7 +15,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-type HandlerName = 'probe' | 'pipeline' | 'lag';
+export type HandlerName = 'probe' | 'pipeline' | 'lag' | 'load';
 const PROJECT_ROOT = path.join(__dirname, '..');
 export const handlerEntry = (name: HandlerName) => path.join(PROJECT_ROOT, 'lambda', 'handlers', `${name}.ts`);
 /**
@@ -39,7 +39,8 @@ export interface ScheduledCheckProps {
   /** Says what the function checks, in its description, its role's and its schedule's. */
   readonly description: string;
   readonly environment: Record<string, string>;
-  readonly schedule: Duration;
+  /** How often it runs; none for an on-demand function (the load test), invoked by hand or by a pipeline. */
+  readonly schedule: Duration | undefined;
   readonly timeout: Duration;
   readonly memorySize: number;
   readonly logRetention: logs.RetentionDays;
@@ -57,7 +58,8 @@ export class ScheduledCheck {
   readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
-  readonly rule: events.Rule;
+  /** The schedule's rule; none for an on-demand function. */
+  readonly rule: events.Rule | undefined;
   /** AwsSolutions-IAM5 findings the caller acknowledges, with their reasons, once its own grants are added. */
   readonly wildcardFindings: string[] = ['AwsSolutions-IAM5[Resource::*]'];
   readonly wildcardReasons: string[] = ['cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the namespace by a cloudwatch:namespace condition.'];
@@ -101,11 +103,12 @@ export class ScheduledCheck {
       reason: 'The runtime is pinned to nodejs22.x on purpose: streamprobe is tested on it, and a runtime change must be a deliberate, tested upgrade rather than a side effect of a CDK release.',
     });
 
-    this.rule = new events.Rule(scope, 'Schedule', {
-      description: `${props.description}: every ${props.schedule.toMinutes()} min`,
-      schedule: events.Schedule.rate(props.schedule),
+    const schedule = props.schedule;
+    this.rule = schedule && new events.Rule(scope, 'Schedule', {
+      description: `${props.description}: every ${schedule.toMinutes()} min`,
+      schedule: events.Schedule.rate(schedule),
       // A retried run would report a stale picture; the next scheduled run is the retry.
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: props.schedule })],
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: schedule })],
     });
 
     this.role.addToPolicy(new iam.PolicyStatement({

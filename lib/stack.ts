@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { AlarmTopic } from './alarm-topic';
 import type { AppConfig, VpcConfig } from './app-config';
 import { StreamProbeLagCheck } from './lag-target';
+import { StreamProbeLoadTest } from './load-target';
 import { StreamProbePipeline } from './pipeline-target';
 import { ProbeDashboard } from './dashboard';
 import { StreamProbeTarget } from './probe-target';
@@ -56,6 +57,7 @@ export class StreamProbeStack extends Stack {
   readonly probes: StreamProbeTarget[];
   readonly pipelines: StreamProbePipeline[];
   readonly lagChecks: StreamProbeLagCheck[];
+  readonly loadTests: StreamProbeLoadTest[];
   readonly pagingTopic: sns.ITopic;
   readonly notificationTopic: sns.Topic;
 
@@ -110,6 +112,17 @@ export class StreamProbeStack extends Stack {
       });
     });
 
+    this.loadTests = config.loadTests.map((l) => {
+      const { vpc: placement, logRetentionDays, durationSeconds, maxDurationSeconds, ...settings } = l;
+      const name = l.loadTestName ?? 'load';
+      return new StreamProbeLoadTest(this, `LoadTest-${name}`, {
+        ...settings, ...vpcPlacement(this, `load${name}`, placement),
+        logRetention: retention(logRetentionDays),
+        duration: durationSeconds === undefined ? undefined : Duration.seconds(durationSeconds),
+        maxDuration: maxDurationSeconds === undefined ? undefined : Duration.seconds(maxDurationSeconds),
+      });
+    });
+
     const dashboard = new ProbeDashboard(this, 'Dashboard', { dashboardName: `${id}-streamprobe`, probes: this.probes, pipelines: this.pipelines, lagChecks: this.lagChecks });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'PagingTopicArn', { value: this.pagingTopic.topicArn });
@@ -117,5 +130,6 @@ export class StreamProbeStack extends Stack {
     for (const probe of this.probes) new CfnOutput(this, `ProbeFunction${outputName(probe.target.probeName)}`, { value: probe.function.functionName });
     for (const p of this.pipelines) new CfnOutput(this, `PipelineFunction${outputName(p.pipeline.name)}`, { value: p.function.functionName });
     for (const c of this.lagChecks) new CfnOutput(this, `LagCheckFunction${outputName(c.check.name)}`, { value: c.function.functionName });
+    for (const l of this.loadTests) new CfnOutput(this, `LoadTestFunction${outputName(l.loadTestName)}`, { value: l.function.functionName });
   }
 }

@@ -12,7 +12,7 @@ import { HANDLER_BUNDLING, handlerEntry } from '../lib/scheduled-check';
 import { PACKAGE_ROOT } from './package-paths';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
-const HANDLERS = ['probe', 'pipeline', 'lag'] as const;
+const HANDLERS = ['probe', 'pipeline', 'lag', 'load'] as const;
 
 function compile(): void {
   const tsc = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });

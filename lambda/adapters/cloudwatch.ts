@@ -6,7 +6,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricSink } from '../contract';
 import { datumsToEmf } from '../core/emf';
-import { batchDatums, fallbackDatum, lagCheckToDatums, pipelineReportToDatums, reportToDatums, type Datum, type LagCheckFigures } from '../core/metric-datums';
+import { batchDatums, fallbackDatum, lagCheckToDatums, loadReportToDatums, pipelineReportToDatums, reportToDatums, type Datum, type LagCheckFigures, type LoadFigures } from '../core/metric-datums';
 import type { PipelineReport } from '../core/pipeline/report';
 import type { RunReport } from '../core/report';
 import { monotonicNow, remainingMs, sleep } from './deadline';
@@ -96,6 +96,11 @@ export class CloudWatchPublisher implements ReportSink {
   async publishLag(report: LagCheckFigures & { runId: string; partitionMetrics?: boolean }, reportBy: number): Promise<void> {
     const datums = lagCheckToDatums(report, { highResolution: this.options.highResolution, partitionMetrics: report.partitionMetrics });
     await this.publishDatums({ check: report.check, startedAt: report.checkedAt, runId: report.runId }, datums, reportBy);
+  }
+
+  /** One load test's result, under its LoadTest dimension. */
+  async publishLoad(report: LoadFigures & { loadId: string }, reportBy: number): Promise<void> {
+    await this.publishDatums({ loadTest: report.loadTest, startedAt: report.startedAt, runId: report.loadId }, loadReportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
   }
 
   private async publishDatums(report: Parameters<typeof fallbackDatum>[0] & { runId: string }, datums: Datum[], reportBy: number): Promise<void> {

@@ -205,10 +205,48 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
   return datums;
 }
 
+/** A load's figures, as its report holds them. */
+export interface LoadFigures {
+  readonly loadTest: string;
+  readonly startedAt: string;
+  readonly outcome: string;
+  readonly throughput: { readonly produceRecordsPerSecond: number; readonly consumeRecordsPerSecond: number };
+  readonly latency: {
+    readonly endToEnd: { readonly p50: number | null; readonly p99: number | null; readonly max: number | null };
+    readonly produce: { readonly p99: number | null };
+  };
+  readonly errorRate: number;
+  readonly counts: { readonly lost: number };
+}
+
+/** One load's datums under LoadTest: a percentile the load had too few records for is not published. */
+export function loadReportToDatums(r: LoadFigures, options: DatumOptions = {}): Datum[] {
+  const base = {
+    Dimensions: [{ Name: DIMENSIONS.loadTest, Value: r.loadTest }],
+    Timestamp: new Date(r.startedAt),
+    ...(options.highResolution ? { StorageResolution: 1 as const } : {}),
+  };
+  const optional = (name: MetricName, value: number | null) => (value === null ? [] : single(name, value, base));
+  return [
+    ...single('LoadTargetMet', r.outcome === 'met' ? 1 : 0, base),
+    ...single('LoadProduceThroughput', r.throughput.produceRecordsPerSecond, base),
+    ...single('LoadConsumeThroughput', r.throughput.consumeRecordsPerSecond, base),
+    ...optional('LoadEndToEndP50', r.latency.endToEnd.p50),
+    ...optional('LoadEndToEndP99', r.latency.endToEnd.p99),
+    ...optional('LoadEndToEndMax', r.latency.endToEnd.max),
+    ...optional('LoadProduceP99', r.latency.produce.p99),
+    ...single('LoadErrorRate', r.errorRate * 100, base),
+    ...single('LoadRecordsLost', r.counts.lost, base),
+  ];
+}
+
+type FallbackSource = { probe: string; startedAt: string } | { pipeline: string; startedAt: string } | { check: string; startedAt: string } | { loadTest: string; startedAt: string };
+
 /** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
-export function fallbackDatum(report: { probe: string; startedAt: string } | { pipeline: string; startedAt: string } | { check: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
+export function fallbackDatum(report: FallbackSource, datums: number, options: DatumOptions = {}): Datum {
   const dimension = 'probe' in report ? { Name: DIMENSIONS.probe, Value: report.probe }
-    : 'pipeline' in report ? { Name: DIMENSIONS.pipeline, Value: report.pipeline } : { Name: DIMENSIONS.lagCheck, Value: report.check };
+    : 'pipeline' in report ? { Name: DIMENSIONS.pipeline, Value: report.pipeline }
+      : 'loadTest' in report ? { Name: DIMENSIONS.loadTest, Value: report.loadTest } : { Name: DIMENSIONS.lagCheck, Value: report.check };
   return {
     MetricName: 'MetricsFallback',
     Dimensions: [dimension],

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fallbackDatum, lagCheckToDatums, pipelineReportToDatums, reportToDatums } from '../../lambda/core/metric-datums';
+import { fallbackDatum, lagCheckToDatums, loadReportToDatums, pipelineReportToDatums, reportToDatums } from '../../lambda/core/metric-datums';
 import { failedReport, reconcile } from '../../lambda/core/reconcile';
 import { encodeEvent } from '../../lambda/core/event';
 import { METRICS } from '../../lambda/metrics-contract';
@@ -45,6 +45,7 @@ export const CONFIG = {
     checkName: 'billing', brokers: 'b-1.payments.internal:9098', groups: ['billing-writer', 'ledger'], groupPattern: '^etl-', timeLagThresholdSeconds: 30,
     auth: 'msk-iam', mskClusterArn: CLUSTER,
   }],
+  loadTests: [{ loadTestName: 'capacity', brokers: 'b-1.payments.internal:9098', rate: '5MB/s', durationSeconds: 60, maxDurationSeconds: 300, auth: 'msk-iam', mskClusterArn: CLUSTER }],
 };
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
@@ -344,6 +345,12 @@ describe('the metrics contract between Lambda and alarms', () => {
     for (const d of [...lagCheckToDatums(lagCheck, { partitionMetrics: true }), ...lagCheckToDatums({ ...lagCheck, succeeded: false })]) {
       published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     }
+    // A load test with every figure present, and one that could not start.
+    const load = {
+      loadTest: 'capacity', startedAt: new Date().toISOString(), outcome: 'met', errorRate: 0.01, counts: { lost: 1 },
+      throughput: { produceRecordsPerSecond: 1000, consumeRecordsPerSecond: 1000 }, latency: { endToEnd: { p50: 1, p99: 2, max: 3 }, produce: { p99: 1 } },
+    };
+    for (const d of loadReportToDatums(load)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
 
     const watched = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'StreamProbe');
@@ -446,4 +453,28 @@ describe('pipeline canary and lag check', () => {
     for (const child of ['ledger-stopped', 'billing-writer-retention-loss', 'any-stalled', 'failing', 'stopped', 'has-run']) expect(rule).toContain(`alarm:streamprobe-lag-billing-${child}`);
     expect(rule).not.toContain('unknown-groups');
   });
+});
+
+describe('the on-demand load test', () => {
+  it('is a Lambda nothing schedules, with room for its longest load, no alarms, and IAM scoped to its topic and groups', () => {
+    const [logicalId, fn] = byType('AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.STREAMPROBE_LOAD_TEST_NAME === 'capacity')!;
+    // 300 s of load, a 10 s drain, and 60 s to prepare and report.
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 370, MemorySize: 1024, ReservedConcurrentExecutions: 1 });
+    expect(fn.Properties.Environment.Variables).toMatchObject({ STREAMPROBE_LOAD_RATE: '5MB/s', STREAMPROBE_LOAD_DURATION_MS: '60000', STREAMPROBE_METRICS_SINK: 'api' });
+    const targeted = byType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(logicalId));
+    expect(targeted).toEqual([]);
+    expect(byType('AWS::CloudWatch::Alarm').filter(([, r]) => JSON.stringify(r.Properties).includes(logicalId))).toEqual([]);
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const statements = byType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const resources = JSON.stringify(statements.map((st: any) => st.Resource));
+    expect(resources).toContain(CLUSTER.replace(':cluster/', ':topic/') + '/streamprobe-load');
+    expect(resources).toContain(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-load-capacity-*');
+    expect(resources).not.toMatch(/:topic\/[^"]*\/\*"/);
+  });
+
+  it('refuses a load longer than Lambda can run, naming the setting', async () => {
+    const result = await synth({ ...CONFIG, loadTests: [{ brokers: 'b-1:9092', maxDurationSeconds: 840, durationSeconds: 60 }] });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/streamprobe load test "load": maxDuration leaves no room in Lambda's 15 minutes \(at most 830 s\)/);
+  }, 120_000);
 });

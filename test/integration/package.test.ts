@@ -32,7 +32,7 @@ const USER_APP = `
 import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeTarget } from 'streamprobe';
+import { StreamProbeLagCheck, StreamProbeLoadTest, StreamProbePipeline, StreamProbeTarget } from 'streamprobe';
 import { ENV } from 'streamprobe/config';
 
 const app = new App();
@@ -52,6 +52,7 @@ new StreamProbePipeline(stack, 'Enrich', {
 new StreamProbeLagCheck(stack, 'Lag', {
   checkName: 'billing', brokers: ['b-1.orders.example:9098'], auth: 'msk-iam', mskClusterArn: clusterArn, groups: ['billing'], pagingTopic,
 });
+new StreamProbeLoadTest(stack, 'Capacity', { loadTestName: 'capacity', brokers: ['b-1.orders.example:9098'], auth: 'msk-iam', mskClusterArn: clusterArn, rate: '5MB/s' });
 // The runtime contract is importable too: the variable the probe reads its brokers from.
 if (ENV.brokers !== 'STREAMPROBE_BROKERS') throw new Error('streamprobe/config: unexpected ENV.brokers ' + ENV.brokers);
 app.synth();
@@ -92,12 +93,12 @@ describe('the packed package in a user CDK app', () => {
     expect(existsSync(join(app, 'node_modules', 'esbuild'))).toBe(false);
   });
 
-  it('synthesizes the three checks with pre-bundled handlers, tokens resolved into IAM', () => {
+  it('synthesizes the three checks and the load test with pre-bundled handlers, tokens resolved into IAM', () => {
     mustRun(join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--app', 'node app.js', '--output', 'cdk.out', '--quiet'], { cwd: app });
     const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'UserStack.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any; Metadata?: Record<string, string> }> };
     const resources = Object.values(template.Resources);
     const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     }

@@ -1,0 +1,259 @@
+/**
+ * One load test against Kafka: a producer sending on the schedule (records due but not yet sent wait for
+ * a free request slot, and the wait counts as their latency) and a consumer in the same process reading
+ * them back, each on its own connections. Ends hard at the load's duration and at the deadline; the drain
+ * that follows is bounded too.
+ */
+import { randomBytes } from 'node:crypto';
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, type logCreator } from 'kafkajs';
+import type { LoadConfig } from '../../load-config';
+import { encodeLoadRecord, decodeLoadRecord } from '../../core/load/record';
+import { LoadSchedule } from '../../core/load/schedule';
+import { LoadTally } from '../../core/load/tally';
+import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../deadline';
+import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
+import { registerCompressionCodecs } from './codecs';
+import { toErrorInfo } from '../../core/redact';
+
+registerCompressionCodecs();
+
+const COMPRESSION = {
+  none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD,
+} as const;
+
+/** Records per produce request at most: about 1 MB, Kafka's default request size. */
+const batchLimit = (messageBytes: number) => Math.max(1, Math.min(10_000, Math.floor(1_000_000 / messageBytes)));
+
+export interface LoadLog {
+  debug(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface LoadRun {
+  readonly tally: LoadTally;
+  readonly loadId: string;
+  readonly partitions: number;
+  readonly timings: { prepareMs: number; loadMs: number; drainMs: number };
+}
+
+export interface LoadControls {
+  /** Monotonic time by which everything, the drain included, must be over. */
+  readonly deadlineAt: number;
+  /** Asked between ticks: true ends the load early (Ctrl-C). */
+  readonly stopping?: () => boolean;
+  /** Called when sending starts, with the tally the caller may watch. */
+  readonly onStart?: (tally: LoadTally) => void;
+}
+
+interface Prepared {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly producer: Producer;
+  readonly consumer: Consumer;
+  readonly groupId: string;
+  readonly partitions: number;
+  readonly partitionFor: (seq: number) => { partition: number; key: string | null };
+}
+
+export class KafkaLoadSession {
+  private readonly loadId = randomBytes(8);
+  private prepared: Prepared | undefined;
+  /** The next offset the consumer would read, per partition. */
+  private readonly positions = new Map<number, number>();
+  private tally: LoadTally | undefined;
+  private consumerError: Error | undefined;
+
+  constructor(
+    private readonly config: LoadConfig,
+    private readonly log: LoadLog,
+    private readonly credentials?: ResolvedCredentials,
+  ) {}
+
+  private readonly logCreator: logCreator = () => ({ namespace, level, log }) => {
+    this.log.debug(`kafkajs ${level}: ${log.message}`, { namespace, broker: log.broker });
+  };
+
+  async run(controls: LoadControls): Promise<LoadRun> {
+    const started = monotonicNow();
+    try {
+      const prepared = await withDeadline(this.prepare(controls.deadlineAt), controls.deadlineAt, 'preparing the load (connect, topic, consumer)');
+      const loadStart = monotonicNow();
+      const schedule = new LoadSchedule(loadStart, this.config.recordsPerSecond, this.config.durationMs);
+      const tally = new LoadTally(schedule);
+      this.tally = tally;
+      controls.onStart?.(tally);
+      await this.generate(prepared, schedule, tally, controls);
+      const drainStart = monotonicNow();
+      await this.drain(tally, controls.deadlineAt);
+      const logStarts = await withDeadline(prepared.admin.fetchTopicOffsets(this.config.topic), Math.max(controls.deadlineAt, monotonicNow() + 2000), 'reading where the partitions start')
+        .then((offsets) => new Map(offsets.map((o) => [o.partition, Number(o.low)])))
+        .catch(() => new Map<number, number>());
+      tally.settleUnread({ positions: this.positions, logStarts });
+      return {
+        tally, loadId: this.loadId.toString('hex'), partitions: prepared.partitions,
+        timings: { prepareMs: loadStart - started, loadMs: drainStart - loadStart, drainMs: monotonicNow() - drainStart },
+      };
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async prepare(deadlineAt: number): Promise<Prepared> {
+    const runTimeoutMs = Math.max(6000, Math.min(30_000, remainingMs(deadlineAt)));
+    const options = kafkaClientOptions({ ...this.config, runTimeoutMs }, `streamprobe-load-${this.config.loadTest}`, this.logCreator, this.credentials);
+    const kafka = new Kafka({ ...options, logLevel: logLevel.INFO });
+    const admin = kafka.admin();
+    // The producer's own retries would hide a failed send and blur its latency: a failure is counted.
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 }, maxInFlightRequests: this.config.maxInFlight });
+    const groupId = `streamprobe-load-${this.config.loadTest}-${this.loadId.toString('hex').slice(0, 8)}`;
+    const consumer = kafka.consumer({
+      groupId, maxWaitTimeInMs: 100, minBytes: 1, allowAutoTopicCreation: false,
+      ...(this.config.fetchMaxBytesPerPartition ? { maxBytesPerPartition: this.config.fetchMaxBytesPerPartition } : {}),
+    });
+    this.prepared = { kafka, admin, producer, consumer, groupId, partitions: 0, partitionFor: () => ({ partition: 0, key: null }) };
+    await Promise.all([admin.connect(), producer.connect()]);
+    const partitionMetadata = await this.ensureTopic(admin, deadlineAt);
+    // A new topic's leaders may not answer ListOffsets yet (NOT_LEADER_FOR_PARTITION): asked again until they do.
+    const ends = await retryWithin(() => admin.fetchTopicOffsets(this.config.topic), deadlineAt, 'reading where the topic ends');
+    const partitionFor = this.partitioner(partitionMetadata);
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.config.topic], fromBeginning: false });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    // kafkajs restarts a consumer after a retriable crash (a stalled broker timing out a fetch): only a
+    // crash it gives up on ends the drain early.
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.log.debug('the load consumer crashed', { error: event.payload.error.message, restart: event.payload.restart });
+      if (!event.payload.restart) this.consumerError = event.payload.error;
+    });
+    await consumer.run({ eachBatch: (payload) => this.onBatch(payload) });
+    await joined;
+    // Read from where the topic ended before the load, so no record of this load is ever skipped.
+    for (const end of ends) {
+      consumer.seek({ topic: this.config.topic, partition: end.partition, offset: end.high });
+      this.positions.set(end.partition, Number(end.high));
+    }
+    this.prepared = { kafka, admin, producer, consumer, groupId, partitions: partitionMetadata.length, partitionFor };
+    return this.prepared;
+  }
+
+  /** The topic's partitions with their leaders; made with `partitions` partitions when it does not exist. */
+  private async ensureTopic(admin: Admin, deadlineAt: number) {
+    const existing = await admin.listTopics();
+    if (!existing.includes(this.config.topic)) {
+      const brokers = (await admin.describeCluster()).brokers.length;
+      await admin.createTopics({
+        topics: [{ topic: this.config.topic, numPartitions: this.config.partitions, replicationFactor: this.config.replicationFactor ?? Math.min(3, brokers) }],
+        waitForLeaders: false,
+      }).catch((error: { type?: string }) => {
+        if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      });
+    }
+    // A new topic's leaders take a moment: wait for every partition to have one.
+    for (;;) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.config.topic] }).catch(() => undefined);
+      const partitions = metadata?.topics[0]?.partitions ?? [];
+      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return partitions;
+      if (remainingMs(deadlineAt) < 500) throw new Error(`topic ${this.config.topic} has partitions without a leader`);
+      await sleep(200);
+    }
+  }
+
+  /** No key: partitions in turn. With keys: Kafka's own partitioner (murmur2), as a Java producer would place them. */
+  private partitioner(partitionMetadata: Array<{ partitionId: number; leader: number }>): Prepared['partitionFor'] {
+    const count = partitionMetadata.length;
+    if (this.config.keys === 0) return (seq) => ({ partition: seq % count, key: null });
+    const kafkaPartitioner = Partitioners.DefaultPartitioner();
+    const byKey = new Int32Array(this.config.keys).fill(-1);
+    return (seq) => {
+      const k = seq % this.config.keys;
+      const key = `key-${k}`;
+      if (byKey[k] === -1) {
+        byKey[k] = kafkaPartitioner({ topic: this.config.topic, partitionMetadata: partitionMetadata as never, message: { key, value: null } });
+      }
+      return { partition: byKey[k]!, key };
+    };
+  }
+
+  private async generate(p: Prepared, schedule: LoadSchedule, tally: LoadTally, controls: LoadControls): Promise<void> {
+    const limit = batchLimit(this.config.messageBytes);
+    const inFlight = new Set<Promise<void>>();
+    let next = 0;
+    let lastPass = false;
+    for (;;) {
+      const now = monotonicNow();
+      if (lastPass || next >= schedule.total || remainingMs(controls.deadlineAt) <= 0 || controls.stopping?.()) break;
+      // Past the end, one last pass sends what was due before it (a timer that woke late); nothing after.
+      lastPass = now >= schedule.endMs;
+      const due = schedule.dueBy(Math.min(now, schedule.endMs));
+      while (next < due && inFlight.size < this.config.maxInFlight) {
+        const to = Math.min(due, next + limit);
+        const sending = this.send(p, next, to, tally).finally(() => inFlight.delete(sending));
+        inFlight.add(sending);
+        next = to;
+      }
+      // Wake at the next due record, or when a request slot frees up.
+      const wait = next < due ? 1 : Math.max(0, schedule.intendedAt(next) - monotonicNow());
+      await Promise.race([sleep(Math.min(wait, 50)), ...(inFlight.size >= this.config.maxInFlight ? inFlight : [])]);
+    }
+    // Requests already sent are answered (or time out) within the deadline.
+    await withDeadline(Promise.allSettled([...inFlight]), controls.deadlineAt, 'waiting for the last produce requests').catch(() => {});
+  }
+
+  private async send(p: Prepared, from: number, to: number, tally: LoadTally): Promise<void> {
+    const seqsOf = new Map<number, number[]>();
+    const messages = [];
+    for (let seq = from; seq < to; seq++) {
+      const { partition, key } = p.partitionFor(seq);
+      messages.push({ partition, key, value: encodeLoadRecord(this.loadId, seq, this.config.messageBytes) });
+      (seqsOf.get(partition) ?? seqsOf.set(partition, []).get(partition)!).push(seq);
+    }
+    tally.markSent(from, to, monotonicNow());
+    try {
+      const acks = await p.producer.send({ topic: this.config.topic, acks: this.config.acks, compression: COMPRESSION[this.config.compression], messages });
+      const ackedAt = monotonicNow();
+      for (const ack of acks) {
+        const seqs = seqsOf.get(ack.partition) ?? [];
+        const base = Number(ack.baseOffset);
+        if (this.config.acks === 0 || !(base >= 0)) tally.markAckedBlind(seqs, ack.partition);
+        else tally.markAcked(seqs, ack.partition, base, ackedAt);
+        seqsOf.delete(ack.partition);
+      }
+      // acks=0 answers nothing: what was handed over counts as acknowledged, without offsets.
+      for (const [partition, seqs] of seqsOf) tally.markAckedBlind(seqs, partition);
+    } catch (error) {
+      // By the innermost cause (UNKNOWN_TOPIC_OR_PARTITION), not kafkajs's wrapper (NumberOfRetriesExceeded).
+      tally.markFailed([...seqsOf.values()].flat(), toErrorInfo(error, 'send', []).type);
+      this.log.debug('a produce request failed', { from, to, error: (error as Error).message });
+    }
+  }
+
+  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
+    const arrivedAt = monotonicNow();
+    const tally = this.tally;
+    for (const message of batch.messages) {
+      const seq = decodeLoadRecord(this.loadId, message.value);
+      if (tally) {
+        if (seq === undefined) tally.markForeign();
+        else tally.markReceived(seq, batch.partition, arrivedAt);
+      }
+      const next = Number(message.offset) + 1;
+      if (next > (this.positions.get(batch.partition) ?? -1)) this.positions.set(batch.partition, next);
+    }
+  }
+
+  /** Until every acknowledged record arrived, the drain time passed, or the deadline. */
+  private async drain(tally: LoadTally, deadlineAt: number): Promise<void> {
+    const until = Math.min(deadlineAt, monotonicNow() + this.config.drainMs);
+    while (tally.received < tally.acked && monotonicNow() < until && !this.consumerError) await sleep(20);
+  }
+
+  private async close(): Promise<void> {
+    const p = this.prepared;
+    if (!p) return;
+    this.prepared = undefined;
+    const quietly = (work: Promise<unknown>) => withDeadline(work, monotonicNow() + 5000, 'closing').catch(() => {});
+    await Promise.all([quietly(p.consumer.disconnect()), quietly(p.producer.disconnect())]);
+    await quietly(p.admin.deleteGroups([p.groupId]));
+    await quietly(p.admin.disconnect());
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The on-demand load test: a Lambda that runs `streamprobe load` inside the cluster's network, invoked by
+ * hand or by a pipeline step (never scheduled), publishing its result under the LoadTest dimension so runs
+ * can be compared in CloudWatch. No alarms: a load test answers a question, it does not page.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEFAULT_LOAD_TOPIC, DEFAULT_NAMESPACE, LOAD_ENV, PROBE_NAME_PATTERN } from '../lambda/contract';
+import { parseLoadConfig } from '../lambda/load-config';
+import { grantMsk, grantSecret } from './cluster-access';
+import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
+import { ScheduledCheck } from './scheduled-check';
+import { TargetConfigError, isDuration, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps } from './target-props';
+
+const KIND = 'load test';
+/** Connecting, making the topic and joining the group before the load; reporting after it. */
+const PREPARE_AND_REPORT = Duration.seconds(60);
+
+/** Deployed like the scheduled checks, without a schedule or alarms; memorySize defaults to 1024 (a load needs the CPU). */
+export interface StreamProbeLoadTestProps extends ClusterAuthProps, Pick<CheckDeploymentProps, 'namespace' | 'memorySize' | 'logRetention' | 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+  /** Names the load: dimension LoadTest of its metrics, log key, consumer groups. Default "load". */
+  readonly loadTestName?: string;
+  readonly brokers: readonly string[];
+  /** Default streamprobe-load; made with `partitions` partitions when missing. */
+  readonly topic?: string;
+  /** Default rate of an invocation that names none: records (5000/s) or bytes (5MB/s) per second. Default 1000/s. */
+  readonly rate?: string;
+  /** Default duration of an invocation that names none. Default 60 s; the Lambda timeout allows at most this. */
+  readonly duration?: Duration;
+  /** The longest load an invocation may ask for (the Lambda's timeout follows it, at most 15 minutes). Default: `duration`. */
+  readonly maxDuration?: Duration;
+  readonly messageBytes?: number;
+  readonly keys?: number;
+  readonly partitions?: number;
+  readonly acks?: 'all' | '1' | '0';
+  readonly compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+}
+
+const PROP_OF_FIELD: Record<string, string> = { loadTest: 'loadTestName', durationMs: 'duration', metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn' };
+
+export class StreamProbeLoadTest extends Construct {
+  readonly function: lambda.Function;
+  readonly loadTestName: string;
+
+  constructor(scope: Construct, id: string, props: StreamProbeLoadTestProps) {
+    super(scope, id);
+    const name = props.loadTestName ?? 'load';
+    if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) throw new TargetConfigError(String(name), 'loadTestName', 'must be letters, digits, ".", "_" or "-", at most 64', KIND);
+    this.loadTestName = name;
+    const duration = props.duration ?? Duration.seconds(60);
+    const maxDuration = props.maxDuration ?? duration;
+    for (const [field, d] of [['duration', duration], ['maxDuration', maxDuration]] as const) {
+      if (!isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
+    }
+    const drain = Duration.seconds(10);
+    const timeout = Duration.seconds(maxDuration.toSeconds() + drain.toSeconds() + PREPARE_AND_REPORT.toSeconds());
+    if (timeout.toSeconds() > 900) throw new TargetConfigError(name, 'maxDuration', `leaves no room in Lambda's 15 minutes (at most ${900 - drain.toSeconds() - PREPARE_AND_REPORT.toSeconds()} s)`, KIND);
+    if (duration.toSeconds() > maxDuration.toSeconds()) throw new TargetConfigError(name, 'duration', 'is longer than maxDuration', KIND);
+    const connection = { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn };
+    const topic = props.topic ?? DEFAULT_LOAD_TOPIC;
+    const namespace = props.namespace ?? DEFAULT_NAMESPACE;
+
+    const environment = definedOnly({
+      [LOAD_ENV.loadTest]: name,
+      [LOAD_ENV.brokers]: props.brokers.join(','),
+      [LOAD_ENV.topic]: topic,
+      [LOAD_ENV.rate]: props.rate ?? '1000/s',
+      [LOAD_ENV.durationMs]: String(duration.toMilliseconds()),
+      [LOAD_ENV.drainMs]: String(drain.toMilliseconds()),
+      [LOAD_ENV.messageBytes]: props.messageBytes?.toString(),
+      [LOAD_ENV.keys]: props.keys?.toString(),
+      [LOAD_ENV.partitions]: props.partitions?.toString(),
+      [LOAD_ENV.acks]: props.acks,
+      [LOAD_ENV.compression]: props.compression,
+      [LOAD_ENV.auth]: connection.auth,
+      [LOAD_ENV.tls]: String(connection.tls),
+      [LOAD_ENV.tlsCaPem]: props.tlsCaPem,
+      [LOAD_ENV.saslSecretArn]: connection.scramSecretArn,
+      [LOAD_ENV.region]: connection.auth === 'msk-iam' ? Stack.of(this).region : undefined,
+      [LOAD_ENV.metricsNamespace]: namespace,
+      [LOAD_ENV.metricsSink]: 'api',
+    });
+    checkRuntimeEnvironment({ kind: KIND, name, variables: LOAD_ENV, parse: parseLoadConfig, propOf: PROP_OF_FIELD }, environment);
+
+    const check = new ScheduledCheck(this, {
+      handler: 'load', description: `streamprobe load test ${name} (on demand)`, environment, schedule: undefined, timeout,
+      memorySize: props.memorySize ?? 1024, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace,
+      vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
+    });
+    if (connection.auth === 'msk-iam' && connection.mskClusterArn) {
+      grantMsk(check, {
+        clusterArn: connection.mskClusterArn, sid: 'Msk', manageTopics: [topic],
+        groups: [{ name: `streamprobe-load-${name}-*`, deletes: true, why: 'Each load reads its records back through a group of its own (streamprobe-load-<name>-<random>), deleted after; the wildcard covers only those.' }],
+      });
+    }
+    if (connection.scramSecretArn) grantSecret(check, 'ReadScramSecret', connection.scramSecretArn, props.scramSecretKeyArn);
+    check.acknowledgeWildcards();
+    this.function = check.function;
+  }
+}

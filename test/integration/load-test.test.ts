@@ -1,0 +1,158 @@
+/**
+ * The load test against a real broker: a modest load meets its target and accounts for every record; a
+ * broker paused for a second shows in p99 and max (no coordinated omission); records deleted before they
+ * were read are lost, and a topic deleted mid-load is errors; bad options never start anything.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ProbeLogger } from '../../lambda/adapters/logger';
+import { parseLoadConfig } from '../../lambda/load-config';
+import { runLoadTest, type LoadReport } from '../../lambda/load-runtime';
+import { PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../../scripts/local-kafka';
+import { tempDir } from '../helpers/cdk';
+import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
+
+const kafka = inject('kafka');
+const CLI = join(PROJECT_ROOT, 'dist', 'bin', 'streamprobe.js');
+
+function config(brokers: string, overrides: Record<string, unknown>) {
+  return parseLoadConfig({ brokers, topic: uniqueName('load'), loadTest: uniqueName('lt'), partitions: 3, messageBytes: 200, drainMs: 5000, metricsSink: 'none', ...overrides });
+}
+
+async function load(brokers: string, overrides: Record<string, unknown>, during?: (topic: string) => Promise<void>): Promise<{ report: LoadReport; logs: CapturedOutput }> {
+  const c = config(brokers, overrides);
+  const logs = new CapturedOutput().start();
+  try {
+    let started!: () => void;
+    const sending = new Promise<void>((r) => (started = r));
+    const result = runLoadTest(c, new ProbeLogger(), [], { onStart: () => started() });
+    const fault = during ? sending.then(() => during(c.topic)) : Promise.resolve();
+    const [{ report }] = await Promise.all([result, fault]);
+    return { report, logs };
+  } finally {
+    logs.stop();
+  }
+}
+
+/** Every acknowledged record is read, lost, or unaccounted; every sent one acknowledged or failed. */
+function expectReconciled(r: LoadReport): void {
+  expect(r.counts.acked + r.counts.failed, JSON.stringify(r.counts)).toBe(r.counts.sent);
+  expect(r.counts.received + r.counts.lost + r.counts.unaccounted, JSON.stringify(r.counts)).toBe(r.counts.acked);
+  expect(r.counts.sent + r.counts.unsent).toBe(r.counts.intended);
+}
+
+describe('streamprobe load against a real broker', () => {
+  it('a short load at a modest rate meets its target and accounts for every record', async () => {
+    const { report, logs } = await load(kafka.plaintext, { rate: '500/s', durationMs: 3000, keys: 10 });
+    expect(report.outcome, report.reasons.join('; ')).toBe('met');
+    expect(report.counts).toMatchObject({ intended: 1500, sent: 1500, acked: 1500, received: 1500, failed: 0, lost: 0, unaccounted: 0, duplicated: 0 });
+    expect(report.throughput.produceRecordsPerSecond).toBeGreaterThanOrEqual(475);
+    expect(report.latency.endToEnd).toMatchObject({ count: 1500 });
+    expect(report.latency.endToEnd.p99).not.toBeNull();
+    expect(report.seconds.map((s) => s.intended)).toEqual([500, 500, 500]);
+    expectReconciled(report);
+    // What the user reads: one load_report line with the same figures.
+    expect(logs.events('load_report')[0]).toMatchObject({ outcome: 'met', counts: { received: 1500 } });
+  });
+
+  it('records deleted before the consumer read them are lost, with evidence; the counts still reconcile', async () => {
+    // A consumer fetching about a record at a time falls behind 2,000 records a second on one partition.
+    const { report } = await load(kafka.plaintext, { rate: '2000/s', durationMs: 3000, partitions: 1, messageBytes: 1000, fetchMaxBytesPerPartition: 1024, drainMs: 3000 }, async (topic) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      const admin = rawKafka(kafka.plaintext).admin();
+      await admin.connect();
+      try {
+        const [end] = await admin.fetchTopicOffsets(topic);
+        await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: end!.high }] });
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    expect(report.counts.lost, JSON.stringify(report.counts)).toBeGreaterThan(0);
+    expect(report.outcome).toBe('missed');
+    expect(report.reasons.join(' ')).toMatch(/lost/);
+    expectReconciled(report);
+  });
+
+  it('a topic deleted mid-load: failed sends are errors, counted by type, and the counts reconcile', async () => {
+    const { report, logs } = await load(kafka.plaintext, { rate: '300/s', durationMs: 4000, drainMs: 2000 }, async (topic) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      const admin = rawKafka(kafka.plaintext).admin();
+      await admin.connect();
+      try {
+        await admin.deleteTopics({ topics: [topic] });
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    expect(report.counts.failed, JSON.stringify(report.counts)).toBeGreaterThan(0);
+    expect(report.errorRate).toBeGreaterThan(0);
+    expect(report.outcome).toBe('missed');
+    expect(Object.keys(report.errors).length).toBeGreaterThan(0);
+    expect(logs.events('load_error').length).toBeGreaterThan(0);
+    expectReconciled(report);
+  });
+});
+
+describe('streamprobe load with a broker paused mid-load (coordinated omission)', () => {
+  let own: LocalKafka;
+  beforeAll(async () => {
+    own = await startLocalKafka({ initialRebalanceDelayMs: 0 });
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('a one-second stall shows in the p99 and the max, for every record it held back', async () => {
+    const { report } = await load(own.plaintext, { rate: '500/s', durationMs: 4000, partitions: 1 }, async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      process.kill(own.pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 1000));
+      process.kill(own.pid, 'SIGCONT');
+    });
+    // A generator that waited for the broker would report one slow record and a calm p99.
+    expect(report.latency.endToEnd.max, JSON.stringify(report.latency)).toBeGreaterThanOrEqual(900);
+    expect(report.latency.endToEnd.p99, JSON.stringify(report.latency)).toBeGreaterThanOrEqual(500);
+    expect(report.latency.sendDelay.max).toBeGreaterThanOrEqual(500);
+    expect(report.counts).toMatchObject({ received: report.counts.acked, lost: 0 });
+    const slowSeconds = report.seconds.filter((s) => (s.endToEndMaxMs ?? 0) >= 500).map((s) => s.second);
+    expect(slowSeconds.length).toBeGreaterThan(0);
+    expectReconciled(report);
+  }, 90_000);
+});
+
+describe('streamprobe load on the command line', () => {
+  function streamprobe(args: string[]) {
+    const r = spawnSync(process.execPath, [CLI, 'load', ...args], { encoding: 'utf8', timeout: 120_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it('refuses a rate of 0 and a duration without a unit before starting anything', () => {
+    const zero = streamprobe(['--rate', '0/s', '--duration', '5s']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--rate: "0\/s" is not a rate above 0/);
+    const bare = streamprobe(['--rate', '100/s', '--duration', '5']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/--duration/);
+    for (const r of [zero, bare]) expect(r.stderr).not.toMatch(/local broker/);
+  });
+
+  it('writes a report, and next time says what got worse against it', () => {
+    const dir = tempDir('load-baseline');
+    const saved = join(dir, 'last-week.json');
+    const first = streamprobe(['--brokers', kafka.plaintext, '--rate', '200/s', '--duration', '2s', '--topic', uniqueName('load-cli'), '--report', saved, '--log-level', 'SILENT']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/load load +MET/);
+    // A baseline that was much faster than anything this machine does: the comparison must say so.
+    const baseline = JSON.parse(readFileSync(saved, 'utf8')) as LoadReport;
+    const faster = { ...baseline, throughput: { ...baseline.throughput, produceRecordsPerSecond: baseline.throughput.produceRecordsPerSecond * 10 } };
+    require('node:fs').writeFileSync(saved, JSON.stringify(faster));
+    const second = streamprobe(['--brokers', kafka.plaintext, '--rate', '200/s', '--duration', '2s', '--topic', uniqueName('load-cli'), '--baseline', saved]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/against the baseline, worse: produce records\/s \d+(\.\d+)? -> \d+(\.\d+)? \(-9\d(\.\d)?%\)/);
+    const line = second.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'load_report');
+    expect(line.baseline.regressions).toBeGreaterThan(0);
+  });
+});
