@@ -34,7 +34,7 @@ delayed. Without --brokers, a local Apache Kafka broker is started (and stopped 
   --keys N                  distinct keys, placed by Kafka's partitioner (default: 0, no key)
   --acks all|1|0            producer acks (default: all)
   --compression TYPE        none | gzip | snappy | lz4 | zstd (default: none)
-  --max-in-flight N         produce requests in flight at once (default: 5)
+  --max-in-flight N         produce requests in flight at once (default: 1: kafkajs may reorder more)
   --drain DURATION          after sending, how long records may take to arrive (default: 10s)
   --fetch-max-bytes N       consumer fetch size per partition
   --name NAME               the load's name, dimension LoadTest of its metrics (default: load)

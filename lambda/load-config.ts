@@ -37,8 +37,12 @@ const schema = z.strictObject({
   compression: z._default(z.enum(COMPRESSIONS, { error: `must be one of ${COMPRESSIONS.join(', ')}` }), 'none'),
   /** After the last send, how long records may take to arrive before the unread are counted. */
   drainMs: z._default(int(100, 600_000), 10_000),
-  /** Produce requests in flight at once; records due beyond them wait, and the wait counts as latency. */
-  maxInFlight: z._default(int(1, 100), 5),
+  /**
+   * Produce requests in flight at once; records due meanwhile wait, and the wait counts as latency. One by
+   * default: kafkajs may put concurrent sends to a partition on the wire out of order (each first awaits its
+   * own metadata check), which would show as out-of-order records the cluster never caused.
+   */
+  maxInFlight: z._default(int(1, 100), 1),
   fetchMaxBytesPerPartition: z.optional(int(1024, 100_000_000)),
   ...connectionFields,
   ...metricsFields,

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { parseLoadConfig } from '../../lambda/load-config';
 import { runLoadTest, type LoadReport } from '../../lambda/load-runtime';
@@ -154,5 +154,27 @@ describe('streamprobe load on the command line', () => {
     expect(second.stderr).toMatch(/against the baseline, worse: produce records\/s \d+(\.\d+)? -> \d+(\.\d+)? \(-9\d(\.\d)?%\)/);
     const line = second.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'load_report');
     expect(line.baseline.regressions).toBeGreaterThan(0);
+  });
+});
+
+describe('the load-test Lambda handler', () => {
+  it('runs the deployment\'s load with the event\'s overrides, ends before its deadline, and refuses unknown event fields', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { STREAMPROBE_LOAD_TEST_NAME: 'lambda-load', STREAMPROBE_BROKERS: kafka.plaintext, STREAMPROBE_TOPIC: uniqueName('lambda-load'), STREAMPROBE_LOAD_RATE: '100/s', STREAMPROBE_LOAD_DURATION_MS: '60000', STREAMPROBE_METRICS_SINK: 'none' });
+    const logs = new CapturedOutput().start();
+    try {
+      vi.resetModules();
+      const { handler } = await import('../../lambda/handlers/load');
+      const end = Date.now() + 30_000;
+      const context = { functionName: 'streamprobe-load', awsRequestId: 'r1', getRemainingTimeInMillis: () => end - Date.now() } as never;
+      const result = await handler({ rate: '300/s', durationMs: 2000 }, context);
+      expect(result).toMatchObject({ loadTest: 'lambda-load', outcome: 'met', counts: { intended: 600, received: 600 }, target: { recordsPerSecond: 300, durationMs: 2000 } });
+      expect(logs.events('load_report')[0]).toMatchObject({ function_name: 'streamprobe-load', loadTest: 'lambda-load' });
+      await expect(handler({ rate: '300/s', brokers: 'elsewhere:9092' }, context)).rejects.toThrow(/unknown field\(s\) in the event: brokers/);
+      await expect(handler({ rate: '0/s' }, context)).rejects.toThrow(/event.rate: "0\/s" is not a rate above 0/);
+    } finally {
+      logs.stop();
+      process.env = saved;
+    }
   });
 });

@@ -178,13 +178,13 @@ export class KafkaLoadSession {
     const limit = batchLimit(this.config.messageBytes);
     const inFlight = new Set<Promise<void>>();
     let next = 0;
-    let lastPass = false;
     for (;;) {
       const now = monotonicNow();
-      if (lastPass || next >= schedule.total || remainingMs(controls.deadlineAt) <= 0 || controls.stopping?.()) break;
-      // Past the end, one last pass sends what was due before it (a timer that woke late); nothing after.
-      lastPass = now >= schedule.endMs;
+      if (next >= schedule.total || remainingMs(controls.deadlineAt) <= 0 || controls.stopping?.()) break;
+      // Every record intended within the duration is sent, late if the sender fell behind (its latency says
+      // so); nothing intended after it. Only a stop or the deadline leaves records unsent.
       const due = schedule.dueBy(Math.min(now, schedule.endMs));
+      if (now >= schedule.endMs && next >= due) break;
       while (next < due && inFlight.size < this.config.maxInFlight) {
         const to = Math.min(due, next + limit);
         const sending = this.send(p, next, to, tally).finally(() => inFlight.delete(sending));
