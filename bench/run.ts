@@ -14,6 +14,7 @@ import { ProbeLogger } from '../lambda/adapters/logger';
 import { ProbeRuntime } from '../lambda/runtime';
 import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../scripts/local-kafka';
+import { refreshReadmeSection } from './readme-section';
 import { PRICES, probeMonthCost } from './cost';
 import { healthySoak } from './soak';
 import { LAG_SCALE, lagScale } from './lag-scale';
@@ -265,16 +266,6 @@ function markdown(results: any): string {
   return lines.join('\n');
 }
 
-function refreshReadme(table: string): void {
-  const file = join(PROJECT_ROOT, 'README.md');
-  const readme = readFileSync(file, 'utf8');
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  if (!readme.includes(start)) return;
-  const next = readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), `${start}\n${table}\n${end}`);
-  writeFileSync(file, next);
-}
-
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const libs = await ensureKafkaJars();
@@ -303,7 +294,7 @@ async function main(): Promise<void> {
     writeFileSync(join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     const table = markdown(results);
     writeFileSync(join(PROJECT_ROOT, 'bench', 'results.md'), `# streamprobe benchmark results\n\n${table}\n`);
-    refreshReadme(table);
+    refreshReadmeSection('bench', table);
     process.stdout.write(`${table}\n`);
   } finally {
     await Promise.all([fast.stop(), managedLike.stop()]);
