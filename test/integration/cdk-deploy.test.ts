@@ -32,7 +32,7 @@ describe('bad configuration fails synth, naming the field', () => {
     ['a pipeline latency threshold beyond its deadline', { pipelines: [{ ...pipeline, deadlineSeconds: 30, thresholds: { pipelineLatencyMs: 40_000 } }] }, /pipeline "p": thresholds\.pipelineLatency cannot exceed the deadline/],
     ['a lag check with no group to check', { lagChecks: [{ brokers: 'b-1.example.internal:9092' }] }, /lag check "lag": groups name at least one consumer group, or set groupPattern/],
     ['a lag check pattern that is not a regular expression', { lagChecks: [{ brokers: 'b-1.example.internal:9092', groupPattern: '(' }] }, /lag check "lag": groupPattern is not accepted by the lag check Lambda.*valid regular expression/],
-    ['nothing to check at all', { targets: [] }, /targets: needs at least one of targets \(canary probes\), pipelines or lagChecks/],
+    ['nothing to check at all', { targets: [] }, /targets: needs at least one of targets \(canary probes\), pipelines, lagChecks or loadTests/],
   ];
   it.each(cases)('%s', async (_label, config, message) => {
     const result = await synth(config);

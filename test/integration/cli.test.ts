@@ -58,7 +58,8 @@ describe('streamprobe CLI', () => {
       [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--deadline', '30'], /--deadline: "30" is not a duration/],
       [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--match', 'xpath:/a'], /--match: must be key, header/],
       [['run', '--brokers', 'a:1', '--auth', 'scram-sha-512', '--username', 'u'], /STREAMPROBE_SASL_PASSWORD: is required for auth scram-sha-512/],
-      [['lag', '--brokers', 'a:1'], /--group: name at least one consumer group, or set groupPattern/],
+      [['lag', '--brokers', 'a:1'], /--group: name at least one consumer group, or set --group-pattern/],
+      [['load', '--rate', '5000', '--duration', '5s'], /--rate: "5000" is not a rate above 0: records per second \(5000\/s\) or bytes per second/],
       // Without brokers these used to start the local broker first and complain after.
       [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--metrics', 'foo'], /--metrics: "foo" is not one of api, emf, none/],
       [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--log-level', 'LOUD'], /--log-level: "LOUD" is not one of DEBUG, INFO, WARN, ERROR, SILENT/],

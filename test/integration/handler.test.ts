@@ -114,6 +114,6 @@ describe('pipeline and lag Lambda handlers', () => {
     await expect(import('../../lambda/handlers/pipeline')).rejects.toThrow(/STREAMPROBE_MATCH \(match\): must be key, header/);
     process.env = { ...saved, STREAMPROBE_BROKERS: 'b:9092' };
     vi.resetModules();
-    await expect(import('../../lambda/handlers/lag')).rejects.toThrow(/STREAMPROBE_GROUPS \(groups\): name at least one consumer group, or set groupPattern/);
+    await expect(import('../../lambda/handlers/lag')).rejects.toThrow(/STREAMPROBE_GROUPS \(groups\): name at least one consumer group, or set STREAMPROBE_GROUP_PATTERN \(groupPattern\)/);
   });
 });
