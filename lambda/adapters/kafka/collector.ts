@@ -14,10 +14,23 @@ export class ArrivalCollector {
   private seen = new Set<string>();
   private wake: (() => void) | undefined;
 
+  /** When the current consumer's latest fetch response was decoded: no batch of it is handed over earlier. */
+  private lastFetchAt: number | undefined;
+
+  /** The FETCH listener of one consumer: stamps when each of its fetch responses is decoded. */
+  fetched(isCurrent: () => boolean): () => void {
+    return () => {
+      if (isCurrent()) this.lastFetchAt = monotonicNow();
+    };
+  }
+
   /** The eachBatch handler of one consumer; `isCurrent` turns false once that consumer is replaced. */
   handler(isCurrent: () => boolean): (payload: EachBatchPayload) => Promise<void> {
     return async ({ batch }) => {
-      const arrivedAt = monotonicNow();
+      // The batch came with the latest decoded fetch response (kafkajs emits FETCH before handing its
+      // batches over); a later response of another broker only makes the stamp later, never earlier.
+      const now = monotonicNow();
+      const arrivedAt = this.lastFetchAt !== undefined && this.lastFetchAt <= now ? this.lastFetchAt : now;
       if (!isCurrent()) return;
       for (const m of batch.messages) {
         const key = `${batch.partition}:${m.offset}`;
