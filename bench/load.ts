@@ -8,12 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { parseLoadConfig } from '../lambda/load-config';
 import { runLoadTest } from '../lambda/load-runtime';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka } from '../scripts/local-kafka';
 import { refreshReadmeSection } from './readme-section';
+import { createTopic } from './topics';
 
 const ROUNDS = 3;
 const RECORD_BYTES = 1024;
@@ -29,13 +29,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const median = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
 const spread = (v: readonly number[]) => `${Math.min(...v)}–${Math.max(...v)}`;
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
-
-async function createTopic(brokers: string, topic: string, partitions: number): Promise<void> {
-  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  await admin.disconnect();
-}
 
 function producerPerformance(libs: string, brokers: string, topic: string): { recordsPerSecond: number; p99Ms: number } {
   const r = spawnSync('java', ['-Xmx512m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(THROUGHPUT_RECORDS),

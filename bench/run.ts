@@ -7,7 +7,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { Kafka, logLevel } from 'kafkajs';
 import { parseConfig } from '../lambda/config';
 import { reportToDatums, batchDatums } from '../lambda/core/metric-datums';
 import { ProbeLogger } from '../lambda/adapters/logger';
@@ -15,6 +14,7 @@ import { ProbeRuntime } from '../lambda/runtime';
 import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../scripts/local-kafka';
 import { refreshReadmeSection } from './readme-section';
+import { createTopic } from './topics';
 import { ACCURACY, frozenContainerAccuracy, probeIntervalAccuracy, type FrozenAccuracy, type PartitionAccuracy } from './accuracy';
 import { PRICES, probeMonthCost } from './cost';
 import { healthySoak } from './soak';
@@ -45,26 +45,6 @@ function kafkaStylePercentile(samplesMs: readonly number[], q: number, truncate:
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 }
 
-/**
- * Creates a topic and waits until every partition has a leader, polling metadata itself: kafkajs's own
- * waitForLeaders gives up with UNKNOWN_TOPIC_OR_PARTITION on a busy broker with hundreds of partitions.
- */
-export async function createTopic(brokers: string, topic: string, partitions: number): Promise<void> {
-  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: false });
-    for (let i = 0; i < 300; i++) {
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-      const found = metadata?.topics[0]?.partitions ?? [];
-      if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`topic ${topic}: partitions without a leader after 30 s`);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 // ---------- accuracy ----------
 
@@ -338,7 +318,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) main().catch((error) => {
+main().catch((error) => {
   process.stderr.write(`${(error as Error).stack}\n`);
   process.exit(1);
 });

@@ -46,23 +46,31 @@ export function metricsPublisher(t: MetricsTarget, logger: ProbeLogger): CloudWa
   return new CloudWatchPublisher({ ...t, logger });
 }
 
-/** The help lines every repeating command shares, aligned at `column`; `noun` is what one repetition is. */
-export function repeatUsage(column: number, noun: 'run' | 'check', dimension: string): string {
-  const lines: Array<[string, string]> = [
-    ['--every DURATION', `${noun} repeatedly; Ctrl-C stops after the ${noun} in progress (default: once)`],
-    ['--runs N', `with --every: stop after N ${noun}s`],
+const usageLines = (column: number, lines: ReadonlyArray<[string, string]>) => lines.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
+
+/** The help lines of the metrics, logging and help flags every command shares; `screen` is what --quiet hides. */
+export function reportingUsage(column: number, dimension: string, screen: string): string {
+  return usageLines(column, [
     ['--metrics SINK', `api | emf | none (default: none); dimension ${dimension}`],
     ['--namespace NAME', 'CloudWatch namespace (default: StreamProbe)'],
     ['--metrics-endpoint URL', 'CloudWatch-compatible endpoint for --metrics api (an emulator)'],
     ['--log-level LEVEL', `${LOG_LEVELS.join(' | ')} (default: INFO)`],
-    ['--quiet', `no readable ${noun === 'run' ? 'line' : 'table'} on stderr, JSON logs only`],
+    ['--quiet', `no ${screen} on stderr, JSON logs only`],
     ['-h, --help', 'this help'],
-  ];
-  return lines.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
+  ]);
+}
+
+/** The help lines every repeating command shares, aligned at `column`; `noun` is what one repetition is. */
+export function repeatUsage(column: number, noun: 'run' | 'check', dimension: string): string {
+  return `${usageLines(column, [
+    ['--every DURATION', `${noun} repeatedly; Ctrl-C stops after the ${noun} in progress (default: once)`],
+    ['--runs N', `with --every: stop after N ${noun}s`],
+  ])}\n${reportingUsage(column, dimension, `readable ${noun === 'run' ? 'line' : 'table'}`)}`;
 }
 import { sleep } from '../lambda/adapters/deadline';
 import { parseDuration } from '../lambda/core/duration';
 import { PACKAGE_VERSION } from '../scripts/package-paths';
+import { startLocalKafka } from '../scripts/local-kafka';
 
 export class UsageError extends Error {}
 
@@ -85,11 +93,18 @@ export function durationFlag(value: string | undefined, flag: string): number | 
   return ms;
 }
 
-/** Exit code 2 and the message for bad usage or configuration; anything else is not ours to explain. */
-export function exitForUsage(error: unknown): number {
+/**
+ * Exit code 2 and the message for bad usage or configuration (an unknown flag too, followed by `usage` when
+ * given); anything else is not ours to explain.
+ */
+export function exitForUsage(error: unknown, usage?: string): number {
   if (error instanceof HelpRequested) {
     process.stdout.write(`${error.message}\n`);
     return 0;
+  }
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`${(error as Error).message}\n${usage ? `\n${usage}\n` : ''}`);
+    return 2;
   }
   if (error instanceof UsageError || error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
@@ -248,4 +263,18 @@ export function cleanupList(): { add(cleanup: () => Promise<void>): void; run():
 export function warningsToLog(logger: { warn(message: string, extra?: Record<string, unknown>): void }): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) => logger.warn(warning.message.replace(/\s+/g, ' ').trim(), { event: 'node_warning', name: warning.name }));
+}
+
+/**
+ * The throwaway local broker a command starts when no brokers are given (`missing` names the flag), stopped
+ * with the command's cleanups; its address.
+ */
+export async function startLocalBroker(cleanups: { add(cleanup: () => Promise<void>): void }, missing: string): Promise<string> {
+  process.stderr.write(`no ${missing} given: starting a local Apache Kafka broker...\n`);
+  const started = Date.now();
+  // The local broker skips the 3 s initial rebalance delay that managed clusters keep, for a quick first run.
+  const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
+  cleanups.add(() => broker.stop());
+  process.stderr.write(`local broker ready at ${broker.plaintext} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return broker.plaintext;
 }

@@ -3,20 +3,19 @@
  * against a local Apache Kafka broker that it starts itself when --brokers is not given.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
+import { ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
 import { ENV, type ConfigField } from '../lambda/contract';
 import { formatSummaryTable } from '../lambda/core/summary-table';
 import { SessionTally } from '../lambda/core/session-summary';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
-import { startLocalKafka } from '../scripts/local-kafka';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
 import { loadMain } from './load-cli';
 import {
   CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, logLevelFlag, metricsPublisher, metricsTarget, version, type MetricsTarget,
   connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat,
-  warningsToLog, NOT_ON_THE_COMMAND_LINE,
+  warningsToLog, NOT_ON_THE_COMMAND_LINE, startLocalBroker,
 } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
@@ -151,12 +150,7 @@ async function main(): Promise<number> {
       sink: early.metricsSink, namespace: early.metricsNamespace, region: early.region, endpoint: options.metricsEndpoint, highResolution: early.metricsHighResolution,
     });
   } catch (error) {
-    if (error instanceof HelpRequested) return exitForUsage(error);
-    if (error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n`);
-      return 2;
-    }
-    throw error;
+    return exitForUsage(error);
   }
 
   const cleanups = cleanupList();
@@ -174,16 +168,7 @@ async function main(): Promise<number> {
   });
 
   try {
-    let brokers: string | undefined;
-    if (options.startLocalBroker) {
-      process.stderr.write('no --brokers given: starting a local Apache Kafka broker...\n');
-      const started = Date.now();
-      // The local broker skips the 3 s initial rebalance delay that managed clusters keep, for a quick first run.
-      const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
-      cleanups.add(() => broker.stop());
-      brokers = broker.plaintext;
-      process.stderr.write(`local broker ready at ${brokers} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    }
+    const brokers = options.startLocalBroker ? await startLocalBroker(cleanups, '--brokers') : undefined;
     const config = buildConfig(options, brokers);
     const logger = new ProbeLogger({ level: options.logLevel, secrets: secretsOf(config) });
     warningsToLog(logger);

@@ -79,11 +79,7 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
     }, { everyMs, runs, stopping });
     return healthy ? 0 : 1;
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n\n${LAG_USAGE}\n`);
-      return 2;
-    }
-    return exitForUsage(error);
+    return exitForUsage(error, LAG_USAGE);
   } finally {
     await runtime?.close();
   }

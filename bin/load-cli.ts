@@ -12,10 +12,9 @@ import type { LoadReport } from '../lambda/core/load/report';
 import type { LoadTally } from '../lambda/core/load/tally';
 import { parseLoadConfig } from '../lambda/load-config';
 import { runLoadTest } from '../lambda/load-runtime';
-import { startLocalKafka } from '../scripts/local-kafka';
 import {
   CLI_SINKS, CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, cleanupList, connectionFlags, connectionUsage, durationFlag, exitForUsage,
-  interruptible, logLevelFlag, metricsPublisher, metricsTarget, warningsToLog,
+  interruptible, logLevelFlag, metricsPublisher, metricsTarget, reportingUsage, startLocalBroker, warningsToLog,
 } from './cli-common';
 
 export const LOAD_USAGE = `usage: streamprobe load --rate RATE --duration DURATION [options]
@@ -42,12 +41,7 @@ delayed. Without --brokers, a local Apache Kafka broker is started (and stopped 
   --baseline FILE           compare with a saved report: what got worse, by how much
   --tolerance PERCENT       changes within this are noise, not regressions (default: 10)
 ${connectionUsage(28)}
-  --metrics SINK            api | emf | none (default: none); dimension LoadTest
-  --metrics-endpoint URL    CloudWatch-compatible endpoint for --metrics api (an emulator)
-  --namespace NAME          CloudWatch namespace (default: StreamProbe)
-  --log-level LEVEL         DEBUG | INFO | WARN | ERROR | SILENT (default: INFO)
-  --quiet                   no progress or table on stderr, JSON logs only
-  -h, --help                this help
+${reportingUsage(28, 'LoadTest', 'progress or table')}
 
 Exit code: 0 when the target was met with no error, loss or regression; 1 otherwise; 2 on bad usage.`;
 
@@ -138,14 +132,7 @@ export async function loadMain(argv: readonly string[]): Promise<number> {
     parseLoadConfig(raw(values.brokers ?? '127.0.0.1:9092'), name);
     const metricsTo = metricsTarget({ sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] }, CLI_SINKS);
 
-    let brokers = values.brokers;
-    if (brokers === undefined) {
-      process.stderr.write('no --brokers given: starting a local Apache Kafka broker...\n');
-      const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
-      cleanups.add(() => broker.stop());
-      brokers = broker.plaintext;
-      process.stderr.write(`local broker ready at ${brokers}\n`);
-    }
+    const brokers = values.brokers ?? await startLocalBroker(cleanups, '--brokers');
     const config = parseLoadConfig(raw(brokers), name);
     const logger = new ProbeLogger({ level: logLevelFlag(values['log-level']), secrets: connectionSecrets(config) });
     warningsToLog(logger);
@@ -157,11 +144,7 @@ export async function loadMain(argv: readonly string[]): Promise<number> {
     if (values.report) writeFileSync(values.report, `${JSON.stringify(report, null, 2)}\n`);
     return report.outcome === 'met' && !changes?.some((c) => c.worse) ? 0 : 1;
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n\n${LOAD_USAGE}\n`);
-      return 2;
-    }
-    return exitForUsage(error);
+    return exitForUsage(error, LOAD_USAGE);
   } finally {
     await cleanups.run();
   }

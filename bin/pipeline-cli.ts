@@ -7,11 +7,10 @@ import { ProbeLogger } from '../lambda/adapters/logger';
 import { parsePipelineConfig } from '../lambda/pipeline-config';
 import { connectionSecrets } from '../lambda/config';
 import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime';
-import { startLocalKafka } from '../scripts/local-kafka';
 import {
   CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
   UsageError, CLI_SINKS, cleanupList, connectionFlags, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
-  warningsToLog,
+  startLocalBroker, warningsToLog,
 } from './cli-common';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 
@@ -82,8 +81,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
       ]),
     }) as { values: Record<string, string | boolean | undefined> });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${PIPELINE_USAGE}\n`);
-    return 2;
+    return exitForUsage(error, PIPELINE_USAGE);
   }
   if (values.help) {
     process.stdout.write(`${PIPELINE_USAGE}\n`);
@@ -108,12 +106,10 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     const logLevel = logLevelFlag(str('log-level'));
     const metricsTo = metricsTarget({ sink: str('metrics'), namespace: str('namespace'), region: str('region'), endpoint: str('metrics-endpoint') }, CLI_SINKS);
     if (raw.inputBrokers === undefined) {
-      process.stderr.write('no --input-brokers given: starting a local Apache Kafka broker...\n');
-      const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
-      cleanups.add(() => broker.stop());
-      raw.inputBrokers = broker.plaintext;
-      await createTopics(broker.plaintext, [raw.inputTopic as string, raw.outputTopic as string]);
-      process.stderr.write(`local broker ready at ${broker.plaintext}; no application reads ${String(raw.inputTopic)}, so canaries will be reported lost after the deadline\n`);
+      const brokers = await startLocalBroker(cleanups, '--input-brokers');
+      raw.inputBrokers = brokers;
+      await createTopics(brokers, [raw.inputTopic as string, raw.outputTopic as string]);
+      process.stderr.write(`no application reads ${String(raw.inputTopic)} there, so canaries will be reported lost after the deadline\n`);
     }
     const config = parsePipelineConfig(raw, name);
     const logger = new ProbeLogger({ level: logLevel, secrets: [...connectionSecrets(config.input), ...connectionSecrets(config.output)] });

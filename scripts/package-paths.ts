@@ -10,15 +10,18 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TOOL_ENV } from '../lambda/contract';
 
-function findPackageRoot(from: string): string {
+function findPackage(from: string): { root: string; version: string } {
   for (let dir = from; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'streamprobe') return dir;
+    const file = join(dir, 'package.json');
+    const manifest = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string }) : undefined;
+    if (manifest?.name === 'streamprobe') return { root: dir, version: manifest.version };
     if (dirname(dir) === dir) throw new Error(`streamprobe: no package.json of streamprobe above ${from}`);
   }
 }
 
-export const PACKAGE_ROOT = findPackageRoot(__dirname);
+const found = findPackage(__dirname);
+export const PACKAGE_ROOT = found.root;
+export const PACKAGE_VERSION = found.version;
 
 /** A clone has its lock file; an installed package never does (npm does not pack it). */
 export const IS_CLONE = existsSync(join(PACKAGE_ROOT, 'package-lock.json'));
@@ -30,5 +33,3 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (IS_CLONE) return join(PACKAGE_ROOT, '.cache');
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'streamprobe');
 }
-
-export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

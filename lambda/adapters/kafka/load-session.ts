@@ -13,6 +13,7 @@ import { LoadTally } from '../../core/load/tally';
 import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../deadline';
 import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { registerCompressionCodecs } from './codecs';
+import { waitForLeaders } from './topic';
 import { toErrorInfo } from '../../core/redact';
 
 registerCompressionCodecs();
@@ -150,14 +151,7 @@ export class KafkaLoadSession {
         if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
       });
     }
-    // A new topic's leaders take a moment: wait for every partition to have one.
-    for (;;) {
-      const metadata = await admin.fetchTopicMetadata({ topics: [this.config.topic] }).catch(() => undefined);
-      const partitions = metadata?.topics[0]?.partitions ?? [];
-      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return partitions;
-      if (remainingMs(deadlineAt) < 500) throw new Error(`topic ${this.config.topic} has partitions without a leader`);
-      await sleep(200);
-    }
+    return waitForLeaders(admin, this.config.topic, deadlineAt);
   }
 
   /** No key: partitions in turn. With keys: Kafka's own partitioner (murmur2), as a Java producer would place them. */

@@ -5,6 +5,7 @@
  */
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import type { ProbeConfig } from '../../config';
+import { remainingMs, sleep } from '../deadline';
 
 export interface TopicLayout {
   readonly brokers: readonly number[];
@@ -28,6 +29,21 @@ async function readPartitions(admin: Admin, topic: string): Promise<PartitionMet
   } catch (error) {
     if (isUnknownTopic(error)) return undefined;
     throw error;
+  }
+}
+
+/**
+ * Waits until the topic lists `partitions` partitions (or any, when not given), every one with a leader,
+ * polling metadata every 200 ms; a new topic's leaders take a moment, and kafkajs's own waitForLeaders
+ * gives up with UNKNOWN_TOPIC_OR_PARTITION on a busy broker with hundreds of partitions.
+ */
+export async function waitForLeaders(admin: Admin, topic: string, deadlineAt: number, partitions?: number): Promise<Array<{ partitionId: number; leader: number }>> {
+  for (;;) {
+    const found = await readPartitions(admin, topic).catch(() => undefined) ?? [];
+    const complete = partitions === undefined ? found.length > 0 : found.length === partitions;
+    if (complete && found.every((p) => p.leader >= 0)) return found;
+    if (remainingMs(deadlineAt) < 500) throw new Error(`topic ${topic} has partitions without a leader`);
+    await sleep(200);
   }
 }
 
