@@ -22,7 +22,35 @@ class DuplicatingSession extends KafkaProbeSession {
   }
 }
 
+/** Dates partition 0's event a day back: a topic that refuses old timestamps refuses that partition alone. */
+class BackdatingSession extends KafkaProbeSession {
+  static requests = 0;
+  protected override produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    BackdatingSession.requests++;
+    return super.produce(messages.map((m) => (m.partition === 0 ? { ...m, timestamp: String(Date.now() - 86_400_000) } : m)));
+  }
+}
+
 describe('faults on a real broker', () => {
+  it('sends a round as one request per leader, and judges each partition on its own answer in it', async () => {
+    const config = probeConfig(kafka.plaintext, { minPartitions: 3, eventsPerPartition: 2 });
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: config.topic, numPartitions: 3, configEntries: [{ name: 'message.timestamp.before.max.ms', value: '3600000' }] }], waitForLeaders: true });
+    await admin.disconnect();
+    BackdatingSession.requests = 0;
+    await withRuntime(config, async (runtime, output) => {
+      const report = await runtime.runOnce();
+      // Two rounds, one leader: two requests, each answering partition 0 with an error and the others with offsets.
+      expect(BackdatingSession.requests).toBe(2);
+      expect(report.counts).toMatchObject({ sent: 6, acknowledged: 4, produceErrors: 2, received: 4, lost: 0, overdue: 0, duplicated: 0 });
+      expect(report.errors).toEqual([expect.objectContaining({ type: 'INVALID_TIMESTAMP', count: 2, partitions: [0] })]);
+      const failed = output.events('run_problem').filter((l) => l.status === 'send_failed');
+      expect(failed.map((l) => l.partition)).toEqual([0, 0]);
+      expect(report.outcome).toBe('degraded');
+    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: BackdatingSession }));
+  });
+
   it('reports records deleted before they were read as overdue, then as lost when the next run still cannot read them', async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 2, runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {

@@ -21,10 +21,12 @@ import { BrokerOrder } from '../../core/broker-order';
 import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { registerCompressionCodecs } from './codecs';
 import { scopeMetadataErrors } from './metadata-scope';
+import { errorForCode, keepProduceAnswers, partitionAnswers } from './produce-answers';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from './topic';
 
 registerCompressionCodecs();
 scopeMetadataErrors();
+keepProduceAnswers();
 
 export interface DebugSink {
   debug(message: string, extra?: Record<string, unknown>): void;
@@ -74,6 +76,21 @@ export const MIN_SEND_WINDOW_MS = 250;
 const REBALANCE_TIMEOUT_MS = 4000;
 const STOP_CONSUMER_WAIT_MS = 1000;
 const CONSUMER_METADATA_MAX_AGE_MS = 5000;
+
+/**
+ * The round's produce requests: partitions grouped by the leader the topic's metadata names. A partition
+ * without a leader goes alone, so its failure is its own.
+ */
+function partitionsByLeader(layout: TopicLayout): number[][] {
+  const byLeader = new Map<number, number[]>();
+  const alone: number[][] = [];
+  for (const p of layout.partitions) {
+    const leader = layout.leaders[p];
+    if (leader === undefined || leader < 0) alone.push([p]);
+    else byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+  }
+  return [...byLeader.values(), ...alone];
+}
 
 function sameMembers(a: ReadonlySet<number>, b: readonly number[]): boolean {
   return a.size === b.length && b.every((x) => a.has(x));
@@ -313,12 +330,14 @@ export class KafkaProbeSession {
   }
 
   /**
-   * Sends `eventsPerPartition` rounds of one event per partition, each event in its own produce call, so
-   * one partition's error or missing acknowledgement never marks another's. Rounds are awaited in turn to
-   * keep each partition's events in sequence order. Nothing is sent once the deadline is too close.
+   * Sends `eventsPerPartition` rounds of one event per partition. A round is one produce request per leader
+   * (as a Java producer batches), each partition still judged on its own answer in the response, so one
+   * partition's error never marks another's. Rounds are awaited in turn to keep each partition's events in
+   * sequence order. Nothing is sent once the deadline is too close.
    */
   async send(runId: string, layout: TopicLayout, deadlineAt: number): Promise<{ sent: SentRecord[]; errors: ErrorInfo[] }> {
     const sent: SentRecord[] = [];
+    const requests = partitionsByLeader(layout);
     for (let seq = 0; seq < this.config.eventsPerPartition; seq++) {
       if (remainingMs(deadlineAt) < MIN_SEND_WINDOW_MS) {
         const why = seq === 0 ? 'preparing the run left no time to send' : `sent ${seq} of ${this.config.eventsPerPartition} rounds before the deadline`;
@@ -326,9 +345,10 @@ export class KafkaProbeSession {
       }
       // Every event of the round is encoded before any clock starts: with 256 partitions the encoding alone
       // took 3 ms, and it fell inside every sample but the last.
-      const values = layout.partitions.map((partition) => encodeEvent({ probe: this.config.probeName, run: runId, partition, seq, sentAt: monotonicNow(), wallAt: Date.now() }, this.config.messageBytes));
-      const round = await Promise.all(layout.partitions.map((p, i) => this.sendOne(runId, seq, p, values[i]!, deadlineAt)));
-      sent.push(...round);
+      const value = (partition: number) => encodeEvent({ probe: this.config.probeName, run: runId, partition, seq, sentAt: monotonicNow(), wallAt: Date.now() }, this.config.messageBytes);
+      const batches = requests.map((partitions) => partitions.map((partition) => ({ partition, value: value(partition) })));
+      const round = await Promise.all(batches.map((batch) => this.sendBatch(runId, seq, batch, deadlineAt)));
+      sent.push(...round.flat());
     }
     // A Kafka error code (NOT_ENOUGH_REPLICAS) is the cluster's answer; anything else (a timeout, "Broker
     // not connected") may be this producer's connections gone bad on a hung broker: use a fresh one next run.
@@ -340,25 +360,33 @@ export class KafkaProbeSession {
     return { sent, errors: [] };
   }
 
-  private async sendOne(runId: string, seq: number, partition: number, value: string, deadlineAt: number): Promise<SentRecord> {
+  /** One produce request (its partitions share a leader); each partition gets its own verdict. */
+  private async sendBatch(runId: string, seq: number, batch: ReadonlyArray<{ partition: number; value: string }>, deadlineAt: number): Promise<SentRecord[]> {
     // The clock starts here, after encoding: a sample holds the broker round trip, not our JSON work.
     // Latency is measured from the SentRecord's stamp; the event's own `t` only dates it within this process.
     const sentAt = monotonicNow();
+    const failed = (partition: number, error: unknown): SentRecord => ({ partition, seq, sentAt, error: toErrorInfo(error, 'send', this.secrets, { partition, eventId: `${runId}/${partition}/${seq}` }) });
+    const what = batch.length === 1 ? `sending to partition ${batch[0]!.partition}` : `sending to partitions ${batch.map((b) => b.partition).join(',')}`;
+    let answers: ReadonlyArray<{ partition: number; errorCode: number; baseOffset?: string }>;
+    let requestError: unknown;
     try {
-      const acks = await withDeadline(this.produce([{ partition, value }]), deadlineAt, `sending to partition ${partition}`);
-      const ackedAt = monotonicNow();
-      const ack = acks.find((a) => a.partition === partition);
-      if (!ack || ack.baseOffset === undefined || ack.errorCode !== 0) {
-        throw Object.assign(new Error(`the broker's response holds no acknowledgement for partition ${partition}`), { type: 'NotAcknowledged' });
-      }
-      return { partition, seq, sentAt, ackedAt, offset: ack.baseOffset };
+      answers = await withDeadline(this.produce([...batch]), deadlineAt, what);
     } catch (error) {
-      return { partition, seq, sentAt, error: toErrorInfo(error, 'send', this.secrets, { partition, eventId: `${runId}/${partition}/${seq}` }) };
+      // A partition error fails kafkajs's whole request; the answers of the others are still in it.
+      requestError = error;
+      answers = partitionAnswers(error)?.filter((a) => a.topic === this.config.topic) ?? [];
     }
+    const ackedAt = monotonicNow();
+    return batch.map(({ partition }) => {
+      const answer = answers.find((a) => a.partition === partition);
+      if (answer && answer.errorCode === 0 && answer.baseOffset !== undefined) return { partition, seq, sentAt, ackedAt, offset: answer.baseOffset };
+      if (answer && answer.errorCode !== 0) return failed(partition, errorForCode(answer.errorCode));
+      return failed(partition, requestError ?? Object.assign(new Error(`the broker's response holds no acknowledgement for partition ${partition}`), { type: 'NotAcknowledged' }));
+    });
   }
 
   /** One produce call: acks=all, no retries. */
-  protected produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+  protected produce(messages: Array<{ partition: number; value: string; timestamp?: string }>): Promise<RecordMetadata[]> {
     return this.producer!.send({ topic: this.config.topic, acks: -1, messages });
   }
 

@@ -1,0 +1,70 @@
+/**
+ * kafkajs's produce parser throws on the first partition error of a response, and every other partition's
+ * answer in that response goes with it: partitions the broker acknowledged would look failed. The probe
+ * sends one request per leader per round (as a Java producer does), so it needs each partition's own
+ * answer. This keeps kafkajs's behaviour (the same error is thrown, retries see what they saw) and hangs
+ * the decoded response on the error. kafkajs is unmaintained: the patch is pinned to its 2.2 internals and
+ * leaves an unknown version alone, in which case a failed request fails all its partitions, as before.
+ */
+type Protocol = { response: { parse: (data: unknown) => Promise<unknown> } } & Record<string, unknown>;
+type BrokerLike = { produce(args: unknown): Promise<unknown> } & Record<symbol, (protocol: Protocol) => Promise<unknown>>;
+
+const PATCHED = Symbol.for('streamprobe.produceAnswers');
+const RESPONSE = Symbol.for('streamprobe.produceResponse');
+
+export interface PartitionAnswer {
+  readonly topic: string;
+  readonly partition: number;
+  readonly errorCode: number;
+  readonly baseOffset: string;
+}
+
+interface DecodedProduceResponse {
+  topics: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; baseOffset: string }> }>;
+}
+
+export function keepProduceAnswers(): boolean {
+  const Broker = require('kafkajs/src/broker') as { prototype: BrokerLike & { [PATCHED]?: boolean } };
+  const proto = Broker.prototype;
+  if (proto[PATCHED]) return true;
+  const send = Object.getOwnPropertySymbols(proto).find((s) => s.description === 'private:Broker:sendRequest');
+  const produce = proto.produce;
+  if (send === undefined || typeof produce !== 'function') return false;
+  proto.produce = function producing(this: BrokerLike, args: unknown) {
+    // kafkajs's own produce (its defaults, its version lookup) runs on a view of this broker whose request
+    // sender marks the parse error; everything else is the broker itself.
+    const view = Object.create(this) as BrokerLike;
+    view[send] = (protocol: Protocol) => this[send]!({ ...protocol, response: { ...protocol.response, parse: markingParse(protocol.response.parse) } });
+    return produce.call(view, args);
+  };
+  proto[PATCHED] = true;
+  return true;
+}
+
+function markingParse(parse: (data: unknown) => Promise<unknown>) {
+  return async (data: unknown) => {
+    try {
+      return await parse(data);
+    } catch (error) {
+      if (error !== null && typeof error === 'object') (error as Record<symbol, unknown>)[RESPONSE] = data;
+      throw error;
+    }
+  };
+}
+
+/** Each partition's answer from the produce response behind `error` (through kafkajs's retry wrappers), if it had one. */
+export function partitionAnswers(error: unknown): PartitionAnswer[] | undefined {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const response = (e as Record<symbol, unknown>)[RESPONSE] as DecodedProduceResponse | undefined;
+    if (response?.topics) {
+      return response.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topicName, partition: p.partition, errorCode: p.errorCode, baseOffset: p.baseOffset })));
+    }
+  }
+  return undefined;
+}
+
+/** The error kafkajs would have thrown for a partition's error code (type NOT_ENOUGH_REPLICAS, say). */
+export function errorForCode(errorCode: number): Error {
+  const { createErrorFromCode } = require('kafkajs/src/protocol/error') as { createErrorFromCode(code: number): Error };
+  return createErrorFromCode(errorCode);
+}
