@@ -195,6 +195,7 @@ export class KafkaProbeSession {
       connectedAt = monotonicNow();
       onPhase('topic');
       const cluster = handshake ?? await describe();
+      this.brokerOrder.observe(cluster.brokers);
       const layout = await retryWithin(() => ensureCanaryTopic(this.admin!, this.config, cluster.brokers.map((b) => b.nodeId)), deadlineAt, 'checking the canary topic');
       await this.ensureProducerKnows(layout, deadlineAt);
       if (!this.durabilityChecked) await this.warnOfWeakDurability(layout, deadlineAt);
@@ -260,7 +261,11 @@ export class KafkaProbeSession {
         return;
       } catch (error) {
         await this.stopConsumerWithin(deadlineAt);
-        if ((error as { type?: string }).type === 'PartialAssignment') await this.moveGroupIfShared(deadlineAt).catch(() => {});
+        const type = (error as { type?: string }).type ?? '';
+        if (type === 'PartialAssignment') await this.moveGroupIfShared(deadlineAt).catch(() => {});
+        // A join that timed out or lost its connection may have started at a hung broker: every new consumer
+        // begins at the first bootstrap broker, so the next one begins further along.
+        else if (!isKafkaErrorCode(type)) this.brokerOrder.passFirst();
         if (error instanceof DeadlineError || remainingMs(deadlineAt) < 500) throw error;
         this.log.debug('consumer join failed; retrying', { attempt, error: (error as Error).message });
         await sleep(Math.min(200 * 2 ** attempt, 1000));
