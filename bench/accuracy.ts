@@ -117,9 +117,14 @@ export async function probeIntervalAccuracy(libs: string, brokers: string, creat
     try {
       await Promise.all([java.ready(), probe.ready()]);
       const perBlock = Math.ceil(ACCURACY.samplesPerSide / partitions / ACCURACY.blocks);
-      // Warm-up, not sampled: JIT compilation on one side, V8's on the other.
-      await java.ask(`ROUNDS ${Math.max(200, perBlock)}`);
-      await probe.ask(`RUNS ${Math.min(50, perBlock)}`);
+      // Warm-up, not sampled, the same number of rounds a side: JIT compilation on one side, V8's on the
+      // other, and the broker's own first-time costs on each topic. A partition's first offset-index entry
+      // (after 4 KB, the 13th event here) touches a fresh page of the broker's mapped index: with 256
+      // partitions that round took 1.7 s on this machine, on either side, and a warm-up of 8 rounds on
+      // one side and 200 on the other had put it in the probe's samples alone.
+      const warmUp = Math.max(200, perBlock);
+      await java.ask(`ROUNDS ${warmUp}`);
+      await probe.ask(`RUNS ${warmUp}`);
       const javaBlocks: number[][] = [];
       const probeBlocks: number[][] = [];
       let javaLost = 0;
