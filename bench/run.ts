@@ -206,7 +206,7 @@ function probeIntervalLines(rows: readonly PartitionAccuracy[], frozen: FrozenAc
   const range = (v: readonly number[]) => (v.length ? `${Math.min(...v)}–${Math.max(...v)}` : '-');
   const f = (v: number | null) => (v === null ? '-' : String(v));
   return [
-    `**Accuracy, on the probe's own interval** (a sample runs from just before the send, after encoding, to the hand-over of the record by a consumer that keeps polling; the reference is a warm Java client of Kafka 4.1.1 with the same settings: acks=all, no retries, no linger, fetch.max.wait.ms 100; both long-lived, in ${ACCURACY.blocks} interleaved blocks; ${ACCURACY.messageBytes} B events, one per partition per round; percentiles over all samples, p99.9 only from 10,000; ratios per block show the spread):`,
+    `**Accuracy, on the probe's own interval** (a sample runs from just before the send, after encoding, to the hand-over of the record by a consumer that keeps polling; the reference is a warm Java client of Kafka 4.1.1 with the same settings: acks=all, no retries, no linger, fetch.max.wait.ms 100; both long-lived, in ${ACCURACY.blocks} interleaved blocks; ${ACCURACY.messageBytes} B events, one per partition per round, sent by streamprobe as one produce request per leader and by Java's producer as its sender thread drains them; both sides warmed up for the same number of rounds; percentiles over all samples, p99.9 only from 10,000; ratios per block show the spread):`,
     '',
     '| partitions | Java p50 / p99 / p99.9 ms | streamprobe p50 / p99 / p99.9 ms | ratio p50 (blocks) | ratio p99 (blocks) | samples a side | lost (Java / streamprobe) |',
     '|---|---|---|---|---|---|---|',
