@@ -1,10 +1,39 @@
 /** Healthy round trips against the real local broker: counts reconcile exactly, logs say so. */
+import type { RecordMetadata } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
+import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import { ProbeRuntime } from '../../lambda/runtime';
 import { probeConfig, rawKafka, withRuntime } from '../helpers/kafka';
+
+const CLIENT_DELAY_MS = 1000;
+
+/** A second of client-side work before kafkajs's produce call, as a slow metadata refresh or a busy event loop would add. */
+class SlowClientSession extends KafkaProbeSession {
+  protected override async produce(messages: Array<{ partition: number; value: string }>): Promise<RecordMetadata[]> {
+    await new Promise((r) => setTimeout(r, CLIENT_DELAY_MS));
+    return super.produce(messages);
+  }
+}
 
 const kafka = inject('kafka');
 
 describe('round trip against a real broker', () => {
+  it('starts a sample when the encoded request goes to the connection: client work before it is not latency', async () => {
+    const config = probeConfig(kafka.plaintext, { minPartitions: 2 });
+    await withRuntime(config, async (runtime) => {
+      await runtime.runOnce();
+      const report = await runtime.runOnce();
+      expect(report.outcome).toBe('healthy');
+      expect(report.timings.runMs).toBeGreaterThanOrEqual(CLIENT_DELAY_MS);
+      // Stamped at the call, every sample would hold the whole second.
+      for (const sample of [...report.samples.endToEnd, ...report.samples.produce]) {
+        expect(sample).toBeGreaterThan(0);
+        expect(sample).toBeLessThan(CLIENT_DELAY_MS / 2);
+      }
+      expect(report.samples.endToEnd).toHaveLength(2);
+    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: SlowClientSession }));
+  });
+
   it('creates a missing canary topic and covers every partition, every event arriving exactly once', async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 4, eventsPerPartition: 3, messageBytes: 512 });
     const admin = rawKafka(kafka.plaintext).admin();

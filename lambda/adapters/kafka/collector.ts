@@ -14,13 +14,22 @@ export class ArrivalCollector {
   private seen = new Set<string>();
   private wake: (() => void) | undefined;
 
-  /** When the current consumer's latest fetch response was decoded: no batch of it is handed over earlier. */
+  /** When the current consumer's latest fetch response was complete: no batch of it is handed over earlier. */
   private lastFetchAt: number | undefined;
 
-  /** The FETCH listener of one consumer: stamps when each of its fetch responses is decoded. */
-  fetched(isCurrent: () => boolean): () => void {
-    return () => {
-      if (isCurrent()) this.lastFetchAt = monotonicNow();
+  /**
+   * The FETCH listener of one consumer (kafkajs emits it when a broker's fetch response is decoded, before
+   * its batches are handed over): the response's arrival is its stamp from before decoding, if it has one,
+   * or now. A stamp is used once, so a response that was not stamped never borrows an older one's time.
+   */
+  fetched(isCurrent: () => boolean, stamps?: Map<number, number>): (event: { payload: { nodeId: number } }) => void {
+    return ({ payload }) => {
+      const now = monotonicNow();
+      const stamped = stamps?.get(payload.nodeId);
+      stamps?.delete(payload.nodeId);
+      // Never earlier than the stamp before it: with several brokers, a response that came in first may be
+      // decoded second, and batches still waiting from the other response must not be dated early.
+      if (isCurrent()) this.lastFetchAt = Math.max(this.lastFetchAt ?? 0, stamped !== undefined && stamped <= now ? stamped : now);
     };
   }
 

@@ -3,13 +3,11 @@
  * answer in that response goes with it: partitions the broker acknowledged would look failed. The probe
  * sends one request per leader per round (as a Java producer does), so it needs each partition's own
  * answer. This keeps kafkajs's behaviour (the same error is thrown, retries see what they saw) and hangs
- * the decoded response on the error. kafkajs is unmaintained: the patch is pinned to its 2.2 internals and
- * leaves an unknown version alone, in which case a failed request fails all its partitions, as before.
+ * the decoded response on the error. On an unknown kafkajs version nothing is patched, and a failed request
+ * fails all its partitions, as before.
  */
-type Protocol = { response: { parse: (data: unknown) => Promise<unknown> } } & Record<string, unknown>;
-type BrokerLike = { produce(args: unknown): Promise<unknown> } & Record<symbol, (protocol: Protocol) => Promise<unknown>>;
+import { patchBrokerRequest } from './broker-patch';
 
-const PATCHED = Symbol.for('streamprobe.produceAnswers');
 const RESPONSE = Symbol.for('streamprobe.produceResponse');
 
 export interface PartitionAnswer {
@@ -24,21 +22,7 @@ interface DecodedProduceResponse {
 }
 
 export function keepProduceAnswers(): boolean {
-  const Broker = require('kafkajs/src/broker') as { prototype: BrokerLike & { [PATCHED]?: boolean } };
-  const proto = Broker.prototype;
-  if (proto[PATCHED]) return true;
-  const send = Object.getOwnPropertySymbols(proto).find((s) => s.description === 'private:Broker:sendRequest');
-  const produce = proto.produce;
-  if (send === undefined || typeof produce !== 'function') return false;
-  proto.produce = function producing(this: BrokerLike, args: unknown) {
-    // kafkajs's own produce (its defaults, its version lookup) runs on a view of this broker whose request
-    // sender marks the parse error; everything else is the broker itself.
-    const view = Object.create(this) as BrokerLike;
-    view[send] = (protocol: Protocol) => this[send]!({ ...protocol, response: { ...protocol.response, parse: markingParse(protocol.response.parse) } });
-    return produce.call(view, args);
-  };
-  proto[PATCHED] = true;
-  return true;
+  return patchBrokerRequest('produce', 'produceAnswers', (protocol) => ({ ...protocol, response: { ...protocol.response, parse: markingParse(protocol.response.parse) } }));
 }
 
 function markingParse(parse: (data: unknown) => Promise<unknown>) {

@@ -22,11 +22,13 @@ import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { registerCompressionCodecs } from './codecs';
 import { scopeMetadataErrors } from './metadata-scope';
 import { errorForCode, keepProduceAnswers, partitionAnswers } from './produce-answers';
+import { stampRequests, stampingFetches, stampingProduce, type FetchStamps, type RequestStamp } from './request-stamps';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from './topic';
 
 registerCompressionCodecs();
 scopeMetadataErrors();
 keepProduceAnswers();
+stampRequests();
 
 export interface DebugSink {
   debug(message: string, extra?: Record<string, unknown>): void;
@@ -314,8 +316,10 @@ export class KafkaProbeSession {
       await consumer.subscribe({ topic: this.config.topic, fromBeginning: false });
       // Arrival is stamped when kafkajs has the fetch response decoded, before it hands the batches over one
       // by one: with many partitions, the last batch of a response would otherwise carry the handling of all.
-      consumer.on(consumer.events.FETCH, this.collector.fetched(isCurrent));
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: this.collector.handler(isCurrent) });
+      // Its fetch responses are stamped when their last byte is in, before kafkajs decodes them.
+      const stamps: FetchStamps = new Map();
+      consumer.on(consumer.events.FETCH, this.collector.fetched(isCurrent, stamps));
+      await stampingFetches(stamps, () => consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: this.collector.handler(isCurrent) }));
       await joined;
     };
     await withDeadline(join(), deadlineAt, `joining consumer group ${this.groupId}`);
@@ -367,21 +371,24 @@ export class KafkaProbeSession {
 
   /** One produce request (its partitions share a leader); each partition gets its own verdict. */
   private async sendBatch(runId: string, seq: number, batch: ReadonlyArray<{ partition: number; value: string }>, deadlineAt: number): Promise<SentRecord[]> {
-    // The clock starts here, after encoding: a sample holds the broker round trip, not our JSON work.
-    // Latency is measured from the SentRecord's stamp; the event's own `t` only dates it within this process.
-    const sentAt = monotonicNow();
-    const failed = (partition: number, error: unknown): SentRecord => ({ partition, seq, sentAt, error: toErrorInfo(error, 'send', this.secrets, { partition, eventId: `${runId}/${partition}/${seq}` }) });
     const what = batch.length === 1 ? `sending to partition ${batch[0]!.partition}` : `sending to partitions ${batch.map((b) => b.partition).join(',')}`;
+    const stamp: RequestStamp = {};
+    const calledAt = monotonicNow();
     let answers: ReadonlyArray<{ partition: number; errorCode: number; baseOffset?: string }>;
     let requestError: unknown;
     try {
-      answers = await withDeadline(this.produce([...batch]), deadlineAt, what);
+      answers = await withDeadline(stampingProduce(stamp, () => this.produce([...batch])), deadlineAt, what);
     } catch (error) {
       // A partition error fails kafkajs's whole request; the answers of the others are still in it.
       requestError = error;
       answers = partitionAnswers(error)?.filter((a) => a.topic === this.config.topic) ?? [];
     }
     const ackedAt = monotonicNow();
+    // The clock starts when the request, encoded, goes to the connection: a sample holds the broker round
+    // trip, not our JSON work nor kafkajs's produce path. A request that never got that far starts at the
+    // call. Latency is measured from this stamp; the event's own `t` only dates it within this process.
+    const sentAt = stamp.readyAt ?? calledAt;
+    const failed = (partition: number, error: unknown): SentRecord => ({ partition, seq, sentAt, error: toErrorInfo(error, 'send', this.secrets, { partition, eventId: `${runId}/${partition}/${seq}` }) });
     return batch.map(({ partition }) => {
       const answer = answers.find((a) => a.partition === partition);
       if (answer && answer.errorCode === 0 && answer.baseOffset !== undefined) return { partition, seq, sentAt, ackedAt, offset: answer.baseOffset };
