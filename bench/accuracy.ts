@@ -1,7 +1,8 @@
 /**
  * The accuracy benchmark: does streamprobe add delay of its own to what it measures? A warm Java client
- * (Kafka's own client library, same settings) times exactly the probe's interval: from just before the
- * send to the hand-over of the record by a consumer that keeps polling. Both run as long-lived processes
+ * (Kafka's own client library, same settings) times the nearest interval Java allows: from just before
+ * send() to the poll() that hands the record over; the probe's samples run from its encoded request going
+ * to the connection to the complete fetch response, so Java's also hold its client's own work. Both run as long-lived processes
  * in interleaved blocks at 1, 6 and 256 partitions until each has 10,000 samples; lost events are counted,
  * never dropped. A frozen-container case pauses the probe process between runs (SIGSTOP, then SIGCONT
  * before the run) the way Lambda freezes a container, beside the warm case.

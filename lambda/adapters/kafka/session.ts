@@ -314,9 +314,8 @@ export class KafkaProbeSession {
     const join = async () => {
       await consumer.connect();
       await consumer.subscribe({ topic: this.config.topic, fromBeginning: false });
-      // Arrival is stamped when kafkajs has the fetch response decoded, before it hands the batches over one
-      // by one: with many partitions, the last batch of a response would otherwise carry the handling of all.
-      // Its fetch responses are stamped when their last byte is in, before kafkajs decodes them.
+      // Arrival is stamped when a fetch response is complete, before kafkajs decodes it and hands its batches
+      // over one by one: with many partitions, the last batch would otherwise carry the handling of all.
       const stamps: FetchStamps = new Map();
       consumer.on(consumer.events.FETCH, this.collector.fetched(isCurrent, stamps));
       await stampingFetches(stamps, () => consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: this.collector.handler(isCurrent) }));
