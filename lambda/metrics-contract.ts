@@ -31,8 +31,8 @@ export interface MetricSpec {
 }
 
 export const METRICS = {
-  EndToEndLatency: { unit: 'Milliseconds', perBroker: true, description: 'send call to arrival at the consumer, per event' },
-  ProduceLatency: { unit: 'Milliseconds', description: 'send call to acks=all acknowledgement, per event' },
+  EndToEndLatency: { unit: 'Milliseconds', perBroker: true, description: 'produce request on the wire to the fetch response holding the event, per event' },
+  ProduceLatency: { unit: 'Milliseconds', description: 'produce request on the wire to its acks=all acknowledgement, per event' },
   ConnectLatency: { unit: 'Milliseconds', onlyWhenNonZero: true, description: 'connecting the clients (cold runs only)' },
   MessagesSent: { unit: 'Count', description: 'canary events the run tried to send' },
   MessagesReceived: { unit: 'Count', description: 'events of the run read back intact' },
