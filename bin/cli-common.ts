@@ -102,7 +102,14 @@ export function exitForUsage(error: unknown, usage?: string): number {
     process.stdout.write(`${error.message}\n`);
     return 0;
   }
-  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const unknown = /'(-[^']*)'/.exec((error as Error).message)?.[1] ?? '';
+    const near = usage ? closestFlag(unknown, usage) : undefined;
+    process.stderr.write(`unknown option ${unknown}${near ? `: did you mean ${near}?` : ''} (--help lists every option)\n`);
+    return 2;
+  }
+  if (code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`${(error as Error).message}\n${usage ? `\n${usage}\n` : ''}`);
     return 2;
   }
@@ -111,6 +118,33 @@ export function exitForUsage(error: unknown, usage?: string): number {
     return 2;
   }
   throw error;
+}
+
+/**
+ * The usage's flag nearest to a mistyped one (--metrics for --metrics-sink, --brokers for --broker), if
+ * any is near enough to be a likely meaning: at most a third of the longer name differs.
+ */
+export function closestFlag(typed: string, usage: string): string | undefined {
+  const flags = [...new Set(usage.match(/--[a-z][a-z0-9-]*/g) ?? [])];
+  // A config field's name spelled as a flag (--metrics-sink for metricsSink) extends the real flag.
+  const extended = flags.filter((f) => typed.startsWith(`${f}-`)).sort((a, b) => b.length - a.length)[0];
+  if (extended) return extended;
+  let best: { flag: string; distance: number } | undefined;
+  for (const flag of flags) {
+    const distance = editDistance(typed, flag);
+    if (distance <= Math.max(typed.length, flag.length) / 3 && (!best || distance < best.distance)) best = { flag, distance };
+  }
+  return best?.flag;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** --every and --runs together: --runs alone would be silently ignored, so it is an error. */

@@ -150,7 +150,7 @@ async function main(): Promise<number> {
       sink: early.metricsSink, namespace: early.metricsNamespace, region: early.region, endpoint: options.metricsEndpoint, highResolution: early.metricsHighResolution,
     });
   } catch (error) {
-    return exitForUsage(error);
+    return exitForUsage(error, USAGE);
   }
 
   const cleanups = cleanupList();

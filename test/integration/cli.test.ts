@@ -65,6 +65,10 @@ describe('streamprobe CLI', () => {
       [['pipeline', '--input-topic', 'a', '--output-topic', 'b', '--log-level', 'LOUD'], /--log-level: "LOUD" is not one of DEBUG, INFO, WARN, ERROR, SILENT/],
       [['run', '--metrics', 'api'], /--metrics api: needs a region \(--region or AWS_REGION\) or --metrics-endpoint/],
       [['run', '--topic', 'bad topic!'], /--topic \(STREAMPROBE_TOPIC\): a valid Kafka topic name/],
+      // A flag named after the config field, or mistyped: the nearest real one is suggested.
+      [['run', '--metrics-sink', 'none'], /^unknown option --metrics-sink: did you mean --metrics\? \(--help lists every option\)$/m],
+      [['load', '--rates', '5/s'], /unknown option --rates: did you mean --rate\?/],
+      [['lag', '--brokers', 'a:1', '--groups', 'g'], /unknown option --groups: did you mean --group\?/],
     ];
     const noRegion = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'AWS_REGION' && k !== 'AWS_DEFAULT_REGION'));
     for (const [args, message] of cases) {

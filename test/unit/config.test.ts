@@ -62,3 +62,14 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('a mistyped command-line flag', () => {
+  const usage = 'usage: x [options]\n  --metrics SINK   where metrics go\n  --metrics-endpoint URL\n  --brokers LIST\n  --every D  --runs N';
+  it('is answered with the nearest real flag, when one is near enough', async () => {
+    const { closestFlag } = await import('../../bin/cli-common');
+    expect(closestFlag('--metrics-sink', usage)).toBe('--metrics');
+    expect(closestFlag('--broker', usage)).toBe('--brokers');
+    expect(closestFlag('--run', usage)).toBe('--runs');
+    expect(closestFlag('--zookeeper', usage)).toBeUndefined();
+  });
+});
