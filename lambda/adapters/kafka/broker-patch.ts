@@ -11,7 +11,7 @@ export type Protocol = {
 export type BrokerLike = Record<string | symbol, unknown> & { nodeId?: number };
 type Sender = (protocol: Protocol) => Promise<unknown>;
 
-export function patchBrokerRequest(method: 'produce' | 'fetch', name: string, transform: (protocol: Protocol, broker: BrokerLike) => Protocol): boolean {
+export function patchBrokerRequest(method: 'produce' | 'fetch' | 'metadata', name: string, transform: (protocol: Protocol, broker: BrokerLike, args: readonly unknown[]) => Protocol): boolean {
   const Broker = require('kafkajs/src/broker') as { prototype: BrokerLike };
   const proto = Broker.prototype;
   const patched = Symbol.for(`streamprobe.${name}`);
@@ -21,7 +21,7 @@ export function patchBrokerRequest(method: 'produce' | 'fetch', name: string, tr
   if (send === undefined || typeof original !== 'function') return false;
   proto[method] = function patchedRequest(this: BrokerLike, ...args: unknown[]) {
     const view = Object.create(this) as BrokerLike;
-    view[send] = ((protocol: Protocol) => (this[send] as Sender).call(this, transform(protocol, this))) satisfies Sender;
+    view[send] = ((protocol: Protocol) => (this[send] as Sender).call(this, transform(protocol, this, args))) satisfies Sender;
     return (original as (...a: unknown[]) => Promise<unknown>).apply(view, args);
   };
   proto[patched] = true;
