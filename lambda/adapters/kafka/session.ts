@@ -89,7 +89,8 @@ function partitionsByLeader(layout: TopicLayout): number[][] {
   for (const p of layout.partitions) {
     const leader = layout.leaders[p];
     if (leader === undefined || leader < 0) alone.push([p]);
-    else byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    else if (byLeader.has(leader)) byLeader.get(leader)!.push(p);
+    else byLeader.set(leader, [p]);
   }
   return [...byLeader.values(), ...alone];
 }
