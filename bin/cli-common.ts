@@ -94,8 +94,8 @@ export function durationFlag(value: string | undefined, flag: string): number | 
 }
 
 /**
- * Exit code 2 and the message for bad usage or configuration (an unknown flag too, followed by `usage` when
- * given); anything else is not ours to explain.
+ * Exit code 2 and the message for bad usage or configuration: an unknown flag with the nearest one in
+ * `usage`, another parse error followed by `usage` when given; anything else is not ours to explain.
  */
 export function exitForUsage(error: unknown, usage?: string): number {
   if (error instanceof HelpRequested) {
