@@ -152,10 +152,14 @@ describe('streamprobe load on the command line', () => {
     const dir = tempDir('load-baseline');
     const saved = join(dir, 'last-week.json');
     const first = streamprobe(['--brokers', kafka.plaintext, '--rate', '200/s', '--duration', '2s', '--topic', uniqueName('load-cli'), '--report', saved, '--log-level', 'SILENT']);
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/load load +MET/);
+    // Whether this short first load met its rate depends on the machine at that moment (a 0.4 s stall in
+    // CI made it 184/s); the modest-load test above holds MET. Here the report must say which, and match the exit code.
+    const met = / load +MET /.test(first.stderr);
+    expect(first.stderr).toMatch(/load load +(MET|MISSED) /);
+    expect(first.code, first.stderr).toBe(met ? 0 : 1);
     // A baseline that was much faster than anything this machine does: the comparison must say so.
     const baseline = JSON.parse(readFileSync(saved, 'utf8')) as LoadReport;
+    expect(baseline.outcome).toBe(met ? 'met' : 'missed');
     const faster = { ...baseline, throughput: { ...baseline.throughput, produceRecordsPerSecond: baseline.throughput.produceRecordsPerSecond * 10 } };
     require('node:fs').writeFileSync(saved, JSON.stringify(faster));
     const second = streamprobe(['--brokers', kafka.plaintext, '--rate', '200/s', '--duration', '2s', '--topic', uniqueName('load-cli'), '--baseline', saved]);
