@@ -3,6 +3,13 @@
  * Both sides import from here, so an alarm or a setting can never point at a name nobody uses.
  */
 
+/** The four checks, called by these names in every layer: folders, handlers, constructs, alarm names. */
+export const CHECK_KINDS = ['roundtrip', 'pipeline', 'lag', 'load'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+/** How each check is named in messages and alarm descriptions. */
+export const CHECK_LABELS: Readonly<Record<CheckKind, string>> = { roundtrip: 'round trip', pipeline: 'pipeline', lag: 'lag check', load: 'load test' };
+
 /** Environment variables the probe Lambda reads, keyed by the configuration field they fill. */
 export const ENV = {
   probeName: 'STREAMPROBE_PROBE_NAME',

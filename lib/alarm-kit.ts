@@ -9,8 +9,10 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { CHECK_LABELS, type CheckKind } from '../lambda/contract';
 import { METRICS, type MetricName } from '../lambda/metrics-contract';
 import { ALARM_NAME_PREFIX } from './alarm-topic';
+import { guardAlarmNames } from './alarm-names';
 
 export const { GREATER_THAN_THRESHOLD: ABOVE, LESS_THAN_THRESHOLD: BELOW, GREATER_THAN_OR_EQUAL_TO_THRESHOLD: AT_LEAST } = cloudwatch.ComparisonOperator;
 export const { IGNORE, BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
@@ -49,22 +51,38 @@ export function alarmByName(scope: Construct, alarm: cloudwatch.Alarm | cloudwat
   return cloudwatch.Alarm.fromAlarmArn(scope, `${alarm.node.id}ByName`, arn);
 }
 
+/** The check whose alarms a kit makes: its kind and name go into every alarm name, its runbook into every description. */
+export interface AlarmKitCheck {
+  readonly kind: CheckKind;
+  readonly name: string;
+  readonly runbookUrl: string;
+}
+
+/** The start of every alarm name of one check. */
+export function checkAlarmPrefix(kind: CheckKind, name: string): string {
+  return `${ALARM_NAME_PREFIX}${kind}-${name}-`;
+}
+
 export class AlarmKit extends Construct {
   private readonly notifying: cloudwatch.Alarm[] = [];
   private readonly silent: cloudwatch.Alarm[] = [];
   private composite: cloudwatch.CompositeAlarm | undefined;
 
-  /** `name` prefixes every alarm name (after streamprobe-); `runbookUrl` ends every description. */
-  constructor(scope: Construct, id: string, private readonly label: string, private readonly name: string, private readonly runbookUrl: string) {
+  private readonly check: AlarmKitCheck;
+
+  constructor(scope: Construct, id: string, check: AlarmKitCheck) {
     super(scope, id);
+    this.check = check;
+    guardAlarmNames(this);
   }
 
+  /** streamprobe-<kind>-<name>-<what>: checks of different kinds can never share an alarm name. */
   alarmName(suffix: string): string {
-    return `${ALARM_NAME_PREFIX}${this.name}-${suffix}`;
+    return `${checkAlarmPrefix(this.check.kind, this.check.name)}${suffix}`;
   }
 
   describe(what: string): string {
-    return `streamprobe ${this.label}: ${what}. Runbook: ${this.runbookUrl}`;
+    return `streamprobe ${CHECK_LABELS[this.check.kind]} ${this.check.name}: ${what}. Runbook: ${this.check.runbookUrl}`;
   }
 
   alarm(

@@ -56,7 +56,7 @@ export class ProbeAlarms extends AlarmKit {
   readonly alarms: TargetAlarms;
 
   constructor(scope: Construct, id: string, target: ResolvedTarget, fn: lambda.IFunction) {
-    super(scope, id, target.probeName, target.probeName, target.runbookUrl);
+    super(scope, id, { kind: 'roundtrip', name: target.probeName, runbookUrl: target.runbookUrl });
     const t = target.thresholds;
     const period = alarmPeriod(target);
     const mOfN = { evaluationPeriods: t.evaluationPeriods, datapointsToAlarm: t.datapointsToAlarm };
@@ -102,7 +102,7 @@ export class ProbeAlarms extends AlarmKit {
     };
 
     const { stopped, hasRun, ...direct } = paging;
-    const composite = this.pagingComposite('pipeline', 'the Kafka pipeline or its probe is unhealthy; the child alarm in ALARM says which', Object.values(direct), { stopped, hasRun });
+    const composite = this.pagingComposite('pages', 'the Kafka pipeline or its probe is unhealthy; the child alarm in ALARM says which', Object.values(direct), { stopped, hasRun });
     this.alarms = { ...paging, ...notifying, composite };
   }
 

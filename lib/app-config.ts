@@ -163,15 +163,34 @@ export function parseAppConfig(raw: unknown, source: string): AppConfig {
       return `${i.path.length ? i.path.join('.') : 'configuration'}: ${i.message}`;
     }));
   }
-  const unique = (list: string, field: string, names: string[]) => {
-    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-    if (duplicate) throw new AppConfigError(source, [`${list}: ${field} "${duplicate}" is used twice`]);
-  };
-  unique('targets', 'probeName', result.data.targets.map((t) => t.probeName));
-  unique('pipelines', 'pipelineName', result.data.pipelines.map((p) => p.pipelineName));
-  unique('lagChecks', 'checkName', result.data.lagChecks.map((c) => c.checkName ?? 'lag'));
-  unique('loadTests', 'loadTestName', result.data.loadTests.map((c) => c.loadTestName ?? 'load'));
+  const clashes = nameClashes(result.data);
+  if (clashes.length) throw new AppConfigError(source, clashes);
   return result.data;
+}
+
+/** Every check's name, where the file sets it (or would, for a default name). */
+function checkNames(c: AppConfig): Array<{ readonly where: string; readonly name: string }> {
+  return [
+    ...c.targets.map((t, i) => ({ where: `targets[${i}].probeName`, name: t.probeName })),
+    ...c.pipelines.map((p, i) => ({ where: `pipelines[${i}].pipelineName`, name: p.pipelineName })),
+    ...c.lagChecks.map((l, i) => ({ where: `lagChecks[${i}].checkName`, name: l.checkName ?? 'lag' })),
+    ...c.loadTests.map((l, i) => ({ where: `loadTests[${i}].loadTestName`, name: l.loadTestName ?? 'load' })),
+  ];
+}
+
+/**
+ * One name per check in a deployment, whatever its kind: the logs' name keys, the dashboard's rows and the
+ * functions' outputs are then told apart at a glance. One message per clash, naming both entries.
+ */
+export function nameClashes(c: AppConfig): string[] {
+  const seen = new Map<string, string>();
+  const clashes: string[] = [];
+  for (const { where, name } of checkNames(c)) {
+    const first = seen.get(name);
+    if (first) clashes.push(`${where}: "${name}" is already the name of ${first}; give every check its own name`);
+    else seen.set(name, where);
+  }
+  return clashes;
 }
 
 /** Reads the configuration from a file named by context "streamprobeConfig", else from context "streamprobe". */

@@ -137,7 +137,7 @@ export class ProbeDashboard extends Construct {
       defaultInterval: Duration.hours(6),
     });
     for (const probe of props.probes) {
-      const scope = new Construct(this, probe.target.probeName);
+      const scope = new Construct(this, `roundtrip-${probe.target.probeName}`);
       this.dashboard.addWidgets(...targetWidgets(scope, probe));
       // The widget names alarms by ARN string; create them first.
       this.dashboard.node.addDependency(probe.alarms.composite);

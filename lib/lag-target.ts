@@ -134,7 +134,7 @@ export class LagAlarmSet extends AlarmKit {
   readonly alarms: LagCheckAlarms;
 
   constructor(scope: Construct, id: string, c: ResolvedLagCheck, fn: lambda.IFunction) {
-    super(scope, id, `lag check ${c.name}`, `lag-${c.name}`, c.runbookUrl);
+    super(scope, id, { kind: 'lag', name: c.name, runbookUrl: c.runbookUrl });
     const period = Duration.seconds(Math.max(60, c.schedule.toSeconds()));
     const metric = (dims: Record<string, string>) => (name: MetricName, statistic: string) => contractMetric(c.namespace, name, dims, statistic, period);
     const check = metric({ [DIMENSIONS.lagCheck]: c.name });

@@ -177,7 +177,7 @@ export class PipelineAlarmSet extends AlarmKit {
   readonly alarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, p: ResolvedPipeline, fn: lambda.IFunction) {
-    super(scope, id, `pipeline ${p.name}`, `pipeline-${p.name}`, p.runbookUrl);
+    super(scope, id, { kind: 'pipeline', name: p.name, runbookUrl: p.runbookUrl });
     const t = p.thresholds;
     const period = Duration.seconds(Math.max(60, p.schedule.toSeconds()));
     const m = (name: MetricName, statistic: string) => contractMetric(p.namespace, name, { [DIMENSIONS.pipeline]: p.name }, statistic, period);

@@ -66,8 +66,8 @@ function functionOf(probe: string): [string, Resources[string]] {
 
 function alarmsOf(probe: string): Record<string, Resources[string]['Properties']> {
   return Object.fromEntries(byType('AWS::CloudWatch::Alarm')
-    .filter(([, r]) => String(r.Properties.AlarmName).startsWith(`streamprobe-${probe}-`))
-    .map(([, r]) => [String(r.Properties.AlarmName).slice(`streamprobe-${probe}-`.length), r.Properties]));
+    .filter(([, r]) => String(r.Properties.AlarmName).startsWith(`streamprobe-roundtrip-${probe}-`))
+    .map(([, r]) => [String(r.Properties.AlarmName).slice(`streamprobe-roundtrip-${probe}-`.length), r.Properties]));
 }
 
 function policyStatementsOf(probe: string): any[] {
@@ -273,14 +273,14 @@ describe('alarms', () => {
       expect(alarm.AlarmActions, name).toEqual(expected);
       expect(alarm.OKActions, name).toEqual(expected);
     }
-    const composite = byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === 'streamprobe-orders-pipeline')!;
+    const composite = byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === 'streamprobe-roundtrip-orders-pages')!;
     expect(composite[1].Properties.AlarmActions).toEqual([{ Ref: pagingId }]);
     expect(composite[1].Properties.OKActions).toEqual([{ Ref: pagingId }]);
     const rule = JSON.stringify(composite[1].Properties.AlarmRule);
-    for (const name of PAGING) expect(rule).toContain(`:alarm:streamprobe-orders-${name}\\"`);
-    for (const name of NOTIFYING) expect(rule).not.toContain(`:alarm:streamprobe-orders-${name}\\"`);
+    for (const name of PAGING) expect(rule).toContain(`:alarm:streamprobe-roundtrip-orders-${name}\\"`);
+    for (const name of NOTIFYING) expect(rule).not.toContain(`:alarm:streamprobe-roundtrip-orders-${name}\\"`);
     expect(rule).toContain('OK(\\"arn:');
-    const children = byType('AWS::CloudWatch::Alarm').filter(([, a]) => PAGING.some((n) => a.Properties.AlarmName === `streamprobe-orders-${n}`));
+    const children = byType('AWS::CloudWatch::Alarm').filter(([, a]) => PAGING.some((n) => a.Properties.AlarmName === `streamprobe-roundtrip-orders-${n}`));
     for (const [id] of children) expect((composite[1] as { DependsOn?: string[] }).DependsOn).toContain(id);
   });
 

@@ -53,8 +53,8 @@ describe('the alarm drill', () => {
   });
 
   it('tells integrity signals apart without paging: the late event and the EMF fallback notify', () => {
-    expect(rows.find((r) => r.scenario === 'one late event')!.notifications).toContain('late');
-    expect(rows.find((r) => r.scenario === 'metrics through the EMF fallback')!.notifications).toContain('metrics-fallback');
+    expect(rows.find((r) => r.scenario === 'one late event')!.notifications).toContain('drill-late');
+    expect(rows.find((r) => r.scenario === 'metrics through the EMF fallback')!.notifications).toContain('drill-metrics-fallback');
     expect(rows.find((r) => r.scenario === 'pipeline flow: one canary late, within its deadline')!.notifications).toContain('flow-late');
     expect(rows.find((r) => r.scenario === 'lag lag: a named group the cluster does not know')!.notifications).toContain('lag-unknown-groups');
   });
