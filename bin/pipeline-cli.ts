@@ -12,7 +12,8 @@ import {
   UsageError, CLI_SINKS, cleanupList, connectionFlags, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
   startLocalBroker, warningsToLog,
 } from './cli-common';
-import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
+import { logLevel as kafkaLogLevel } from 'kafkajs';
+import { createKafka } from '../lambda/adapters/kafka/client';
 
 export const PIPELINE_USAGE = `usage: streamprobe pipeline --input-topic T --output-topic T [options]
 
@@ -131,7 +132,7 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
 }
 
 async function createTopics(brokers: string, topics: string[]): Promise<void> {
-  const admin = new Kafka({ brokers: [brokers], logLevel: kafkaLogLevel.NOTHING }).admin();
+  const admin = createKafka({ brokers: [brokers], logLevel: kafkaLogLevel.NOTHING }).admin();
   await admin.connect();
   await admin.createTopics({ topics: topics.map((topic) => ({ topic })), waitForLeaders: true });
   await admin.disconnect();

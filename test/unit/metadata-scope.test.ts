@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scopeMetadataErrors } from '../../lambda/adapters/kafka/metadata-scope';
+import { scopeMetadataErrors } from '../../lambda/adapters/kafka/kafkajs-patches/metadata-scope';
 
 describe('kafkajs metadata scope', () => {
   it('recognises the kafkajs internals it patches, once', () => {

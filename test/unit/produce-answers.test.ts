@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorForCode, partitionAnswers } from '../../lambda/adapters/kafka/produce-answers';
+import { errorForCode, partitionAnswers } from '../../lambda/adapters/kafka/kafkajs-patches/produce-answers';
 
 const { KafkaJSNumberOfRetriesExceeded } = require('kafkajs/src/errors') as { KafkaJSNumberOfRetriesExceeded: new (e: Error, o: { retryCount: number; retryTime: number }) => Error };
 

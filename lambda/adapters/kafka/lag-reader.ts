@@ -4,17 +4,14 @@
  * read per lagging partition, through one short-lived consumer of a throwaway group).
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { ConnectionSettings } from '../../config';
-import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
+import { kafkaClient } from './client';
+import type { ResolvedCredentials } from './client-options';
 import { withDeadline } from '../deadline';
-import { registerCompressionCodecs } from './codecs';
-import { scopeMetadataErrors } from './metadata-scope';
 import type { PartitionOffsets } from '../../core/lag/partition-lag';
 import { oldestUnreadOffset } from '../../core/lag/partition-lag';
 
-registerCompressionCodecs();
-scopeMetadataErrors();
 
 export interface GroupSnapshot {
   readonly group: string;
@@ -47,9 +44,9 @@ export class LagReader {
       const credentials = this.connection.saslSecretArn ? await this.credentials?.() : undefined;
       // Patient retries, bounded by each check's deadline: a group coordinator that is still loading (a fresh
       // or restarted broker) or moving answers with retriable errors for a second or two.
-      this.kafka = new Kafka({
-        ...kafkaClientOptions(this.connection, this.clientId, () => () => {}, credentials),
-        connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 },
+      this.kafka = kafkaClient({
+        connection: this.connection, clientId: this.clientId, logCreator: () => () => {}, credentials,
+        overrides: { connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 } },
       });
     }
     return this.kafka;

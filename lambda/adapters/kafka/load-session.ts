@@ -5,18 +5,17 @@
  * that follows is bounded too.
  */
 import { randomBytes } from 'node:crypto';
-import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, type logCreator } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Admin, type Kafka, type Consumer, type EachBatchPayload, type Producer, type logCreator } from 'kafkajs';
 import type { LoadConfig } from '../../load-config';
 import { encodeLoadRecord, decodeLoadRecord } from '../../core/load/record';
 import { LoadSchedule } from '../../core/load/schedule';
 import { LoadTally } from '../../core/load/tally';
 import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../deadline';
-import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
-import { registerCompressionCodecs } from './codecs';
+import { kafkaClient } from './client';
+import type { ResolvedCredentials } from './client-options';
 import { waitForLeaders } from './topic';
 import { toErrorInfo } from '../../core/redact';
 
-registerCompressionCodecs();
 
 const COMPRESSION = {
   none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD,
@@ -100,8 +99,7 @@ export class KafkaLoadSession {
 
   private async prepare(deadlineAt: number): Promise<Prepared> {
     const runTimeoutMs = Math.max(6000, Math.min(30_000, remainingMs(deadlineAt)));
-    const options = kafkaClientOptions({ ...this.config, runTimeoutMs }, `streamprobe-load-${this.config.loadTest}`, this.logCreator, this.credentials);
-    const kafka = new Kafka({ ...options, logLevel: logLevel.INFO });
+    const kafka = kafkaClient({ connection: { ...this.config, runTimeoutMs }, clientId: `streamprobe-load-${this.config.loadTest}`, logCreator: this.logCreator, credentials: this.credentials });
     const admin = kafka.admin();
     // The producer's own retries would hide a failed send and blur its latency: a failure is counted.
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 }, maxInFlightRequests: this.config.maxInFlight });

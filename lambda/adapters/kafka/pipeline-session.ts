@@ -3,19 +3,16 @@
  * (possibly on another cluster). The consumer's group is the pipeline's own and commits as it reads, so a
  * new process (a Lambda after a cold start) resumes where the last one stopped instead of skipping outputs.
  */
-import { Kafka, type Admin, type Consumer, type IHeaders, type Producer, type logCreator } from 'kafkajs';
-import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
+import type { Admin, Consumer, IHeaders, Kafka, Producer, logCreator } from 'kafkajs';
+import { kafkaClient } from './client';
+import type { ResolvedCredentials } from './client-options';
 import { withDeadline } from '../deadline';
-import { registerCompressionCodecs } from './codecs';
-import { scopeMetadataErrors } from './metadata-scope';
 import type { PipelineConfig } from '../../pipeline-config';
 import type { OutputRecord } from '../../core/pipeline/match';
 import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../core/pipeline/template';
 import { sentAtOf } from '../../core/pipeline/canary-id';
 import { pipelineGroupId } from '../../contract';
 
-registerCompressionCodecs();
-scopeMetadataErrors();
 
 export interface OutputArrival extends OutputRecord {
   readonly partition: number;
@@ -71,9 +68,9 @@ export class PipelineSession {
     const connection = this.config[side];
     const brokers = side === 'input' ? this.config.inputBrokers : this.config.outputBrokers;
     const credentials = connection.saslSecretArn ? await this.credentials?.[side]?.() : undefined;
-    return new Kafka({
-      ...kafkaClientOptions({ ...connection, brokers, runTimeoutMs: this.config.runTimeoutMs }, `streamprobe-pipeline-${this.config.pipelineName}-${role}`, quietLogs, credentials),
-      connectionTimeout: 3000,
+    return kafkaClient({
+      connection: { ...connection, brokers, runTimeoutMs: this.config.runTimeoutMs }, clientId: `streamprobe-pipeline-${this.config.pipelineName}-${role}`,
+      logCreator: quietLogs, credentials, overrides: { connectionTimeout: 3000 },
     });
   }
 

@@ -7,7 +7,7 @@
  * two live members feed one collector and every record looks duplicated.
  */
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer, type RecordMetadata, type logCreator } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer, RecordMetadata, logCreator } from 'kafkajs';
 import type { ProbeConfig } from '../../config';
 import { consumerGroupPrefix } from '../../contract';
 import { encodeEvent } from '../../core/event';
@@ -18,17 +18,11 @@ import { resumeOffset } from '../../core/resume-offset';
 import { DeadlineError, monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../deadline';
 import { ArrivalCollector } from './collector';
 import { BrokerOrder } from '../../core/broker-order';
-import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
-import { registerCompressionCodecs } from './codecs';
-import { scopeMetadataErrors } from './metadata-scope';
-import { errorForCode, keepProduceAnswers, partitionAnswers } from './produce-answers';
-import { stampRequests, stampingFetches, stampingProduce, type FetchStamps, type RequestStamp } from './request-stamps';
+import { kafkaClient } from './client';
+import type { ResolvedCredentials } from './client-options';
+import { errorForCode, partitionAnswers } from './kafkajs-patches/produce-answers';
+import { stampingFetches, stampingProduce, type FetchStamps, type RequestStamp } from './kafkajs-patches/request-stamps';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from './topic';
-
-registerCompressionCodecs();
-scopeMetadataErrors();
-keepProduceAnswers();
-stampRequests();
 
 export interface DebugSink {
   debug(message: string, extra?: Record<string, unknown>): void;
@@ -156,9 +150,11 @@ export class KafkaProbeSession {
   }
 
   private async connect(deadlineAt: number): Promise<void> {
-    const options = kafkaClientOptions(this.config, `streamprobe-${this.config.probeName}`, this.logCreator, await this.credentials?.(), () => this.brokerOrder.list);
-    const kafka = new Kafka({ ...options, logLevel: logLevel.INFO });
-    const admin = kafka.admin({ retry: options.retry });
+    const kafka = kafkaClient({
+      connection: this.config, clientId: `streamprobe-${this.config.probeName}`, logCreator: this.logCreator,
+      credentials: await this.credentials?.(), brokers: () => this.brokerOrder.list,
+    });
+    const admin = kafka.admin();
     this.kafka = kafka;
     this.admin = admin;
     this.producer = this.newProducer();

@@ -50,13 +50,15 @@ const notWritten = (name: string) => (): Buffer => {
 
 let registered = false;
 
-/** Idempotent: kafkajs keeps codecs in a module-level table shared by every client. */
-export function registerCompressionCodecs(): void {
-  if (registered) return;
+/** Idempotent: kafkajs keeps codecs in a module-level table shared by every client. True once registered. */
+export function registerCompressionCodecs(): boolean {
+  if (registered) return true;
+  const codecs = CompressionCodecs as Record<number, unknown> | undefined;
+  if (codecs === undefined || CompressionTypes?.ZSTD === undefined) return false;
   registered = true;
-  const codecs = CompressionCodecs as Record<number, unknown>;
   codecs[CompressionTypes.Snappy] = codec(snappyCompress, snappyDecompress);
   // lz4js writes dependent-block frames, which brokers refuse (UNKNOWN_SERVER_ERROR): read only, like zstd.
   codecs[CompressionTypes.LZ4] = codec(notWritten('lz4'), (b) => Buffer.from(lz4.decompress(b)));
   codecs[CompressionTypes.ZSTD] = codec(notWritten('zstd'), (b) => Buffer.from(zstdDecompress(b)));
+  return true;
 }

@@ -8,7 +8,7 @@
  * the stamp through kafkajs's own awaits); every other client is untouched.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { monotonicNow } from '../deadline';
+import { monotonicNow } from '../../deadline';
 import { patchBrokerRequest } from './broker-patch';
 
 export interface RequestStamp {
