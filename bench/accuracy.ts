@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PROJECT_ROOT } from '../scripts/local-kafka';
+import { PROJECT_ROOT } from '../local-kafka/broker';
 
 export const ACCURACY = {
   partitions: [1, 6, 256],

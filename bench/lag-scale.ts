@@ -67,7 +67,7 @@ export async function lagScale(brokers: string, outDir: string, esbuildOptions: 
 /** Alone: `npx tsx bench/lag-scale.ts` starts its own broker and prints the result. */
 if (require.main === module) {
   void (async () => {
-    const { startLocalKafka, PROJECT_ROOT } = await import('../scripts/local-kafka');
+    const { startLocalKafka, PROJECT_ROOT } = await import('../local-kafka/broker');
     const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
     try {
       const out = join(PROJECT_ROOT, 'bench', 'out');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { parseLoadConfig } from '../lambda/load-config';
 import { runLoadTest } from '../lambda/load-runtime';
-import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka } from '../scripts/local-kafka';
+import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka } from '../local-kafka/broker';
 import { refreshReadmeSection } from './readme-section';
 import { createTopic } from './topics';
 

@@ -1,7 +1,7 @@
 /** Rewrites one generated section of the README, between <!-- NAME:start --> and <!-- NAME:end --> markers. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../scripts/local-kafka';
+import { PROJECT_ROOT } from '../local-kafka/broker';
 
 export function refreshReadmeSection(name: string, body: string): void {
   const file = join(PROJECT_ROOT, 'README.md');

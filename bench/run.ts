@@ -12,7 +12,7 @@ import { reportToDatums, batchDatums } from '../lambda/core/metric-datums';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { ProbeRuntime } from '../lambda/runtime';
 import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
-import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../scripts/local-kafka';
+import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../local-kafka/broker';
 import { refreshReadmeSection } from './readme-section';
 import { createTopic } from './topics';
 import { ACCURACY, frozenContainerAccuracy, probeIntervalAccuracy, type FrozenAccuracy, type PartitionAccuracy } from './accuracy';

@@ -8,8 +8,8 @@ import { parseConfig } from '../lambda/config';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import type { RunReport } from '../lambda/core/report';
 import { ProbeRuntime } from '../lambda/runtime';
-import { runScenario } from '../drill/scenarios';
-import { alarmsFromTemplate, functionId, topicId } from '../drill/template';
+import { runScenario } from '../test/drill/scenarios';
+import { alarmsFromTemplate, functionId, topicId } from '../test/drill/template';
 
 export interface SoakResult {
   readonly runs: number;

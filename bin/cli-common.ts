@@ -69,8 +69,8 @@ export function repeatUsage(column: number, noun: 'run' | 'check', dimension: st
 }
 import { sleep } from '../lambda/adapters/deadline';
 import { parseDuration } from '../lambda/core/duration';
-import { PACKAGE_VERSION } from '../scripts/package-paths';
-import { startLocalKafka } from '../scripts/local-kafka';
+import { PACKAGE_VERSION } from '../local-kafka/package-paths';
+import { startLocalKafka } from '../local-kafka/broker';
 
 export class UsageError extends Error {}
 

@@ -9,7 +9,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { HANDLER_BUNDLING, handlerEntry } from '../lib/scheduled-check';
-import { PACKAGE_ROOT } from './package-paths';
+import { PACKAGE_ROOT } from '../local-kafka/package-paths';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 const HANDLERS = ['probe', 'pipeline', 'lag', 'load'] as const;

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, PROJECT_ROOT } from '../../scripts/local-kafka';
+import { CACHE_DIR, PROJECT_ROOT } from '../../local-kafka/broker';
 
 export interface CdkResult {
   readonly code: number | null;

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { PROJECT_ROOT } from '../../scripts/local-kafka';
-import { startLocalKafka, type LocalKafka } from '../../scripts/local-kafka';
+import { PROJECT_ROOT } from '../../local-kafka/broker';
+import { startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
 import { startMoto, type LocalMoto } from '../../scripts/local-moto';
 import { SCRAM_USER } from './kafka';
 

@@ -2,7 +2,7 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import type { RunReport } from '../../lambda/core/report';
-import { freePort } from '../../scripts/local-kafka';
+import { freePort } from '../../local-kafka/broker';
 
 export interface Point {
   readonly metric: string;

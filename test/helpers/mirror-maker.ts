@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, PROJECT_ROOT, ensureJars } from '../../scripts/local-kafka';
+import { CACHE_DIR, PROJECT_ROOT, ensureJars } from '../../local-kafka/broker';
 import { tempDir } from './cdk';
 import { startJavaApp, type RunningApp } from './java-app';
 
@@ -18,7 +18,7 @@ export interface MirrorFlow {
 }
 
 export function ensureMirrorMaker(): Promise<string> {
-  return ensureJars(join(PROJECT_ROOT, 'scripts', 'kafka', 'mirror-maker', 'pom.xml'), join(CACHE_DIR, 'kafka', 'mirror-maker'), 'MirrorMaker 2');
+  return ensureJars(join(PROJECT_ROOT, 'test', 'apps', 'mirror-maker', 'pom.xml'), join(CACHE_DIR, 'kafka', 'mirror-maker'), 'MirrorMaker 2');
 }
 
 function properties(a: string, b: string, flows: readonly MirrorFlow[]): string {

@@ -3,7 +3,7 @@
  * make a broker unreachable for a while.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { freePort } from '../../scripts/local-kafka';
+import { freePort } from '../../local-kafka/broker';
 
 export class SwitchableProxy {
   private server: Server | undefined;

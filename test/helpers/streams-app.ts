@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, PROJECT_ROOT, ensureJars } from '../../scripts/local-kafka';
+import { CACHE_DIR, PROJECT_ROOT, ensureJars } from '../../local-kafka/broker';
 import { tempDir } from './cdk';
 import { startJavaApp, type RunningApp } from './java-app';
 
@@ -15,7 +15,7 @@ export const WORDCOUNT_INPUT = 'streams-plaintext-input';
 export const WORDCOUNT_OUTPUT = 'streams-wordcount-output';
 
 export function ensureStreamsApp(): Promise<string> {
-  return ensureJars(join(PROJECT_ROOT, 'scripts', 'kafka', 'streams-app', 'pom.xml'), join(CACHE_DIR, 'kafka', 'streams-app'), 'the Kafka Streams example application');
+  return ensureJars(join(PROJECT_ROOT, 'test', 'apps', 'streams-app', 'pom.xml'), join(CACHE_DIR, 'kafka', 'streams-app'), 'the Kafka Streams example application');
 }
 
 export async function startWordCount(brokers: string, options: { applicationId: string; compression?: string }): Promise<RunningApp> {

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, inject, it } from 'vitest';
-import { PROJECT_ROOT } from '../../scripts/local-kafka';
+import { PROJECT_ROOT } from '../../local-kafka/broker';
 import { SwitchableProxy } from '../helpers/proxy';
 
 /** The built command, as `npm install` links it (global setup builds dist/). */

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../lambda/core/report';
 import { ProbeRuntime } from '../../lambda/runtime';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { startLocalKafkaCluster, type LocalKafkaCluster } from '../../scripts/local-kafka-cluster';
-import { kafkaLibs } from '../../scripts/local-kafka';
+import { startLocalKafkaCluster, type LocalKafkaCluster } from '../../local-kafka/cluster';
+import { kafkaLibs } from '../../local-kafka/broker';
 import { CapturedOutput, probeConfig, rawKafka, uniqueName } from '../helpers/kafka';
 import { tempDir } from '../helpers/cdk';
 

@@ -4,11 +4,11 @@
  * Every failure pages once and in time, recovers in time, and nothing pages when healthy.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { collectReports } from '../../drill/collect';
-import { collectLagReports, collectPipelineReports } from '../../drill/collect-checks';
-import { lagScenarios, pipelineScenarios } from '../../drill/check-scenarios';
-import { buildScenarios, formatDrillTable, runScenario, type DrillRow } from '../../drill/scenarios';
-import { alarmsFromTemplate, functionId, topicId } from '../../drill/template';
+import { collectReports } from '../drill/collect';
+import { collectLagReports, collectPipelineReports } from '../drill/collect-checks';
+import { lagScenarios, pipelineScenarios } from '../drill/check-scenarios';
+import { buildScenarios, formatDrillTable, runScenario, type DrillRow } from '../drill/scenarios';
+import { alarmsFromTemplate, functionId, topicId } from '../drill/template';
 import { readTemplate, synth } from '../helpers/cdk';
 
 const kafka = inject('kafka');

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { consumerGroupPrefix } from '../../lambda/contract';
 import { encodeEvent } from '../../lambda/core/event';
-import { kafkaLibs } from '../../scripts/local-kafka';
+import { kafkaLibs } from '../../local-kafka/broker';
 import { probeConfig, rawKafka, uniqueName, withRuntime } from '../helpers/kafka';
 import { SwitchableProxy } from '../helpers/proxy';
 

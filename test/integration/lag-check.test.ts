@@ -11,7 +11,7 @@ import { parseLagConfig } from '../../lambda/lag-config';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { readBack } from '../helpers/metrics';
-import { kafkaLibs } from '../../scripts/local-kafka';
+import { kafkaLibs } from '../../local-kafka/broker';
 import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 import { groupAt as groupAtOffsets } from '../helpers/consumer-groups';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { parseLoadConfig } from '../../lambda/load-config';
 import { runLoadTest, type LoadReport } from '../../lambda/load-runtime';
-import { PROJECT_ROOT, kafkaLibs, startLocalKafka, type LocalKafka } from '../../scripts/local-kafka';
+import { PROJECT_ROOT, kafkaLibs, startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
 import { tempDir } from '../helpers/cdk';
 import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../scripts/local-kafka';
+import { PROJECT_ROOT } from '../../local-kafka/broker';
 
 const alive = (pid: number) => {
   try {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { ProbeRuntime } from '../../lambda/runtime';
 import type { MetricSink } from '../../lambda/contract';
-import { freePort } from '../../scripts/local-kafka';
+import { freePort } from '../../local-kafka/broker';
 import { probeConfig, uniqueName, withRuntime, type CapturedOutput } from '../helpers/kafka';
 import { FaultyFront, expectedPoints, pointsFromEmf, readBack, sortPoints, statsOf } from '../helpers/metrics';
 

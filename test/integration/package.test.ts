@@ -8,7 +8,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { CACHE_DIR, PROJECT_ROOT } from '../../scripts/local-kafka';
+import { CACHE_DIR, PROJECT_ROOT } from '../../local-kafka/broker';
 import { uniqueName } from '../helpers/kafka';
 
 const kafka = inject('kafka');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import type { PipelineReport } from '../../lambda/pipeline-runtime';
-import { startLocalKafka, type LocalKafka } from '../../scripts/local-kafka';
+import { startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
 import { CANARY_HEADER } from '../../lambda/core/pipeline/template';
 import { rawKafka, uniqueName } from '../helpers/kafka';
 import { pipelineUnderTest } from '../helpers/pipeline';

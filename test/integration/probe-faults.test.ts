@@ -9,7 +9,7 @@ import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
 import { ProbeRuntime } from '../../lambda/runtime';
 import { probeConfig, rawKafka, withRuntime } from '../helpers/kafka';
 import { SwitchableProxy } from '../helpers/proxy';
-import { LateSession, deletingSession } from '../../drill/fault-sessions';
+import { LateSession, deletingSession } from '../drill/fault-sessions';
 
 const kafka = inject('kafka');
 

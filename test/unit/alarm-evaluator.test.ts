@@ -4,7 +4,7 @@
  * most recent on the right), and against the composite-rule and statistic semantics the drill relies on.
  */
 import { describe, expect, it } from 'vitest';
-import { decide, evaluateMetricAlarm, evaluateRule, simulate, statistic, type AlarmState, type DataPoint, type MetricAlarmDef, type TreatMissing } from '../../drill/evaluator';
+import { decide, evaluateMetricAlarm, evaluateRule, simulate, statistic, type AlarmState, type DataPoint, type MetricAlarmDef, type TreatMissing } from '../drill/evaluator';
 
 const parse = (row: string) => row.split(' ').map((c) => (c === '-' ? undefined : c === 'X'));
 const TREATS: TreatMissing[] = ['missing', 'ignore', 'breaching', 'notBreaching'];

@@ -1,6 +1,6 @@
 /** The first-run download progress: sizes read from Maven's own lines, and what the user sees. */
 import { describe, expect, it } from 'vitest';
-import { ProgressLine, formatProgress, mavenDownloadBytes } from '../../scripts/download-progress';
+import { ProgressLine, formatProgress, mavenDownloadBytes } from '../../local-kafka/download-progress';
 
 function fakeStream(isTTY: boolean) {
   const writes: string[] = [];

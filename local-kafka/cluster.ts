@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import {
   CACHE_DIR, ensureKafkaJars, freePort, launchNode, newClusterId, prepareNode, serverProperties,
   type LocalKafkaOptions, type Ports, type RunningNode,
-} from './local-kafka';
+} from './broker';
 
 // Three JVMs share two cores: small heaps, the C1 compiler only, a serial collector.
 const CLUSTER_JVM = ['-Xms128m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:CICompilerCount=1'];

@@ -4,14 +4,14 @@
  * consumer is paused past the deadline (late), and a CloudWatch endpoint that refuses (EMF fallback).
  */
 import { randomBytes } from 'node:crypto';
-import { parseConfig, type ProbeConfig } from '../lambda/config';
-import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
-import { KafkaProbeSession } from '../lambda/adapters/kafka/session';
-import { ProbeLogger } from '../lambda/adapters/logger';
-import type { Datum } from '../lambda/core/metric-datums';
-import type { RunReport } from '../lambda/core/report';
-import { ProbeRuntime } from '../lambda/runtime';
-import { freePort } from '../scripts/local-kafka';
+import { parseConfig, type ProbeConfig } from '../../lambda/config';
+import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
+import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import { ProbeLogger } from '../../lambda/adapters/logger';
+import type { Datum } from '../../lambda/core/metric-datums';
+import type { RunReport } from '../../lambda/core/report';
+import { ProbeRuntime } from '../../lambda/runtime';
+import { freePort } from '../../local-kafka/broker';
 import { LateSession, deletingSession } from './fault-sessions';
 import type { ReportPools } from './scenarios';
 

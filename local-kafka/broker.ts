@@ -15,7 +15,7 @@ import { PACKAGE_ROOT, cacheDir } from './package-paths';
 export const PROJECT_ROOT = PACKAGE_ROOT;
 export const CACHE_DIR = cacheDir();
 const KAFKA_LIBS = join(CACHE_DIR, 'kafka', 'libs');
-const POM = join(PROJECT_ROOT, 'scripts', 'kafka', 'pom.xml');
+const POM = join(PROJECT_ROOT, 'local-kafka', 'pom.xml');
 
 export interface ScramUser {
   readonly username: string;

@@ -3,9 +3,9 @@
  * their real reports (collect-checks.ts), turned into datapoints by the Lambdas' own datum functions, and
  * replayed through the synthesized alarms like the canary's (scenarios.ts).
  */
-import { lagCheckToDatums, pipelineReportToDatums } from '../lambda/core/metric-datums';
-import type { PipelineReport } from '../lambda/core/pipeline/report';
-import type { GroupLagReport, LagCheckReport } from '../lambda/lag-runtime';
+import { lagCheckToDatums, pipelineReportToDatums } from '../../lambda/core/metric-datums';
+import type { PipelineReport } from '../../lambda/core/pipeline/report';
+import type { GroupLagReport, LagCheckReport } from '../../lambda/lag-runtime';
 import type { LagPools, PipelinePools } from './collect-checks';
 import { FAULT, WARM, faultTimeline, pick, type Minute, type Scenario } from './scenarios';
 

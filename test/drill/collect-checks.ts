@@ -5,15 +5,15 @@
  * stopped, lagging behind old records, and robbed by deleted records.
  */
 import { CompressionTypes, type Consumer } from 'kafkajs';
-import { ProbeLogger } from '../lambda/adapters/logger';
-import type { PipelineReport } from '../lambda/core/pipeline/report';
-import { parseLagConfig } from '../lambda/lag-config';
-import { LagRuntime, type LagCheckReport } from '../lambda/lag-runtime';
-import { parsePipelineConfig } from '../lambda/pipeline-config';
-import { PipelineRuntime } from '../lambda/pipeline-runtime';
-import { freePort } from '../scripts/local-kafka';
-import { groupAt } from '../test/helpers/consumer-groups';
-import { rawKafka, uniqueName } from '../test/helpers/kafka';
+import { ProbeLogger } from '../../lambda/adapters/logger';
+import type { PipelineReport } from '../../lambda/core/pipeline/report';
+import { parseLagConfig } from '../../lambda/lag-config';
+import { LagRuntime, type LagCheckReport } from '../../lambda/lag-runtime';
+import { parsePipelineConfig } from '../../lambda/pipeline-config';
+import { PipelineRuntime } from '../../lambda/pipeline-runtime';
+import { freePort } from '../../local-kafka/broker';
+import { groupAt } from '../helpers/consumer-groups';
+import { rawKafka, uniqueName } from '../helpers/kafka';
 
 export interface PipelinePools {
   readonly healthy: readonly PipelineReport[];

@@ -3,11 +3,11 @@
  * broker with the faults made for real, see collect.ts), turned into datapoints by the probe's own
  * reportToDatums, and replayed through the synthesized alarms. Pure: the reports come in as data.
  */
-import { reportToDatums, type Datum } from '../lambda/core/metric-datums';
-import { OutcomeHistory } from '../lambda/core/outcome-history';
-import { slowestBrokerMedian } from '../lambda/core/reconcile';
-import type { RunReport } from '../lambda/core/report';
-import { summarize } from '../lambda/core/stats';
+import { reportToDatums, type Datum } from '../../lambda/core/metric-datums';
+import { OutcomeHistory } from '../../lambda/core/outcome-history';
+import { slowestBrokerMedian } from '../../lambda/core/reconcile';
+import type { RunReport } from '../../lambda/core/report';
+import { summarize } from '../../lambda/core/stats';
 import { simulate, type AlarmSet, type DataPoint } from './evaluator';
 
 export interface ReportPools {
