@@ -4,9 +4,9 @@
  * incident. The design, and the drill that proves it, are in the README ("What pages whom").
  */
 import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { DIMENSIONS, OUTCOME_HISTORY_RUNS, type MetricName } from '../lambda/metrics-contract';
 import { ABOVE, AT_LEAST, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, alarmByName, contractMetric } from './alarm-kit';
 

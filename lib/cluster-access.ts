@@ -24,8 +24,8 @@ function findingResource(scope: Construct, arn: string): string {
   if (!Token.isUnresolved(arn)) return arn;
   const flatten = (node: unknown): string => {
     if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
-    const n = node as Record<string, any>;
-    if (n['Fn::Join']) return (n['Fn::Join'][1] as unknown[]).map(flatten).join(n['Fn::Join'][0]);
+    const n = node as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [unknown, unknown]; Ref?: unknown };
+    if (n['Fn::Join']) return n['Fn::Join'][1].map(flatten).join(n['Fn::Join'][0]);
     if (n['Fn::GetAtt']) return `<${flatten(n['Fn::GetAtt'][0])}.${flatten(n['Fn::GetAtt'][1])}>`;
     if (n.Ref) return `<${flatten(n.Ref)}>`;
     return JSON.stringify(node);

@@ -240,7 +240,7 @@ export class StreamProbePipeline extends Construct {
       grantMsk(check, { clusterArn: p.output.mskClusterArn, sid: 'MskOutput', readTopics: [p.outputTopic], groups: [{ name: group }] });
     }
     const secrets = [...new Set([p.input.scramSecretArn, p.output.scramSecretArn].filter((a): a is string => a !== undefined))];
-    secrets.forEach((arn, i) => grantSecret(check, `ReadScramSecret${i || ''}`, arn, i === 0 ? props.scramSecretKeyArn : undefined));
+    for (const [i, arn] of secrets.entries()) grantSecret(check, `ReadScramSecret${i || ''}`, arn, i === 0 ? props.scramSecretKeyArn : undefined);
     check.acknowledgeWildcards();
   }
 }

@@ -3,9 +3,9 @@
  * its schedule, its log group, least-privilege permissions, and the alarms that page.
  */
 import { Stack } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { parseConfig } from '../lambda/config';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';

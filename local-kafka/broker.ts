@@ -190,7 +190,7 @@ export function serverProperties(dataDir: string, ports: Ports, options: LocalKa
     }
   }
   lines.push(`listeners=${listeners.join(',')}`, `advertised.listeners=${advertised.join(',')}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 async function waitForPort(port: number, child: ChildProcess, deadline: number, logFile: string): Promise<void> {
@@ -200,7 +200,10 @@ async function waitForPort(port: number, child: ChildProcess, deadline: number, 
     }
     const open = await new Promise<boolean>((ok) => {
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), ok(true)));
+      socket.once('connect', () => {
+        socket.destroy();
+        ok(true);
+      });
       socket.once('error', () => ok(false));
     });
     if (open) return;

@@ -56,7 +56,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaOptions & { size
   const paused = new Set<number>();
   // A KRaft quorum needs a majority up before any node reports itself started: launch them together.
   const launched = await Promise.allSettled(prepared.map((n) => launchNode(libs, n.node, n.ports.plaintext, join(n.dataDir, 'kafka.log'), options.startTimeoutMs ?? 120_000)));
-  launched.forEach((r, i) => (running[i] = r.status === 'fulfilled' ? r.value : undefined));
+  for (const [i, r] of launched.entries()) running[i] = r.status === 'fulfilled' ? r.value : undefined;
   const failed = launched.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) {
     await Promise.all(running.map((n) => n?.stop()));

@@ -42,7 +42,10 @@ export function datumsToEmf(namespace: string, datums: readonly Datum[]): EmfLin
     const lines = groups.get(key) ?? [];
     for (const values of chunk(expandValues(datum), CLOUDWATCH_LIMITS.emfValuesPerMetric)) {
       let line = lines.find((l) => l.length < CLOUDWATCH_LIMITS.emfMetricsPerLine && !l.some((s) => s.datum.MetricName === datum.MetricName));
-      if (!line) lines.push((line = []));
+      if (!line) {
+        line = [];
+        lines.push(line);
+      }
       line.push({ datum, values });
     }
     groups.set(key, lines);

@@ -58,7 +58,9 @@ export function toValuesAndCounts(samples: readonly number[], max: number = CLOU
     if (seen >= (group * total) / groups) {
       values.push(sum / count);
       counts.push(count);
-      sum = 0, count = 0, group++;
+      sum = 0;
+      count = 0;
+      group++;
     }
   }
   if (count > 0) {

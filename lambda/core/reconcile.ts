@@ -123,6 +123,12 @@ interface Arrival {
 
 const locationKey = (partition: number, offset: string) => `${partition}:${offset}`;
 
+function appendTo(lists: Record<string, number[]>, key: number, value: number): void {
+  const list = lists[key];
+  if (list) list.push(value);
+  else lists[key] = [value];
+}
+
 function classifyReceived(input: ReconcileInput, problems: ProblemList) {
   const arrivals: Arrival[] = [];
   const corruptIds = new Set<string>();
@@ -247,7 +253,7 @@ export function reconcile(input: ReconcileInput): RunReport {
     if (s.ackedAt !== undefined) {
       acknowledged++;
       produce.push(s.ackedAt - s.sentAt);
-      if (broker !== undefined) (produceByBroker[broker] ??= []).push(s.ackedAt - s.sentAt);
+      if (broker !== undefined) appendTo(produceByBroker, broker, s.ackedAt - s.sentAt);
     } else {
       produceErrors++;
       problems.add({ status: 'send_failed', partition: s.partition, eventId: id, detail: s.error ? `${s.error.type}: ${s.error.message}` : 'no acknowledgement' });
@@ -257,7 +263,7 @@ export function reconcile(input: ReconcileInput): RunReport {
       arrivedOfOurs++;
       const latency = arrival.record.arrivedAt - s.sentAt;
       endToEnd.push(latency);
-      if (broker !== undefined) (e2eByBroker[broker] ??= []).push(latency);
+      if (broker !== undefined) appendTo(e2eByBroker, broker, latency);
     } else if (s.ackedAt !== undefined && !received.corruptIds.has(id)) {
       overdue++;
       pending.push({ eventId: id, partition: s.partition, offset: s.offset, sentAt: s.sentAt });

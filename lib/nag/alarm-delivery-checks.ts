@@ -7,7 +7,7 @@
  *
  * Topics imported by ARN cannot be inspected and are not judged; the README says what they must allow.
  */
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { type CfnResource, Stack } from 'aws-cdk-lib';
 import { CfnAlarm, CfnCompositeAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnKey } from 'aws-cdk-lib/aws-kms';
 import { CfnTopic, CfnTopicPolicy } from 'aws-cdk-lib/aws-sns';

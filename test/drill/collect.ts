@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseConfig, type ProbeConfig } from '../../lambda/config';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
-import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import type { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import type { Datum } from '../../lambda/core/metric-datums';
 import type { RunReport } from '../../lambda/core/report';

@@ -38,7 +38,7 @@ export class CapturedOutput {
   }
 
   stop(): void {
-    this.restore.forEach((r) => r());
+    for (const r of this.restore) r();
     this.restore = [];
   }
 

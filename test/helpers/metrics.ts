@@ -1,6 +1,6 @@
 /** Helpers for metric tests: what a run report promises, what EMF lines hold, what CloudWatch returns. */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import type { RunReport } from '../../lambda/core/report';
 import { freePort } from '../../local-kafka/broker';
 

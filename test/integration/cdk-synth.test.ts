@@ -19,7 +19,7 @@ const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6f1c2a3b-
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_audit-AbCdEf';
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 
-export const CONFIG = {
+const CONFIG = {
   stackName: 'ProbeTest',
   alarmEmails: ['oncall@example.com'],
   targets: [
@@ -178,8 +178,8 @@ describe('least privilege', () => {
     const statements = policyStatementsOf('payments');
     const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(byId.MskConnect).toMatchObject({ Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], Resource: CLUSTER });
-    expect(byId.MskTopics.Resource).toBe(CLUSTER.replace(':cluster/', ':topic/') + '/streamprobe-canary');
-    expect(byId.MskGroups.Resource).toBe(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-payments-*');
+    expect(byId.MskTopics.Resource).toBe(`${CLUSTER.replace(':cluster/', ':topic/')}/streamprobe-canary`);
+    expect(byId.MskGroups.Resource).toBe(`${CLUSTER.replace(':cluster/', ':group/')}/streamprobe-payments-*`);
     expect(fnEnv('payments')[ENV.region]).toEqual({ Ref: 'AWS::Region' });
   });
 
@@ -414,10 +414,10 @@ describe('pipeline canary and lag check', () => {
     });
     expect(JSON.stringify(mirror.Properties.Environment.Variables)).not.toMatch(/PASSWORD/);
     const p = statementsOf('STREAMPROBE_PIPELINE_NAME', 'mirror');
-    const topic = (name: string) => CLUSTER.replace(':cluster/', ':topic/') + `/${name}`;
+    const topic = (name: string) => `${CLUSTER.replace(':cluster/', ':topic/')}/${name}`;
     expect(p.MskInputTopics).toMatchObject({ Resource: topic('payments') });
     expect(p.MskInputTopics.Action).toEqual(expect.arrayContaining(['kafka-cluster:WriteData', 'kafka-cluster:ReadData']));
-    expect(p.MskInputGroups.Resource).toBe(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-pipeline-mirror-recover-*');
+    expect(p.MskInputGroups.Resource).toBe(`${CLUSTER.replace(':cluster/', ':group/')}/streamprobe-pipeline-mirror-recover-*`);
     expect(p.ReadScramSecret).toMatchObject({ Resource: SECRET });
     expect(p.MskOutputConnect).toBeUndefined(); // the output is SCRAM, not IAM
     const lag = statementsOf('STREAMPROBE_LAG_CHECK_NAME', 'billing');
@@ -467,8 +467,8 @@ describe('the on-demand load test', () => {
     const roleId = fn.Properties.Role['Fn::GetAtt'][0];
     const statements = byType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     const resources = JSON.stringify(statements.map((st: any) => st.Resource));
-    expect(resources).toContain(CLUSTER.replace(':cluster/', ':topic/') + '/streamprobe-load');
-    expect(resources).toContain(CLUSTER.replace(':cluster/', ':group/') + '/streamprobe-load-capacity-*');
+    expect(resources).toContain(`${CLUSTER.replace(':cluster/', ':topic/')}/streamprobe-load`);
+    expect(resources).toContain(`${CLUSTER.replace(':cluster/', ':group/')}/streamprobe-load-capacity-*`);
     expect(resources).not.toMatch(/:topic\/[^"]*\/\*"/);
   });
 

@@ -29,6 +29,7 @@ describe('download progress', () => {
     const onTty = new ProgressLine('jars', tty.stream, undefined, 0);
     onTty.line('Downloaded from central: https://r.example/a.jar (1.0 MB at 1 MB/s)');
     onTty.done();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the line starts with the terminal's erase-line escape.
     expect(tty.writes[0]).toMatch(/^\r\x1b\[2Kjars: 1\.0 MB, 1 files/);
     expect(tty.writes.at(-1)).toBe('\n');
 

@@ -37,7 +37,7 @@ describe('canary event format', () => {
     const samples: Array<Uint8Array | string | null> = [
       null, '', 'hello', '{"sp":', '{"sp":1}', '{"sp":2,"probe":"x"}', '{"sp":1,"probe":"x","run":"r","p":-1,"seq":0,"t":1,"wall":1,"pad":"","crc":"0"}',
       '[1,2,3]', '{"sp":1,"__proto__":{"polluted":true}}', new Uint8Array([0xff, 0xfe, 0x00, 0x80]),
-      '{"sp":1' + ' '.repeat(100_000),
+      `{"sp":1${' '.repeat(100_000)}`,
     ];
     let seed = 42;
     const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;

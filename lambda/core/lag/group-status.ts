@@ -46,6 +46,7 @@ const key = (p: PartitionLag) => `${p.topic}/${p.partition}`;
 export function groupVerdict(now: GroupCheck, previous: GroupCheck | undefined, rules: StatusRules): GroupVerdict {
   const lagging = now.partitions.filter((p) => (p.offsetLag ?? 0n) > 0n);
   const totalOffsetLag = lagging.reduce((n, p) => n + p.offsetLag!, 0n);
+  // biome-ignore lint/complexity/useMathMinMax: offsets are bigints, which Math.max does not take.
   const maxOffsetLag = lagging.reduce((m, p) => (p.offsetLag! > m ? p.offsetLag! : m), 0n);
   const knownMax = Math.max(0, ...now.partitions.map((p) => p.timeLagMs ?? 0));
   const unknown = lagging.filter((p) => p.timeLagMs === undefined).length;
