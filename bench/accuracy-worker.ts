@@ -6,12 +6,12 @@
 import { createInterface } from 'node:readline';
 import { parseConfig } from '../lambda/config';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { ProbeRuntime } from '../lambda/runtime';
+import { createRuntime } from '../lambda/runtime';
 
 async function main(): Promise<void> {
   const [brokers, topic, minPartitions] = process.argv.slice(2);
   const config = parseConfig({ probeName: `bench-accuracy-${topic}`, brokers, topic, minPartitions, runTimeoutMs: 30_000, metricsSink: 'none' });
-  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'ERROR' }) });
+  const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'ERROR' }) });
   await runtime.runOnce(); // cold: connect and join, never a sample
   process.stdout.write('READY\n');
   for await (const line of createInterface({ input: process.stdin })) {
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     let lost = 0;
     let overdue = 0;
     for (let i = 0; i < Number(count); i++) {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       samples.push(...report.samples.endToEnd);
       acknowledged += report.counts.acknowledged;
       lost += report.counts.lost;

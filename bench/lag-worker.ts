@@ -4,15 +4,15 @@
  */
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { parseLagConfig } from '../lambda/lag-config';
-import { LagRuntime } from '../lambda/lag-runtime';
+import { createRuntime } from '../lambda/runtime';
 
 async function main(): Promise<void> {
   const [brokers, pattern, warmChecks] = process.argv.slice(2);
-  const runtime = new LagRuntime(parseLagConfig({ checkName: 'bench', brokers, groupPattern: pattern, runTimeoutMs: 60_000, metricsSink: 'none' }), new ProbeLogger({ level: 'ERROR' }));
+  const runtime = createRuntime('lag', { config: parseLagConfig({ checkName: 'bench', brokers, groupPattern: pattern, runTimeoutMs: 60_000, metricsSink: 'none' }), logger: new ProbeLogger({ level: 'ERROR' }) });
   const checks = [];
   for (let i = 0; i <= Number(warmChecks); i++) {
     const start = performance.now();
-    const report = await runtime.runOnce();
+    const report = (await runtime.runOnce()).details;
     checks.push({
       ms: performance.now() - start,
       succeeded: report.succeeded,

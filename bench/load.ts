@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { parseLoadConfig } from '../lambda/load-config';
-import { runLoadTest } from '../lambda/load-runtime';
+import { createRuntime } from '../lambda/runtime';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka } from '../local-kafka/broker';
 import { refreshReadmeSection } from './readme-section';
 import { createTopic } from './topics';
@@ -47,7 +47,7 @@ function endToEndLatency(libs: string, brokers: string, topic: string): { p50: n
 
 async function streamprobeLoad(brokers: string, topic: string, rate: string, durationMs: number) {
   const config = parseLoadConfig({ brokers, topic, rate, durationMs, messageBytes: RECORD_BYTES, drainMs: 30_000, metricsSink: 'none' });
-  const { report } = await runLoadTest(config, new ProbeLogger({ level: 'SILENT' }), []);
+  const report = (await createRuntime('load', { config, logger: new ProbeLogger({ level: 'SILENT' }) }).runOnce()).details;
   if (report.outcome === 'failed') throw new Error(`streamprobe load failed: ${report.reasons.join('; ')}`);
   return report;
 }

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { parseConfig } from '../lambda/config';
 import { reportToDatums, batchDatums } from '../lambda/core/metric-datums';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { ProbeRuntime } from '../lambda/runtime';
+import { createRuntime } from '../lambda/runtime';
 import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../local-kafka/broker';
 import { refreshReadmeSection } from './readme-section';
@@ -62,7 +62,7 @@ async function accuracy(broker: LocalKafka, libs: string) {
   await createTopic(broker.plaintext, 'bench-accuracy-kafka', 1);
   await createTopic(broker.plaintext, 'bench-accuracy-probe', 1);
   const config = parseConfig({ probeName: 'bench-accuracy', brokers: broker.plaintext, topic: 'bench-accuracy-probe', messageBytes: MESSAGE_BYTES, metricsSink: 'none' });
-  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'SILENT' }) });
+  const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'SILENT' }) });
   await runtime.runOnce(); // cold: connect and join, not a latency sample
   const kafkaRounds: RoundResult[] = [];
   const probeRounds: RoundResult[] = [];
@@ -72,7 +72,7 @@ async function accuracy(broker: LocalKafka, libs: string) {
     kafkaRounds.push(runKafkaTool(libs, broker.plaintext, 'bench-accuracy-kafka'));
     const samples: number[] = [];
     while (samples.length < MESSAGES_PER_ROUND) {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       samples.push(...report.samples.endToEnd);
     }
     probeSamples.push(...samples);
@@ -183,9 +183,9 @@ function templateCounts() {
 async function metricsPerRun(broker: LocalKafka) {
   await createTopic(broker.plaintext, 'bench-metrics', 6);
   const config = parseConfig({ probeName: 'bench-metrics', brokers: broker.plaintext, topic: 'bench-metrics', metricsSink: 'none' });
-  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'SILENT' }) });
+  const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'SILENT' }) });
   await runtime.runOnce();
-  const report = await runtime.runOnce();
+  const report = (await runtime.runOnce()).details;
   await runtime.close();
   const datums = reportToDatums(report);
   const batches = batchDatums(datums);

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { parseConfig } from '../lambda/config';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import type { RunReport } from '../lambda/core/report';
-import { ProbeRuntime } from '../lambda/runtime';
-import { runScenario } from '../test/drill/scenarios';
+import { createRuntime } from '../lambda/runtime';
+import { run, runScenario } from '../test/drill/scenarios';
 import { alarmsFromTemplate, functionId, topicId } from '../test/drill/template';
 
 export interface SoakResult {
@@ -22,13 +22,13 @@ export interface SoakResult {
 
 export async function healthySoak(brokers: string, runs: number, templateFile: string, probeName: string, log: (line: string) => void): Promise<SoakResult> {
   const config = parseConfig({ probeName, brokers, topic: `bench-soak-${Date.now()}`, minPartitions: 3, metricsSink: 'none' });
-  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'SILENT' }) });
+  const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'SILENT' }) });
   const reports: RunReport[] = [];
   const started = Date.now();
   try {
     await runtime.runOnce(); // creates the topic: the deployment's first run, not part of the soak
     for (let i = 0; i < runs; i++) {
-      reports.push(await runtime.runOnce());
+      reports.push((await runtime.runOnce()).details);
       if ((i + 1) % 250 === 0) log(`  soak: ${i + 1} of ${runs} runs`);
     }
   } finally {
@@ -36,7 +36,7 @@ export async function healthySoak(brokers: string, runs: number, templateFile: s
   }
   const template = JSON.parse(readFileSync(templateFile, 'utf8'));
   const row = runScenario(
-    { name: 'healthy soak', shouldPage: false, deployedAt: 0, minutes: reports.map((report) => ({ kind: 'run' as const, report })) },
+    { name: 'healthy soak', shouldPage: false, deployedAt: 0, minutes: reports.map(run) },
     alarmsFromTemplate(template),
     { paging: topicId(template, 'pages on-call'), notify: topicId(template, 'does not page') },
     functionId(template, probeName),

@@ -4,15 +4,15 @@
  */
 import { parseConfig } from '../lambda/config';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { ProbeRuntime } from '../lambda/runtime';
+import { createRuntime } from '../lambda/runtime';
 
 async function main(): Promise<void> {
   const [brokers, topic, warmRuns] = process.argv.slice(2);
   const config = parseConfig({ probeName: 'bench', brokers, topic, runTimeoutMs: 30_000, metricsSink: 'none' });
-  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'ERROR' }) });
+  const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'ERROR' }) });
   const wall = async () => {
     const start = performance.now();
-    const report = await runtime.runOnce();
+    const report = (await runtime.runOnce()).details;
     return { ms: performance.now() - start, report };
   };
   const cold = await wall();

@@ -1,7 +1,8 @@
 /** What the CLI's commands share: the schedule of runs and how a bad invocation ends. */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../lambda/config';
-import { CloudWatchPublisher } from '../lambda/adapters/cloudwatch';
+import { CloudWatchPublisher, type ReportSink } from '../lambda/adapters/cloudwatch';
+import { screenOf } from '../lambda/core/serializers';
 import type { LogLevel, ProbeLogger } from '../lambda/adapters/logger';
 import { DEFAULT_NAMESPACE, METRIC_SINKS, type MetricSink } from '../lambda/contract';
 import { ENV, PIPELINE_ENV } from '../lambda/contract';
@@ -44,6 +45,15 @@ export const CLI_SINKS: readonly MetricSink[] = ['api', 'emf', 'none'];
 
 export function metricsPublisher(t: MetricsTarget, logger: ProbeLogger): CloudWatchPublisher {
   return new CloudWatchPublisher({ ...t, logger });
+}
+
+/** The readable form of every report on standard error (JSON logs keep standard output), each followed by `after`. */
+export function screenSink(after = '\n'): ReportSink {
+  return {
+    async publish(report) {
+      process.stderr.write(`${screenOf(report)}${after}`);
+    },
+  };
 }
 
 const usageLines = (column: number, lines: ReadonlyArray<[string, string]>) => lines.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');

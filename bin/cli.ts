@@ -5,17 +5,17 @@
 import { parseArgs } from 'node:util';
 import { ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
 import { ENV, type ConfigField } from '../lambda/contract';
-import { formatSummaryTable } from '../lambda/core/summary-table';
+import { isGood } from '../lambda/core/check-report';
 import { SessionTally } from '../lambda/core/session-summary';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
-import { ProbeRuntime, type ReportSink } from '../lambda/runtime';
+import { createRuntime } from '../lambda/runtime';
 import { pipelineMain } from './pipeline-cli';
 import { lagMain } from './lag-cli';
 import { loadMain } from './load-cli';
 import {
   CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, logLevelFlag, metricsPublisher, metricsTarget, version, type MetricsTarget,
   connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat,
-  warningsToLog, NOT_ON_THE_COMMAND_LINE, startLocalBroker,
+  warningsToLog, NOT_ON_THE_COMMAND_LINE, startLocalBroker, screenSink,
 } from './cli-common';
 
 const USAGE = `usage: streamprobe run [options]
@@ -122,12 +122,6 @@ export function buildConfig(options: CliOptions, brokers?: string): ProbeConfig 
   return parseConfig(brokers ? { ...options.raw, brokers } : options.raw, nameField);
 }
 
-const tableSink: ReportSink = {
-  async publish(report) {
-    process.stderr.write(`${formatSummaryTable(report)}\n\n`);
-  },
-};
-
 async function main(): Promise<number> {
   if (process.argv[2] === '--version' || process.argv[2] === '-V') {
     process.stdout.write(`streamprobe ${version()}\n`);
@@ -173,13 +167,13 @@ async function main(): Promise<number> {
     const logger = new ProbeLogger({ level: options.logLevel, secrets: secretsOf(config) });
     warningsToLog(logger);
     const metrics = metricsPublisher(metricsTo, logger);
-    const runtime = new ProbeRuntime({ config, logger, sinks: options.quiet ? [metrics] : [metrics, tableSink] });
+    const runtime = createRuntime('roundtrip', { config, logger, sinks: options.quiet ? [metrics] : [metrics, screenSink('\n\n')] });
     cleanups.add(() => runtime.close());
 
     const healthy = await repeat(async () => {
       const report = await runtime.runOnce();
-      session.record({ outcome: report.outcome, samples: report.samples.endToEnd, lost: report.counts.lost });
-      return report.outcome === 'healthy';
+      session.record({ outcome: report.outcome, samples: report.details.samples.endToEnd, lost: report.details.counts.lost });
+      return isGood(report);
     }, { everyMs: options.everyMs, runs: options.runs, stopping });
     summary();
     return healthy ? 0 : 1;

@@ -4,10 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { LagRuntime, type GroupLagReport, type LagCheckReport } from '../lambda/lag-runtime';
+import { isGood } from '../lambda/core/check-report';
 import { parseLagConfig } from '../lambda/lag-config';
+import { type CheckRuntime, createRuntime } from '../lambda/runtime';
 import { connectionSecrets } from '../lambda/config';
-import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, CLI_SINKS, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags, warningsToLog } from './cli-common';
+import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, CLI_SINKS, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags, screenSink, warningsToLog } from './cli-common';
 
 export const LAG_USAGE = `usage: streamprobe lag --brokers host:port,... (--group G ... | --group-pattern REGEX) [options]
 
@@ -25,17 +26,6 @@ each lagging group's position: exact time lag, 0 when caught up, and a status pe
 ${connectionUsage(28)}
 ${repeatUsage(28, 'check', 'LagCheck and ConsumerGroup')}`;
 
-export function formatLagCheck(r: LagCheckReport): string {
-  if (!r.succeeded) return `lag check ${r.check} FAILED (${(r.runMs / 1000).toFixed(1)} s)${r.errors.map((e) => `\n  ${e.phase} error: ${e.message}`).join('')}`;
-  return r.groups.map(formatLagTable).join('\n\n');
-}
-
-export function formatLagTable(r: GroupLagReport): string {
-  const head = `group ${r.group}  ${r.status}  members ${r.members}  lag ${r.totalOffsetLag} records, max time lag ${r.maxTimeLagMs === undefined ? 'unknown' : `${Math.round(r.maxTimeLagMs)} ms`}${r.reasons.length ? `\n  ${r.reasons.join('\n  ')}` : ''}`;
-  const rows = r.partitions.map((p) => `  ${p.topic}/${p.partition}  committed ${p.committed ?? '-'}  log ${p.logStart}..${p.logEnd}  lag ${p.offsetLag ?? '-'}  time lag ${p.timeLagMs === undefined ? '?' : `${Math.round(p.timeLagMs)} ms`}${p.retentionLost > 0n ? `  retention lost ${p.retentionLost}` : ''}`);
-  return [head, ...rows].join('\n');
-}
-
 const FLAG_OF: Record<string, string> = {
   ...CONNECTION_FLAG_OF,
   checkName: '--name', brokers: '--brokers', groups: '--group', groupPattern: '--group-pattern', timeLagThresholdMs: '--threshold',
@@ -43,7 +33,7 @@ const FLAG_OF: Record<string, string> = {
 };
 
 export async function lagMain(argv: readonly string[]): Promise<number> {
-  let runtime: LagRuntime | undefined;
+  let runtime: CheckRuntime<'lag'> | undefined;
   const { stopping } = interruptible(async () => runtime?.close());
   try {
     const { values } = parseArgs({
@@ -70,13 +60,9 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
     const logger = new ProbeLogger({ level: logLevelFlag(values['log-level']), secrets: connectionSecrets(config) });
     warningsToLog(logger);
     const metrics = metricsPublisher(metricsTo, logger);
-    runtime = new LagRuntime(config, logger, [metrics]);
+    runtime = createRuntime('lag', { config, logger, sinks: values.quiet ? [metrics] : [metrics, screenSink('\n\n')] });
     const r = runtime;
-    const healthy = await repeat(async () => {
-      const report = await r.runOnce();
-      if (!values.quiet) process.stderr.write(`${formatLagCheck(report)}\n\n`);
-      return report.succeeded && report.groups.every((g) => g.status === 'OK');
-    }, { everyMs, runs, stopping });
+    const healthy = await repeat(async () => isGood(await r.runOnce()), { everyMs, runs, stopping });
     return healthy ? 0 : 1;
   } catch (error) {
     return exitForUsage(error, LAG_USAGE);

@@ -7,11 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { connectionSecrets } from '../lambda/config';
-import { parseBaseline, type Change } from '../lambda/core/load/baseline';
-import type { LoadReport } from '../lambda/core/load/report';
+import { isGood } from '../lambda/core/check-report';
+import { parseBaseline } from '../lambda/core/load/baseline';
 import type { LoadTally } from '../lambda/core/load/tally';
+import { screenOf } from '../lambda/core/serializers';
 import { parseLoadConfig } from '../lambda/load-config';
-import { runLoadTest } from '../lambda/load-runtime';
+import { createRuntime } from '../lambda/runtime';
 import {
   CLI_SINKS, CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, cleanupList, connectionFlags, connectionUsage, durationFlag, exitForUsage,
   interruptible, logLevelFlag, metricsPublisher, metricsTarget, reportingUsage, startLocalBroker, warningsToLog,
@@ -53,30 +54,6 @@ const FLAG_OF: Record<string, string> = {
 };
 
 const ms = (v: number | null) => (v === null ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
-
-export function formatLoadReport(r: LoadReport, changes?: readonly Change[]): string {
-  const c = r.counts;
-  const t = r.throughput;
-  const lines = [
-    `load ${r.loadTest}  ${r.outcome.toUpperCase()}  target ${Math.round(r.target.recordsPerSecond)} records/s x ${r.target.durationMs / 1000} s, ${r.target.messageBytes} B, ${r.target.partitions} partitions, acks ${r.target.acks === -1 ? 'all' : r.target.acks}, ${r.target.compression}`,
-    `throughput  produce ${t.produceRecordsPerSecond} records/s (${t.produceMBPerSecond} MB/s)   consume ${t.consumeRecordsPerSecond} records/s (${t.consumeMBPerSecond} MB/s)`,
-    '                   avg      p50      p95      p99    p99.9      max   (ms, from the intended send time)',
-    ...(['endToEnd', 'produce', 'sendDelay'] as const).map((k) => {
-      const p = r.latency[k];
-      const label = { endToEnd: 'end-to-end', produce: 'produce', sendDelay: 'send delay' }[k];
-      return `${label.padEnd(14)}${[p.avg, p.p50, p.p95, p.p99, p.p999, p.max].map((v) => ms(v).padStart(9)).join('')}`;
-    }),
-    `records  intended ${c.intended}  sent ${c.sent}  acked ${c.acked}  failed ${c.failed}  received ${c.received}  lost ${c.lost}  unaccounted ${c.unaccounted}  duplicated ${c.duplicated}  out of order ${c.outOfOrder}  unsent ${c.unsent}`,
-    `error rate ${(r.errorRate * 100).toFixed(3)}%${Object.keys(r.errors).length ? `  (${Object.entries(r.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
-    ...r.reasons.map((reason) => `  - ${reason}`),
-  ];
-  if (changes) {
-    const worse = changes.filter((ch) => ch.worse);
-    lines.push(worse.length === 0 ? 'against the baseline: nothing got worse beyond the tolerance'
-      : `against the baseline, worse: ${worse.map((ch) => `${ch.metric} ${ch.baseline} -> ${ch.current}${ch.changePct === null ? '' : ` (${ch.changePct > 0 ? '+' : ''}${ch.changePct}%)`}`).join('; ')}`);
-  }
-  return lines.join('\n');
-}
 
 /** One line a second while the load runs: how far, how fast, and the worst latency so far. */
 function progressWriter(out: NodeJS.WriteStream): { start(tally: LoadTally): void; stop(): void } {
@@ -137,12 +114,16 @@ export async function loadMain(argv: readonly string[]): Promise<number> {
     const logger = new ProbeLogger({ level: logLevelFlag(values['log-level']), secrets: connectionSecrets(config) });
     warningsToLog(logger);
     const progress = values.quiet ? undefined : progressWriter(process.stderr);
-    const { report, changes } = await runLoadTest(config, logger, [metricsPublisher(metricsTo, logger)], {
-      stopping, onStart: (tally) => progress?.start(tally), baseline: baseline && { report: baseline, tolerancePct },
-    }).finally(() => progress?.stop());
-    if (!values.quiet) process.stderr.write(`${formatLoadReport(report, changes)}\n`);
-    if (values.report) writeFileSync(values.report, `${JSON.stringify(report, null, 2)}\n`);
-    return report.outcome === 'met' && !changes?.some((c) => c.worse) ? 0 : 1;
+    const runtime = createRuntime('load', {
+      config, logger, sinks: [metricsPublisher(metricsTo, logger)],
+      stopping, onStart: (tally: LoadTally) => progress?.start(tally), baseline: baseline && { report: baseline, tolerancePct },
+    });
+    const report = await runtime.runOnce().finally(() => progress?.stop());
+    if (!values.quiet) process.stderr.write(`${screenOf(report)}\n`);
+    // The saved report is the load's own figures: a baseline for the next load, without this one's comparison.
+    const { baseline: _comparison, ...saved } = report.details;
+    if (values.report) writeFileSync(values.report, `${JSON.stringify(saved, null, 2)}\n`);
+    return isGood(report) && !report.details.baseline?.regressions ? 0 : 1;
   } catch (error) {
     return exitForUsage(error, LOAD_USAGE);
   } finally {

@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { parsePipelineConfig } from '../lambda/pipeline-config';
 import { connectionSecrets } from '../lambda/config';
-import { PipelineRuntime, type PipelineReport } from '../lambda/pipeline-runtime';
+import { isGood } from '../lambda/core/check-report';
+import { createRuntime } from '../lambda/runtime';
 import {
   CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
   UsageError, CLI_SINKS, cleanupList, connectionFlags, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
-  startLocalBroker, warningsToLog,
+  screenSink, startLocalBroker, warningsToLog,
 } from './cli-common';
 import { logLevel as kafkaLogLevel } from 'kafkajs';
 import { createKafka } from '../lambda/adapters/kafka/client';
@@ -54,18 +55,6 @@ function headerFlags(flags: readonly string[] | undefined): Record<string, strin
     if (at < 1) throw new UsageError(`--header: "${f}" is not NAME=TEXT`);
     return [f.slice(0, at), f.slice(at + 1)];
   }));
-}
-
-export function formatPipelineLine(r: PipelineReport): string {
-  const c = r.counts;
-  const latency = r.latency ? `latency p50 ${r.latency.p50} ms, max ${r.latency.max} ms` : 'no latency this run';
-  const parts = [
-    `${c.sent} sent`, `${c.onTime} on time`, c.late && `${c.late} late`, `${c.lost} lost`, c.duplicated && `${c.duplicated} duplicated`,
-    c.unexpected && `${c.unexpected} unexpected`, c.filtered && `${c.filtered} filtered as expected`, c.afterDeadline && `${c.afterDeadline} after their deadline`,
-    c.unknown && `${c.unknown} from before this process`, `${c.inFlight} in flight`,
-  ].filter(Boolean);
-  const errors = r.errors.map((e) => `\n  ${e.phase} error: ${e.message}`).join('');
-  return `pipeline ${r.pipeline}  ${r.outcome.toUpperCase()}  ${parts.join(', ')}; ${latency}${r.availability === undefined ? '' : `; availability ${r.availability.toFixed(1)}%`}  (${(r.runMs / 1000).toFixed(1)} s)${errors}`;
 }
 
 export async function pipelineMain(argv: readonly string[]): Promise<number> {
@@ -116,13 +105,9 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     const logger = new ProbeLogger({ level: logLevel, secrets: [...connectionSecrets(config.input), ...connectionSecrets(config.output)] });
     warningsToLog(logger);
     const metrics = metricsPublisher(metricsTo, logger);
-    const runtime = new PipelineRuntime(config, logger, [metrics]);
+    const runtime = createRuntime('pipeline', { config, logger, sinks: values.quiet ? [metrics] : [metrics, screenSink()] });
     cleanups.add(() => runtime.close());
-    const healthy = await repeat(async () => {
-      const report = await runtime.runOnce();
-      if (!values.quiet) process.stderr.write(`${formatPipelineLine(report)}\n`);
-      return report.outcome === 'healthy';
-    }, { everyMs, runs, stopping });
+    const healthy = await repeat(async () => isGood(await runtime.runOnce()), { everyMs, runs, stopping });
     return healthy ? 0 : 1;
   } catch (error) {
     return exitForUsage(error);

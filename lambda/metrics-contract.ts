@@ -2,6 +2,7 @@
  * The metrics contract: names, units and dimensions of every metric streamprobe publishes. The Lambda
  * (what it publishes) and the CDK code (what alarms and dashboards watch) both read this module.
  */
+import type { CheckKind } from './contract';
 
 export type MetricUnit = 'Milliseconds' | 'Count' | 'Percent' | 'Count/Second';
 
@@ -94,6 +95,11 @@ export const DIMENSIONS = {
   probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline', lagCheck: 'LagCheck', consumerGroup: 'ConsumerGroup', topic: 'Topic', partition: 'Partition',
   loadTest: 'LoadTest',
 } as const;
+
+/** The dimension that names the check on every metric it publishes. */
+export const CHECK_DIMENSION: Readonly<Record<CheckKind, string>> = {
+  roundtrip: DIMENSIONS.probe, pipeline: DIMENSIONS.pipeline, lag: DIMENSIONS.lagCheck, load: DIMENSIONS.loadTest,
+};
 
 /** The dimension names a metric is published with, by the kind of check that publishes it. */
 export function dimensionSets(name: MetricName): ReadonlyArray<readonly string[]> {

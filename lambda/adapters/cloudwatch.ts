@@ -5,13 +5,17 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricSink } from '../contract';
+import type { AnyCheckReport } from '../core/check-report';
 import { datumsToEmf } from '../core/emf';
-import { batchDatums, fallbackDatum, lagCheckToDatums, loadReportToDatums, pipelineReportToDatums, reportToDatums, type Datum, type LagCheckFigures, type LoadFigures } from '../core/metric-datums';
-import type { PipelineReport } from '../core/pipeline/report';
-import type { RunReport } from '../core/report';
+import { batchDatums, fallbackDatum, type Datum } from '../core/metric-datums';
+import { datumsOf } from '../core/serializers';
 import { monotonicNow, remainingMs, sleep } from './deadline';
 import type { ProbeLogger } from './logger';
-import type { ReportSink } from '../runtime';
+
+/** Anything that takes a finished report: the metrics publisher, a screen printer. */
+export interface ReportSink {
+  publish(report: AnyCheckReport, reportBy: number): Promise<void>;
+}
 
 export interface PublisherOptions {
   readonly sink: MetricSink;
@@ -84,27 +88,10 @@ export class CloudWatchPublisher implements ReportSink {
     this.writeLine = options.writeLine ?? ((line) => process.stdout.write(`${line}\n`));
   }
 
-  async publish(report: RunReport, reportBy: number): Promise<void> {
-    await this.publishDatums(report, reportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
-  }
-
-  async publishPipeline(report: PipelineReport, reportBy: number): Promise<void> {
-    await this.publishDatums(report, pipelineReportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
-  }
-
-  /** One lag check: its heartbeat and every known group's datums in one go. */
-  async publishLag(report: LagCheckFigures & { runId: string; partitionMetrics?: boolean }, reportBy: number): Promise<void> {
-    const datums = lagCheckToDatums(report, { highResolution: this.options.highResolution, partitionMetrics: report.partitionMetrics });
-    await this.publishDatums({ check: report.check, startedAt: report.checkedAt, runId: report.runId }, datums, reportBy);
-  }
-
-  /** One load test's result, under its LoadTest dimension. */
-  async publishLoad(report: LoadFigures & { loadId: string }, reportBy: number): Promise<void> {
-    await this.publishDatums({ loadTest: report.loadTest, startedAt: report.startedAt, runId: report.loadId }, loadReportToDatums(report, { highResolution: this.options.highResolution }), reportBy);
-  }
-
-  private async publishDatums(report: Parameters<typeof fallbackDatum>[0] & { runId: string }, datums: Datum[], reportBy: number): Promise<void> {
+  /** Every datum of one report, whatever the check, by `reportBy` (monotonic ms). */
+  async publish(report: AnyCheckReport, reportBy: number): Promise<void> {
     const { sink } = this.options;
+    const datums = datumsOf(report, { highResolution: this.options.highResolution });
     if (sink === 'none') return;
     if (sink === 'emf' || sink === 'both') this.writeEmf(datums);
     if (sink === 'emf') return;

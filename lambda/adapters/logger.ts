@@ -4,44 +4,11 @@
  */
 import { Console } from 'node:console';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { redact } from '../core/redact';
-import { errorCount } from '../core/errors';
-import type { ErrorInfo, RunReport } from '../core/report';
+import type { AnyCheckReport } from '../core/check-report';
+import { redact, scrubSecrets } from '../core/redact';
+import { logLinesOf } from '../core/serializers';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-
-export function runSummary(report: RunReport): Record<string, unknown> {
-  return {
-    event: 'run_summary',
-    probe: report.probe,
-    runId: report.runId,
-    topic: report.topic,
-    startedAt: report.startedAt,
-    outcome: report.outcome,
-    measured: report.measured,
-    warm: report.warm,
-    timings: report.timings,
-    counts: report.counts,
-    availability: report.availability,
-    latency: report.latency,
-    brokers: report.brokers,
-    brokersWithoutCanaryLeader: report.brokersWithoutCanaryLeader,
-    brokersMissing: report.brokersMissing,
-    problemsListed: report.problems.length,
-    problemsOmitted: report.problemsOmitted,
-    errorCount: errorCount(report),
-    errorsOmitted: report.errorsOmitted,
-    slowestBrokerMs: report.slowestBrokerMs,
-    recentOutcomeChanges: report.recentOutcomeChanges,
-  };
-}
-
-export function errorLine(runId: string, e: ErrorInfo): Record<string, unknown> {
-  return {
-    event: 'run_error', runId, phase: e.phase, errorType: e.type, errorMessage: e.message, stack: e.stack,
-    partition: e.partition, eventId: e.eventId, count: e.count, partitions: e.partitions,
-  };
-}
 
 function oneStreamConsole(): Console {
   const c = new Console({ stdout: process.stdout, stderr: process.stdout });
@@ -83,12 +50,13 @@ export class ProbeLogger {
     this.powertools.error(message, redact(extra, this.secrets));
   }
 
-  logRun(report: RunReport): void {
-    const level = report.outcome === 'healthy' ? 'info' : report.outcome === 'degraded' ? 'warn' : 'error';
-    this[level](`probe run ${report.outcome}`, runSummary(report));
-    for (const problem of report.problems) {
-      this.warn(`canary event ${problem.status}`, { event: 'run_problem', runId: report.runId, ...problem });
-    }
-    for (const e of report.errors) this.error(`${e.phase} error: ${e.message}`, errorLine(report.runId, e));
+  /** Every known secret scrubbed from the texts of a value (a report, before anyone sees it). */
+  scrub<T>(value: T): T {
+    return scrubSecrets(value, this.secrets);
+  }
+
+  /** A check's report: its summary line, one line per problem, one per error. */
+  logReport(report: AnyCheckReport): void {
+    for (const line of logLinesOf(report)) this[line.level](line.message, line.fields);
   }
 }

@@ -7,6 +7,8 @@ export interface RunBudget {
   readonly measureBy: number;
   /** Monotonic ms by which publishing must be done. */
   readonly reportBy: number;
+  /** When set, reporting also ends this long after measuring did (a run whose length is not known ahead). */
+  readonly reportingMs?: number;
 }
 
 /** Time kept back from the Lambda's remaining time for the runtime itself (flushing logs, returning). */

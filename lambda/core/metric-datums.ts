@@ -3,7 +3,8 @@
  * them into requests within the API limits. Latencies go out as Values + Counts so CloudWatch can compute
  * percentiles across runs.
  */
-import { CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
+import { CHECK_DIMENSION, CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
+import type { CheckKind } from '../contract';
 import type { PipelineReport } from './pipeline/report';
 import type { RunReport } from './report';
 import { roundMs } from './stats';
@@ -244,14 +245,20 @@ export function loadReportToDatums(r: LoadFigures, options: DatumOptions = {}): 
 
 type FallbackSource = { probe: string; startedAt: string } | { pipeline: string; startedAt: string } | { check: string; startedAt: string } | { loadTest: string; startedAt: string };
 
+/** The check a kind's own report names, as a kind and a name. */
+function checkOf(report: FallbackSource): { kind: CheckKind; name: string } {
+  if ('probe' in report) return { kind: 'roundtrip', name: report.probe };
+  if ('pipeline' in report) return { kind: 'pipeline', name: report.pipeline };
+  if ('loadTest' in report) return { kind: 'load', name: report.loadTest };
+  return { kind: 'lag', name: report.check };
+}
+
 /** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
-export function fallbackDatum(report: FallbackSource, datums: number, options: DatumOptions = {}): Datum {
-  const dimension = 'probe' in report ? { Name: DIMENSIONS.probe, Value: report.probe }
-    : 'pipeline' in report ? { Name: DIMENSIONS.pipeline, Value: report.pipeline }
-      : 'loadTest' in report ? { Name: DIMENSIONS.loadTest, Value: report.loadTest } : { Name: DIMENSIONS.lagCheck, Value: report.check };
+export function fallbackDatum(report: FallbackSource | { kind: CheckKind; name: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
+  const { kind, name } = 'kind' in report ? report : checkOf(report);
   return {
     MetricName: 'MetricsFallback',
-    Dimensions: [dimension],
+    Dimensions: [{ Name: CHECK_DIMENSION[kind], Value: name }],
     Unit: METRICS.MetricsFallback.unit,
     Timestamp: new Date(report.startedAt),
     ...(options.highResolution ? { StorageResolution: 1 as const } : {}),

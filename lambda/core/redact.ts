@@ -16,6 +16,15 @@ export function scrubText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Every known secret string scrubbed from every text in a value, at any depth; nothing else changes. */
+export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') return scrubText(value, secrets) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubSecrets(v, secrets)) as T;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrubSecrets(v, secrets)])) as T;
+}
+
 export function redact<T>(value: T, secrets: readonly string[], depth = 0): T {
   if (typeof value === 'string') return scrubText(value, secrets) as T;
   if (value === null || typeof value !== 'object' || depth > 8) return value;
@@ -45,7 +54,7 @@ function innermostCause(e: Error): Error {
 export function toErrorInfo(
   error: unknown,
   phase: RunPhase,
-  secrets: readonly string[],
+  secrets: readonly string[] = [],
   where: { partition?: number; eventId?: string } = {},
 ): ErrorInfo {
   const e = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));

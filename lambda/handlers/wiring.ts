@@ -2,8 +2,8 @@
 import { CloudWatchPublisher } from '../adapters/cloudwatch';
 import { ProbeLogger, type LogLevel } from '../adapters/logger';
 import type { MetricSink } from '../contract';
-import type { ResolvedCredentials } from '../adapters/kafka/client-options';
 import { scramSecretProvider } from '../adapters/secrets';
+import type { CredentialsProvider } from '../runtime/check-runtime';
 
 export interface MetricsSettings {
   readonly metricsSink: MetricSink;
@@ -12,8 +12,8 @@ export interface MetricsSettings {
   readonly region?: string;
 }
 
-export function lambdaLogger(persistentKeys: Record<string, string>, secrets: readonly string[] = []): ProbeLogger {
-  return new ProbeLogger({ level: (process.env.POWERTOOLS_LOG_LEVEL as LogLevel | undefined) ?? 'INFO', secrets, persistentKeys });
+export function lambdaLogger(persistentKeys: Record<string, string>, secrets: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): ProbeLogger {
+  return new ProbeLogger({ level: (env.POWERTOOLS_LOG_LEVEL as LogLevel | undefined) ?? 'INFO', secrets, persistentKeys });
 }
 
 export function lambdaMetrics(settings: MetricsSettings, logger: ProbeLogger): CloudWatchPublisher {
@@ -23,7 +23,7 @@ export function lambdaMetrics(settings: MetricsSettings, logger: ProbeLogger): C
 }
 
 /** SCRAM credentials read from the secret once per container; the password is scrubbed from every log line. */
-export function secretCredentials(arn: string | undefined, logger: ProbeLogger): (() => Promise<ResolvedCredentials>) | undefined {
+export function secretCredentials(arn: string | undefined, logger: ProbeLogger): CredentialsProvider | undefined {
   if (!arn) return undefined;
   const read = scramSecretProvider(arn);
   return async () => {

@@ -1,11 +1,11 @@
 /**
  * Drill scenarios of the pipeline canary and the consumer-lag check: minute-by-minute worlds built from
- * their real reports (collect-checks.ts), turned into datapoints by the Lambdas' own datum functions, and
+ * their real reports (collect-checks.ts), turned into datapoints by the Lambdas' own serializers, and
  * replayed through the synthesized alarms like the canary's (scenarios.ts).
  */
-import { lagCheckToDatums, pipelineReportToDatums } from '../../lambda/core/metric-datums';
 import type { PipelineReport } from '../../lambda/core/pipeline/report';
-import type { GroupLagReport, LagCheckReport } from '../../lambda/lag-runtime';
+import { checkReport } from '../../lambda/core/serializers';
+import type { GroupLagReport, LagCheckReport } from '../../lambda/core/lag/report';
 import type { LagPools, PipelinePools } from './collect-checks';
 import { FAULT, WARM, faultTimeline, pick, type Minute, type Scenario } from './scenarios';
 
@@ -15,7 +15,7 @@ const fault = (name: string, minutes: Minute[], extra: Partial<Scenario> = {}): 
 const quiet = (name: string, minutes: Minute[], onset?: number): Scenario => ({ name, shouldPage: false, deployedAt: 0, onset, minutes });
 
 export function pipelineScenarios(pools: PipelinePools, pipeline: string): Scenario[] {
-  const as = (r: PipelineReport): Minute => ({ kind: 'datums', datums: pipelineReportToDatums({ ...r, pipeline }) });
+  const as = (r: PipelineReport): Minute => ({ kind: 'report', report: checkReport('pipeline', { ...r, pipeline }) });
   const healthy = (i: number) => as(pick(pools.healthy, i));
   const timeline = (f: (i: number) => Minute, minutes = FAULT) => faultTimeline(healthy, f, minutes);
   // The minute the application stops, its canary is still in flight; from the next, each run confirms a loss.
@@ -39,7 +39,7 @@ function renamed(report: LagCheckReport, names: Readonly<Record<string, GroupLag
 
 export function lagScenarios(pools: LagPools, check: string, named: string, byPattern: string): Scenario[] {
   const g = (r: LagCheckReport) => r.groups[0]!;
-  const as = (r: LagCheckReport): Minute => ({ kind: 'datums', datums: lagCheckToDatums({ ...r, check }) });
+  const as = (r: LagCheckReport): Minute => ({ kind: 'report', report: checkReport('lag', { ...r, check }) });
   const world = (namedGroup: GroupLagReport, patternGroup = g(pools.ok)): Minute => as(renamed(pools.ok, { [named]: namedGroup, [byPattern]: patternGroup }));
   const healthy = () => world(g(pools.ok));
   const timeline = (f: (i: number) => Minute, minutes = FAULT) => faultTimeline(healthy, f, minutes);

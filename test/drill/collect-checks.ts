@@ -8,9 +8,9 @@ import { CompressionTypes, type Consumer } from 'kafkajs';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import { parseLagConfig } from '../../lambda/lag-config';
-import { LagRuntime, type LagCheckReport } from '../../lambda/lag-runtime';
+import type { LagCheckReport } from '../../lambda/core/lag/report';
 import { parsePipelineConfig } from '../../lambda/pipeline-config';
-import { PipelineRuntime } from '../../lambda/pipeline-runtime';
+import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
 import { groupAt } from '../helpers/consumer-groups';
 import { rawKafka, uniqueName } from '../helpers/kafka';
@@ -45,11 +45,11 @@ async function createTopic(brokers: string, topic: string, numPartitions = 1): P
 
 async function pipelineRuns(settings: Record<string, unknown>, count: number, pauseMs = 0): Promise<PipelineReport[]> {
   const config = parsePipelineConfig({ pipelineName: uniqueName('drill'), runTimeoutMs: 6000, metricsSink: 'none', ...settings });
-  const runtime = new PipelineRuntime(config, quiet());
+  const runtime = createRuntime('pipeline', { config, logger: quiet() });
   const out: PipelineReport[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      out.push(await runtime.runOnce());
+      out.push((await runtime.runOnce()).details);
       if (pauseMs) await sleep(pauseMs);
     }
   } finally {
@@ -128,9 +128,9 @@ export async function collectLagReports(brokers: string): Promise<LagPools> {
     return name;
   };
   const check = async (groups: string[], onBrokers = brokers) => {
-    const runtime = new LagRuntime(parseLagConfig({ checkName: 'drill', brokers: onBrokers, groups, runTimeoutMs: 6000, metricsSink: 'none' }), quiet());
+    const runtime = createRuntime('lag', { config: parseLagConfig({ checkName: 'drill', brokers: onBrokers, groups, runTimeoutMs: 6000, metricsSink: 'none' }), logger: quiet() });
     try {
-      return await runtime.runOnce();
+      return (await runtime.runOnce()).details;
     } finally {
       await runtime.close();
     }

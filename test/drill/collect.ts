@@ -8,9 +8,10 @@ import { parseConfig, type ProbeConfig } from '../../lambda/config';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import type { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
 import { ProbeLogger } from '../../lambda/adapters/logger';
+import { checkReport } from '../../lambda/core/serializers';
 import type { Datum } from '../../lambda/core/metric-datums';
 import type { RunReport } from '../../lambda/core/report';
-import { ProbeRuntime } from '../../lambda/runtime';
+import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
 import { LateSession, deletingSession } from './fault-sessions';
 import type { ReportPools } from './scenarios';
@@ -26,11 +27,11 @@ function config(brokers: string, overrides: Record<string, unknown> = {}): Probe
 }
 
 async function runs(c: ProbeConfig, count: number, sessionClass?: typeof KafkaProbeSession, pauseMs = 0): Promise<RunReport[]> {
-  const runtime = new ProbeRuntime({ config: c, logger: quiet(), sessionClass });
+  const runtime = createRuntime('roundtrip', { config: c, logger: quiet(), sessionClass });
   const out: RunReport[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      out.push(await runtime.runOnce());
+      out.push((await runtime.runOnce()).details);
       if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
     }
   } finally {
@@ -46,7 +47,7 @@ async function emfFallback(report: RunReport): Promise<Datum[]> {
     sink: 'api', namespace: 'StreamProbe', region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}`, logger: quiet(),
     writeLine: (l) => lines.push(l),
   });
-  await publisher.publish(report, performance.now() + 2000);
+  await publisher.publish(checkReport('roundtrip', report), performance.now() + 2000);
   const datums: Datum[] = [];
   for (const text of lines) {
     const line = JSON.parse(text);

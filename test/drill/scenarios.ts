@@ -1,12 +1,15 @@
 /**
  * The drill's scenarios: minute-by-minute worlds built from real run reports (collected against a real
- * broker with the faults made for real, see collect.ts), turned into datapoints by the probe's own
- * reportToDatums, and replayed through the synthesized alarms. Pure: the reports come in as data.
+ * broker with the faults made for real, see collect.ts), turned into datapoints by each check's own
+ * serializer (the datums its Lambda publishes), and replayed through the synthesized alarms. Pure: the
+ * reports come in as data.
  */
-import { reportToDatums, type Datum } from '../../lambda/core/metric-datums';
+import type { AnyCheckReport } from '../../lambda/core/check-report';
+import type { Datum } from '../../lambda/core/metric-datums';
 import { OutcomeHistory } from '../../lambda/core/outcome-history';
 import { slowestBrokerMedian } from '../../lambda/core/reconcile';
 import type { RunReport } from '../../lambda/core/report';
+import { checkReport, datumsOf } from '../../lambda/core/serializers';
 import { summarize } from '../../lambda/core/stats';
 import { simulate, type AlarmSet, type DataPoint } from './evaluator';
 
@@ -23,8 +26,9 @@ export interface ReportPools {
 
 /** What happens in one minute of a scenario. */
 export type Minute =
-  | { kind: 'run'; report: RunReport }
-  /** Datums as they reached CloudWatch: through EMF lines, or from a pipeline or lag check's report. */
+  /** A run of any check, published as its Lambda publishes it. */
+  | { kind: 'report'; report: AnyCheckReport }
+  /** Datums as they reached CloudWatch through EMF lines. */
   | { kind: 'datums'; datums: readonly Datum[] }
   | { kind: 'lambda-error' }
   | { kind: 'nothing' };
@@ -41,6 +45,11 @@ export interface Scenario {
   /** Page target in minutes after onset. */
   readonly pageWithin?: number;
   readonly okWithin?: number;
+}
+
+/** A minute in which the round trip ran and reported `r`. */
+export function run(r: RunReport): Minute {
+  return { kind: 'report', report: checkReport('roundtrip', r) };
 }
 
 export function pick<T>(pool: readonly T[], i: number): T {
@@ -81,8 +90,8 @@ export function toDataPoints(minute: number, m: Minute, functionName: string): D
     values: d.Values ?? [d.Value!], counts: d.Counts,
   });
   switch (m.kind) {
-    case 'run':
-      return [...reportToDatums({ ...m.report, startedAt: new Date(at * 1000).toISOString() }).map(fromDatum), lambda('Invocations', 1), lambda('Errors', 0)];
+    case 'report':
+      return [...datumsOf(m.report).map(fromDatum), lambda('Invocations', 1), lambda('Errors', 0)];
     case 'datums':
       return [...m.datums.map(fromDatum), lambda('Invocations', 1), lambda('Errors', 0)];
     case 'lambda-error':
@@ -119,8 +128,8 @@ function withOutcomeHistory(s: Scenario): Scenario {
   let history = new OutcomeHistory();
   const minutes = s.minutes.map((m): Minute => {
     if (m.kind === 'lambda-error') history = new OutcomeHistory();
-    if (m.kind !== 'run') return m;
-    return { kind: 'run', report: { ...m.report, recentOutcomeChanges: history.record(m.report.outcome) } };
+    if (m.kind !== 'report' || m.report.kind !== 'roundtrip') return m;
+    return run({ ...m.report.details, recentOutcomeChanges: history.record(m.report.details.outcome) });
   });
   return { ...s, minutes };
 }
@@ -130,8 +139,8 @@ export function buildScenarios(pools: ReportPools): Scenario[] {
 }
 
 function scenarioList(pools: ReportPools): Scenario[] {
-  const healthy = (i: number): Minute => ({ kind: 'run', report: pick(pools.healthy, i) });
-  const failed = (i: number): Minute => ({ kind: 'run', report: pick(pools.failed, i) });
+  const healthy = (i: number): Minute => run(pick(pools.healthy, i));
+  const failed = (i: number): Minute => run(pick(pools.failed, i));
   const timeline = (fault: (i: number) => Minute, faultMinutes = FAULT, warm = WARM, after = AFTER) => faultTimeline(healthy, fault, faultMinutes, warm, after);
   const fault = (name: string, f: (i: number) => Minute, extra: Partial<Scenario> = {}): Scenario => ({
     name, shouldPage: true, onset: WARM, recovery: WARM + FAULT, deployedAt: 0, minutes: timeline(f), pageWithin: 3, okWithin: 3, ...extra,
@@ -142,10 +151,8 @@ function scenarioList(pools: ReportPools): Scenario[] {
   // about half the runs, and no M of N can page once on a coin toss (README, "What pages whom").
   const HEALTHY_MEDIAN_MS = 250;
   const rescale = HEALTHY_MEDIAN_MS / (summarize(pools.healthy.flatMap((r) => r.samples.endToEnd))?.p50 ?? 1);
-  const slow = (i: number, isSlow: (b: string) => boolean, brokers?: number): Minute => ({
-    kind: 'run',
-    report: reshapeLatency(pick(pools.healthy, i), (ms, b) => ms * rescale + (isSlow(b) ? 4 * HEALTHY_MEDIAN_MS : 0), brokers),
-  });
+  const slow = (i: number, isSlow: (b: string) => boolean, brokers?: number): Minute =>
+    run(reshapeLatency(pick(pools.healthy, i), (ms, b) => ms * rescale + (isSlow(b) ? 4 * HEALTHY_MEDIAN_MS : 0), brokers));
   const random = seeded(7);
   const flaky = Array.from({ length: 60 }, () => random() < 0.3);
 
@@ -156,7 +163,7 @@ function scenarioList(pools: ReportPools): Scenario[] {
     fault('probe stopped (no runs at all)', () => ({ kind: 'nothing' }), { pageWithin: 4 }),
     fault('init crash (every invocation fails)', () => ({ kind: 'lambda-error' })),
     fault('every run times out (Lambda kills it)', () => ({ kind: 'lambda-error' })),
-    fault('1 in 6 events lost, every run', (i) => ({ kind: 'run', report: pick(pools.lossy, i) })),
+    fault('1 in 6 events lost, every run', (i) => run(pick(pools.lossy, i))),
     fault('latency 5x on all brokers', (i) => slow(i, () => true)),
     fault('latency 5x on 1 of 12 brokers', (i) => slow(i, (b) => b === '7', 12)),
     fault('30% of runs fail at random, for an hour', (i) => (flaky[i] ? failed(i) : healthy(i)), {
@@ -167,7 +174,7 @@ function scenarioList(pools: ReportPools): Scenario[] {
       pageWithin: 15, okWithin: 20,
     }),
     fault('Kafka down, then the probe stops too', (i) => (i < 10 ? failed(i) : { kind: 'nothing' })),
-    { name: 'one late event', shouldPage: false, deployedAt: 0, onset: WARM, minutes: [...timeline(() => healthy(0), 0).slice(0, WARM), { kind: 'run', report: pools.latePair[0] }, { kind: 'run', report: pools.latePair[1] }, ...Array.from({ length: 30 }, (_, i) => healthy(i))] },
+    { name: 'one late event', shouldPage: false, deployedAt: 0, onset: WARM, minutes: [...timeline(() => healthy(0), 0).slice(0, WARM), run(pools.latePair[0]), run(pools.latePair[1]), ...Array.from({ length: 30 }, (_, i) => healthy(i))] },
     { name: 'a single failed run', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(failed, 1) },
     { name: 'metrics through the EMF fallback', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(() => ({ kind: 'datums', datums: pools.emfFallback })) },
   ];

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseConfig, type ProbeConfig } from '../../lambda/config';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { ProbeRuntime } from '../../lambda/runtime';
+import { type CheckRuntime, createRuntime } from '../../lambda/runtime';
 
 export const SCRAM_USER = { username: 'probe-user', password: 'scram-Pa55word-do-not-log' } as const;
 
@@ -65,8 +65,8 @@ export class CapturedOutput {
 /** A runtime whose logs are captured; always closed afterwards. */
 export async function withRuntime<T>(
   config: ProbeConfig,
-  body: (runtime: ProbeRuntime, output: CapturedOutput) => Promise<T>,
-  make: (config: ProbeConfig, logger: ProbeLogger) => ProbeRuntime = (c, logger) => new ProbeRuntime({ config: c, logger }),
+  body: (runtime: CheckRuntime<'roundtrip'>, output: CapturedOutput) => Promise<T>,
+  make: (config: ProbeConfig, logger: ProbeLogger) => CheckRuntime<'roundtrip'> = (c, logger) => createRuntime('roundtrip', { config: c, logger }),
 ): Promise<T> {
   const output = new CapturedOutput().start();
   const runtime = make(config, new ProbeLogger({ level: 'INFO' }));

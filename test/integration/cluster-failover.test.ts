@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../lambda/core/report';
-import { ProbeRuntime } from '../../lambda/runtime';
+import { createRuntime } from '../../lambda/runtime';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '../../local-kafka/cluster';
 import { kafkaLibs } from '../../local-kafka/broker';
@@ -62,12 +62,12 @@ async function waitUntilNoneLedBy(topic: string, broker: number): Promise<void> 
 function probe(overrides: Record<string, unknown> = {}) {
   const config = probeConfig(cluster.bootstrap, { minPartitions: 6, runTimeoutMs: RUN_TIMEOUT_MS, ...overrides });
   const output = new CapturedOutput().start();
-  const runtime = new ProbeRuntime({ config, logger: new ProbeLogger({ level: 'INFO' }) });
+  const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'INFO' }) });
   const reports: RunReport[] = [];
   return {
     config, output, reports,
     async run(): Promise<RunReport> {
-      const r = await runtime.runOnce();
+      const r = (await runtime.runOnce()).details;
       reports.push(r);
       return r;
     },

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { consumerGroupPrefix } from '../../lambda/contract';
 import { encodeEvent } from '../../lambda/core/event';
+import type { RoundTripCheck } from '../../lambda/runtime';
 import { kafkaLibs } from '../../local-kafka/broker';
 import { probeConfig, rawKafka, uniqueName, withRuntime } from '../helpers/kafka';
 import { SwitchableProxy } from '../helpers/proxy';
@@ -34,12 +35,12 @@ describe('no false signals on a real broker', () => {
   it('#1 partitions added by someone else while warm: covered within a run, never reported lost', async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 2 });
     await withRuntime(config, async (runtime, output) => {
-      expect((await runtime.runOnce()).counts).toMatchObject({ partitions: 2, ...healthyCounts(2) });
+      expect((await runtime.runOnce()).details.counts).toMatchObject({ partitions: 2, ...healthyCounts(2) });
       const admin = rawKafka(kafka.plaintext).admin();
       await admin.connect();
       await admin.createPartitions({ topicPartitions: [{ topic: config.topic, count: 5 }] });
       await admin.disconnect();
-      const after = [await runtime.runOnce(), await runtime.runOnce(), await runtime.runOnce()];
+      const after = [(await runtime.runOnce()).details, (await runtime.runOnce()).details, (await runtime.runOnce()).details];
       for (const r of after) {
         expect(r.outcome, JSON.stringify(r.problems)).toBe('healthy');
         expect(r.counts).toMatchObject(healthyCounts(r.counts.partitions));
@@ -52,7 +53,7 @@ describe('no false signals on a real broker', () => {
   it('#3 records compressed with gzip, snappy, lz4 and zstd by Kafka\'s own producer are read, not fatal', async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 1 });
     await withRuntime(config, async (runtime, output) => {
-      expect((await runtime.runOnce()).outcome).toBe('healthy');
+      expect((await runtime.runOnce()).details.outcome).toBe('healthy');
       const codecs = ['gzip', 'snappy', 'lz4', 'zstd'];
       // Canary events of another probe, so a count proves each batch was decompressed and decoded; and one
       // plain line per codec, which is foreign.
@@ -61,7 +62,7 @@ describe('no false signals on a real broker', () => {
         encodeEvent({ probe: 'neighbour', run: `r-${codec}`, partition: 0, seq: i, sentAt: 0, wallAt }, 200),
         `not a canary, written with ${codec}`,
       ])));
-      const read = await runtime.runOnce();
+      const read = (await runtime.runOnce()).details;
       expect(read.outcome, JSON.stringify(read.errors)).toBe('healthy');
       expect(read.counts).toMatchObject({ ...healthyCounts(1), otherProbe: 4, foreign: 4 });
       expect(read.errors).toEqual([]);
@@ -78,7 +79,7 @@ describe('no false signals on a real broker', () => {
     await admin.disconnect();
     const config = probeConfig(kafka.plaintext, { topic, minPartitions: 4, eventsPerPartition: 50 });
     await withRuntime(config, async (runtime, output) => {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report.counts).toMatchObject({ sent: 200, acknowledged: 0, produceErrors: 200, lost: 0, overdue: 0 });
       const errorLines = output.events('run_error');
       expect(errorLines.length).toBeGreaterThanOrEqual(1);
@@ -99,12 +100,13 @@ describe('no false signals on a real broker', () => {
     const ours = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(consumerGroupPrefix(config.probeName)));
     try {
       await withRuntime(config, async (runtime) => {
-        expect((await runtime.runOnce()).outcome).toBe('failed'); // nothing listens yet
+        expect((await runtime.runOnce()).details.outcome).toBe('failed'); // nothing listens yet
         await proxy.on();
-        expect((await runtime.runOnce()).outcome).toBe('healthy');
-        await runtime.session.reset(); // what a failed run does: every client dropped
-        expect((await runtime.runOnce()).outcome).toBe('healthy');
-        expect(await ours()).toEqual([runtime.session.groupId]);
+        expect((await runtime.runOnce()).details.outcome).toBe('healthy');
+        const { session } = runtime.check as RoundTripCheck;
+        await session.reset(); // what a failed run does: every client dropped
+        expect((await runtime.runOnce()).details.outcome).toBe('healthy');
+        expect(await ours()).toEqual([session.groupId]);
       });
       expect(await ours()).toEqual([]);
     } finally {
@@ -119,7 +121,7 @@ describe('no false signals on a real broker', () => {
     try {
       await withRuntime(config, async (runtime, output) => {
         const started = performance.now();
-        const report = await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
         expect(performance.now() - started).toBeLessThan(config.runTimeoutMs + 1000);
         expect(report).toMatchObject({ outcome: 'failed', warm: false });
         expect(report.errors.map((e) => e.phase)).toEqual(['connect']);
@@ -139,7 +141,7 @@ describe('no false signals on a real broker', () => {
         await runtime.runOnce();
         await twin.runOnce();
         await twin.runOnce();
-        const seen = await runtime.runOnce();
+        const seen = (await runtime.runOnce()).details;
         expect(seen.outcome).toBe('healthy');
         expect(seen.counts).toMatchObject({ ...healthyCounts(2), late: 0 });
         expect(seen.counts.otherWriter).toBeGreaterThanOrEqual(2);
@@ -160,7 +162,7 @@ describe('no false signals on a real broker', () => {
         await runtime.runOnce();
         const damaged = encodeEvent({ probe: 'someone-else', run: 'x', partition: 0, seq: 0, sentAt: 0, wallAt: Date.now() }, 200).replace('canary', 'canarY');
         await producer.send({ topic: config.topic, acks: -1, messages: [{ partition: 0, value: damaged }] });
-        const report = await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
         expect(report.outcome).toBe('healthy');
         expect(report.counts).toMatchObject({ ...healthyCounts(1), otherProbe: 1 });
         expect(output.events('run_problem').filter((l) => l.status === 'corrupt')).toEqual([]);

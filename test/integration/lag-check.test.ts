@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { CompressionTypes, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { LagRuntime, type LagCheckReport, type LagSink } from '../../lambda/lag-runtime';
+import type { LagCheckReport } from '../../lambda/core/lag/report';
+import { createRuntime, type ReportSink } from '../../lambda/runtime';
 import { parseLagConfig } from '../../lambda/lag-config';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
@@ -35,10 +36,10 @@ async function groupAt(group: string, offsets: Record<number, number>, stay: boo
   if (consumer) consumers.push(consumer);
 }
 
-function check(groups: string[], overrides: { stallAfterMs?: number } = {}, sinks: LagSink[] = []) {
+function check(groups: string[], overrides: { stallAfterMs?: number } = {}, sinks: ReportSink[] = []) {
   const output = new CapturedOutput().start();
   const config = parseLagConfig({ checkName: 'it', brokers: [kafka.plaintext], groups, runTimeoutMs: 15_000, timeLagThresholdMs: 10_000, stallAfterMs: overrides.stallAfterMs ?? 60_000 });
-  const runtime = new LagRuntime(config, new ProbeLogger({ level: 'INFO' }), sinks);
+  const runtime = createRuntime('lag', { config, logger: new ProbeLogger({ level: 'INFO' }), sinks });
   return {
     output, runtime,
     async close() {
@@ -79,7 +80,7 @@ describe('consumer-lag check', () => {
     await groupAt(group, { 0: 4, 1: 10 }, true);
     const c = check([group]);
     try {
-      const { groups: [r] } = await c.runtime.runOnce();
+      const { groups: [r] } = (await c.runtime.runOnce()).details;
       expect(r!.status, JSON.stringify({ reasons: r!.reasons, partitions: r!.partitions }, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe('LAGGING');
       const ours = r!.partitions.map((p) => [p.topic, p.partition, String(p.committed), String(p.logEnd), String(p.offsetLag)]);
       expect(ours).toEqual(describeWithKafka(group));
@@ -104,7 +105,7 @@ describe('consumer-lag check', () => {
     const metrics = new CloudWatchPublisher({ sink: 'api', namespace, region: 'us-east-1', endpoint: moto.endpoint, logger: new ProbeLogger({ level: 'SILENT' }), writeLine: () => {} });
     const c = check([stopped, idle], {}, [metrics]);
     try {
-      const reports = await c.runtime.runOnce();
+      const reports = (await c.runtime.runOnce()).details;
       expect(byGroup(reports, stopped)).toMatchObject({ status: 'STOPPED', members: 0, totalOffsetLag: 2n });
       expect(byGroup(reports, idle)).toMatchObject({ status: 'OK', members: 0, totalOffsetLag: 0n, maxTimeLagMs: 0 });
       const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
@@ -132,10 +133,10 @@ describe('consumer-lag check', () => {
     await groupAt(group, { 0: 9, 1: 10 }, true);
     const c = check([group], { stallAfterMs: 1500 });
     try {
-      const { groups: [first] } = await c.runtime.runOnce();
+      const { groups: [first] } = (await c.runtime.runOnce()).details;
       expect(first!.status).not.toBe('STALLED');
       await new Promise((r) => setTimeout(r, 2000));
-      const { groups: [second] } = await c.runtime.runOnce();
+      const { groups: [second] } = (await c.runtime.runOnce()).details;
       expect(second).toMatchObject({ status: 'STALLED', members: 1 });
     } finally {
       await c.close();
@@ -152,7 +153,7 @@ describe('consumer-lag check', () => {
     await admin.disconnect();
     const c = check([group]);
     try {
-      const { groups: [r] } = await c.runtime.runOnce();
+      const { groups: [r] } = (await c.runtime.runOnce()).details;
       expect(r).toMatchObject({ status: 'RETENTION_LOSS', retentionLost: 3n });
       expect(c.output.events('lag_problem')).toContainEqual(expect.objectContaining({ group, problem: 'retention_loss', retentionLost: '3', partition: 0 }));
     } finally {
@@ -166,7 +167,7 @@ describe('consumer-lag check', () => {
     await groupAt(idle, { 0: 10, 1: 10 }, false);
     const c = check([missing, idle]);
     try {
-      const reports = await c.runtime.runOnce();
+      const reports = (await c.runtime.runOnce()).details;
       expect(byGroup(reports, missing)).toMatchObject({ status: 'UNKNOWN_GROUP', exists: false, partitions: [] });
       expect(byGroup(reports, idle).status).toBe('OK');
     } finally {

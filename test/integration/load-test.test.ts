@@ -6,10 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { parseLoadConfig } from '../../lambda/load-config';
-import { runLoadTest, type LoadReport } from '../../lambda/load-runtime';
+import type { LoadReport } from '../../lambda/core/load/report';
+import { createHandler } from '../../lambda/handlers/create-handler';
+import { createRuntime } from '../../lambda/runtime';
 import { PROJECT_ROOT, kafkaLibs, startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
 import { tempDir } from '../helpers/cdk';
 import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
@@ -27,10 +29,10 @@ async function load(brokers: string, overrides: Record<string, unknown>, during?
   try {
     let started!: () => void;
     const sending = new Promise<void>((r) => (started = r));
-    const result = runLoadTest(c, new ProbeLogger(), [], { onStart: () => started() });
+    const result = createRuntime('load', { config: c, logger: new ProbeLogger(), onStart: () => started() }).runOnce();
     const fault = during ? sending.then(() => during(c.topic)) : Promise.resolve();
-    const [{ report }] = await Promise.all([result, fault]);
-    return { report, logs };
+    const [report] = await Promise.all([result, fault]);
+    return { report: report.details, logs };
   } finally {
     logs.stop();
   }
@@ -179,12 +181,10 @@ describe('streamprobe load on the command line', () => {
 
 describe('the load-test Lambda handler', () => {
   it('runs the deployment\'s load with the event\'s overrides, ends before its deadline, and refuses unknown event fields', async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, { STREAMPROBE_LOAD_TEST_NAME: 'lambda-load', STREAMPROBE_BROKERS: kafka.plaintext, STREAMPROBE_TOPIC: uniqueName('lambda-load'), STREAMPROBE_LOAD_RATE: '100/s', STREAMPROBE_LOAD_DURATION_MS: '60000', STREAMPROBE_METRICS_SINK: 'none' });
+    const env = { STREAMPROBE_LOAD_TEST_NAME: 'lambda-load', STREAMPROBE_BROKERS: kafka.plaintext, STREAMPROBE_TOPIC: uniqueName('lambda-load'), STREAMPROBE_LOAD_RATE: '100/s', STREAMPROBE_LOAD_DURATION_MS: '60000', STREAMPROBE_METRICS_SINK: 'none' };
     const logs = new CapturedOutput().start();
     try {
-      vi.resetModules();
-      const { handler } = await import('../../lambda/handlers/load');
+      const { handler } = createHandler('load', env);
       const end = Date.now() + 30_000;
       const context = { functionName: 'streamprobe-load', awsRequestId: 'r1', getRemainingTimeInMillis: () => end - Date.now() } as never;
       const result = await handler({ rate: '300/s', durationMs: 2000 }, context);
@@ -194,7 +194,6 @@ describe('the load-test Lambda handler', () => {
       await expect(handler({ rate: '0/s' }, context)).rejects.toThrow(/event.rate: "0\/s" is not a rate above 0/);
     } finally {
       logs.stop();
-      process.env = saved;
     }
   });
 });

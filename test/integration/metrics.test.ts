@@ -5,7 +5,7 @@
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
-import { ProbeRuntime } from '../../lambda/runtime';
+import { createRuntime } from '../../lambda/runtime';
 import type { MetricSink } from '../../lambda/contract';
 import { freePort } from '../../local-kafka/broker';
 import { probeConfig, uniqueName, withRuntime, type CapturedOutput } from '../helpers/kafka';
@@ -20,7 +20,7 @@ beforeAll(() => {
 
 function runtimeWith(endpoint: string, sink: MetricSink, emf: string[]) {
   return (config: Parameters<typeof withRuntime>[0], logger: ConstructorParameters<typeof CloudWatchPublisher>[0]['logger']) =>
-    new ProbeRuntime({
+    createRuntime('roundtrip', {
       config,
       logger,
       sinks: [new CloudWatchPublisher({ sink, namespace: config.metricsNamespace, endpoint, logger, writeLine: (l) => emf.push(l) })],
@@ -36,7 +36,7 @@ describe('metrics to the CloudWatch API', () => {
     const emf: string[] = [];
     const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
     await withRuntime(config, async (runtime, output) => {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report.counts).toMatchObject({ sent: 12, received: 12 });
       expect(emf).toEqual([]);
       expect(output.events('metrics_error')).toEqual([]);
@@ -71,7 +71,7 @@ describe('metrics to the CloudWatch API', () => {
     try {
       const config = probeConfig(kafka.plaintext, { metricsNamespace: namespace });
       await withRuntime(config, async (runtime, output) => {
-        const report = await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
         expect(front.requests).toBe(3);
         expect(emf).toEqual([]);
         expect(output.events('metrics_error')).toEqual([]);
@@ -101,7 +101,7 @@ describe('metrics when the CloudWatch API is not there', () => {
         const config = probeConfig(kafka.plaintext, { minPartitions: 2, eventsPerPartition: 3, runTimeoutMs: 6000, metricsNamespace: uniqueName('NS') });
         await withRuntime(config, async (runtime, output) => {
           const started = performance.now();
-          const report = await runtime.runOnce();
+          const report = (await runtime.runOnce()).details;
           expect(performance.now() - started).toBeLessThan(config.runTimeoutMs + 500);
           expect(report.outcome).toBe('healthy');
           const promised = expectedPoints(report);
@@ -124,7 +124,7 @@ describe('metrics when the CloudWatch API is not there', () => {
     const config = probeConfig(`127.0.0.1:${await freePort()}`, { runTimeoutMs: 6000, metricsNamespace: namespace });
     const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
     await withRuntime(config, async (runtime) => {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report.outcome).toBe('failed');
       for (const metric of ['RunSucceeded', 'ProduceAvailability', 'EndToEndAvailability']) {
         const got = await readBack(client, namespace, { metric, dims: { Probe: config.probeName }, values: [] }, new Date(report.startedAt));

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import type { PipelineReport, PipelineSink } from '../../lambda/pipeline-runtime';
+import type { PipelineReport } from '../../lambda/core/pipeline/report';
+import type { ReportSink } from '../../lambda/runtime';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { readBack } from '../helpers/metrics';
@@ -19,7 +20,7 @@ const DEADLINE_MS = 8000;
 let app: RunningApp;
 const applicationId = uniqueName('wordcount');
 
-function pipeline(overrides: Record<string, unknown> = {}, sinks: PipelineSink[] = []) {
+function pipeline(overrides: Record<string, unknown> = {}, sinks: ReportSink[] = []) {
   return pipelineUnderTest({
     pipelineName: uniqueName('wc'), inputBrokers: kafka.plaintext, inputTopic: WORDCOUNT_INPUT, outputTopic: WORDCOUNT_OUTPUT,
     valueTemplate: 'canary {{id}} says hello', match: 'key', deadlineMs: DEADLINE_MS, runTimeoutMs: 6000, ...overrides,
@@ -47,7 +48,7 @@ describe('pipeline canary through a Kafka Streams application', () => {
     const p = pipeline({ canariesPerRun: 3 }, [metrics]);
     try {
       const runs: PipelineReport[] = [];
-      for (let i = 0; i < 3; i++) runs.push(await p.runtime.runOnce());
+      for (let i = 0; i < 3; i++) runs.push((await p.runtime.runOnce()).details);
       for (const r of runs) {
         expect(r.outcome, JSON.stringify(r.problems)).toBe('healthy');
         expect(r.counts).toMatchObject({ sent: 3, acknowledged: 3, onTime: 3, lost: 0, duplicated: 0, unexpected: 0, inFlight: 0 });
@@ -79,19 +80,19 @@ describe('pipeline canary through a Kafka Streams application', () => {
   it('a paused application within the deadline: late, not lost; past the deadline: lost once, then healthy after it resumes', async () => {
     const p = pipeline();
     try {
-      expect((await p.runtime.runOnce()).outcome).toBe('healthy');
+      expect((await p.runtime.runOnce()).details.outcome).toBe('healthy');
       app.pause();
-      const stalled = await p.runtime.runOnce();
+      const stalled = (await p.runtime.runOnce()).details;
       expect(stalled.counts).toMatchObject({ sent: 1, onTime: 0, lost: 0, inFlight: 1 });
       app.resume();
-      const caughtUp = await p.runtime.runOnce();
+      const caughtUp = (await p.runtime.runOnce()).details;
       expect(caughtUp.counts).toMatchObject({ late: 1, onTime: 1, lost: 0, inFlight: 0 });
       expect(caughtUp.outcome).toBe('healthy');
 
       app.pause();
       const lost: PipelineReport[] = [];
       const pausedAt = Date.now();
-      while (Date.now() - pausedAt < DEADLINE_MS + 7000) lost.push(await p.runtime.runOnce());
+      while (Date.now() - pausedAt < DEADLINE_MS + 7000) lost.push((await p.runtime.runOnce()).details);
       const total = lost.reduce((n, r) => n + r.counts.lost, 0);
       expect(total).toBeGreaterThanOrEqual(1);
       expect(lost.some((r) => r.outcome === 'degraded')).toBe(true);
@@ -99,7 +100,7 @@ describe('pipeline canary through a Kafka Streams application', () => {
       expect(lostLines).toHaveLength(total);
       app.resume();
       // The backlog comes out: reported as after its deadline (already lost), never as duplicates.
-      const after = [await p.runtime.runOnce(), await p.runtime.runOnce()];
+      const after = [(await p.runtime.runOnce()).details, (await p.runtime.runOnce()).details];
       expect(after.at(-1)!.outcome, JSON.stringify(after.map((r) => r.problems))).toBe('healthy');
       expect(after.reduce((n, r) => n + r.counts.duplicated + r.counts.lost, 0)).toBe(0);
     } finally {
@@ -112,16 +113,16 @@ describe('pipeline canary through a Kafka Streams application', () => {
     const name = uniqueName('restart');
     const first = pipeline({ pipelineName: name });
     try {
-      expect((await first.runtime.runOnce()).outcome).toBe('healthy');
+      expect((await first.runtime.runOnce()).details.outcome).toBe('healthy');
       app.pause();
-      expect((await first.runtime.runOnce()).counts).toMatchObject({ inFlight: 1 });
+      expect((await first.runtime.runOnce()).details.counts).toMatchObject({ inFlight: 1 });
     } finally {
       await first.close(); // the process ends with a canary in flight, as a recycled Lambda would
     }
     const second = pipeline({ pipelineName: name });
     try {
       app.resume();
-      const runs = [await second.runtime.runOnce(), await second.runtime.runOnce()];
+      const runs = [(await second.runtime.runOnce()).details, (await second.runtime.runOnce()).details];
       const total = (k: 'late' | 'lost' | 'unexpected' | 'onTime') => runs.reduce((n, r) => n + r.counts[k], 0);
       // The first process's in-flight canary comes out now: late, judged; the one it saw come out is not
       // counted again. (Other tests' canaries on this shared output topic are counted `unknown`: not ours.)
@@ -137,7 +138,7 @@ describe('pipeline canary through a Kafka Streams application', () => {
     try {
       const pausedAt = Date.now();
       const runs: PipelineReport[] = [];
-      while (Date.now() - pausedAt < DEADLINE_MS + 5000) runs.push(await third.runtime.runOnce());
+      while (Date.now() - pausedAt < DEADLINE_MS + 5000) runs.push((await third.runtime.runOnce()).details);
       // The second process's last canary never came out: the third reports it lost, with its own.
       const lostIds = third.output.events('pipeline_problem').filter((l) => l.status === 'lost').map((l) => l.canaryId);
       expect(lostIds.length).toBeGreaterThanOrEqual(2);
@@ -153,7 +154,7 @@ describe('pipeline canary through a Kafka Streams application', () => {
     try {
       await p.runtime.runOnce();
       await new Promise((r) => setTimeout(r, 1500));
-      const r = await p.runtime.runOnce();
+      const r = (await p.runtime.runOnce()).details;
       expect(r.counts.unexpected).toBeGreaterThanOrEqual(1);
       expect(r.outcome).toBe('degraded');
     } finally {

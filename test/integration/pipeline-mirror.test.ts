@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import type { PipelineReport } from '../../lambda/pipeline-runtime';
+import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import { startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
 import { CANARY_HEADER } from '../../lambda/core/pipeline/template';
 import { rawKafka, uniqueName } from '../helpers/kafka';
@@ -70,7 +70,7 @@ describe('pipeline canary across clusters through MirrorMaker 2', () => {
   it('healthy: canaries written to one cluster come out of the mirrored topic on the other, counts exact', async () => {
     const p = pipeline({ inputBrokers: kafka.plaintext, inputTopic: ORDERS, outputBrokers: b.plaintext, outputTopic: `a.${ORDERS}`, canariesPerRun: 2, deadlineMs: 10_000 });
     try {
-      const runs = [await p.runtime.runOnce(), await p.runtime.runOnce()];
+      const runs = [(await p.runtime.runOnce()).details, (await p.runtime.runOnce()).details];
       for (const r of runs) {
         expect(r.outcome, JSON.stringify([r.problems, r.errors])).toBe('healthy');
         expect(r.counts).toMatchObject({ sent: 2, onTime: 2, lost: 0, duplicated: 0, inFlight: 0 });
@@ -84,10 +84,10 @@ describe('pipeline canary across clusters through MirrorMaker 2', () => {
   it('a flow that must filter canaries out: nothing comes out by the deadline, which is the success', async () => {
     const p = pipeline({ inputBrokers: b.plaintext, inputTopic: PAYMENTS, outputBrokers: kafka.plaintext, outputTopic: `b.${PAYMENTS}`, expectOutputs: 0, deadlineMs: 3000 });
     try {
-      const first = await p.runtime.runOnce();
+      const first = (await p.runtime.runOnce()).details;
       expect(first.counts).toMatchObject({ sent: 1, unexpected: 0 });
       await new Promise((r) => setTimeout(r, 3000));
-      const second = await p.runtime.runOnce();
+      const second = (await p.runtime.runOnce()).details;
       expect(second.counts).toMatchObject({ filtered: 1, unexpected: 0 });
       expect(second.outcome).toBe('healthy');
     } finally {
@@ -98,16 +98,16 @@ describe('pipeline canary across clusters through MirrorMaker 2', () => {
   it('MirrorMaker killed: canaries lost once past their deadline; restarted, healthy again, and every duplicate it reports is a real second copy', async () => {
     const p = pipeline({ inputBrokers: kafka.plaintext, inputTopic: ORDERS, outputBrokers: b.plaintext, outputTopic: `a.${ORDERS}`, deadlineMs: 3000 });
     try {
-      expect((await p.runtime.runOnce()).outcome).toBe('healthy');
+      expect((await p.runtime.runOnce()).details.outcome).toBe('healthy');
       await mm2.kill();
-      const down: PipelineReport[] = [await p.runtime.runOnce(), await p.runtime.runOnce()];
+      const down: PipelineReport[] = [(await p.runtime.runOnce()).details, (await p.runtime.runOnce()).details];
       expect(down.reduce((n, r) => n + r.counts.lost, 0)).toBe(2);
       expect(down.every((r) => r.outcome === 'degraded')).toBe(true);
       mm2 = await start();
       const after: PipelineReport[] = [];
-      for (let i = 0; i < 10 && after.at(-1)?.outcome !== 'healthy'; i++) after.push(await p.runtime.runOnce());
+      for (let i = 0; i < 10 && after.at(-1)?.outcome !== 'healthy'; i++) after.push((await p.runtime.runOnce()).details);
       expect(after.at(-1)!.outcome, JSON.stringify(after.map((r) => r.counts))).toBe('healthy');
-      const steady = [await p.runtime.runOnce(), await p.runtime.runOnce()];
+      const steady = [(await p.runtime.runOnce()).details, (await p.runtime.runOnce()).details];
       // Copies MirrorMaker makes again after its restart may still trickle in here: checked against the dump below.
       for (const r of steady) expect(r.counts, JSON.stringify(r.problems)).toMatchObject({ onTime: 1, lost: 0 });
       // The canaries sent while it was down came out after it restarted: reported as such, not as new losses.

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { parseLagConfig } from '../../lambda/lag-config';
-import { LagRuntime } from '../../lambda/lag-runtime';
+import { createRuntime } from '../../lambda/runtime';
 import { groupAt } from '../helpers/consumer-groups';
 import { probeConfig, rawKafka, SCRAM_USER, uniqueName, withRuntime } from '../helpers/kafka';
 import { pipelineUnderTest } from '../helpers/pipeline';
@@ -16,7 +16,7 @@ describe('TLS', () => {
 
   it('succeeds with the right authority and client certificate', async () => {
     await withRuntime(probeConfig(kafka.ssl, tls), async (runtime) => {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report.outcome).toBe('healthy');
       expect(report.counts).toMatchObject({ sent: 1, received: 1 });
     });
@@ -25,7 +25,7 @@ describe('TLS', () => {
   it('fails clearly when the broker certificate is not trusted, and the client key is never logged', async () => {
     const config = probeConfig(kafka.ssl, { ...tls, tlsCaPem: pem(kafka.otherCaCertFile), runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report).toMatchObject({ outcome: 'failed', measured: false });
       expect(report.errors[0]).toMatchObject({ phase: 'connect' });
       expect(report.errors[0]!.message).toMatch(/certificate|self.signed|verify/i);
@@ -37,7 +37,7 @@ describe('TLS', () => {
   it('fails when the broker requires a client certificate and none is given', async () => {
     const config = probeConfig(kafka.ssl, { tls: true, tlsCaPem: pem(kafka.caCertFile), runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime) => {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report.outcome).toBe('failed');
       expect(report.errors[0]!.phase).toBe('connect');
     });
@@ -49,7 +49,7 @@ describe('SASL/SCRAM', () => {
     it(`${auth} succeeds with the right password`, async () => {
       const config = probeConfig(kafka.sasl, { auth, saslUsername: SCRAM_USER.username, saslPassword: SCRAM_USER.password });
       await withRuntime(config, async (runtime, output) => {
-        const report = await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
         expect(report.outcome).toBe('healthy');
         expect(report.counts).toMatchObject({ sent: 1, received: 1 });
         expect(output.text).not.toContain(SCRAM_USER.password);
@@ -61,7 +61,7 @@ describe('SASL/SCRAM', () => {
     const wrong = 'wrong-Secret-value-123';
     const config = probeConfig(kafka.sasl, { auth: 'scram-sha-512', saslUsername: SCRAM_USER.username, saslPassword: wrong, runTimeoutMs: 6000 });
     await withRuntime(config, async (runtime, output) => {
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report).toMatchObject({ outcome: 'failed', measured: false });
       expect(report.errors[0]).toMatchObject({ phase: 'connect', type: expect.stringMatching(/SASL|Authentication/i) });
       expect(output.events('run_error')).toHaveLength(1);
@@ -92,7 +92,7 @@ describe('the pipeline canary and the lag check reach secured clusters the same 
     });
     try {
       expect(p.config.output).toMatchObject({ auth: 'none', tls: true, saslPassword: undefined });
-      const report = await p.runtime.runOnce();
+      const report = (await p.runtime.runOnce()).details;
       expect(report, p.output.text).toMatchObject({ outcome: 'healthy', counts: { sent: 1, onTime: 1, lost: 0 } });
       expect(p.output.text).not.toContain(SCRAM_USER.password);
     } finally {
@@ -105,7 +105,7 @@ describe('the pipeline canary and the lag check reach secured clusters the same 
     const topic = await identityTopic();
     const p = pipelineUnderTest({ pipelineName: uniqueName('secured'), inputBrokers: kafka.sasl, inputTopic: topic, outputTopic: topic, ...scram, saslPassword: wrong, runTimeoutMs: 6000 });
     try {
-      const report = await p.runtime.runOnce();
+      const report = (await p.runtime.runOnce()).details;
       expect(report).toMatchObject({ outcome: 'failed', errors: [expect.objectContaining({ phase: 'connect' })] });
       expect(p.output.events('pipeline_error')).toHaveLength(1);
       expect(p.output.text).not.toContain(wrong);
@@ -119,9 +119,9 @@ describe('the pipeline canary and the lag check reach secured clusters the same 
     const group = uniqueName('secured-group');
     await groupAt(kafka.plaintext, topic, group, { 0: 0 }, false);
     for (const [brokers, settings] of [[kafka.ssl, tls], [kafka.sasl, scram]] as const) {
-      const runtime = new LagRuntime(parseLagConfig({ brokers, groups: [group], runTimeoutMs: 10_000, ...settings }), new ProbeLogger({ level: 'SILENT' }));
+      const runtime = createRuntime('lag', { config: parseLagConfig({ brokers, groups: [group], runTimeoutMs: 10_000, ...settings }), logger: new ProbeLogger({ level: 'SILENT' }) });
       try {
-        const report = await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
         expect(report.succeeded, JSON.stringify(report.errors)).toBe(true);
         expect(report.groups[0]).toMatchObject({ group, exists: true, status: 'OK' });
       } finally {

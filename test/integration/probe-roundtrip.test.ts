@@ -2,7 +2,7 @@
 import type { RecordMetadata } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
-import { ProbeRuntime } from '../../lambda/runtime';
+import { createRuntime } from '../../lambda/runtime';
 import { probeConfig, rawKafka, withRuntime } from '../helpers/kafka';
 
 const CLIENT_DELAY_MS = 1000;
@@ -22,7 +22,7 @@ describe('round trip against a real broker', () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 2 });
     await withRuntime(config, async (runtime) => {
       await runtime.runOnce();
-      const report = await runtime.runOnce();
+      const report = (await runtime.runOnce()).details;
       expect(report.outcome).toBe('healthy');
       expect(report.timings.runMs).toBeGreaterThanOrEqual(CLIENT_DELAY_MS);
       // Stamped at the call, every sample would hold the whole second.
@@ -31,7 +31,7 @@ describe('round trip against a real broker', () => {
         expect(sample).toBeLessThan(CLIENT_DELAY_MS / 2);
       }
       expect(report.samples.endToEnd).toHaveLength(2);
-    }, (c, logger) => new ProbeRuntime({ config: c, logger, sessionClass: SlowClientSession }));
+    }, (c, logger) => createRuntime('roundtrip', { config: c, logger, sessionClass: SlowClientSession }));
   });
 
   it('creates a missing canary topic and covers every partition, every event arriving exactly once', async () => {
@@ -41,7 +41,7 @@ describe('round trip against a real broker', () => {
     try {
       expect(await admin.listTopics()).not.toContain(config.topic);
       await withRuntime(config, async (runtime, output) => {
-        const report = await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
         expect(report.outcome).toBe('healthy');
         expect(report.counts).toMatchObject({
           partitions: 4, sent: 12, acknowledged: 12, received: 12, lost: 0, duplicated: 0, outOfOrder: 0, corrupt: 0, foreign: 0, produceErrors: 0,
@@ -72,9 +72,9 @@ describe('round trip against a real broker', () => {
   it('reuses its clients when warm: later runs skip connecting and joining', async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 2 });
     await withRuntime(config, async (runtime) => {
-      const first = await runtime.runOnce();
-      const second = await runtime.runOnce();
-      const third = await runtime.runOnce();
+      const first = (await runtime.runOnce()).details;
+      const second = (await runtime.runOnce()).details;
+      const third = (await runtime.runOnce()).details;
       expect([first.warm, second.warm, third.warm]).toEqual([false, true, true]);
       for (const r of [first, second, third]) expect(r.counts).toMatchObject({ sent: 2, received: 2, lost: 0, late: 0, duplicated: 0 });
       expect(second.timings.connectMs).toBeLessThan(1);
@@ -89,7 +89,7 @@ describe('round trip against a real broker', () => {
     try {
       await admin.createTopics({ topics: [{ topic: config.topic, numPartitions: 1, replicationFactor: 1 }] });
       await withRuntime(config, async (runtime) => {
-        const report = await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
         expect(report.counts).toMatchObject({ partitions: 3, sent: 3, received: 3 });
       });
     } finally {

@@ -120,7 +120,6 @@ export class KafkaProbeSession {
   constructor(
     private readonly config: ProbeConfig,
     private readonly log: DebugSink,
-    private readonly secrets: readonly string[],
     private readonly credentials?: () => Promise<ResolvedCredentials | undefined>,
   ) {
     this.groupId = this.newGroupId();
@@ -346,7 +345,7 @@ export class KafkaProbeSession {
     for (let seq = 0; seq < this.config.eventsPerPartition; seq++) {
       if (remainingMs(deadlineAt) < MIN_SEND_WINDOW_MS) {
         const why = seq === 0 ? 'preparing the run left no time to send' : `sent ${seq} of ${this.config.eventsPerPartition} rounds before the deadline`;
-        return { sent, errors: [toErrorInfo(new DeadlineError(why, remainingMs(deadlineAt)), 'send', this.secrets)] };
+        return { sent, errors: [toErrorInfo(new DeadlineError(why, remainingMs(deadlineAt)), 'send')] };
       }
       // Every event of the round is encoded before any clock starts: with 256 partitions the encoding alone
       // took 3 ms, and it fell inside every sample but the last.
@@ -384,7 +383,7 @@ export class KafkaProbeSession {
     // trip, not our JSON work nor kafkajs's produce path. A request that never got that far starts at the
     // call. Latency is measured from this stamp; the event's own `t` only dates it within this process.
     const sentAt = stamp.readyAt ?? calledAt;
-    const failed = (partition: number, error: unknown): SentRecord => ({ partition, seq, sentAt, error: toErrorInfo(error, 'send', this.secrets, { partition, eventId: `${runId}/${partition}/${seq}` }) });
+    const failed = (partition: number, error: unknown): SentRecord => ({ partition, seq, sentAt, error: toErrorInfo(error, 'send', [], { partition, eventId: `${runId}/${partition}/${seq}` }) });
     return batch.map(({ partition }) => {
       const answer = answers.find((a) => a.partition === partition);
       if (answer && answer.errorCode === 0 && answer.baseOffset !== undefined) return { partition, seq, sentAt, ackedAt, offset: answer.baseOffset };
@@ -421,13 +420,13 @@ export class KafkaProbeSession {
     if (state?.rebalancedDuringRun) {
       errors.push({ phase: 'receive', type: 'ConsumerRebalanced', message: `consumer group ${this.groupId} rebalanced during the run; arrivals may be missing` });
     }
-    if (state?.crashed) errors.push(toErrorInfo(state.crashed, 'receive', this.secrets));
+    if (state?.crashed) errors.push(toErrorInfo(state.crashed, 'receive'));
     const records = this.collector.take();
     if (state && !state.crashed && expected.size > 0 && missing.size === expected.size && records.length === 0) {
       // Acknowledged events, and not one record delivered: the consumer may be stuck (on a hung group
       // coordinator, say). A fresh one costs a join; a stuck one would make every later run read nothing.
       state.crashed = Object.assign(new Error(`the consumer delivered nothing while ${expected.size} acknowledged events waited; it is replaced before the next run in case it is stuck`), { type: 'NothingDelivered' });
-      errors.push(toErrorInfo(state.crashed, 'receive', this.secrets));
+      errors.push(toErrorInfo(state.crashed, 'receive'));
     }
     return { records, errors, logStartOffsets: await logStarts };
   }

@@ -4,6 +4,7 @@
  * records, one row per second, and whether the target was met and why not.
  */
 import type * as hdr from 'hdr-histogram-js';
+import type { Change } from './baseline';
 import type { LoadTally } from './tally';
 
 export interface Percentiles {
@@ -64,6 +65,8 @@ export interface LoadReport {
   /** A load that could not run at all (no connection, no topic): why, and where. */
   readonly error?: string;
   readonly errorStack?: string;
+  /** Against a saved report (--baseline): every compared figure, and how many got worse beyond the tolerance. */
+  readonly baseline?: { readonly changes: readonly Change[]; readonly regressions: number };
 }
 
 /** The share of the target rate a load must reach to have met it. */

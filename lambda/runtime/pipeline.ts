@@ -1,51 +1,51 @@
 /**
- * Runs a pipeline canary: canaries into the input topic, the output topic read for them, verdicts by
+ * The pipeline canary: canaries into the input topic, the output topic read for them, verdicts by
  * reconcilePipeline. Canaries in flight are carried from run to run in this process; a new process (a Lambda
  * after a cold start) resumes reading at the output group's committed position, and canaries its
  * predecessor sent are recognised by the send time their ids carry and counted as `unknown`, not judged.
  */
-import type { PipelineConfig } from './pipeline-config';
-import { planBudget } from './core/budget';
-import { newCanaryId } from './core/pipeline/canary-id';
-import { extractId } from './core/pipeline/match';
-import { reconcilePipeline, type InFlightCanary, type PipelineCounts } from './core/pipeline/reconcile';
-import { renderCanary } from './core/pipeline/template';
-import { toErrorInfo } from './core/redact';
-import type { ErrorInfo } from './core/report';
-import { roundMs, summarize } from './core/stats';
-import type { PipelineReport } from './core/pipeline/report';
+import type { RunBudget } from '../core/budget';
+import { newCanaryId } from '../core/pipeline/canary-id';
+import { extractId } from '../core/pipeline/match';
+import { type InFlightCanary, type PipelineCounts, reconcilePipeline } from '../core/pipeline/reconcile';
+import type { PipelineReport } from '../core/pipeline/report';
+import { renderCanary } from '../core/pipeline/template';
+import { toErrorInfo } from '../core/redact';
+import type { ErrorInfo } from '../core/report';
+import { roundMs, summarize } from '../core/stats';
+import { monotonicNow } from '../adapters/deadline';
+import { type OutputArrival, PipelineSession } from '../adapters/kafka/pipeline-session';
+import type { ProbeLogger } from '../adapters/logger';
+import type { PipelineConfig } from '../pipeline-config';
+import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 
-export type { PipelineReport };
-import { monotonicNow } from './adapters/deadline';
-import { PipelineSession, type OutputArrival } from './adapters/kafka/pipeline-session';
-import type { ProbeLogger } from './adapters/logger';
-import { newRunId } from './probe';
-
-/** Anything that takes a finished pipeline report: the metrics publisher. */
-export interface PipelineSink {
-  publishPipeline(report: PipelineReport, reportBy: number): Promise<void>;
+export interface PipelineOptions {
+  readonly config: PipelineConfig;
+  readonly logger: ProbeLogger;
+  /** SCRAM credentials from Secrets Manager, per side (the Lambda's); the CLI passes passwords in the config. */
+  readonly credentials?: { readonly input?: CredentialsProvider; readonly output?: CredentialsProvider };
 }
 
-export class PipelineRuntime {
+export class PipelineCheck implements Check<'pipeline'> {
+  readonly kind = 'pipeline';
   readonly session: PipelineSession;
+  readonly budget: Check<'pipeline'>['budget'];
+  private readonly config: PipelineConfig;
+  private readonly logger: ProbeLogger;
   private inFlight: InFlightCanary[] = [];
   private concluded = new Map<string, 'complete' | 'lost' | 'filtered'>();
   private readonly processStartMs = Date.now();
   private recovered = false;
 
-  constructor(
-    private readonly config: PipelineConfig,
-    private readonly logger: ProbeLogger,
-    private readonly sinks: readonly PipelineSink[] = [],
-    /** SCRAM credentials from Secrets Manager, per side (the Lambda's); the CLI passes passwords in the config. */
-    credentials?: ConstructorParameters<typeof PipelineSession>[1],
-  ) {
-    this.session = new PipelineSession(config, credentials);
+  constructor(options: PipelineOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.budget = timeoutBudget(options.config.runTimeoutMs);
+    this.session = new PipelineSession(options.config, options.credentials);
   }
 
-  async runOnce(lambdaRemainingMs?: number): Promise<PipelineReport> {
+  async measure(budget: RunBudget): Promise<PipelineReport> {
     const started = monotonicNow();
-    const budget = planBudget(started, this.config.runTimeoutMs, lambdaRemainingMs);
     const runId = newRunId();
     const base = { pipeline: this.config.pipelineName, runId, startedAt: new Date().toISOString() };
     const lookBackToMs = this.recovered ? undefined : Date.now() - this.config.deadlineMs;
@@ -54,7 +54,7 @@ export class PipelineRuntime {
       if (lookBackToMs !== undefined) await this.recoverPredecessorCanaries(lookBackToMs, budget.measureBy);
     } catch (error) {
       void this.session.reset();
-      return this.finish(this.failed(base, [toErrorInfo(error, 'connect', [])], started), budget.reportBy);
+      return this.failed(base, [toErrorInfo(error, 'connect')], started);
     }
     const canaries = Array.from({ length: this.config.canariesPerRun }, () => {
       const sentAtMs = Date.now();
@@ -78,7 +78,7 @@ export class PipelineRuntime {
     const c = result.counts;
     // An output after its deadline was already reported lost: it is news, not a second failure.
     const bad = c.lost + c.unexpected + c.duplicated + c.sendFailed;
-    const report: PipelineReport = {
+    return {
       ...base,
       outcome: bad > 0 ? 'degraded' : 'healthy',
       counts: c,
@@ -89,7 +89,6 @@ export class PipelineRuntime {
       errors: [],
       runMs: roundMs(monotonicNow() - started),
     };
-    return this.finish(report, budget.reportBy);
   }
 
   /**
@@ -112,12 +111,6 @@ export class PipelineRuntime {
     }
   }
 
-  private async finish(report: PipelineReport, reportBy: number): Promise<PipelineReport> {
-    this.log(report);
-    await Promise.all(this.sinks.map((s) => s.publishPipeline(report, reportBy)));
-    return report;
-  }
-
   /** Every canary in `ids` has its expected outputs among what arrived. */
   private allComplete(ids: ReadonlySet<string>, arrived: readonly OutputArrival[]): boolean {
     const seen = new Map<string, number>();
@@ -132,14 +125,6 @@ export class PipelineRuntime {
   private failed(base: Pick<PipelineReport, 'pipeline' | 'runId' | 'startedAt'>, errors: ErrorInfo[], started: number): PipelineReport {
     const counts: PipelineCounts = { sent: 0, acknowledged: 0, sendFailed: 0, onTime: 0, late: 0, lost: 0, duplicated: 0, unexpected: 0, filtered: 0, afterDeadline: 0, unknown: 0, inFlight: this.inFlight.length };
     return { ...base, outcome: 'failed', counts, latencySamples: [], availability: 0, problems: [], errors, runMs: roundMs(monotonicNow() - started) };
-  }
-
-  private log(r: PipelineReport): void {
-    const level = r.outcome === 'healthy' ? 'info' : r.outcome === 'degraded' ? 'warn' : 'error';
-    const { problems, errors, latencySamples, ...summary } = r;
-    this.logger[level](`pipeline run ${r.outcome}`, { event: 'pipeline_summary', ...summary });
-    for (const p of problems) this.logger.warn(`pipeline canary ${p.status}`, { event: 'pipeline_problem', pipeline: r.pipeline, runId: r.runId, ...p });
-    for (const e of errors) this.logger.error(`${e.phase} error: ${e.message}`, { event: 'pipeline_error', pipeline: r.pipeline, runId: r.runId, phase: e.phase, errorType: e.type, errorMessage: e.message, stack: e.stack });
   }
 
   close(): Promise<void> {
