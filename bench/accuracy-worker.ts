@@ -4,7 +4,7 @@
  * may SIGSTOP it between commands, as Lambda freezes a container between invocations.
  */
 import { createInterface } from 'node:readline';
-import { parseConfig } from '../lambda/config';
+import { parseConfig } from '../lambda/config/roundtrip';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { createRuntime } from '../lambda/runtime';
 

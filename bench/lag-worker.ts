@@ -3,7 +3,7 @@
  * wall times, what was read and peak memory as one JSON line. Bundled by esbuild like the Lambda.
  */
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { parseLagConfig } from '../lambda/lag-config';
+import { parseLagConfig } from '../lambda/config/lag';
 import { createRuntime } from '../lambda/runtime';
 
 async function main(): Promise<void> {

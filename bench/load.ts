@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { parseLoadConfig } from '../lambda/load-config';
+import { parseLoadConfig } from '../lambda/config/load';
 import { createRuntime } from '../lambda/runtime';
 import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka } from '../local-kafka/broker';
 import { refreshReadmeSection } from './readme-section';

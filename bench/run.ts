@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { parseConfig } from '../lambda/config';
+import { parseConfig } from '../lambda/config/roundtrip';
 import { reportToDatums, batchDatums } from '../lambda/core/metric-datums';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { createRuntime } from '../lambda/runtime';
@@ -141,9 +141,9 @@ async function runCost(broker: LocalKafka) {
 
 async function startup() {
   const handlerJs = join(OUT, 'handler.js');
-  await build({ ...ESBUILD, entryPoints: [join(PROJECT_ROOT, 'lambda', 'handlers', 'probe.ts')], outfile: handlerJs });
+  await build({ ...ESBUILD, entryPoints: [join(PROJECT_ROOT, 'lambda', 'handlers', 'roundtrip.ts')], outfile: handlerJs });
   const sdkExternal = join(OUT, 'handler-sdk-external.js');
-  await build({ ...ESBUILD, entryPoints: [join(PROJECT_ROOT, 'lambda', 'handlers', 'probe.ts')], outfile: sdkExternal, external: ['@aws-sdk/*'] });
+  await build({ ...ESBUILD, entryPoints: [join(PROJECT_ROOT, 'lambda', 'handlers', 'roundtrip.ts')], outfile: sdkExternal, external: ['@aws-sdk/*'] });
   const env = { ...process.env, STREAMPROBE_PROBE_NAME: 'bench', STREAMPROBE_BROKERS: '127.0.0.1:9', STREAMPROBE_METRICS_SINK: 'api', AWS_REGION: 'us-east-1' };
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(handlerJs)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   const inits: number[] = [];

@@ -4,9 +4,9 @@
  * and notify no one: any transition here is a false alarm a user would have received.
  */
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../lambda/config';
+import { parseConfig } from '../lambda/config/roundtrip';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import type { RunReport } from '../lambda/core/report';
+import type { RunReport } from '../lambda/core/roundtrip/report';
 import { createRuntime } from '../lambda/runtime';
 import { run, runScenario } from '../test/drill/scenarios';
 import { alarmsFromTemplate, functionId, topicId } from '../test/drill/template';

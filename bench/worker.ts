@@ -2,7 +2,7 @@
  * One probe process for the run-cost benchmark: a cold run (connect, join, first run) then warm runs,
  * reporting wall times and peak memory as one JSON line. Bundled by esbuild like the Lambda, run by node.
  */
-import { parseConfig } from '../lambda/config';
+import { parseConfig } from '../lambda/config/roundtrip';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { createRuntime } from '../lambda/runtime';
 

@@ -1,6 +1,6 @@
 /** What the CLI's commands share: the schedule of runs and how a bad invocation ends. */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../lambda/config';
+import { ConfigError } from '../lambda/config/fields';
 import { CloudWatchPublisher, type ReportSink } from '../lambda/adapters/cloudwatch';
 import { screenOf } from '../lambda/core/serializers';
 import type { LogLevel, ProbeLogger } from '../lambda/adapters/logger';

@@ -3,10 +3,11 @@
  * against a local Apache Kafka broker that it starts itself when --brokers is not given.
  */
 import { parseArgs } from 'node:util';
-import { ENV_FIELD_NAMER_FALLBACK, parseConfig, rawConfigFromEnv, secretsOf, type ProbeConfig } from '../lambda/config';
+import { parseConfig, secretsOf, type ProbeConfig } from '../lambda/config/roundtrip';
+import { ENV_FIELD_NAMER_FALLBACK, rawConfigFromEnv } from '../lambda/config/fields';
 import { ENV, type ConfigField } from '../lambda/contract';
 import { isGood } from '../lambda/core/check-report';
-import { SessionTally } from '../lambda/core/session-summary';
+import { SessionTally } from '../lambda/core/roundtrip/session-summary';
 import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { createRuntime } from '../lambda/runtime';
 import { pipelineMain } from './pipeline-cli';

@@ -5,9 +5,9 @@
 import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { isGood } from '../lambda/core/check-report';
-import { parseLagConfig } from '../lambda/lag-config';
+import { parseLagConfig } from '../lambda/config/lag';
 import { type CheckRuntime, createRuntime } from '../lambda/runtime';
-import { connectionSecrets } from '../lambda/config';
+import { connectionSecrets } from '../lambda/config/fields';
 import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, CLI_SINKS, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags, screenSink, warningsToLog } from './cli-common';
 
 export const LAG_USAGE = `usage: streamprobe lag --brokers host:port,... (--group G ... | --group-pattern REGEX) [options]

@@ -6,12 +6,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { connectionSecrets } from '../lambda/config';
+import { connectionSecrets } from '../lambda/config/fields';
 import { isGood } from '../lambda/core/check-report';
 import { parseBaseline } from '../lambda/core/load/baseline';
 import type { LoadTally } from '../lambda/core/load/tally';
 import { screenOf } from '../lambda/core/serializers';
-import { parseLoadConfig } from '../lambda/load-config';
+import { parseLoadConfig } from '../lambda/config/load';
 import { createRuntime } from '../lambda/runtime';
 import {
   CLI_SINKS, CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, cleanupList, connectionFlags, connectionUsage, durationFlag, exitForUsage,

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { parsePipelineConfig } from '../lambda/pipeline-config';
-import { connectionSecrets } from '../lambda/config';
+import { parsePipelineConfig } from '../lambda/config/pipeline';
+import { connectionSecrets } from '../lambda/config/fields';
 import { isGood } from '../lambda/core/check-report';
 import { createRuntime } from '../lambda/runtime';
 import {

@@ -4,9 +4,10 @@
  * reads a deployed check without the CDK constructs.
  */
 export { ENV, PIPELINE_ENV, LAG_ENV, LOAD_ENV, AUTH_MODES, METRIC_SINKS, DEFAULT_NAMESPACE, DEFAULT_TOPIC, type AuthMode, type MetricSink } from './contract';
-export { ConfigError, configFromEnv, parseConfig, type ConnectionSettings, type ProbeConfig } from './config';
-export { parsePipelineConfig, pipelineConfigFromEnv, type PipelineConfig } from './pipeline-config';
-export { parseLagConfig, lagConfigFromEnv, type LagConfig } from './lag-config';
-export { parseLoadConfig, loadConfigFromEnv, type LoadConfig } from './load-config';
+export { ConfigError, type ConnectionSettings } from './config/fields';
+export { configFromEnv, parseConfig, type ProbeConfig } from './config/roundtrip';
+export { parsePipelineConfig, pipelineConfigFromEnv, type PipelineConfig } from './config/pipeline';
+export { parseLagConfig, lagConfigFromEnv, type LagConfig } from './config/lag';
+export { parseLoadConfig, loadConfigFromEnv, type LoadConfig } from './config/load';
 export type { LoadReport } from './core/load/report';
 export { DIMENSIONS, METRICS, type MetricName } from './metrics-contract';

@@ -11,7 +11,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_NAMESPACE, LAG_ENV, PROBE_NAME_PATTERN } from '../lambda/contract';
-import { parseLagConfig } from '../lambda/lag-config';
+import { parseLagConfig } from '../lambda/config/lag';
 import { DIMENSIONS, type MetricName } from '../lambda/metrics-contract';
 import { ABOVE, AT_LEAST, AlarmKit, BELOW, type AlarmTopicProps, IGNORE, NOT_BREACHING, ONCE, contractMetric, type Periods } from './alarm-kit';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';

@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_LOAD_TOPIC, DEFAULT_NAMESPACE, LOAD_ENV, PROBE_NAME_PATTERN } from '../lambda/contract';
-import { parseLoadConfig } from '../lambda/load-config';
+import { parseLoadConfig } from '../lambda/config/load';
 import { grantMsk, grantSecret } from './cluster-access';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';

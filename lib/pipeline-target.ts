@@ -12,7 +12,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_NAMESPACE, PIPELINE_ENV, PROBE_NAME_PATTERN, pipelineGroupId, type AuthMode } from '../lambda/contract';
 import { DIMENSIONS, type MetricName } from '../lambda/metrics-contract';
-import { parsePipelineConfig } from '../lambda/pipeline-config';
+import { parsePipelineConfig } from '../lambda/config/pipeline';
 import { ABOVE, AlarmKit, BELOW, type AlarmTopicProps, IGNORE, NOT_BREACHING, ONCE, contractMetric } from './alarm-kit';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ScheduledCheck } from './scheduled-check';

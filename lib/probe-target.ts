@@ -7,7 +7,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { parseConfig } from '../lambda/config';
+import { parseConfig } from '../lambda/config/roundtrip';
 import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
 import { ENV, consumerGroupPrefix, type ConfigField } from '../lambda/contract';
 import type { AlarmTopicProps } from './alarm-kit';
@@ -71,7 +71,7 @@ export class StreamProbeTarget extends Construct {
     }, environment);
 
     const check = new ScheduledCheck(this, {
-      handler: 'probe', description: `streamprobe canary for ${t.probeName}`, environment, schedule: t.schedule, timeout: t.lambdaTimeout,
+      handler: 'roundtrip', description: `streamprobe canary for ${t.probeName}`, environment, schedule: t.schedule, timeout: t.lambdaTimeout,
       memorySize: t.memorySize, logRetention: t.logRetention, namespace: t.namespace, vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
     }, { fn: 'Probe' });
     this.logGroup = check.logGroup;

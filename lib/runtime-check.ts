@@ -5,7 +5,7 @@
  * what depends on its presence (a SCRAM secret instead of a user name) and everything else is checked.
  */
 import { Token } from 'aws-cdk-lib';
-import { ConfigError, rawConfigFromEnv, type FieldNamer } from '../lambda/config';
+import { ConfigError, rawConfigFromEnv, type FieldNamer } from '../lambda/config/fields';
 import { TargetConfigError } from './target-props';
 
 export interface RuntimeCheck {

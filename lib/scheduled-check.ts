@@ -14,8 +14,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { CheckKind } from '../lambda/contract';
 
-export type HandlerName = 'probe' | 'pipeline' | 'lag' | 'load';
+/** A deployed check's handler: lambda/handlers/<kind>.ts, bundled as handlers/<kind>/index.js. */
+export type HandlerName = CheckKind;
 const PROJECT_ROOT = path.join(__dirname, '..');
 export const handlerEntry = (name: HandlerName) => path.join(PROJECT_ROOT, 'lambda', 'handlers', `${name}.ts`);
 /**

@@ -5,7 +5,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { MIN_RUN_TIMEOUT_MS } from '../lambda/config';
+import { MIN_RUN_TIMEOUT_MS } from '../lambda/config/fields';
 import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, PROBE_NAME_PATTERN, type AuthMode } from '../lambda/contract';
 
 export interface AlarmThresholds {

@@ -9,10 +9,11 @@ import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { HANDLER_BUNDLING, handlerEntry } from '../lib/scheduled-check';
+import { CHECK_KINDS } from '../lambda/contract';
 import { PACKAGE_ROOT } from '../local-kafka/package-paths';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
-const HANDLERS = ['probe', 'pipeline', 'lag', 'load'] as const;
+const HANDLERS = CHECK_KINDS;
 
 function compile(): void {
   const tsc = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });

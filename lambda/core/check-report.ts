@@ -8,7 +8,24 @@ import type { CheckKind } from '../contract';
 import type { LagCheckReport } from './lag/report';
 import type { LoadReport } from './load/report';
 import type { PipelineReport } from './pipeline/report';
-import type { ErrorInfo, RunReport } from './report';
+import type { RunReport } from './roundtrip/report';
+
+/** Where in a run an error happened. */
+export type RunPhase = 'config' | 'connect' | 'topic' | 'join' | 'send' | 'receive' | 'publish';
+
+/** One error of a run, secret-free: what failed, where, and how often. */
+export interface ErrorInfo {
+  readonly phase: RunPhase;
+  readonly type: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly partition?: number;
+  readonly eventId?: string;
+  /** How many identical errors this line stands for (one per partition of a failed request, say). */
+  readonly count?: number;
+  /** The partitions of the identical errors folded into this line. */
+  readonly partitions?: readonly number[];
+}
 
 /** healthy, degraded or failed for the scheduled checks; met, missed or failed for a load test. */
 export type CheckOutcome = 'healthy' | 'degraded' | 'failed' | 'met' | 'missed';

@@ -6,7 +6,7 @@
 import { CHECK_DIMENSION, CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
 import type { CheckKind } from '../contract';
 import type { PipelineReport } from './pipeline/report';
-import type { RunReport } from './report';
+import type { RunReport } from './roundtrip/report';
 import { roundMs } from './stats';
 
 export interface Dimension {

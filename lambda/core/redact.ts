@@ -2,7 +2,7 @@
  * Keeps secrets out of logs: values under secret-looking keys are replaced, and every known secret
  * string is scrubbed from any text (error messages and stacks can quote a password or token).
  */
-import type { ErrorInfo, RunPhase } from './report';
+import type { ErrorInfo, RunPhase } from './check-report';
 
 const SECRET_KEY = /pass(word)?|secret|token|credential|private.?key|^key$|sasl|authorization|cookie/i;
 export const REDACTED = '[REDACTED]';

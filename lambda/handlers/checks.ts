@@ -3,12 +3,13 @@
  * is read from the environment, the log key that carries its name, the secrets its configuration holds,
  * and the runtime options its Lambda gives it (SCRAM credentials from Secrets Manager).
  */
-import { configFromEnv, connectionSecrets, type ConnectionSettings, type ProbeConfig, rawConfigFromEnv } from '../config';
+import { configFromEnv, type ProbeConfig } from '../config/roundtrip';
+import { connectionSecrets, type ConnectionSettings, rawConfigFromEnv } from '../config/fields';
 import { type CheckKind, LOAD_ENV } from '../contract';
 import type { ProbeLogger } from '../adapters/logger';
-import { type LagConfig, lagConfigFromEnv } from '../lag-config';
-import { type LoadConfig, loadConfigFromEnv, parseLoadConfig } from '../load-config';
-import { type PipelineConfig, pipelineConfigFromEnv } from '../pipeline-config';
+import { type LagConfig, lagConfigFromEnv } from '../config/lag';
+import { type LoadConfig, loadConfigFromEnv, parseLoadConfig } from '../config/load';
+import { type PipelineConfig, pipelineConfigFromEnv } from '../config/pipeline';
 import type { OptionsByKind } from '../runtime';
 import { secretCredentials } from './wiring';
 

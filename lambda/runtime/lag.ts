@@ -10,8 +10,8 @@ import { type GroupLagReport, type LagCheckReport, lagProblems } from '../core/l
 import { toErrorInfo } from '../core/redact';
 import { roundMs } from '../core/stats';
 import { monotonicNow, withDeadline } from '../adapters/deadline';
-import { type GroupSnapshot, LagReader, tpKey } from '../adapters/kafka/lag-reader';
-import type { LagConfig } from '../lag-config';
+import { type GroupSnapshot, LagReader, tpKey } from '../adapters/kafka/lag/reader';
+import type { LagConfig } from '../config/lag';
 import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 
 export interface LagOptions {

@@ -8,9 +8,9 @@ import { compareWithBaseline } from '../core/load/baseline';
 import { type LoadReport, type LoadTarget, loadReport } from '../core/load/report';
 import type { LoadTally } from '../core/load/tally';
 import { toErrorInfo } from '../core/redact';
-import { KafkaLoadSession } from '../adapters/kafka/load-session';
+import { KafkaLoadSession } from '../adapters/kafka/load/session';
 import type { ProbeLogger } from '../adapters/logger';
-import type { LoadConfig } from '../load-config';
+import type { LoadConfig } from '../config/load';
 import type { Check, CredentialsProvider } from './check-runtime';
 
 /** Time kept after the load and its drain for logging and publishing. */

@@ -11,12 +11,12 @@ import { type InFlightCanary, type PipelineCounts, reconcilePipeline } from '../
 import type { PipelineReport } from '../core/pipeline/report';
 import { renderCanary } from '../core/pipeline/template';
 import { toErrorInfo } from '../core/redact';
-import type { ErrorInfo } from '../core/report';
+import type { ErrorInfo } from '../core/check-report';
 import { roundMs, summarize } from '../core/stats';
 import { monotonicNow } from '../adapters/deadline';
-import { type OutputArrival, PipelineSession } from '../adapters/kafka/pipeline-session';
+import { type OutputArrival, PipelineSession } from '../adapters/kafka/pipeline/session';
 import type { ProbeLogger } from '../adapters/logger';
-import type { PipelineConfig } from '../pipeline-config';
+import type { PipelineConfig } from '../config/pipeline';
 import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 
 export interface PipelineOptions {

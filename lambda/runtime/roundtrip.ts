@@ -3,16 +3,17 @@
  * (reused while warm); what a run leaves for the next (where its events were read, its overdue events,
  * recent outcomes, this process's own run ids) lives here. Never throws: whatever happens is a report.
  */
-import type { ProbeConfig } from '../config';
+import type { ProbeConfig } from '../config/roundtrip';
 import type { RunBudget } from '../core/budget';
-import { eventId } from '../core/event';
-import { OutcomeHistory } from '../core/outcome-history';
-import { failedReport, reconcile, type ReconcileInput, type RunContext } from '../core/reconcile';
+import { eventId } from '../core/roundtrip/event';
+import { OutcomeHistory } from '../core/roundtrip/outcome-history';
+import { failedReport, reconcile, type ReconcileInput, type RunContext } from '../core/roundtrip/reconcile';
 import { toErrorInfo } from '../core/redact';
-import type { EventLocation, PendingEvent, RunPhase, RunReport, Timings } from '../core/report';
+import type { RunPhase } from '../core/check-report';
+import type { EventLocation, PendingEvent, RunReport, Timings } from '../core/roundtrip/report';
 import { roundMs } from '../core/stats';
 import { monotonicNow } from '../adapters/deadline';
-import { KafkaProbeSession, type PreparedRun } from '../adapters/kafka/session';
+import { KafkaProbeSession, type PreparedRun } from '../adapters/kafka/roundtrip/session';
 import type { ProbeLogger } from '../adapters/logger';
 import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 

@@ -7,9 +7,9 @@
 import { CompressionTypes, type Consumer } from 'kafkajs';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import type { PipelineReport } from '../../lambda/core/pipeline/report';
-import { parseLagConfig } from '../../lambda/lag-config';
+import { parseLagConfig } from '../../lambda/config/lag';
 import type { LagCheckReport } from '../../lambda/core/lag/report';
-import { parsePipelineConfig } from '../../lambda/pipeline-config';
+import { parsePipelineConfig } from '../../lambda/config/pipeline';
 import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
 import { groupAt } from '../helpers/consumer-groups';

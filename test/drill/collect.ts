@@ -4,13 +4,13 @@
  * consumer is paused past the deadline (late), and a CloudWatch endpoint that refuses (EMF fallback).
  */
 import { randomBytes } from 'node:crypto';
-import { parseConfig, type ProbeConfig } from '../../lambda/config';
+import { parseConfig, type ProbeConfig } from '../../lambda/config/roundtrip';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
-import type { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import type { KafkaProbeSession } from '../../lambda/adapters/kafka/roundtrip/session';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { checkReport } from '../../lambda/core/serializers';
 import type { Datum } from '../../lambda/core/metric-datums';
-import type { RunReport } from '../../lambda/core/report';
+import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
 import { LateSession, deletingSession } from './fault-sessions';

@@ -4,7 +4,7 @@
  * deadline (late). Each overrides only the produce call; everything else is the probe's own session.
  */
 import type { RecordMetadata } from 'kafkajs';
-import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import { KafkaProbeSession } from '../../lambda/adapters/kafka/roundtrip/session';
 
 type Messages = Array<{ partition: number; value: string }>;
 

@@ -6,9 +6,9 @@
  */
 import type { AnyCheckReport } from '../../lambda/core/check-report';
 import type { Datum } from '../../lambda/core/metric-datums';
-import { OutcomeHistory } from '../../lambda/core/outcome-history';
-import { slowestBrokerMedian } from '../../lambda/core/reconcile';
-import type { RunReport } from '../../lambda/core/report';
+import { OutcomeHistory } from '../../lambda/core/roundtrip/outcome-history';
+import { slowestBrokerMedian } from '../../lambda/core/roundtrip/reconcile';
+import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { checkReport, datumsOf } from '../../lambda/core/serializers';
 import { summarize } from '../../lambda/core/stats';
 import { simulate, type AlarmSet, type DataPoint } from './evaluator';

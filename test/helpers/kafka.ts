@@ -1,7 +1,7 @@
 /** Helpers for tests against the real local broker: unique names, configs, raw clients, captured logs. */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { parseConfig, type ProbeConfig } from '../../lambda/config';
+import { parseConfig, type ProbeConfig } from '../../lambda/config/roundtrip';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { type CheckRuntime, createRuntime } from '../../lambda/runtime';
 

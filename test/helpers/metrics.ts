@@ -1,7 +1,7 @@
 /** Helpers for metric tests: what a run report promises, what EMF lines hold, what CloudWatch returns. */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { type CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import type { RunReport } from '../../lambda/core/report';
+import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { freePort } from '../../local-kafka/broker';
 
 export interface Point {

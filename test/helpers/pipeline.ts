@@ -1,6 +1,6 @@
 /** A pipeline canary runtime under test: its configuration, its captured logs, and closing both. */
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { parsePipelineConfig } from '../../lambda/pipeline-config';
+import { parsePipelineConfig } from '../../lambda/config/pipeline';
 import { createRuntime, type ReportSink } from '../../lambda/runtime';
 import { CapturedOutput } from './kafka';
 

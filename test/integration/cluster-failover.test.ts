@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport } from '../../lambda/core/report';
+import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { createRuntime } from '../../lambda/runtime';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '../../local-kafka/cluster';

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { consumerGroupPrefix } from '../../lambda/contract';
-import { encodeEvent } from '../../lambda/core/event';
+import { encodeEvent } from '../../lambda/core/roundtrip/event';
 import type { RoundTripCheck } from '../../lambda/runtime';
 import { kafkaLibs } from '../../local-kafka/broker';
 import { probeConfig, rawKafka, uniqueName, withRuntime } from '../helpers/kafka';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import type { LagCheckReport } from '../../lambda/core/lag/report';
 import { createRuntime, type ReportSink } from '../../lambda/runtime';
-import { parseLagConfig } from '../../lambda/lag-config';
+import { parseLagConfig } from '../../lambda/config/lag';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { readBack } from '../helpers/metrics';

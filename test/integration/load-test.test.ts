@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { parseLoadConfig } from '../../lambda/load-config';
+import { parseLoadConfig } from '../../lambda/config/load';
 import type { LoadReport } from '../../lambda/core/load/report';
 import { createHandler } from '../../lambda/handlers/create-handler';
 import { createRuntime } from '../../lambda/runtime';

@@ -143,7 +143,7 @@ describe('the packed package in a user CDK app', () => {
     const probe = uniqueName('bundle');
     const script = `
       const { dirname, join } = require('path');
-      const { handler } = require(join(dirname(require.resolve('streamprobe/package.json')), 'dist', 'handlers', 'probe', 'index.js'));
+      const { handler } = require(join(dirname(require.resolve('streamprobe/package.json')), 'dist', 'handlers', 'roundtrip', 'index.js'));
       const end = Date.now() + 30000;
       handler({}, { functionName: 'streamprobe-probe', awsRequestId: 'r1', getRemainingTimeInMillis: () => end - Date.now() })
         .then((r) => { console.error(JSON.stringify(r)); process.exit(0); }, (e) => { console.error(e); process.exit(1); });`;

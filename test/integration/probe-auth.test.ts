@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { parseLagConfig } from '../../lambda/lag-config';
+import { parseLagConfig } from '../../lambda/config/lag';
 import { createRuntime } from '../../lambda/runtime';
 import { groupAt } from '../helpers/consumer-groups';
 import { probeConfig, rawKafka, SCRAM_USER, uniqueName, withRuntime } from '../helpers/kafka';

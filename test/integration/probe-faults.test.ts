@@ -4,8 +4,8 @@
  */
 import type { RecordMetadata } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
-import { encodeEvent } from '../../lambda/core/event';
-import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import { encodeEvent } from '../../lambda/core/roundtrip/event';
+import { KafkaProbeSession } from '../../lambda/adapters/kafka/roundtrip/session';
 import { createRuntime } from '../../lambda/runtime';
 import { probeConfig, rawKafka, withRuntime } from '../helpers/kafka';
 import { SwitchableProxy } from '../helpers/proxy';

@@ -1,7 +1,7 @@
 /** Healthy round trips against the real local broker: counts reconcile exactly, logs say so. */
 import type { RecordMetadata } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
-import { KafkaProbeSession } from '../../lambda/adapters/kafka/session';
+import { KafkaProbeSession } from '../../lambda/adapters/kafka/roundtrip/session';
 import { createRuntime } from '../../lambda/runtime';
 import { probeConfig, rawKafka, withRuntime } from '../helpers/kafka';
 

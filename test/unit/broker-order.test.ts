@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerOrder } from '../../lambda/core/broker-order';
+import { BrokerOrder } from '../../lambda/core/roundtrip/broker-order';
 
 describe('broker order', () => {
   const brokers = ['a:9092', 'b:9092', 'c:9092'];

@@ -8,7 +8,7 @@ import type { CheckKind } from '../../lambda/contract';
 import type { RunBudget } from '../../lambda/core/budget';
 import type { AnyCheckReport, DetailsByKind } from '../../lambda/core/check-report';
 import type { GroupLagReport, LagCheckReport } from '../../lambda/core/lag/report';
-import { failedReport } from '../../lambda/core/reconcile';
+import { failedReport } from '../../lambda/core/roundtrip/reconcile';
 import { checkReport, handlerResultOf, logLinesOf, screenOf } from '../../lambda/core/serializers';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { type Check, CheckRuntime, type ReportSink } from '../../lambda/runtime';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambda/config';
+import { parseConfig } from '../../lambda/config/roundtrip';
 import { kafkaClientOptions, saslOptions, tlsOptions } from '../../lambda/adapters/kafka/client-options';
 import { realHost } from '../../lambda/adapters/kafka/ipv6-seeds';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromEnv, parseConfig } from '../../lambda/config';
+import { configFromEnv, parseConfig } from '../../lambda/config/roundtrip';
+import { ConfigError } from '../../lambda/config/fields';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, encodeEvent, eventId, type CanaryEvent } from '../../lambda/core/event';
+import { decodeEvent, encodeEvent, eventId, type CanaryEvent } from '../../lambda/core/roundtrip/event';
 
 const event: CanaryEvent = { probe: 'orders', run: 'r1', partition: 3, seq: 7, sentAt: 1234.567, wallAt: 1_700_000_000_000 };
 

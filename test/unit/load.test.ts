@@ -6,7 +6,7 @@ import { decodeLoadRecord, encodeLoadRecord } from '../../lambda/core/load/recor
 import { loadReport, type LoadReport } from '../../lambda/core/load/report';
 import { LoadSchedule } from '../../lambda/core/load/schedule';
 import { LoadTally } from '../../lambda/core/load/tally';
-import { parseLoadConfig } from '../../lambda/load-config';
+import { parseLoadConfig } from '../../lambda/config/load';
 
 const identity = (t: LoadTally) => ({
   loadTest: 't', loadId: 'id', topic: 'load', startedAt: '2026-11-22T00:00:00.000Z', timings: { prepareMs: 0, loadMs: 0, drainMs: 0 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchDatums, lagCheckToDatums, reportToDatums, toValuesAndCounts, type Datum } from '../../lambda/core/metric-datums';
-import { failedReport, reconcile } from '../../lambda/core/reconcile';
-import { encodeEvent } from '../../lambda/core/event';
+import { failedReport, reconcile } from '../../lambda/core/roundtrip/reconcile';
+import { encodeEvent } from '../../lambda/core/roundtrip/event';
 import { METRICS } from '../../lambda/metrics-contract';
 
 const ctx = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutcomeHistory } from '../../lambda/core/outcome-history';
+import { OutcomeHistory } from '../../lambda/core/roundtrip/outcome-history';
 
 describe('outcome history', () => {
   it('a hard fault changes the outcome twice, intermittent failure many times', () => {

@@ -3,7 +3,7 @@ import { newCanaryId, sentAtOf } from '../../lambda/core/pipeline/canary-id';
 import { checkMatchRule, extractId, parseJsonPath } from '../../lambda/core/pipeline/match';
 import { reconcilePipeline, type PipelineRunInput } from '../../lambda/core/pipeline/reconcile';
 import { CANARY_HEADER, PIPELINE_HEADER, mentionsId, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
-import { parsePipelineConfig } from '../../lambda/pipeline-config';
+import { parsePipelineConfig } from '../../lambda/config/pipeline';
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 

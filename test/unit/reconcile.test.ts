@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEvent } from '../../lambda/core/event';
-import { failedReport, reconcile, type ReceivedRecord, type ReconcileInput, type SentRecord } from '../../lambda/core/reconcile';
+import { encodeEvent } from '../../lambda/core/roundtrip/event';
+import { failedReport, reconcile, type ReceivedRecord, type ReconcileInput, type SentRecord } from '../../lambda/core/roundtrip/reconcile';
 
 const run = 'run-1';
 const probe = 'p1';

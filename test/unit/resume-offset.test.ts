@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resumeOffset } from '../../lambda/core/resume-offset';
+import { resumeOffset } from '../../lambda/core/roundtrip/resume-offset';
 
 const pending = (partition: number, offset?: string) => ({ eventId: `r/${partition}/${offset}`, partition, offset, sentAt: 0 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionTally } from '../../lambda/core/session-summary';
+import { SessionTally } from '../../lambda/core/roundtrip/session-summary';
 import { percent, percentile, summarize } from '../../lambda/core/stats';
 
 describe('statistics', () => {

@@ -4,7 +4,7 @@
  * kafkajs is reported once as a process warning instead of going unnoticed.
  */
 import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
-import type { ConnectionSettings } from '../../config';
+import type { ConnectionSettings } from '../../config/fields';
 import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { applyKafkajsPatches, missingPatches, type PatchReport } from './kafkajs-patches';
 

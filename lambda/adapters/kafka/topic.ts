@@ -4,7 +4,7 @@
  * this probe's business and must not fail its run.
  */
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
-import type { ProbeConfig } from '../../config';
+import type { ProbeConfig } from '../../config/roundtrip';
 import { remainingMs, sleep } from '../deadline';
 
 export interface TopicLayout {

@@ -1,5 +1,5 @@
 /** The report of one consumer-lag check: every group's verdict, and the partitions worth a look. */
-import type { ErrorInfo } from '../report';
+import type { ErrorInfo } from '../check-report';
 import type { GroupStatus, GroupVerdict } from './group-status';
 import type { PartitionLag } from './partition-lag';
 

@@ -1,5 +1,5 @@
 /** The load test's serializer: envelope, datums, log lines (load_report, load_error), the screen report, handler result. */
-import type { ErrorInfo } from '../report';
+import type { ErrorInfo } from '../check-report';
 import { loadReportToDatums } from '../metric-datums';
 import { type CheckSerializer, type LogLine, levelOf } from '../serializer';
 import type { LoadReport } from './report';

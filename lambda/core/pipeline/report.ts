@@ -1,5 +1,5 @@
 /** The report of one pipeline canary run: plain data for the logger, the metrics and the terminal. */
-import type { ErrorInfo } from '../report';
+import type { ErrorInfo } from '../check-report';
 import type { LatencyStats } from '../stats';
 import type { PipelineCounts, PipelineProblem } from './reconcile';
 

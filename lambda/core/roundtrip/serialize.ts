@@ -1,9 +1,10 @@
 /** The round trip's serializer: its envelope, datums, log lines (run_summary, run_problem, run_error), table and handler result. */
-import { errorCount } from '../errors';
+import { errorCount } from './errors';
 import { reportToDatums } from '../metric-datums';
-import type { ErrorInfo, RunReport } from '../report';
+import type { ErrorInfo } from '../check-report';
+import type { RunReport } from './report';
 import { type CheckSerializer, type LogLine, levelOf } from '../serializer';
-import { formatSummaryTable } from '../summary-table';
+import { formatSummaryTable } from './summary-table';
 
 export function runSummary(report: RunReport): Record<string, unknown> {
   return {

@@ -6,15 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Consumer, type EachBatchPayload, type Producer, type logCreator } from 'kafkajs';
-import type { LoadConfig } from '../../load-config';
-import { encodeLoadRecord, decodeLoadRecord } from '../../core/load/record';
-import { LoadSchedule } from '../../core/load/schedule';
-import { LoadTally } from '../../core/load/tally';
-import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../deadline';
-import { kafkaClient } from './client';
-import type { ResolvedCredentials } from './client-options';
-import { waitForLeaders } from './topic';
-import { toErrorInfo } from '../../core/redact';
+import type { LoadConfig } from '../../../config/load';
+import { encodeLoadRecord, decodeLoadRecord } from '../../../core/load/record';
+import { LoadSchedule } from '../../../core/load/schedule';
+import { LoadTally } from '../../../core/load/tally';
+import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../../deadline';
+import { kafkaClient } from '../client';
+import type { ResolvedCredentials } from '../client-options';
+import { waitForLeaders } from '../topic';
+import { toErrorInfo } from '../../../core/redact';
 
 
 const COMPRESSION = {

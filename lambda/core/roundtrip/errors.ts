@@ -3,7 +3,8 @@
  * request fails every partition in it) become one line with a count and the partitions, and the list is
  * capped so a bad run cannot write megabytes of stacks.
  */
-import type { ErrorInfo, RunReport } from './report';
+import type { ErrorInfo } from '../check-report';
+import type { RunReport } from './report';
 
 export const DEFAULT_MAX_ERRORS = 20;
 

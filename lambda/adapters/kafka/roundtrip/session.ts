@@ -8,21 +8,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, Kafka, Producer, RecordMetadata, logCreator } from 'kafkajs';
-import type { ProbeConfig } from '../../config';
-import { consumerGroupPrefix } from '../../contract';
-import { encodeEvent } from '../../core/event';
-import type { ReceivedRecord, SentRecord } from '../../core/reconcile';
-import { toErrorInfo } from '../../core/redact';
-import type { ErrorInfo, PendingEvent, RunPhase } from '../../core/report';
-import { resumeOffset } from '../../core/resume-offset';
-import { DeadlineError, monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../deadline';
+import type { ProbeConfig } from '../../../config/roundtrip';
+import { consumerGroupPrefix } from '../../../contract';
+import { encodeEvent } from '../../../core/roundtrip/event';
+import type { ReceivedRecord, SentRecord } from '../../../core/roundtrip/reconcile';
+import { toErrorInfo } from '../../../core/redact';
+import type { ErrorInfo, RunPhase } from '../../../core/check-report';
+import type { PendingEvent } from '../../../core/roundtrip/report';
+import { resumeOffset } from '../../../core/roundtrip/resume-offset';
+import { DeadlineError, monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../../deadline';
 import { ArrivalCollector } from './collector';
-import { BrokerOrder } from '../../core/broker-order';
-import { kafkaClient } from './client';
-import type { ResolvedCredentials } from './client-options';
-import { errorForCode, partitionAnswers } from './kafkajs-patches/produce-answers';
-import { stampingFetches, stampingProduce, type FetchStamps, type RequestStamp } from './kafkajs-patches/request-stamps';
-import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from './topic';
+import { BrokerOrder } from '../../../core/roundtrip/broker-order';
+import { kafkaClient } from '../client';
+import type { ResolvedCredentials } from '../client-options';
+import { errorForCode, partitionAnswers } from '../kafkajs-patches/produce-answers';
+import { stampingFetches, stampingProduce, type FetchStamps, type RequestStamp } from '../kafkajs-patches/request-stamps';
+import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from '../topic';
 
 export interface DebugSink {
   debug(message: string, extra?: Record<string, unknown>): void;

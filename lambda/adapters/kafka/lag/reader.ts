@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import type { ConnectionSettings } from '../../config';
-import { kafkaClient } from './client';
-import type { ResolvedCredentials } from './client-options';
-import { withDeadline } from '../deadline';
-import type { PartitionOffsets } from '../../core/lag/partition-lag';
-import { oldestUnreadOffset } from '../../core/lag/partition-lag';
+import type { ConnectionSettings } from '../../../config/fields';
+import { kafkaClient } from '../client';
+import type { ResolvedCredentials } from '../client-options';
+import { withDeadline } from '../../deadline';
+import type { PartitionOffsets } from '../../../core/lag/partition-lag';
+import { oldestUnreadOffset } from '../../../core/lag/partition-lag';
 
 
 export interface GroupSnapshot {

@@ -3,7 +3,7 @@
  * intermittent failure (many changes) from a hard fault (one change down, one back up), which an alarm on
  * the last few runs alone cannot: three good runs in a row are no evidence while a third of runs fail.
  */
-import { OUTCOME_HISTORY_RUNS } from '../metrics-contract';
+import { OUTCOME_HISTORY_RUNS } from '../../metrics-contract';
 import type { Outcome } from './report';
 
 export class OutcomeHistory {

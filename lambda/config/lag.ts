@@ -3,9 +3,9 @@
  * rules behind each group's status. One schema for the CLI, the Lambda and the construct.
  */
 import * as z from 'zod/mini';
-import { MIN_RUN_TIMEOUT_MS, bool, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './config';
-import { LAG_ENV, PROBE_NAME_PATTERN } from './contract';
-import type { StatusRules } from './core/lag/group-status';
+import { MIN_RUN_TIMEOUT_MS, bool, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './fields';
+import { LAG_ENV, PROBE_NAME_PATTERN } from '../contract';
+import type { StatusRules } from '../core/lag/group-status';
 
 /** Kafka's own limit on a group id is the request's string length; these keep alarm names within CloudWatch's 255. */
 const GROUP_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;

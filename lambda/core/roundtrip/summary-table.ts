@@ -1,7 +1,7 @@
 /** A readable, fixed-width summary of one run for terminals. */
 import { countErrors, errorCount } from './errors';
 import type { RunReport } from './report';
-import type { LatencyStats } from './stats';
+import type { LatencyStats } from '../stats';
 
 const ms = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
 

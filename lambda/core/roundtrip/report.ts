@@ -1,20 +1,6 @@
-/** The run report: plain data that both the metrics publisher and the logger read. */
-import type { LatencyStats } from './stats';
-
-export type RunPhase = 'config' | 'connect' | 'topic' | 'join' | 'send' | 'receive' | 'publish';
-
-export interface ErrorInfo {
-  readonly phase: RunPhase;
-  readonly type: string;
-  readonly message: string;
-  readonly stack?: string;
-  readonly partition?: number;
-  readonly eventId?: string;
-  /** How many identical errors this line stands for (one per partition of a failed request, say). */
-  readonly count?: number;
-  /** The partitions of the identical errors folded into this line. */
-  readonly partitions?: readonly number[];
-}
+/** The round trip's run report: what one run of the canary measured, per event, partition and broker. */
+import type { ErrorInfo } from '../check-report';
+import type { LatencyStats } from '../stats';
 
 export type ProblemStatus = 'lost' | 'overdue' | 'duplicated' | 'out_of_order' | 'corrupt' | 'foreign' | 'late' | 'send_failed' | 'other_writer';
 

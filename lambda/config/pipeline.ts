@@ -3,10 +3,10 @@
  * how to recognise them. Validated once at start-up, naming every bad field, like the canary's own config.
  */
 import * as z from 'zod/mini';
-import { MIN_RUN_TIMEOUT_MS, authMode, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './config';
-import { PIPELINE_ENV, PROBE_NAME_PATTERN } from './contract';
-import { checkMatchRule, type MatchRule } from './core/pipeline/match';
-import { CANARY_HEADER, PIPELINE_HEADER, mentionsId, unknownPlaceholders } from './core/pipeline/template';
+import { MIN_RUN_TIMEOUT_MS, authMode, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './fields';
+import { PIPELINE_ENV, PROBE_NAME_PATTERN } from '../contract';
+import { checkMatchRule, type MatchRule } from '../core/pipeline/match';
+import { CANARY_HEADER, PIPELINE_HEADER, mentionsId, unknownPlaceholders } from '../core/pipeline/template';
 
 export const DEFAULT_VALUE_TEMPLATE = '{"canary":"{{id}}","sentAt":"{{sentAtIso}}"}';
 

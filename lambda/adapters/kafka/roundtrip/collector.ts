@@ -5,9 +5,9 @@
  * at another offset is a real duplicate.
  */
 import type { EachBatchPayload } from 'kafkajs';
-import { decodeEvent, eventId } from '../../core/event';
-import type { ReceivedRecord } from '../../core/reconcile';
-import { monotonicNow, remainingMs } from '../deadline';
+import { decodeEvent, eventId } from '../../../core/roundtrip/event';
+import type { ReceivedRecord } from '../../../core/roundtrip/reconcile';
+import { monotonicNow, remainingMs } from '../../deadline';
 
 export class ArrivalCollector {
   private buffer: ReceivedRecord[] = [];

@@ -4,14 +4,14 @@
  * new process (a Lambda after a cold start) resumes where the last one stopped instead of skipping outputs.
  */
 import type { Admin, Consumer, IHeaders, Kafka, Producer, logCreator } from 'kafkajs';
-import { kafkaClient } from './client';
-import type { ResolvedCredentials } from './client-options';
-import { withDeadline } from '../deadline';
-import type { PipelineConfig } from '../../pipeline-config';
-import type { OutputRecord } from '../../core/pipeline/match';
-import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../core/pipeline/template';
-import { sentAtOf } from '../../core/pipeline/canary-id';
-import { pipelineGroupId } from '../../contract';
+import { kafkaClient } from '../client';
+import type { ResolvedCredentials } from '../client-options';
+import { withDeadline } from '../../deadline';
+import type { PipelineConfig } from '../../../config/pipeline';
+import type { OutputRecord } from '../../../core/pipeline/match';
+import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../../core/pipeline/template';
+import { sentAtOf } from '../../../core/pipeline/canary-id';
+import { pipelineGroupId } from '../../../contract';
 
 
 export interface OutputArrival extends OutputRecord {

@@ -4,10 +4,10 @@
  * construct; a rate of 0, or a duration without a unit, never gets past it.
  */
 import * as z from 'zod/mini';
-import { brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './config';
-import { DEFAULT_LOAD_TOPIC, LOAD_ENV, PROBE_NAME_PATTERN } from './contract';
-import { parseRate, recordsPerSecond, type Rate } from './core/load/rate';
-import { LOAD_HEADER_BYTES } from './core/load/record';
+import { brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './fields';
+import { DEFAULT_LOAD_TOPIC, LOAD_ENV, PROBE_NAME_PATTERN } from '../contract';
+import { parseRate, recordsPerSecond, type Rate } from '../core/load/rate';
+import { LOAD_HEADER_BYTES } from '../core/load/record';
 
 export const ACKS = { all: -1, '1': 1, '0': 0 } as const;
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;

@@ -3,8 +3,9 @@
  */
 import { aggregateErrors } from './errors';
 import { decodeEvent, eventId, type CanaryEvent } from './event';
-import type { BrokerReport, Counts, ErrorInfo, EventLocation, Outcome, PendingEvent, Problem, RunReport, Timings } from './report';
-import { percent, percentile, roundMs, summarize } from './stats';
+import type { ErrorInfo } from '../check-report';
+import type { BrokerReport, Counts, EventLocation, Outcome, PendingEvent, Problem, RunReport, Timings } from './report';
+import { percent, percentile, roundMs, summarize } from '../stats';
 
 export interface SentRecord {
   readonly partition: number;

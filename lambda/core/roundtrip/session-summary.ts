@@ -2,7 +2,7 @@
  * What a command-line session of repeated runs amounted to, printed when it ends (Ctrl-C included): runs by
  * outcome, and end-to-end latency percentiles over every event of the session, not an average of runs.
  */
-import { summarize } from './stats';
+import { summarize } from '../stats';
 
 export interface SessionRun {
   readonly outcome: string;

@@ -1,10 +1,12 @@
 /**
- * The one schema for runtime configuration. The Lambda reads it from the environment, the CLI from flags;
- * both go through parseConfig, which names every bad field in one error.
+ * The field kit every check's configuration schema is built from: brokers, whole numbers with bounds,
+ * booleans, how to reach a cluster (TLS, SCRAM, MSK IAM), where metrics go; and the one error that names
+ * every bad field the way the user set it (a flag, a variable, a prop). One schema per check sits beside
+ * this file; each is the one source of its fields' bounds and defaults.
  */
 // zod/mini: the same schema language at a twentieth of the bundle size of the classic API.
 import * as z from 'zod/mini';
-import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, METRIC_SINKS, PROBE_NAME_PATTERN, TOOL_ENV, type AuthMode } from './contract';
+import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, ENV, METRIC_SINKS, TOOL_ENV, type AuthMode } from '../contract';
 
 export const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
@@ -98,38 +100,6 @@ export const metricsFields = {
   metricsHighResolution: z._default(bool, false),
 };
 
-export const configSchema = z
-  .strictObject({
-    probeName: z.string({ error: 'must be a string' }).check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit')),
-    brokers: brokerList,
-    topic: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, 'a valid Kafka topic name')), DEFAULT_TOPIC),
-    /** The canary topic gets max(this, number of brokers) partitions, so every broker can lead one. */
-    minPartitions: z._default(int(1, 10_000), 1),
-    /** Unset: min(3, number of brokers). */
-    replicationFactor: z.optional(int(1, 16)),
-    /** Brokers the cluster should have; unset, the most seen while warm. Fewer in a run are reported missing. */
-    expectedBrokers: z.optional(int(1, 1000)),
-    eventsPerPartition: z._default(int(1, 1000), 1),
-    messageBytes: z._default(int(0, 900_000), 256),
-    /**
-     * Whole run budget, reporting included. The Lambda also caps it by its remaining time. The floor is what
-     * a cold start needs: a new consumer group's first join waits group.initial.rebalance.delay.ms (3 s by
-     * default), and a quarter of the budget is kept for reporting.
-     */
-    runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000, 'a cold start joins a consumer group, which brokers delay by 3 s (group.initial.rebalance.delay.ms), and a quarter of the budget is kept for reporting'), 20_000),
-    fetchMaxWaitMs: z._default(int(10, 5000), 100),
-    /** Longer than the schedule interval, or a frozen Lambda is evicted from its group between runs. */
-    sessionTimeoutMs: z._default(int(6000, 1_800_000), 300_000),
-    ...connectionFields,
-    ...metricsFields,
-  })
-  .check(z.superRefine((c, ctx) => {
-    for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
-  }));
-
-type Parsed = z.output<typeof configSchema>;
-export type ProbeConfig = Omit<Parsed, 'tls' | 'replicationFactor'> & { tls: boolean; replicationFactor?: number };
-
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
     super(`invalid streamprobe configuration:\n  - ${issues.join('\n  - ')}`);
@@ -138,9 +108,8 @@ export class ConfigError extends Error {
 }
 
 export type FieldNamer = (field: string) => string;
-const byField: FieldNamer = (field) => field;
+export const byField: FieldNamer = (field) => field;
 export const ENV_FIELD_NAMER_FALLBACK = byField;
-export const byEnvName: FieldNamer = envNamer(ENV);
 
 /** Names a field by the variable that sets it, for errors at cold start. */
 export function envNamer(names: Readonly<Record<string, string>>): FieldNamer {
@@ -162,20 +131,13 @@ export function configError(issues: readonly z.core.$ZodIssue[], raw: Record<str
   }));
 }
 
-export function parseConfig(raw: Record<string, unknown>, name: FieldNamer = byField): ProbeConfig {
-  const result = configSchema.safeParse(raw);
-  if (!result.success) throw configError(result.error.issues, raw, name);
-  const c = result.data;
-  return { ...c, ...resolveConnection(c) };
-}
+/** Variables of the command line's own machinery, not of any check. */
+const TOOL_VARIABLES: ReadonlySet<string> = new Set(Object.values(TOOL_ENV));
 
 /**
  * Raw settings from STREAMPROBE_* variables, by the given field-to-variable map (the probe's, a pipeline's,
  * a lag check's); an unknown STREAMPROBE_ variable is an error (a typo must not pass silently).
  */
-/** Variables of the command line's own machinery, not of any check. */
-const TOOL_VARIABLES: ReadonlySet<string> = new Set(Object.values(TOOL_ENV));
-
 export function rawConfigFromEnv(env: NodeJS.ProcessEnv, names: Readonly<Record<string, string>> = ENV): Record<string, unknown> {
   const fieldByEnv = new Map<string, string>(Object.entries(names).map(([field, key]) => [key, field]));
   const raw: Record<string, unknown> = {};
@@ -188,13 +150,4 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv, names: Readonly<Record<
   }
   if (unknown.length) throw new ConfigError(unknown.map((k) => `unknown environment variable ${k}`));
   return raw;
-}
-
-export function configFromEnv(env: NodeJS.ProcessEnv): ProbeConfig {
-  return parseConfig(rawConfigFromEnv(env), byEnvName);
-}
-
-/** Secrets held by the configuration, for scrubbing from logs. */
-export function secretsOf(config: ProbeConfig): string[] {
-  return connectionSecrets(config);
 }
