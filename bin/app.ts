@@ -3,7 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AppConfigError, loadAppConfig } from '../lib/app-config';
 import { AlarmDeliveryChecks } from '../lib/nag/alarm-delivery-checks';
-import { TargetConfigError } from '../lib/target-props';
+import { TargetConfigError } from '../lib/common/props';
 import { StreamProbeStack } from '../lib/stack';
 
 const app = new App();

@@ -4,16 +4,15 @@
  * synth time (naming the prop) and deploys a pre-bundled Lambda, its schedule, least-privilege IAM, and
  * alarms that page through one composite per check.
  */
-export { StreamProbeTarget, type StreamProbeTargetConstructProps } from './probe-target';
-export { StreamProbePipeline, type StreamProbePipelineProps, type PipelineThresholds, type PipelineAlarms } from './pipeline-target';
-export { StreamProbeLagCheck, type StreamProbeLagCheckProps, type LagThresholds, type LagCheckAlarms, type GroupAlarms } from './lag-target';
-export { StreamProbeLoadTest, type StreamProbeLoadTestProps } from './load-target';
+export { StreamProbeTarget, type StreamProbeTargetConstructProps } from './checks/roundtrip/construct';
+export { StreamProbePipeline, type StreamProbePipelineProps, type PipelineThresholds, type PipelineAlarms } from './checks/pipeline/construct';
+export { StreamProbeLagCheck, type StreamProbeLagCheckProps, type LagThresholds, type LagCheckAlarms, type GroupAlarms } from './checks/lag/construct';
+export { StreamProbeLoadTest, type StreamProbeLoadTestProps } from './checks/load/construct';
 export { StreamProbeStack, type StreamProbeStackProps } from './stack';
-export { AlarmTopic } from './alarm-topic';
+export { AlarmTopic } from './common/alarm-topic';
 export { ProbeDashboard } from './dashboard';
-export type { AlarmTopicProps } from './alarm-kit';
-export type { TargetAlarms } from './alarms';
-export {
-  TargetConfigError, type AlarmThresholds, type CheckDeploymentProps, type ClusterAuthProps, type StreamProbeTargetProps,
-} from './target-props';
+export type { AlarmTopicProps } from './common/alarm-kit';
+export type { TargetAlarms } from './checks/roundtrip/alarms';
+export { TargetConfigError, type CheckDeploymentProps, type ClusterAuthProps } from './common/props';
+export type { AlarmThresholds, StreamProbeTargetProps } from './checks/roundtrip/props';
 export { AppConfigError, appConfigSchema, loadAppConfig, parseAppConfig, type AppConfig, type LagCheckEntry, type PipelineEntry, type TargetConfig } from './app-config';

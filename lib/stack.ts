@@ -5,13 +5,13 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { AlarmTopic } from './alarm-topic';
+import { AlarmTopic } from './common/alarm-topic';
 import type { AppConfig, VpcConfig } from './app-config';
-import { StreamProbeLagCheck } from './lag-target';
-import { StreamProbeLoadTest } from './load-target';
-import { StreamProbePipeline } from './pipeline-target';
+import { StreamProbeLagCheck } from './checks/lag/construct';
+import { StreamProbeLoadTest } from './checks/load/construct';
+import { StreamProbePipeline } from './checks/pipeline/construct';
 import { ProbeDashboard } from './dashboard';
-import { StreamProbeTarget } from './probe-target';
+import { StreamProbeTarget } from './checks/roundtrip/construct';
 
 export interface StreamProbeStackProps extends StackProps {
   readonly config: AppConfig;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { HANDLER_BUNDLING, handlerEntry } from '../lib/scheduled-check';
+import { HANDLER_BUNDLING, handlerEntry } from '../lib/common/scheduled-check';
 import { CHECK_KINDS } from '../lambda/contract';
 import { PACKAGE_ROOT } from '../local-kafka/package-paths';
 
@@ -25,7 +25,7 @@ function bundleHandlers(): void {
   for (const name of HANDLERS) {
     buildSync({
       entryPoints: [handlerEntry(name)],
-      // Where bundledHandler() looks, relative to the compiled dist/lib/scheduled-check.js.
+      // Where bundledHandler() looks, relative to the compiled dist/lib/common/scheduled-check.js.
       outfile: join(DIST, 'handlers', name, 'index.js'),
       bundle: true,
       platform: 'node',

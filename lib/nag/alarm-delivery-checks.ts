@@ -13,7 +13,7 @@ import { CfnKey } from 'aws-cdk-lib/aws-kms';
 import { CfnTopic, CfnTopicPolicy } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { NagMessageLevel, NagPack, NagRuleCompliance, type NagPackProps, type NagRuleResult } from 'cdk-nag';
-import { CLOUDWATCH_PRINCIPAL } from '../alarm-topic';
+import { CLOUDWATCH_PRINCIPAL } from '../common/alarm-topic';
 
 interface Statement {
   readonly Effect?: string;

@@ -8,7 +8,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { AlarmTopic } from '../../lib/alarm-topic';
+import { AlarmTopic } from '../../lib/common/alarm-topic';
 import { AlarmDeliveryChecks } from '../../lib/nag/alarm-delivery-checks';
 
 function stackWithAlarmOn(makeTopic: (stack: Stack) => sns.ITopic): App {

@@ -14,17 +14,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { CheckKind } from '../lambda/contract';
+import type { CheckKind } from '../../lambda/contract';
 
 /** A deployed check's handler: lambda/handlers/<kind>.ts, bundled as handlers/<kind>/index.js. */
 export type HandlerName = CheckKind;
-const PROJECT_ROOT = path.join(__dirname, '..');
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
 export const handlerEntry = (name: HandlerName) => path.join(PROJECT_ROOT, 'lambda', 'handlers', `${name}.ts`);
 /**
  * The installed package ships each handler bundled (dist/handlers/<name>/index.js), so a user's CDK app
  * needs neither esbuild nor our lock file; a clone has no such folder and bundles from source.
  */
-export const bundledHandler = (name: HandlerName) => path.join(__dirname, '..', 'handlers', name);
+export const bundledHandler = (name: HandlerName) => path.join(__dirname, '..', '..', 'handlers', name);
 
 /** How a handler is bundled, here from source and by the package build: the same options both ways. */
 export const HANDLER_BUNDLING = {

@@ -7,11 +7,10 @@ import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { DIMENSIONS, OUTCOME_HISTORY_RUNS, type MetricName } from '../lambda/metrics-contract';
-import { ABOVE, AT_LEAST, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, alarmByName, contractMetric } from './alarm-kit';
+import { DIMENSIONS, OUTCOME_HISTORY_RUNS, type MetricName } from '../../../lambda/metrics-contract';
+import { ABOVE, AT_LEAST, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, contractMetric } from '../../common/alarm-kit';
 
-export { alarmByName };
-import type { ResolvedTarget } from './target-props';
+import type { ResolvedTarget } from './props';
 
 export function probeMetric(target: ResolvedTarget, name: MetricName, statistic: string, period: Duration): cloudwatch.Metric {
   return contractMetric(target.namespace, name, { [DIMENSIONS.probe]: target.probeName }, statistic, period);

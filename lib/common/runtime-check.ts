@@ -5,8 +5,8 @@
  * what depends on its presence (a SCRAM secret instead of a user name) and everything else is checked.
  */
 import { Token } from 'aws-cdk-lib';
-import { ConfigError, rawConfigFromEnv, type FieldNamer } from '../lambda/config/fields';
-import { TargetConfigError } from './target-props';
+import { ConfigError, rawConfigFromEnv, type FieldNamer } from '../../lambda/config/fields';
+import { TargetConfigError } from './props';
 
 export interface RuntimeCheck {
   /** What is configured and its name, for the message: target "orders", pipeline "billing-flow". */

@@ -7,16 +7,16 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { parseConfig } from '../lambda/config/roundtrip';
-import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
-import { ENV, consumerGroupPrefix, type ConfigField } from '../lambda/contract';
-import type { AlarmTopicProps } from './alarm-kit';
+import { parseConfig } from '../../../lambda/config/roundtrip';
+import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
+import { ENV, consumerGroupPrefix, type ConfigField } from '../../../lambda/contract';
+import type { AlarmTopicProps } from '../../common/alarm-kit';
 import { ProbeAlarms, type TargetAlarms } from './alarms';
-import { ScheduledCheck } from './scheduled-check';
-import { grantMsk, grantSecret } from './cluster-access';
+import { ScheduledCheck } from '../../common/scheduled-check';
+import { grantMsk, grantSecret } from '../../common/cluster-access';
 
-export { mskResourceArn } from './cluster-access';
-import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './target-props';
+export { mskResourceArn } from '../../common/cluster-access';
+import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './props';
 
 export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps, AlarmTopicProps {}
 

@@ -1,31 +1,14 @@
 /**
- * Props of one probe target, their defaults (resolved here and nowhere else) and the checks that reject
- * bad combinations at synth time with a message naming the prop.
+ * What every check's construct shares: how it is deployed (schedule, budget, Lambda, logs, network), how it
+ * reaches a cluster, and the synth-time checks of props only a construct knows (durations, schedule against
+ * budget, alarm periods, ARNs), each naming the prop. Fields the Lambda reads are checked by the Lambda's
+ * own schema at synth (runtime-check.ts): their bounds and defaults live there alone.
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { MIN_RUN_TIMEOUT_MS } from '../lambda/config/fields';
-import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, PROBE_NAME_PATTERN, type AuthMode } from '../lambda/contract';
-
-export interface AlarmThresholds {
-  /** End-to-end latency that counts as slow. Default 1 s. */
-  readonly endToEndLatency?: Duration;
-  /** Statistic for the latency alarm; with a few samples per period p90 or Maximum behave. Default p90. */
-  readonly latencyStatistic?: string;
-  /** End-to-end availability (percent) below which the pipeline is unavailable. Default 99. */
-  readonly availabilityPercent?: number;
-  /** Lost events per period above which the loss alarm fires. Default 0: any loss. */
-  readonly lostMessages?: number;
-  /** M of N: datapoints that must breach among the evaluated ones (latency, availability). Default 3 of 5. */
-  readonly datapointsToAlarm?: number;
-  readonly evaluationPeriods?: number;
-  /**
-   * Outcome changes (healthy to unhealthy or back) within the last 15 runs at which the page is held while
-   * failures come and go. Default 4: two separate failure episodes. A single failed run changes it by 2.
-   */
-  readonly unstableOutcomeChanges?: number;
-}
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { MIN_RUN_TIMEOUT_MS } from '../../lambda/config/fields';
+import { AUTH_MODES, type AuthMode } from '../../lambda/contract';
 
 /** How any check is deployed: its schedule and budget, metrics, runbook, Lambda size, logs and network. */
 export interface CheckDeploymentProps {
@@ -46,49 +29,9 @@ export interface CheckDeploymentProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
-export interface StreamProbeTargetProps extends CheckDeploymentProps, ClusterAuthProps {
-  /** Names the probe in events, metrics (dimension Probe), logs and resource names. */
-  readonly probeName: string;
-  /** Bootstrap brokers, host:port. */
-  readonly brokers: readonly string[];
-  readonly topic?: string;
-  readonly minPartitions?: number;
-  readonly replicationFactor?: number;
-  /** Brokers the cluster should have; fewer seen in a run are reported as missing. Default: the most seen while warm. */
-  readonly expectedBrokers?: number;
-  readonly eventsPerPartition?: number;
-  readonly messageBytes?: number;
-  readonly thresholds?: AlarmThresholds;
-}
-
-export interface ResolvedTarget {
-  readonly probeName: string;
-  readonly brokers: readonly string[];
-  readonly auth: AuthMode;
-  readonly tls: boolean;
-  readonly tlsCaPem?: string;
-  readonly scramSecretArn?: string;
-  readonly mskClusterArn?: string;
-  readonly schedule: Duration;
-  readonly runTimeout: Duration;
-  readonly lambdaTimeout: Duration;
-  readonly topic: string;
-  readonly minPartitions: number;
-  readonly replicationFactor?: number;
-  readonly expectedBrokers?: number;
-  readonly eventsPerPartition: number;
-  readonly messageBytes: number;
-  readonly namespace: string;
-  readonly highResolutionMetrics: boolean;
-  readonly thresholds: Required<AlarmThresholds>;
-  readonly runbookUrl: string;
-  readonly memorySize: number;
-  readonly logRetention: RetentionDays;
-}
-
 /** Without a runbookUrl, alarms point at the runbook shipped with streamprobe. */
 export const DEFAULT_RUNBOOK = 'docs/RUNBOOK.md in the streamprobe repository';
-/** Room between the run budget and the Lambda timeout: cold start, module init, flushing logs. */
+
 /**
  * A Duration, also one made by another copy of aws-cdk-lib (an app that resolved its own): `instanceof`
  * alone would reject the user's perfectly good value.
@@ -98,6 +41,7 @@ export function isDuration(value: unknown): value is Duration {
     && typeof (value as Duration).toMilliseconds === 'function' && typeof (value as Duration).toHumanString === 'function');
 }
 
+/** Room between the run budget and the Lambda timeout: cold start, module init, flushing logs. */
 export const LAMBDA_TIMEOUT_MARGIN = Duration.seconds(10);
 
 const MSK_CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
@@ -190,68 +134,4 @@ export function wholeIn(probe: string, field: string, value: number | undefined,
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new TargetConfigError(probe, field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`, kind);
   }
-}
-
-export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
-  const name = props.probeName;
-  if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) {
-    throw new TargetConfigError(String(name), 'probeName', 'must be letters, digits, ".", "_" or "-", at most 64');
-  }
-  if (!Array.isArray(props.brokers) || props.brokers.length === 0) throw new TargetConfigError(name, 'brokers', 'is required: at least one host:port');
-  const badBroker = props.brokers.find((b) => typeof b !== 'string' || (!Token.isUnresolved(b) && !BROKER_PATTERN.test(b)));
-  if (badBroker !== undefined) throw new TargetConfigError(name, 'brokers', `must be host:port (got ${JSON.stringify(badBroker)})`);
-  const { auth, tls } = resolveAuth(name, 'target', props);
-
-  const { schedule, runTimeout, lambdaTimeout } = scheduleAndTimeout(name, props.schedule, props.runTimeout);
-  wholeIn(name, 'minPartitions', props.minPartitions, 1, 10_000);
-  wholeIn(name, 'replicationFactor', props.replicationFactor, 1, 16);
-  wholeIn(name, 'expectedBrokers', props.expectedBrokers, 1, 1000);
-  wholeIn(name, 'eventsPerPartition', props.eventsPerPartition, 1, 1000);
-  wholeIn(name, 'messageBytes', props.messageBytes, 0, 900_000);
-  wholeIn(name, 'memorySize', props.memorySize, 128, 10_240);
-
-  const t = props.thresholds ?? {};
-  const latency = t.endToEndLatency ?? Duration.seconds(1);
-  if (!isDuration(latency)) throw new TargetConfigError(name, 'thresholds.endToEndLatency', 'must be a Duration');
-  const availability = t.availabilityPercent ?? 99;
-  if (typeof availability !== 'number' || availability <= 0 || availability > 100) {
-    throw new TargetConfigError(name, 'thresholds.availabilityPercent', `must be a number in (0, 100] (got ${JSON.stringify(availability)})`);
-  }
-  wholeIn(name, 'thresholds.lostMessages', t.lostMessages, 0, 1_000_000);
-  wholeIn(name, 'thresholds.unstableOutcomeChanges', t.unstableOutcomeChanges, 3, 14);
-  const { evaluationPeriods, datapointsToAlarm } = alarmPeriods(name, t);
-  const latencyStatistic = checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'p90');
-
-  return {
-    probeName: name,
-    brokers: props.brokers,
-    auth,
-    tls,
-    tlsCaPem: props.tlsCaPem,
-    scramSecretArn: props.scramSecretArn,
-    mskClusterArn: props.mskClusterArn,
-    schedule,
-    runTimeout,
-    lambdaTimeout,
-    topic: props.topic ?? DEFAULT_TOPIC,
-    minPartitions: props.minPartitions ?? 1,
-    replicationFactor: props.replicationFactor,
-    expectedBrokers: props.expectedBrokers,
-    eventsPerPartition: props.eventsPerPartition ?? 1,
-    messageBytes: props.messageBytes ?? 256,
-    namespace: props.namespace ?? DEFAULT_NAMESPACE,
-    highResolutionMetrics: props.highResolutionMetrics ?? false,
-    thresholds: {
-      endToEndLatency: latency,
-      latencyStatistic,
-      availabilityPercent: availability,
-      lostMessages: t.lostMessages ?? 0,
-      evaluationPeriods,
-      datapointsToAlarm,
-      unstableOutcomeChanges: t.unstableOutcomeChanges ?? 4,
-    },
-    runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
-    memorySize: props.memorySize ?? 256,
-    logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
-  };
 }

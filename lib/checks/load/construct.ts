@@ -7,12 +7,12 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_LOAD_TOPIC, DEFAULT_NAMESPACE, LOAD_ENV, PROBE_NAME_PATTERN } from '../lambda/contract';
-import { parseLoadConfig } from '../lambda/config/load';
-import { grantMsk, grantSecret } from './cluster-access';
-import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
-import { ScheduledCheck } from './scheduled-check';
-import { TargetConfigError, isDuration, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps } from './target-props';
+import { DEFAULT_LOAD_TOPIC, DEFAULT_NAMESPACE, LOAD_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
+import { parseLoadConfig } from '../../../lambda/config/load';
+import { grantMsk, grantSecret } from '../../common/cluster-access';
+import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
+import { ScheduledCheck } from '../../common/scheduled-check';
+import { TargetConfigError, isDuration, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps } from '../../common/props';
 
 const KIND = 'load test';
 /** Connecting, making the topic and joining the group before the load; reporting after it. */

@@ -9,8 +9,8 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { CHECK_LABELS, type CheckKind } from '../lambda/contract';
-import { METRICS, type MetricName } from '../lambda/metrics-contract';
+import { CHECK_LABELS, type CheckKind } from '../../lambda/contract';
+import { METRICS, type MetricName } from '../../lambda/metrics-contract';
 import { ALARM_NAME_PREFIX } from './alarm-topic';
 import { guardAlarmNames } from './alarm-names';
 

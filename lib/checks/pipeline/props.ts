@@ -1,25 +1,11 @@
-/**
- * StreamProbePipeline: a pipeline canary deployed. Canaries go into the user's application's input topic
- * every schedule interval; the Lambda finds them in its output topic, and the alarms page through the same
- * path as the canary's when the application stops, loses canaries, slows past the threshold, or the check
- * itself stops running.
- */
-import { Duration, Stack } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { DEFAULT_NAMESPACE, PIPELINE_ENV, PROBE_NAME_PATTERN, pipelineGroupId, type AuthMode } from '../lambda/contract';
-import { DIMENSIONS, type MetricName } from '../lambda/metrics-contract';
-import { parsePipelineConfig } from '../lambda/config/pipeline';
-import { ABOVE, AlarmKit, BELOW, type AlarmTopicProps, IGNORE, NOT_BREACHING, ONCE, contractMetric } from './alarm-kit';
-import { checkRuntimeEnvironment, definedOnly } from './runtime-check';
-import { ScheduledCheck } from './scheduled-check';
-import { grantMsk, grantSecret } from './cluster-access';
-import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from './target-props';
+/** Props of a pipeline canary, resolved once with their defaults, and the environment its Lambda reads. */
+import { Duration } from 'aws-cdk-lib';
+import { DEFAULT_NAMESPACE, PIPELINE_ENV, PROBE_NAME_PATTERN, type AuthMode } from '../../../lambda/contract';
+import type { AlarmTopicProps } from '../../common/alarm-kit';
+import { definedOnly } from '../../common/runtime-check';
+import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from '../../common/props';
 
-const KIND = 'pipeline';
+export const KIND = 'pipeline';
 
 export interface PipelineThresholds {
   /** Pipeline latency (send to last expected output) that pages. Default: half the deadline. */
@@ -62,20 +48,6 @@ export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterA
   readonly deadline?: Duration;
   readonly canariesPerRun?: number;
   readonly thresholds?: PipelineThresholds;
-}
-
-export interface PipelineAlarms {
-  readonly latency: cloudwatch.Alarm;
-  readonly loss: cloudwatch.Alarm;
-  readonly availability: cloudwatch.Alarm;
-  readonly stopped: cloudwatch.Alarm;
-  readonly hasRun: cloudwatch.Alarm;
-  readonly lambdaErrors: cloudwatch.Alarm;
-  readonly lambdaThrottles: cloudwatch.Alarm;
-  readonly late: cloudwatch.Alarm;
-  readonly duplicated: cloudwatch.Alarm;
-  readonly unexpected: cloudwatch.Alarm;
-  readonly composite: cloudwatch.CompositeAlarm;
 }
 
 export interface ResolvedPipeline {
@@ -169,78 +141,6 @@ export function pipelineEnvironment(props: StreamProbePipelineProps, p: Resolved
   });
 }
 
-const PROP_OF_FIELD: Record<string, string> = {
+export const PROP_OF_FIELD: Record<string, string> = {
   deadlineMs: 'deadline', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', outputSaslSecretArn: 'outputScramSecretArn',
 };
-
-export class PipelineAlarmSet extends AlarmKit {
-  readonly alarms: PipelineAlarms;
-
-  constructor(scope: Construct, id: string, p: ResolvedPipeline, fn: lambda.IFunction) {
-    super(scope, id, { kind: 'pipeline', name: p.name, runbookUrl: p.runbookUrl });
-    const t = p.thresholds;
-    const period = Duration.seconds(Math.max(60, p.schedule.toSeconds()));
-    const m = (name: MetricName, statistic: string) => contractMetric(p.namespace, name, { [DIMENSIONS.pipeline]: p.name }, statistic, period);
-    const mOfN = { evaluationPeriods: t.evaluationPeriods, datapointsToAlarm: t.datapointsToAlarm };
-    const direct = {
-      latency: this.alarm('Latency', 'latency', `pipeline latency ${t.latencyStatistic} above ${t.latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
-        m('PipelineLatency', t.latencyStatistic), t.latencyMs, ABOVE, mOfN, IGNORE),
-      // Lost means the deadline passed without the expected outputs: the application stopped or dropped it.
-      loss: this.alarm('Loss', 'loss', `more than ${t.lostCanaries} canaries without their outputs by their ${p.deadline.toSeconds()} s deadline (${p.inputTopic} to ${p.outputTopic})`,
-        m('PipelineCanariesLost', 'Sum'), t.lostCanaries, ABOVE, ONCE, NOT_BREACHING),
-      availability: this.alarm('Availability', 'availability', `pipeline availability below ${t.availabilityPercent}% in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods (runs that could not send count as 0)`,
-        m('PipelineAvailability', 'Average'), t.availabilityPercent, BELOW, mOfN, IGNORE),
-      ...this.lambdaAlarms(fn, period),
-    };
-    const heartbeat = this.heartbeat(m('PipelineRunSucceeded', 'SampleCount'), 'the pipeline canary');
-    const notifying = {
-      late: this.alarm('Late', 'late', 'canaries came out after their own run, within their deadline (slow, not lost)', m('PipelineCanariesLate', 'Sum'), 0, ABOVE, ONCE, NOT_BREACHING),
-      duplicated: this.alarm('Duplicated', 'duplicated', 'canaries came out more often than expected', m('PipelineCanariesDuplicated', 'Sum'), 0, ABOVE, ONCE, NOT_BREACHING),
-      unexpected: this.alarm('Unexpected', 'unexpected', 'outputs of canaries that should have been filtered out, or that no run sent', m('PipelineUnexpectedOutputs', 'Sum'), 0, ABOVE, ONCE, NOT_BREACHING),
-    };
-    const composite = this.pagingComposite('pages', `the pipeline ${p.inputTopic} to ${p.outputTopic} or its canary is unhealthy; the child alarm in ALARM says which`, Object.values(direct), heartbeat);
-    this.alarms = { ...direct, ...heartbeat, ...notifying, composite };
-  }
-}
-
-export class StreamProbePipeline extends Construct {
-  readonly pipeline: ResolvedPipeline;
-  readonly function: NodejsFunction;
-  readonly alarms: PipelineAlarms;
-
-  constructor(scope: Construct, id: string, props: StreamProbePipelineProps) {
-    super(scope, id);
-    const p = resolvePipeline(props);
-    this.pipeline = p;
-    const environment = pipelineEnvironment(props, p, Stack.of(this).region);
-    checkRuntimeEnvironment({
-      kind: KIND, name: p.name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD,
-    }, environment);
-    const check = new ScheduledCheck(this, {
-      handler: 'pipeline', description: `streamprobe pipeline canary ${p.name}`, environment, schedule: p.schedule, timeout: p.lambdaTimeout,
-      memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: p.namespace,
-      vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
-    });
-    this.grantClusterAccess(check, p, props);
-    this.function = check.function;
-    const alarms = new PipelineAlarmSet(this, 'Alarms', p, this.function);
-    alarms.routeTo(props);
-    this.alarms = alarms.alarms;
-  }
-
-  private grantClusterAccess(check: ScheduledCheck, p: ResolvedPipeline, props: StreamProbePipelineProps): void {
-    const group = pipelineGroupId(p.name);
-    if (p.input.auth === 'msk-iam' && p.input.mskClusterArn) {
-      grantMsk(check, {
-        clusterArn: p.input.mskClusterArn, sid: 'MskInput', writeTopics: [p.inputTopic], readTopics: [p.inputTopic],
-        groups: [{ name: `${group}-recover-*`, deletes: true, why: 'After a cold start the pipeline reads its predecessor\'s canaries back from the input topic through a throwaway group (streamprobe-pipeline-<name>-recover-<time>), deleted after; the wildcard covers only those.' }],
-      });
-    }
-    if (p.output.auth === 'msk-iam' && p.output.mskClusterArn) {
-      grantMsk(check, { clusterArn: p.output.mskClusterArn, sid: 'MskOutput', readTopics: [p.outputTopic], groups: [{ name: group }] });
-    }
-    const secrets = [...new Set([p.input.scramSecretArn, p.output.scramSecretArn].filter((a): a is string => a !== undefined))];
-    for (const [i, arn] of secrets.entries()) grantSecret(check, `ReadScramSecret${i || ''}`, arn, i === 0 ? props.scramSecretKeyArn : undefined);
-    check.acknowledgeWildcards();
-  }
-}

@@ -1,0 +1,62 @@
+/**
+ * StreamProbePipeline: a pipeline canary deployed. Canaries go into the user's application's input topic
+ * every schedule interval; the Lambda finds them in its output topic, and the alarms page through the same
+ * path as the canary's when the application stops, loses canaries, slows past the threshold, or the check
+ * itself stops running.
+ */
+import { Stack } from 'aws-cdk-lib';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PIPELINE_ENV, pipelineGroupId } from '../../../lambda/contract';
+import { parsePipelineConfig } from '../../../lambda/config/pipeline';
+import { checkRuntimeEnvironment } from '../../common/runtime-check';
+import { ScheduledCheck } from '../../common/scheduled-check';
+import { grantMsk, grantSecret } from '../../common/cluster-access';
+import { PipelineAlarmSet, type PipelineAlarms } from './alarms';
+import { KIND, PROP_OF_FIELD, type ResolvedPipeline, type StreamProbePipelineProps, pipelineEnvironment, resolvePipeline } from './props';
+
+export { type PipelineAlarms, PipelineAlarmSet } from './alarms';
+export { type PipelineThresholds, type ResolvedPipeline, type StreamProbePipelineProps, pipelineEnvironment, resolvePipeline } from './props';
+
+export class StreamProbePipeline extends Construct {
+  readonly pipeline: ResolvedPipeline;
+  readonly function: NodejsFunction;
+  readonly alarms: PipelineAlarms;
+
+  constructor(scope: Construct, id: string, props: StreamProbePipelineProps) {
+    super(scope, id);
+    const p = resolvePipeline(props);
+    this.pipeline = p;
+    const environment = pipelineEnvironment(props, p, Stack.of(this).region);
+    checkRuntimeEnvironment({
+      kind: KIND, name: p.name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD,
+    }, environment);
+    const check = new ScheduledCheck(this, {
+      handler: 'pipeline', description: `streamprobe pipeline canary ${p.name}`, environment, schedule: p.schedule, timeout: p.lambdaTimeout,
+      memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: p.namespace,
+      vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
+    });
+    this.grantClusterAccess(check, p, props);
+    this.function = check.function;
+    const alarms = new PipelineAlarmSet(this, 'Alarms', p, this.function);
+    alarms.routeTo(props);
+    this.alarms = alarms.alarms;
+  }
+
+  private grantClusterAccess(check: ScheduledCheck, p: ResolvedPipeline, props: StreamProbePipelineProps): void {
+    const group = pipelineGroupId(p.name);
+    if (p.input.auth === 'msk-iam' && p.input.mskClusterArn) {
+      grantMsk(check, {
+        clusterArn: p.input.mskClusterArn, sid: 'MskInput', writeTopics: [p.inputTopic], readTopics: [p.inputTopic],
+        groups: [{ name: `${group}-recover-*`, deletes: true, why: 'After a cold start the pipeline reads its predecessor\'s canaries back from the input topic through a throwaway group (streamprobe-pipeline-<name>-recover-<time>), deleted after; the wildcard covers only those.' }],
+      });
+    }
+    if (p.output.auth === 'msk-iam' && p.output.mskClusterArn) {
+      grantMsk(check, { clusterArn: p.output.mskClusterArn, sid: 'MskOutput', readTopics: [p.outputTopic], groups: [{ name: group }] });
+    }
+    const secrets = [...new Set([p.input.scramSecretArn, p.output.scramSecretArn].filter((a): a is string => a !== undefined))];
+    for (const [i, arn] of secrets.entries()) grantSecret(check, `ReadScramSecret${i || ''}`, arn, i === 0 ? props.scramSecretKeyArn : undefined);
+    check.acknowledgeWildcards();
+  }
+}
