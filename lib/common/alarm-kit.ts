@@ -26,6 +26,25 @@ export interface AlarmTopicProps {
   readonly notificationTopic?: sns.ITopic;
 }
 
+/** One alarm, by what it watches and when it fires. */
+export interface AlarmSpec {
+  /** Construct id, unique within the check. */
+  readonly id: string;
+  /** The end of the alarm's name: streamprobe-<kind>-<check>-<name>. */
+  readonly name: string;
+  /** What the alarm means, for its description (the runbook link is added). */
+  readonly what: string;
+  readonly metric: cloudwatch.IMetric;
+  readonly threshold: number;
+  readonly comparison: cloudwatch.ComparisonOperator;
+  /** M of N: datapoints that must breach among the periods evaluated. */
+  readonly periods: Periods;
+  /** What missing data means: keep the state (ignore), breaching, or not breaching. */
+  readonly missing: cloudwatch.TreatMissingData;
+  /** Part of the composite's logic only: no notification of its own. */
+  readonly silent?: boolean;
+}
+
 export interface Periods {
   readonly evaluationPeriods: number;
   readonly datapointsToAlarm: number;
@@ -85,15 +104,13 @@ export class AlarmKit extends Construct {
     return `streamprobe ${CHECK_LABELS[this.check.kind]} ${this.check.name}: ${what}. Runbook: ${this.check.runbookUrl}`;
   }
 
-  alarm(
-    id: string, suffix: string, what: string, metric: cloudwatch.IMetric, threshold: number,
-    comparisonOperator: cloudwatch.ComparisonOperator, periods: Periods,
-    treatMissingData: cloudwatch.TreatMissingData, options: { silent?: boolean } = {},
-  ): cloudwatch.Alarm {
+  /** One alarm of the check, named streamprobe-<kind>-<name>-<name suffix>; it notifies unless silent. */
+  alarm(spec: AlarmSpec): cloudwatch.Alarm {
+    const { id, name, what, metric, threshold, comparison, periods, missing, silent } = spec;
     const alarm = new cloudwatch.Alarm(this, id, {
-      alarmName: this.alarmName(suffix), alarmDescription: this.describe(what), metric, threshold, comparisonOperator, treatMissingData, ...periods,
+      alarmName: this.alarmName(name), alarmDescription: this.describe(what), metric, threshold, comparisonOperator: comparison, treatMissingData: missing, ...periods,
     });
-    (options.silent ? this.silent : this.notifying).push(alarm);
+    (silent ? this.silent : this.notifying).push(alarm);
     return alarm;
   }
 
@@ -105,8 +122,8 @@ export class AlarmKit extends Construct {
    */
   heartbeat(runs: cloudwatch.IMetric, what: string): { stopped: cloudwatch.Alarm; hasRun: cloudwatch.Alarm } {
     return {
-      stopped: this.alarm('Stopped', 'stopped', `${what} published no run for 4 schedule intervals`, runs, 1, BELOW, { evaluationPeriods: 2, datapointsToAlarm: 2 }, BREACHING, { silent: true }),
-      hasRun: this.alarm('HasRun', 'has-run', 'gate of the stopped alarm: OK once a run was published', runs, 1, BELOW, ONCE, IGNORE, { silent: true }),
+      stopped: this.alarm({ id: 'Stopped', name: 'stopped', what: `${what} published no run for 4 schedule intervals`, metric: runs, threshold: 1, comparison: BELOW, periods: { evaluationPeriods: 2, datapointsToAlarm: 2 }, missing: BREACHING, silent: true }),
+      hasRun: this.alarm({ id: 'HasRun', name: 'has-run', what: 'gate of the stopped alarm: OK once a run was published', metric: runs, threshold: 1, comparison: BELOW, periods: ONCE, missing: IGNORE, silent: true }),
     };
   }
 
@@ -114,10 +131,8 @@ export class AlarmKit extends Construct {
   lambdaAlarms(fn: lambda.IFunction, period: Duration): { lambdaErrors: cloudwatch.Alarm; lambdaThrottles: cloudwatch.Alarm } {
     const twoOfThree = { evaluationPeriods: 3, datapointsToAlarm: 2 };
     return {
-      lambdaErrors: this.alarm('LambdaErrors', 'lambda-errors', 'the Lambda failed (crash, init error or timeout) in 2 of 3 periods',
-        fn.metricErrors({ period, statistic: 'Sum' }), 0, ABOVE, twoOfThree, IGNORE),
-      lambdaThrottles: this.alarm('LambdaThrottles', 'lambda-throttles', 'the Lambda was throttled (a run still going when the next began) in 2 of 3 periods',
-        fn.metricThrottles({ period, statistic: 'Sum' }), 0, ABOVE, twoOfThree, IGNORE),
+      lambdaErrors: this.alarm({ id: 'LambdaErrors', name: 'lambda-errors', what: 'the Lambda failed (crash, init error or timeout) in 2 of 3 periods', metric: fn.metricErrors({ period, statistic: 'Sum' }), threshold: 0, comparison: ABOVE, periods: twoOfThree, missing: IGNORE }),
+      lambdaThrottles: this.alarm({ id: 'LambdaThrottles', name: 'lambda-throttles', what: 'the Lambda was throttled (a run still going when the next began) in 2 of 3 periods', metric: fn.metricThrottles({ period, statistic: 'Sum' }), threshold: 0, comparison: ABOVE, periods: twoOfThree, missing: IGNORE }),
     };
   }
 
