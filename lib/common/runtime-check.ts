@@ -8,13 +8,13 @@ import { Token } from 'aws-cdk-lib';
 import { ConfigError, rawConfigFromEnv, type FieldNamer } from '../../lambda/config/fields';
 import { TargetConfigError } from './props';
 
-export interface RuntimeCheck {
+export interface RuntimeCheck<C> {
   /** What is configured and its name, for the message: target "orders", pipeline "billing-flow". */
   readonly kind: string;
   readonly name: string;
   /** The Lambda's field-to-variable map, and its parser. */
   readonly variables: Readonly<Record<string, string>>;
-  readonly parse: (raw: Record<string, unknown>, name: FieldNamer) => unknown;
+  readonly parse: (raw: Record<string, unknown>, name: FieldNamer) => C;
   /** The construct prop behind each runtime field, where the two names differ. */
   readonly propOf?: Readonly<Record<string, string>>;
 }
@@ -31,13 +31,17 @@ const FORMATTED_STAND_INS: Readonly<Record<string, string>> = {
   outputTlsCaPem: '-----BEGIN CERTIFICATE-----',
 };
 
-export function checkRuntimeEnvironment(check: RuntimeCheck, env: Readonly<Record<string, string>>): void {
+/**
+ * The configuration the Lambda will read, with every default the runtime schema gives: a construct reads
+ * what it needs back from here instead of knowing the defaults itself. A token's value is its stand-in.
+ */
+export function checkRuntimeEnvironment<C>(check: RuntimeCheck<C>, env: Readonly<Record<string, string>>): C {
   const fieldOf = new Map(Object.entries(check.variables).map(([field, variable]) => [variable, field]));
   const known = Object.fromEntries(Object.entries(env).map(([variable, value]) => [
     variable, Token.isUnresolved(value) ? (FORMATTED_STAND_INS[fieldOf.get(variable) ?? ''] ?? 'deploy-time-value') : value,
   ]));
   try {
-    check.parse(rawConfigFromEnv(known, check.variables), (field) => check.propOf?.[field] ?? field);
+    return check.parse(rawConfigFromEnv(known, check.variables), (field) => check.propOf?.[field] ?? field);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const [first, ...rest] = error.issues;

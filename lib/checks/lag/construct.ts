@@ -8,13 +8,10 @@ import { Stack } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAG_ENV } from '../../../lambda/contract';
-import { parseLagConfig } from '../../../lambda/config/lag';
-import { checkRuntimeEnvironment } from '../../common/runtime-check';
 import { ScheduledCheck } from '../../common/scheduled-check';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
 import { LagAlarmSet, type LagCheckAlarms } from './alarms';
-import { KIND, PROP_OF_FIELD, type ResolvedLagCheck, type StreamProbeLagCheckProps, lagEnvironment, resolveLagCheck } from './props';
+import { type ResolvedLagCheck, type StreamProbeLagCheckProps, resolveLagCheck } from './props';
 
 export { type GroupAlarms, type LagCheckAlarms, LagAlarmSet } from './alarms';
 export { type LagThresholds, type ResolvedLagCheck, type StreamProbeLagCheckProps, lagEnvironment, resolveLagCheck } from './props';
@@ -26,12 +23,8 @@ export class StreamProbeLagCheck extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamProbeLagCheckProps) {
     super(scope, id);
-    const c = resolveLagCheck(props);
+    const { check: c, environment } = resolveLagCheck(props, Stack.of(this).region);
     this.check = c;
-    const environment = lagEnvironment(props, c, Stack.of(this).region);
-    checkRuntimeEnvironment({
-      kind: KIND, name: c.name, variables: LAG_ENV, parse: parseLagConfig, propOf: PROP_OF_FIELD,
-    }, environment);
     const scheduled = new ScheduledCheck(this, {
       handler: 'lag', description: `streamprobe consumer-lag check ${c.name}`, environment, schedule: c.schedule, timeout: c.lambdaTimeout,
       memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: c.namespace,

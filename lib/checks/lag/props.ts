@@ -1,8 +1,9 @@
 /** Props of a consumer-lag check, resolved once with their defaults, and the environment its Lambda reads. */
-import { Duration } from 'aws-cdk-lib';
-import { DEFAULT_NAMESPACE, LAG_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
+import type { Duration } from 'aws-cdk-lib';
+import { LAG_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import type { AlarmTopicProps, Periods } from '../../common/alarm-kit';
-import { definedOnly } from '../../common/runtime-check';
+import { parseLagConfig } from '../../../lambda/config/lag';
+import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
 import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, scheduleAndTimeout, wholeIn } from '../../common/props';
 
 export const KIND = 'lag check';
@@ -45,7 +46,11 @@ export interface ResolvedLagCheck {
   readonly connection: ResolvedAuth;
 }
 
-export function resolveLagCheck(props: StreamProbeLagCheckProps): ResolvedLagCheck {
+/**
+ * The lag check resolved, and its Lambda's environment. Fields the Lambda reads (thresholds of a group's
+ * status among them) are checked by its own schema and read back from it with the schema's defaults.
+ */
+export function resolveLagCheck(props: StreamProbeLagCheckProps, region: string): { check: ResolvedLagCheck; environment: Record<string, string> } {
   const name = props.checkName ?? 'lag';
   if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) {
     throw new TargetConfigError(String(name), 'checkName', 'must be letters, digits, ".", "_" or "-", at most 64', KIND);
@@ -54,31 +59,39 @@ export function resolveLagCheck(props: StreamProbeLagCheckProps): ResolvedLagChe
   if (groups.length === 0 && props.groupPattern === undefined) throw new TargetConfigError(name, 'groups', 'name at least one consumer group, or set groupPattern', KIND);
   const duplicate = groups.find((g, i) => groups.indexOf(g) !== i);
   if (duplicate !== undefined) throw new TargetConfigError(name, 'groups', `lists "${duplicate}" twice`, KIND);
-  const timeLag = props.timeLagThreshold ?? Duration.seconds(60);
-  const stallAfter = props.stallAfter ?? Duration.minutes(2);
-  for (const [field, d] of [['timeLagThreshold', timeLag], ['stallAfter', stallAfter]] as const) {
-    if (!isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
+  for (const [field, d] of [['timeLagThreshold', props.timeLagThreshold], ['stallAfter', props.stallAfter]] as const) {
+    if (d !== undefined && !isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
   }
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
-  return {
-    name, ...scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND),
-    namespace: props.namespace ?? DEFAULT_NAMESPACE,
-    runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
-    groups, groupPattern: props.groupPattern,
-    timeLagThresholdMs: timeLag.toMilliseconds(), stallAfterMs: stallAfter.toMilliseconds(),
-    periods: alarmPeriods(name, props.thresholds ?? {}, KIND),
+  const given = {
+    name, ...scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND), groups, groupPattern: props.groupPattern, namespace: props.namespace,
+    timeLagThresholdMs: props.timeLagThreshold?.toMilliseconds(), stallAfterMs: props.stallAfter?.toMilliseconds(),
     connection: { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn },
   };
+  const config = checkRuntimeEnvironment({ kind: KIND, name, variables: LAG_ENV, parse: parseLagConfig, propOf: PROP_OF_FIELD }, lagEnvironment(props, given, region));
+  const check: ResolvedLagCheck = {
+    ...given,
+    namespace: props.namespace ?? config.metricsNamespace,
+    runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
+    timeLagThresholdMs: config.timeLagThresholdMs, stallAfterMs: config.stallAfterMs,
+    periods: alarmPeriods(name, props.thresholds ?? {}, KIND),
+  };
+  return { check, environment: lagEnvironment(props, check, region) };
 }
 
-export function lagEnvironment(props: StreamProbeLagCheckProps, c: ResolvedLagCheck, region: string): Record<string, string> {
+/** The lag Lambda's environment: every key from the contract its handler reads; an unset value stays unset. */
+export function lagEnvironment(
+  props: StreamProbeLagCheckProps,
+  c: Pick<ResolvedLagCheck, 'name' | 'groups' | 'groupPattern' | 'runTimeout' | 'connection'> & { namespace?: string; timeLagThresholdMs?: number; stallAfterMs?: number },
+  region: string,
+): Record<string, string> {
   return definedOnly({
     [LAG_ENV.checkName]: c.name,
     [LAG_ENV.brokers]: props.brokers.join(','),
     [LAG_ENV.groups]: c.groups.length ? c.groups.join(',') : undefined,
     [LAG_ENV.groupPattern]: c.groupPattern,
-    [LAG_ENV.timeLagThresholdMs]: String(c.timeLagThresholdMs),
-    [LAG_ENV.stallAfterMs]: String(c.stallAfterMs),
+    [LAG_ENV.timeLagThresholdMs]: c.timeLagThresholdMs?.toString(),
+    [LAG_ENV.stallAfterMs]: c.stallAfterMs?.toString(),
     [LAG_ENV.partitionMetrics]: String(props.partitionMetrics ?? false),
     [LAG_ENV.runTimeoutMs]: String(c.runTimeout.toMilliseconds()),
     [LAG_ENV.auth]: c.connection.auth,

@@ -7,7 +7,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_LOAD_TOPIC, DEFAULT_NAMESPACE, LOAD_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
+import { LOAD_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import { parseLoadConfig } from '../../../lambda/config/load';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
 import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
@@ -54,21 +54,14 @@ export class StreamProbeLoadTest extends Construct {
     for (const [field, d] of [['duration', duration], ['maxDuration', maxDuration]] as const) {
       if (!isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
     }
-    const drain = Duration.seconds(10);
-    const timeout = Duration.seconds(maxDuration.toSeconds() + drain.toSeconds() + PREPARE_AND_REPORT.toSeconds());
-    if (timeout.toSeconds() > 900) throw new TargetConfigError(name, 'maxDuration', `leaves no room in Lambda's 15 minutes (at most ${900 - drain.toSeconds() - PREPARE_AND_REPORT.toSeconds()} s)`, KIND);
-    if (duration.toSeconds() > maxDuration.toSeconds()) throw new TargetConfigError(name, 'duration', 'is longer than maxDuration', KIND);
     const connection = { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn };
-    const topic = props.topic ?? DEFAULT_LOAD_TOPIC;
-    const namespace = props.namespace ?? DEFAULT_NAMESPACE;
-
-    const environment = definedOnly({
+    const environment = (resolved: { topic?: string; namespace?: string; drainMs?: number }) => definedOnly({
       [LOAD_ENV.loadTest]: name,
       [LOAD_ENV.brokers]: props.brokers.join(','),
-      [LOAD_ENV.topic]: topic,
+      [LOAD_ENV.topic]: resolved.topic,
       [LOAD_ENV.rate]: props.rate ?? '1000/s',
       [LOAD_ENV.durationMs]: String(duration.toMilliseconds()),
-      [LOAD_ENV.drainMs]: String(drain.toMilliseconds()),
+      [LOAD_ENV.drainMs]: resolved.drainMs?.toString(),
       [LOAD_ENV.messageBytes]: props.messageBytes?.toString(),
       [LOAD_ENV.keys]: props.keys?.toString(),
       [LOAD_ENV.partitions]: props.partitions?.toString(),
@@ -79,13 +72,20 @@ export class StreamProbeLoadTest extends Construct {
       [LOAD_ENV.tlsCaPem]: props.tlsCaPem,
       [LOAD_ENV.saslSecretArn]: connection.scramSecretArn,
       [LOAD_ENV.region]: connection.auth === 'msk-iam' ? Stack.of(this).region : undefined,
-      [LOAD_ENV.metricsNamespace]: namespace,
+      [LOAD_ENV.metricsNamespace]: resolved.namespace,
       [LOAD_ENV.metricsSink]: 'api',
     });
-    checkRuntimeEnvironment({ kind: KIND, name, variables: LOAD_ENV, parse: parseLoadConfig, propOf: PROP_OF_FIELD }, environment);
+    // The Lambda's own schema checks its fields and gives their defaults (topic, drain, namespace).
+    const config = checkRuntimeEnvironment({ kind: KIND, name, variables: LOAD_ENV, parse: parseLoadConfig, propOf: PROP_OF_FIELD }, environment({ topic: props.topic, namespace: props.namespace }));
+    const topic = props.topic ?? config.topic;
+    const namespace = props.namespace ?? config.metricsNamespace;
+    const drain = Duration.millis(config.drainMs);
+    const timeout = Duration.seconds(maxDuration.toSeconds() + drain.toSeconds() + PREPARE_AND_REPORT.toSeconds());
+    if (timeout.toSeconds() > 900) throw new TargetConfigError(name, 'maxDuration', `leaves no room in Lambda's 15 minutes (at most ${900 - drain.toSeconds() - PREPARE_AND_REPORT.toSeconds()} s)`, KIND);
+    if (duration.toSeconds() > maxDuration.toSeconds()) throw new TargetConfigError(name, 'duration', 'is longer than maxDuration', KIND);
 
     const check = new ScheduledCheck(this, {
-      handler: 'load', description: `streamprobe load test ${name} (on demand)`, environment, schedule: undefined, timeout,
+      handler: 'load', description: `streamprobe load test ${name} (on demand)`, environment: environment({ topic, namespace, drainMs: config.drainMs }), schedule: undefined, timeout,
       memorySize: props.memorySize ?? 1024, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace,
       vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
     });

@@ -8,13 +8,11 @@ import { Stack } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PIPELINE_ENV, pipelineGroupId } from '../../../lambda/contract';
-import { parsePipelineConfig } from '../../../lambda/config/pipeline';
-import { checkRuntimeEnvironment } from '../../common/runtime-check';
+import { pipelineGroupId } from '../../../lambda/contract';
 import { ScheduledCheck } from '../../common/scheduled-check';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
 import { PipelineAlarmSet, type PipelineAlarms } from './alarms';
-import { KIND, PROP_OF_FIELD, type ResolvedPipeline, type StreamProbePipelineProps, pipelineEnvironment, resolvePipeline } from './props';
+import { type ResolvedPipeline, type StreamProbePipelineProps, resolvePipeline } from './props';
 
 export { type PipelineAlarms, PipelineAlarmSet } from './alarms';
 export { type PipelineThresholds, type ResolvedPipeline, type StreamProbePipelineProps, pipelineEnvironment, resolvePipeline } from './props';
@@ -26,12 +24,8 @@ export class StreamProbePipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamProbePipelineProps) {
     super(scope, id);
-    const p = resolvePipeline(props);
+    const { pipeline: p, environment } = resolvePipeline(props, Stack.of(this).region);
     this.pipeline = p;
-    const environment = pipelineEnvironment(props, p, Stack.of(this).region);
-    checkRuntimeEnvironment({
-      kind: KIND, name: p.name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD,
-    }, environment);
     const check = new ScheduledCheck(this, {
       handler: 'pipeline', description: `streamprobe pipeline canary ${p.name}`, environment, schedule: p.schedule, timeout: p.lambdaTimeout,
       memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: p.namespace,

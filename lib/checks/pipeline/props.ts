@@ -1,8 +1,9 @@
 /** Props of a pipeline canary, resolved once with their defaults, and the environment its Lambda reads. */
 import { Duration } from 'aws-cdk-lib';
-import { DEFAULT_NAMESPACE, PIPELINE_ENV, PROBE_NAME_PATTERN, type AuthMode } from '../../../lambda/contract';
+import { PIPELINE_ENV, PROBE_NAME_PATTERN, type AuthMode } from '../../../lambda/contract';
 import type { AlarmTopicProps } from '../../common/alarm-kit';
-import { definedOnly } from '../../common/runtime-check';
+import { parsePipelineConfig } from '../../../lambda/config/pipeline';
+import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
 import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from '../../common/props';
 
 export const KIND = 'pipeline';
@@ -65,15 +66,18 @@ export interface ResolvedPipeline {
   readonly thresholds: { latencyMs: number; latencyStatistic: string; availabilityPercent: number; lostCanaries: number; evaluationPeriods: number; datapointsToAlarm: number };
 }
 
-export function resolvePipeline(props: StreamProbePipelineProps): ResolvedPipeline {
-  const name = props.pipelineName;
-  if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) {
-    throw new TargetConfigError(String(name), 'pipelineName', 'must be letters, digits, ".", "_" or "-", at most 64', KIND);
-  }
-  const timing = scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND);
-  const deadline = props.deadline ?? Duration.seconds(60);
-  if (!isDuration(deadline) || deadline.toMilliseconds() < 1000) throw new TargetConfigError(name, 'deadline', 'must be a Duration of at least 1 second', KIND);
-  const t = props.thresholds ?? {};
+/** The output cluster is reached like the input unless its own settings say otherwise. */
+function outputAuthProps(props: StreamProbePipelineProps): ClusterAuthProps {
+  return {
+    auth: props.outputAuth ?? props.auth, tls: props.outputTls ?? (props.outputAuth === undefined ? props.tls : undefined),
+    tlsCaPem: props.outputTlsCaPem ?? props.tlsCaPem,
+    scramSecretArn: props.outputScramSecretArn ?? ((props.outputAuth ?? props.auth ?? 'none').startsWith('scram') ? props.scramSecretArn : undefined),
+    mskClusterArn: props.outputMskClusterArn ?? ((props.outputAuth ?? props.auth) === 'msk-iam' ? props.mskClusterArn : undefined),
+  };
+}
+
+/** The alarms' thresholds, checked against the deadline (a canary later than that is lost, not slow). */
+function resolveThresholds(name: string, t: PipelineThresholds, deadline: Duration): ResolvedPipeline['thresholds'] {
   const latency = t.pipelineLatency ?? Duration.millis(Math.round(deadline.toMilliseconds() / 2));
   if (!isDuration(latency)) throw new TargetConfigError(name, 'thresholds.pipelineLatency', 'must be a Duration', KIND);
   if (latency.toMilliseconds() > deadline.toMilliseconds()) {
@@ -84,34 +88,47 @@ export function resolvePipeline(props: StreamProbePipelineProps): ResolvedPipeli
     throw new TargetConfigError(name, 'thresholds.availabilityPercent', `must be a number in (0, 100] (got ${JSON.stringify(availability)})`, KIND);
   }
   wholeIn(name, 'thresholds.lostCanaries', t.lostCanaries, 0, 1_000_000, KIND);
-  wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
-  const input = { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn };
-  // The output cluster is reached like the input unless its own settings say otherwise.
-  const outputProps: ClusterAuthProps = {
-    auth: props.outputAuth ?? props.auth, tls: props.outputTls ?? (props.outputAuth === undefined ? props.tls : undefined),
-    tlsCaPem: props.outputTlsCaPem ?? props.tlsCaPem,
-    scramSecretArn: props.outputScramSecretArn ?? ((props.outputAuth ?? props.auth ?? 'none').startsWith('scram') ? props.scramSecretArn : undefined),
-    mskClusterArn: props.outputMskClusterArn ?? ((props.outputAuth ?? props.auth) === 'msk-iam' ? props.mskClusterArn : undefined),
-  };
-  const output = { ...resolveAuth(name, KIND, outputProps, 'output'), scramSecretArn: outputProps.scramSecretArn, mskClusterArn: outputProps.mskClusterArn };
   return {
-    name, ...timing, deadline, input, output,
-    namespace: props.namespace ?? DEFAULT_NAMESPACE,
-    runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
-    inputTopic: props.inputTopic,
-    outputTopic: props.outputTopic,
-    thresholds: {
-      latencyMs: latency.toMilliseconds(),
-      latencyStatistic: checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'Maximum', KIND),
-      availabilityPercent: availability,
-      lostCanaries: t.lostCanaries ?? 0,
-      ...alarmPeriods(name, t, KIND),
-    },
+    latencyMs: latency.toMilliseconds(),
+    latencyStatistic: checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'Maximum', KIND),
+    availabilityPercent: availability,
+    lostCanaries: t.lostCanaries ?? 0,
+    ...alarmPeriods(name, t, KIND),
   };
 }
 
+/**
+ * The pipeline resolved, and its Lambda's environment. Fields the Lambda reads (the deadline among them)
+ * are checked by its own schema and read back from it with the schema's defaults.
+ */
+export function resolvePipeline(props: StreamProbePipelineProps, region: string): { pipeline: ResolvedPipeline; environment: Record<string, string> } {
+  const name = props.pipelineName;
+  if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) {
+    throw new TargetConfigError(String(name), 'pipelineName', 'must be letters, digits, ".", "_" or "-", at most 64', KIND);
+  }
+  if (props.deadline !== undefined && !isDuration(props.deadline)) throw new TargetConfigError(name, 'deadline', 'must be a Duration', KIND);
+  wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
+  const outputProps = outputAuthProps(props);
+  const given = {
+    name, ...scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND), deadline: props.deadline, namespace: props.namespace,
+    input: { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn },
+    output: { ...resolveAuth(name, KIND, outputProps, 'output'), scramSecretArn: outputProps.scramSecretArn, mskClusterArn: outputProps.mskClusterArn },
+  };
+  const config = checkRuntimeEnvironment({ kind: KIND, name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD }, pipelineEnvironment(props, given, region));
+  const deadline = props.deadline ?? Duration.millis(config.deadlineMs);
+  const pipeline: ResolvedPipeline = {
+    ...given, deadline,
+    namespace: props.namespace ?? config.metricsNamespace,
+    runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
+    inputTopic: props.inputTopic,
+    outputTopic: props.outputTopic,
+    thresholds: resolveThresholds(name, props.thresholds ?? {}, deadline),
+  };
+  return { pipeline, environment: pipelineEnvironment(props, pipeline, region) };
+}
+
 /** The pipeline Lambda's environment: every key from the contract its handler reads. */
-export function pipelineEnvironment(props: StreamProbePipelineProps, p: ResolvedPipeline, region: string): Record<string, string> {
+export function pipelineEnvironment(props: StreamProbePipelineProps, p: Pick<ResolvedPipeline, 'name' | 'runTimeout' | 'input' | 'output'> & { deadline?: Duration; namespace?: string }, region: string): Record<string, string> {
   return definedOnly({
     [PIPELINE_ENV.pipelineName]: p.name,
     [PIPELINE_ENV.inputBrokers]: props.inputBrokers.join(','),
@@ -123,7 +140,7 @@ export function pipelineEnvironment(props: StreamProbePipelineProps, p: Resolved
     [PIPELINE_ENV.headers]: props.headers === undefined ? undefined : JSON.stringify(props.headers),
     [PIPELINE_ENV.match]: props.match,
     [PIPELINE_ENV.expectOutputs]: props.expectOutputs?.toString(),
-    [PIPELINE_ENV.deadlineMs]: String(p.deadline.toMilliseconds()),
+    [PIPELINE_ENV.deadlineMs]: p.deadline?.toMilliseconds().toString(),
     [PIPELINE_ENV.canariesPerRun]: props.canariesPerRun?.toString(),
     [PIPELINE_ENV.runTimeoutMs]: String(p.runTimeout.toMilliseconds()),
     [PIPELINE_ENV.auth]: p.input.auth,

@@ -7,9 +7,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { parseConfig } from '../../../lambda/config/roundtrip';
-import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
-import { ENV, consumerGroupPrefix, type ConfigField } from '../../../lambda/contract';
+import { consumerGroupPrefix, } from '../../../lambda/contract';
 import type { AlarmTopicProps } from '../../common/alarm-kit';
 import { ProbeAlarms, type TargetAlarms } from './alarms';
 import { ScheduledCheck } from '../../common/scheduled-check';
@@ -21,37 +19,6 @@ import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from 
 export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps, AlarmTopicProps {}
 
 
-/** The probe's environment: every key comes from the contract the handler reads. */
-export function probeEnvironment(t: ResolvedTarget, region: string): Record<string, string> {
-  const env: Record<string, string | undefined> = {
-    [ENV.probeName]: t.probeName,
-    [ENV.brokers]: t.brokers.join(','),
-    [ENV.topic]: t.topic,
-    [ENV.minPartitions]: String(t.minPartitions),
-    [ENV.replicationFactor]: t.replicationFactor?.toString(),
-    [ENV.expectedBrokers]: t.expectedBrokers?.toString(),
-    [ENV.eventsPerPartition]: String(t.eventsPerPartition),
-    [ENV.messageBytes]: String(t.messageBytes),
-    [ENV.runTimeoutMs]: String(t.runTimeout.toMilliseconds()),
-    // A frozen Lambda sends no heartbeats: outlive three schedule intervals, or every run pays a rejoin.
-    [ENV.sessionTimeoutMs]: String(Math.min(1_800_000, Math.max(300_000, t.schedule.toMilliseconds() * 3))),
-    [ENV.auth]: t.auth,
-    [ENV.tls]: String(t.tls),
-    [ENV.tlsCaPem]: t.tlsCaPem,
-    [ENV.saslSecretArn]: t.scramSecretArn,
-    [ENV.region]: t.auth === 'msk-iam' ? region : undefined,
-    [ENV.metricsNamespace]: t.namespace,
-    [ENV.metricsSink]: 'api',
-    [ENV.metricsHighResolution]: String(t.highResolutionMetrics),
-  };
-  return definedOnly(env);
-}
-
-/** The construct prop behind each runtime setting, where the two names differ. */
-const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
-  metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
-};
-
 export class StreamProbeTarget extends Construct {
   readonly target: ResolvedTarget;
   readonly function: NodejsFunction;
@@ -61,14 +28,8 @@ export class StreamProbeTarget extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamProbeTargetConstructProps) {
     super(scope, id);
-    const t = resolveTarget(props);
+    const { target: t, environment } = resolveTarget(props, Stack.of(this).region);
     this.target = t;
-    const stack = Stack.of(this);
-
-    const environment = probeEnvironment(t, stack.region);
-    checkRuntimeEnvironment({
-      kind: 'target', name: t.probeName, variables: ENV, parse: parseConfig, propOf: PROP_OF_FIELD,
-    }, environment);
 
     const check = new ScheduledCheck(this, {
       handler: 'roundtrip', description: `streamprobe canary for ${t.probeName}`, environment, schedule: t.schedule, timeout: t.lambdaTimeout,

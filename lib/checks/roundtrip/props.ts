@@ -1,10 +1,13 @@
 /**
- * Props of one round trip (a canary probe target), their defaults (resolved here and nowhere else) and the
- * checks that reject bad combinations at synth time with a message naming the prop.
+ * Props of one round trip (a canary probe target): the construct's own (timing, auth, alarms) resolved with
+ * their defaults here and nowhere else; the Lambda's fields checked by and read back from the Lambda's own
+ * schema. Every check names the prop at synth time.
  */
 import { Duration, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BROKER_PATTERN, DEFAULT_NAMESPACE, DEFAULT_TOPIC, PROBE_NAME_PATTERN, type AuthMode } from '../../../lambda/contract';
+import { parseConfig } from '../../../lambda/config/roundtrip';
+import { BROKER_PATTERN, type ConfigField, ENV, PROBE_NAME_PATTERN, type AuthMode } from '../../../lambda/contract';
+import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
 import {
   type CheckDeploymentProps, type ClusterAuthProps, DEFAULT_RUNBOOK, TargetConfigError, alarmPeriods, checkStatistic, isDuration, resolveAuth, scheduleAndTimeout, wholeIn,
 } from '../../common/props';
@@ -68,7 +71,8 @@ export interface ResolvedTarget {
   readonly logRetention: RetentionDays;
 }
 
-export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
+/** What only the construct knows, checked: the name, brokers (tokens allowed), auth, timing, Lambda size, alarms. */
+function resolveDeployment(props: StreamProbeTargetProps) {
   const name = props.probeName;
   if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) {
     throw new TargetConfigError(String(name), 'probeName', 'must be letters, digits, ".", "_" or "-", at most 64');
@@ -76,17 +80,16 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
   if (!Array.isArray(props.brokers) || props.brokers.length === 0) throw new TargetConfigError(name, 'brokers', 'is required: at least one host:port');
   const badBroker = props.brokers.find((b) => typeof b !== 'string' || (!Token.isUnresolved(b) && !BROKER_PATTERN.test(b)));
   if (badBroker !== undefined) throw new TargetConfigError(name, 'brokers', `must be host:port (got ${JSON.stringify(badBroker)})`);
-  const { auth, tls } = resolveAuth(name, 'target', props);
-
-  const { schedule, runTimeout, lambdaTimeout } = scheduleAndTimeout(name, props.schedule, props.runTimeout);
-  wholeIn(name, 'minPartitions', props.minPartitions, 1, 10_000);
-  wholeIn(name, 'replicationFactor', props.replicationFactor, 1, 16);
-  wholeIn(name, 'expectedBrokers', props.expectedBrokers, 1, 1000);
-  wholeIn(name, 'eventsPerPartition', props.eventsPerPartition, 1, 1000);
-  wholeIn(name, 'messageBytes', props.messageBytes, 0, 900_000);
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240);
+  return {
+    name,
+    ...resolveAuth(name, 'target', props),
+    ...scheduleAndTimeout(name, props.schedule, props.runTimeout),
+    thresholds: resolveThresholds(name, props.thresholds ?? {}),
+  };
+}
 
-  const t = props.thresholds ?? {};
+function resolveThresholds(name: string, t: AlarmThresholds): Required<AlarmThresholds> {
   const latency = t.endToEndLatency ?? Duration.seconds(1);
   if (!isDuration(latency)) throw new TargetConfigError(name, 'thresholds.endToEndLatency', 'must be a Duration');
   const availability = t.availabilityPercent ?? 99;
@@ -95,39 +98,81 @@ export function resolveTarget(props: StreamProbeTargetProps): ResolvedTarget {
   }
   wholeIn(name, 'thresholds.lostMessages', t.lostMessages, 0, 1_000_000);
   wholeIn(name, 'thresholds.unstableOutcomeChanges', t.unstableOutcomeChanges, 3, 14);
-  const { evaluationPeriods, datapointsToAlarm } = alarmPeriods(name, t);
-  const latencyStatistic = checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'p90');
-
   return {
-    probeName: name,
+    endToEndLatency: latency,
+    latencyStatistic: checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'p90'),
+    availabilityPercent: availability,
+    lostMessages: t.lostMessages ?? 0,
+    ...alarmPeriods(name, t),
+    unstableOutcomeChanges: t.unstableOutcomeChanges ?? 4,
+  };
+}
+
+/** The settings the probe's Lambda reads, as props give them or as resolved. */
+type EnvValues = Pick<StreamProbeTargetProps, 'brokers' | 'topic' | 'minPartitions' | 'replicationFactor' | 'expectedBrokers' | 'eventsPerPartition' | 'messageBytes' | 'tlsCaPem' | 'scramSecretArn' | 'namespace' | 'highResolutionMetrics'>;
+
+/** The probe's environment: every key from the contract the handler reads; an unset value stays unset. */
+function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployment>, region: string): Record<string, string> {
+  return definedOnly({
+    [ENV.probeName]: d.name,
+    [ENV.brokers]: props.brokers.join(','),
+    [ENV.topic]: props.topic,
+    [ENV.minPartitions]: props.minPartitions?.toString(),
+    [ENV.replicationFactor]: props.replicationFactor?.toString(),
+    [ENV.expectedBrokers]: props.expectedBrokers?.toString(),
+    [ENV.eventsPerPartition]: props.eventsPerPartition?.toString(),
+    [ENV.messageBytes]: props.messageBytes?.toString(),
+    [ENV.runTimeoutMs]: String(d.runTimeout.toMilliseconds()),
+    // A frozen Lambda sends no heartbeats: outlive three schedule intervals, or every run pays a rejoin.
+    [ENV.sessionTimeoutMs]: String(Math.min(1_800_000, Math.max(300_000, d.schedule.toMilliseconds() * 3))),
+    [ENV.auth]: d.auth,
+    [ENV.tls]: String(d.tls),
+    [ENV.tlsCaPem]: props.tlsCaPem,
+    [ENV.saslSecretArn]: props.scramSecretArn,
+    [ENV.region]: d.auth === 'msk-iam' ? region : undefined,
+    [ENV.metricsNamespace]: props.namespace,
+    [ENV.metricsSink]: 'api',
+    [ENV.metricsHighResolution]: props.highResolutionMetrics?.toString(),
+  });
+}
+
+/** The construct prop behind each runtime setting, where the two names differ. */
+const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
+  metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
+};
+
+/**
+ * The target resolved, and its Lambda's environment. Fields the Lambda reads are checked by its own schema
+ * (a bad one fails synth naming the prop) and read back from it with the schema's defaults; a value given
+ * as a token is kept as the token (the schema saw a stand-in).
+ */
+export function resolveTarget(props: StreamProbeTargetProps, region: string): { target: ResolvedTarget; environment: Record<string, string> } {
+  const d = resolveDeployment(props);
+  const config = checkRuntimeEnvironment({ kind: 'target', name: d.name, variables: ENV, parse: parseConfig, propOf: PROP_OF_FIELD }, probeEnvironment(props, d, region));
+  const target: ResolvedTarget = {
+    probeName: d.name,
     brokers: props.brokers,
-    auth,
-    tls,
+    auth: d.auth,
+    tls: d.tls,
     tlsCaPem: props.tlsCaPem,
     scramSecretArn: props.scramSecretArn,
     mskClusterArn: props.mskClusterArn,
-    schedule,
-    runTimeout,
-    lambdaTimeout,
-    topic: props.topic ?? DEFAULT_TOPIC,
-    minPartitions: props.minPartitions ?? 1,
-    replicationFactor: props.replicationFactor,
-    expectedBrokers: props.expectedBrokers,
-    eventsPerPartition: props.eventsPerPartition ?? 1,
-    messageBytes: props.messageBytes ?? 256,
-    namespace: props.namespace ?? DEFAULT_NAMESPACE,
-    highResolutionMetrics: props.highResolutionMetrics ?? false,
-    thresholds: {
-      endToEndLatency: latency,
-      latencyStatistic,
-      availabilityPercent: availability,
-      lostMessages: t.lostMessages ?? 0,
-      evaluationPeriods,
-      datapointsToAlarm,
-      unstableOutcomeChanges: t.unstableOutcomeChanges ?? 4,
-    },
+    schedule: d.schedule,
+    runTimeout: d.runTimeout,
+    lambdaTimeout: d.lambdaTimeout,
+    topic: props.topic ?? config.topic,
+    minPartitions: props.minPartitions ?? config.minPartitions,
+    replicationFactor: props.replicationFactor ?? config.replicationFactor,
+    expectedBrokers: props.expectedBrokers ?? config.expectedBrokers,
+    eventsPerPartition: props.eventsPerPartition ?? config.eventsPerPartition,
+    messageBytes: props.messageBytes ?? config.messageBytes,
+    namespace: props.namespace ?? config.metricsNamespace,
+    highResolutionMetrics: config.metricsHighResolution,
+    thresholds: d.thresholds,
     runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
     memorySize: props.memorySize ?? 256,
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
   };
+  // Every setting spelled out, defaults included: what a deployed function runs with is plain in its configuration.
+  return { target, environment: probeEnvironment(target, d, region) };
 }
