@@ -25,6 +25,7 @@ describe('bad configuration fails synth, naming the field', () => {
     // Settings only the Lambda's own schema knows: synth runs it, so a deploy never ships a Lambda that rejects its environment.
     ['a topic Kafka would refuse', { targets: [{ ...target, topic: 'bad topic!' }] }, /target "x": topic is not accepted by the probe Lambda, which would reject it at cold start: a valid Kafka topic name/],
     ['a metrics namespace CloudWatch would refuse', { targets: [{ ...target, namespace: 'no spaces please' }] }, /target "x": namespace is not accepted by the probe Lambda.*letters, digits and/],
+    ['a partition count the probe would refuse (its bound lives in the Lambda\'s schema alone)', { targets: [{ ...target, minPartitions: 0 }] }, /target "x": minPartitions is not accepted by the probe Lambda, which would reject it at cold start: must be at least 1/],
     ['a CA that is not a PEM certificate', { targets: [{ ...target, tls: true, tlsCaPem: 'not a pem' }] }, /target "x": tlsCaPem is not accepted by the probe Lambda.*must hold a PEM certificate/],
     // Pipeline canaries and lag checks: the same, through their own Lambdas' schemas.
     ['a pipeline template without the canary id', { pipelines: [{ ...pipeline, match: 'key', valueTemplate: 'hello' }] }, /pipeline "p": valueTemplate is not accepted by the pipeline Lambda.*must contain \{\{id\}\}/],
