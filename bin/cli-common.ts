@@ -218,7 +218,7 @@ export function connectionUsage(column: number): string {
 }
 
 /** Settings only a deployed check reads (its SCRAM secret): '' tells configError not to suggest them here. */
-export const NOT_ON_THE_COMMAND_LINE = { saslSecretArn: '', outputSaslSecretArn: '' } as const;
+export const NOT_ON_THE_COMMAND_LINE = { scramSecretArn: '', outputScramSecretArn: '' } as const;
 
 export const CONNECTION_FLAG_OF: Record<string, string> = {
   auth: '--auth', saslUsername: '--username', saslPassword: ENV.saslPassword, tls: '--tls', tlsCaPem: '--tls-ca-file',

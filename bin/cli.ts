@@ -58,7 +58,7 @@ const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>>
   replicationFactor: '--replication-factor', expectedBrokers: '--expected-brokers', auth: '--auth', saslUsername: '--username', tls: '--tls',
   tlsCaPem: '--tls-ca-file', tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file',
   tlsRejectUnauthorized: '--tls-insecure', region: '--region', metricsSink: '--metrics',
-  metricsNamespace: '--namespace', metricsHighResolution: '--high-resolution', saslSecretArn: NOT_ON_THE_COMMAND_LINE.saslSecretArn,
+  metricsNamespace: '--namespace', metricsHighResolution: '--high-resolution', scramSecretArn: NOT_ON_THE_COMMAND_LINE.scramSecretArn,
 };
 
 function nameField(field: string): string {

@@ -29,7 +29,7 @@ export const ENV = {
   tlsRejectUnauthorized: 'STREAMPROBE_TLS_REJECT_UNAUTHORIZED',
   saslUsername: 'STREAMPROBE_SASL_USERNAME',
   saslPassword: 'STREAMPROBE_SASL_PASSWORD',
-  saslSecretArn: 'STREAMPROBE_SASL_SECRET_ARN',
+  scramSecretArn: 'STREAMPROBE_SCRAM_SECRET_ARN',
   region: 'STREAMPROBE_REGION',
   metricsNamespace: 'STREAMPROBE_METRICS_NAMESPACE',
   metricsSink: 'STREAMPROBE_METRICS_SINK',
@@ -46,7 +46,7 @@ const CONNECTION_ENV = {
   tlsRejectUnauthorized: ENV.tlsRejectUnauthorized,
   saslUsername: ENV.saslUsername,
   saslPassword: ENV.saslPassword,
-  saslSecretArn: ENV.saslSecretArn,
+  scramSecretArn: ENV.scramSecretArn,
   region: ENV.region,
 } as const;
 
@@ -71,7 +71,7 @@ export const PIPELINE_ENV = {
   outputTlsCaPem: 'STREAMPROBE_OUTPUT_TLS_CA_PEM',
   outputSaslUsername: 'STREAMPROBE_OUTPUT_SASL_USERNAME',
   outputSaslPassword: 'STREAMPROBE_OUTPUT_SASL_PASSWORD',
-  outputSaslSecretArn: 'STREAMPROBE_OUTPUT_SASL_SECRET_ARN',
+  outputScramSecretArn: 'STREAMPROBE_OUTPUT_SCRAM_SECRET_ARN',
   metricsNamespace: ENV.metricsNamespace,
   metricsSink: ENV.metricsSink,
   metricsHighResolution: ENV.metricsHighResolution,
@@ -121,6 +121,15 @@ export const DEFAULT_LOAD_TOPIC = 'streamprobe-load';
 export function pipelineGroupId(pipeline: string): string {
   return `streamprobe-pipeline-${pipeline}`;
 }
+
+/**
+ * Variables renamed, read under their old names for one release (the new name wins when both are set):
+ * the secret is a SCRAM secret, and the construct prop was always scramSecretArn.
+ */
+export const DEPRECATED_ENV: Readonly<Record<string, string>> = {
+  STREAMPROBE_SASL_SECRET_ARN: 'STREAMPROBE_SCRAM_SECRET_ARN',
+  STREAMPROBE_OUTPUT_SASL_SECRET_ARN: 'STREAMPROBE_OUTPUT_SCRAM_SECRET_ARN',
+};
 
 /** Settings of the command line itself, not of a check: where it caches the Kafka jars it downloads. */
 export const TOOL_ENV = {

@@ -6,7 +6,7 @@
  */
 // zod/mini: the same schema language at a twentieth of the bundle size of the classic API.
 import * as z from 'zod/mini';
-import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, ENV, METRIC_SINKS, TOOL_ENV, type AuthMode } from '../contract';
+import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEPRECATED_ENV, ENV, METRIC_SINKS, TOOL_ENV, type AuthMode } from '../contract';
 
 export const brokerList = z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
@@ -49,7 +49,7 @@ export const connectionFields = {
   tlsRejectUnauthorized: z._default(bool, true),
   saslUsername: z.optional(z.string().check(z.minLength(1))),
   saslPassword: z.optional(z.string().check(z.minLength(1))),
-  saslSecretArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'))),
+  scramSecretArn: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:/, 'must be a Secrets Manager secret ARN'))),
   region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'))),
 };
 
@@ -63,7 +63,7 @@ export interface ConnectionSettings {
   readonly tlsRejectUnauthorized: boolean;
   readonly saslUsername?: string;
   readonly saslPassword?: string;
-  readonly saslSecretArn?: string;
+  readonly scramSecretArn?: string;
   readonly region?: string;
 }
 
@@ -76,9 +76,9 @@ type RawConnection = Omit<ConnectionSettings, 'tls'> & { tls?: boolean };
 export function connectionIssues(c: RawConnection, field: (name: keyof ConnectionSettings) => string = (n) => n): Array<[string, string]> {
   const scram = c.auth === 'scram-sha-256' || c.auth === 'scram-sha-512';
   const issues: Array<[string, string]> = [];
-  if (scram && !c.saslUsername && !c.saslSecretArn) issues.push([field('saslUsername'), `is required for auth ${c.auth} (or set @{${field('saslSecretArn')}})`]);
-  if (scram && c.saslUsername && !c.saslPassword && !c.saslSecretArn) issues.push([field('saslPassword'), `is required for auth ${c.auth} (or set @{${field('saslSecretArn')}})`]);
-  if (!scram && (c.saslUsername || c.saslPassword || c.saslSecretArn)) issues.push([field('auth'), 'SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
+  if (scram && !c.saslUsername && !c.scramSecretArn) issues.push([field('saslUsername'), `is required for auth ${c.auth} (or set @{${field('scramSecretArn')}})`]);
+  if (scram && c.saslUsername && !c.saslPassword && !c.scramSecretArn) issues.push([field('saslPassword'), `is required for auth ${c.auth} (or set @{${field('scramSecretArn')}})`]);
+  if (!scram && (c.saslUsername || c.saslPassword || c.scramSecretArn)) issues.push([field('auth'), 'SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
   if ((c.tlsCertPem === undefined) !== (c.tlsKeyPem === undefined)) issues.push([field('tlsKeyPem'), 'a client certificate and its key go together']);
   if (c.auth === 'msk-iam' && c.tls === false) issues.push([field('tls'), 'msk-iam requires TLS']);
   return issues;
@@ -142,8 +142,11 @@ export function rawConfigFromEnv(env: NodeJS.ProcessEnv, names: Readonly<Record<
   const fieldByEnv = new Map<string, string>(Object.entries(names).map(([field, key]) => [key, field]));
   const raw: Record<string, unknown> = {};
   const unknown: string[] = [];
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('STREAMPROBE_') || value === undefined || value === '' || TOOL_VARIABLES.has(key)) continue;
+  for (const [given, value] of Object.entries(env)) {
+    if (!given.startsWith('STREAMPROBE_') || value === undefined || value === '' || TOOL_VARIABLES.has(given)) continue;
+    const renamed = DEPRECATED_ENV[given];
+    if (renamed !== undefined && env[renamed]) continue;
+    const key = renamed ?? given;
     const field = fieldByEnv.get(key);
     if (field) raw[field] = value;
     else unknown.push(key);

@@ -62,13 +62,13 @@ const schema = z.strictObject({
   outputTlsCaPem: connectionFields.tlsCaPem,
   outputSaslUsername: connectionFields.saslUsername,
   outputSaslPassword: connectionFields.saslPassword,
-  outputSaslSecretArn: connectionFields.saslSecretArn,
+  outputScramSecretArn: connectionFields.scramSecretArn,
   ...metricsFields,
 }).check(z.superRefine((c, ctx) => {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message, input: c });
   for (const [path, message] of connectionIssues(c)) issue(path, message);
   // An output reached as the input is has the input's issues, already reported once.
-  const ownOutput = [c.outputAuth, c.outputTls, c.outputTlsCaPem, c.outputSaslUsername, c.outputSaslPassword, c.outputSaslSecretArn].some((v) => v !== undefined);
+  const ownOutput = [c.outputAuth, c.outputTls, c.outputTlsCaPem, c.outputSaslUsername, c.outputSaslPassword, c.outputScramSecretArn].some((v) => v !== undefined);
   if (ownOutput) for (const [path, message] of connectionIssues(outputConnection(c), (n) => `output${n[0]!.toUpperCase()}${n.slice(1)}`)) issue(path, message);
   if (Object.keys(c.headers ?? {}).some((n) => n === CANARY_HEADER || n === PIPELINE_HEADER)) issue('headers', `${CANARY_HEADER} and ${PIPELINE_HEADER} are set by streamprobe`);
   const templates: Array<[string, string | undefined]> = [['valueTemplate', c.valueTemplate], ['keyTemplate', c.keyTemplate], ...Object.values(c.headers ?? {}).map((t) => ['headers', t] as [string, string])];
@@ -102,7 +102,7 @@ type Parsed = z.output<typeof schema>;
 function outputConnection(c: Omit<Parsed, 'tls'> & { tls?: boolean }) {
   const auth = c.outputAuth ?? c.auth;
   // The input's SCRAM credentials carry over only to an output that speaks SCRAM and names none of its own.
-  const ownCredentials = c.outputSaslUsername !== undefined || c.outputSaslSecretArn !== undefined || !auth.startsWith('scram');
+  const ownCredentials = c.outputSaslUsername !== undefined || c.outputScramSecretArn !== undefined || !auth.startsWith('scram');
   return {
     ...c,
     auth,
@@ -110,13 +110,13 @@ function outputConnection(c: Omit<Parsed, 'tls'> & { tls?: boolean }) {
     tlsCaPem: c.outputTlsCaPem ?? c.tlsCaPem,
     saslUsername: ownCredentials ? c.outputSaslUsername : c.saslUsername,
     saslPassword: ownCredentials ? c.outputSaslPassword : c.saslPassword,
-    saslSecretArn: ownCredentials ? c.outputSaslSecretArn : c.saslSecretArn,
+    scramSecretArn: ownCredentials ? c.outputScramSecretArn : c.scramSecretArn,
   };
 }
 
 const connectionOf = (c: Omit<ConnectionSettings, 'tls'> & { tls?: boolean }): ConnectionSettings => {
-  const { auth, tls, tlsCaPem, tlsCertPem, tlsKeyPem, tlsRejectUnauthorized, saslUsername, saslPassword, saslSecretArn, region } = c;
-  return resolveConnection({ auth, tls, tlsCaPem, tlsCertPem, tlsKeyPem, tlsRejectUnauthorized, saslUsername, saslPassword, saslSecretArn, region });
+  const { auth, tls, tlsCaPem, tlsCertPem, tlsKeyPem, tlsRejectUnauthorized, saslUsername, saslPassword, scramSecretArn, region } = c;
+  return resolveConnection({ auth, tls, tlsCaPem, tlsCertPem, tlsKeyPem, tlsRejectUnauthorized, saslUsername, saslPassword, scramSecretArn, region });
 };
 
 export type PipelineConfig = Omit<Parsed, 'match' | 'outputBrokers' | keyof ConnectionSettings | `output${string}` > & {

@@ -42,7 +42,7 @@ function loadConfigForEvent(event: unknown, env: NodeJS.ProcessEnv): LoadConfig 
   return parseLoadConfig({ ...rawConfigFromEnv(env, LOAD_ENV), ...fields }, (f) => (f in fields ? `event.${f}` : `${LOAD_ENV[f as keyof typeof LOAD_ENV] ?? f}`));
 }
 
-const single = (c: ConnectionSettings & { saslSecretArn?: string }, logger: ProbeLogger) => secretCredentials(c.saslSecretArn, logger);
+const single = (c: ConnectionSettings & { scramSecretArn?: string }, logger: ProbeLogger) => secretCredentials(c.scramSecretArn, logger);
 
 export const HANDLED_CHECKS: { readonly [K in CheckKind]: HandledCheck<K> } = {
   roundtrip: {

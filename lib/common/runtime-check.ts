@@ -25,8 +25,8 @@ const FORMATTED_STAND_INS: Readonly<Record<string, string>> = {
   inputBrokers: 'deploy-time.invalid:9092',
   outputBrokers: 'deploy-time.invalid:9092',
   region: 'us-east-1',
-  saslSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:deploy-time',
-  outputSaslSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:deploy-time',
+  scramSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:deploy-time',
+  outputScramSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:deploy-time',
   tlsCaPem: '-----BEGIN CERTIFICATE-----',
   outputTlsCaPem: '-----BEGIN CERTIFICATE-----',
 };

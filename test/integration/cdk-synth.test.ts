@@ -158,7 +158,7 @@ describe('the probe Lambda', () => {
   it('never carries a secret value: SCRAM comes from the secret ARN at run time', () => {
     const [, fn] = functionOf('audit');
     const env = fn.Properties.Environment.Variables;
-    expect(env[ENV.saslSecretArn]).toBe(SECRET);
+    expect(env[ENV.scramSecretArn]).toBe(SECRET);
     expect(env[ENV.saslPassword]).toBeUndefined();
     expect(env[ENV.auth]).toBe('scram-sha-512');
     expect(env[ENV.tls]).toBe('true');
@@ -410,7 +410,7 @@ describe('pipeline canary and lag check', () => {
     };
     const [, mirror] = fnWith('STREAMPROBE_PIPELINE_NAME', 'mirror');
     expect(mirror.Properties.Environment.Variables).toMatchObject({
-      STREAMPROBE_AUTH: 'msk-iam', STREAMPROBE_TLS: 'true', STREAMPROBE_OUTPUT_AUTH: 'scram-sha-512', STREAMPROBE_OUTPUT_SASL_SECRET_ARN: SECRET,
+      STREAMPROBE_AUTH: 'msk-iam', STREAMPROBE_TLS: 'true', STREAMPROBE_OUTPUT_AUTH: 'scram-sha-512', STREAMPROBE_OUTPUT_SCRAM_SECRET_ARN: SECRET,
     });
     expect(JSON.stringify(mirror.Properties.Environment.Variables)).not.toMatch(/PASSWORD/);
     const p = statementsOf('STREAMPROBE_PIPELINE_NAME', 'mirror');

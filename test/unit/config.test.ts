@@ -21,6 +21,14 @@ describe('configuration', () => {
     });
   });
 
+  it('reads the SCRAM secret under its old variable name for one release; the new name wins when both are set', () => {
+    const arn = (suffix: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${suffix}`;
+    const base = { STREAMPROBE_PROBE_NAME: 'orders', STREAMPROBE_BROKERS: 'b-1:9096', STREAMPROBE_AUTH: 'scram-sha-512' };
+    expect(configFromEnv({ ...base, STREAMPROBE_SASL_SECRET_ARN: arn('old') }).scramSecretArn).toBe(arn('old'));
+    expect(configFromEnv({ ...base, STREAMPROBE_SCRAM_SECRET_ARN: arn('new') }).scramSecretArn).toBe(arn('new'));
+    expect(configFromEnv({ ...base, STREAMPROBE_SASL_SECRET_ARN: arn('old'), STREAMPROBE_SCRAM_SECRET_ARN: arn('new') }).scramSecretArn).toBe(arn('new'));
+  });
+
   it('names every bad field by its environment variable, all at once', () => {
     const e = errorOf(() => configFromEnv({
       STREAMPROBE_PROBE_NAME: 'orders', STREAMPROBE_BROKERS: 'nohostport', STREAMPROBE_EVENTS_PER_PARTITION: 'many', STREAMPROBE_AUTH: 'kerberos',
@@ -45,7 +53,7 @@ describe('configuration', () => {
 
   it('requires credentials for SCRAM and refuses them without it', () => {
     expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', auth: 'scram-sha-512' })).issues)
-      .toEqual(['saslUsername: is required for auth scram-sha-512 (or set saslSecretArn)']);
+      .toEqual(['saslUsername: is required for auth scram-sha-512 (or set scramSecretArn)']);
     expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', saslUsername: 'u', saslPassword: 'p' })).issues)
       .toEqual(['auth: SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
   });

@@ -97,7 +97,7 @@ export function lagEnvironment(
     [LAG_ENV.auth]: c.connection.auth,
     [LAG_ENV.tls]: String(c.connection.tls),
     [LAG_ENV.tlsCaPem]: props.tlsCaPem,
-    [LAG_ENV.saslSecretArn]: c.connection.scramSecretArn,
+    [LAG_ENV.scramSecretArn]: c.connection.scramSecretArn,
     [LAG_ENV.region]: c.connection.auth === 'msk-iam' ? region : undefined,
     [LAG_ENV.metricsNamespace]: c.namespace,
     [LAG_ENV.metricsSink]: 'api',
@@ -106,5 +106,5 @@ export function lagEnvironment(
 }
 
 export const PROP_OF_FIELD: Record<string, string> = {
-  timeLagThresholdMs: 'timeLagThreshold', stallAfterMs: 'stallAfter', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn',
+  timeLagThresholdMs: 'timeLagThreshold', stallAfterMs: 'stallAfter', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace',
 };

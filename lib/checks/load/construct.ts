@@ -38,7 +38,7 @@ export interface StreamProbeLoadTestProps extends ClusterAuthProps, Pick<CheckDe
   readonly compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 }
 
-const PROP_OF_FIELD: Record<string, string> = { loadTest: 'loadTestName', durationMs: 'duration', metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn' };
+const PROP_OF_FIELD: Record<string, string> = { loadTest: 'loadTestName', durationMs: 'duration', metricsNamespace: 'namespace' };
 
 export class StreamProbeLoadTest extends Construct {
   readonly function: lambda.Function;
@@ -70,7 +70,7 @@ export class StreamProbeLoadTest extends Construct {
       [LOAD_ENV.auth]: connection.auth,
       [LOAD_ENV.tls]: String(connection.tls),
       [LOAD_ENV.tlsCaPem]: props.tlsCaPem,
-      [LOAD_ENV.saslSecretArn]: connection.scramSecretArn,
+      [LOAD_ENV.scramSecretArn]: connection.scramSecretArn,
       [LOAD_ENV.region]: connection.auth === 'msk-iam' ? Stack.of(this).region : undefined,
       [LOAD_ENV.metricsNamespace]: resolved.namespace,
       [LOAD_ENV.metricsSink]: 'api',

@@ -146,12 +146,12 @@ export function pipelineEnvironment(props: StreamProbePipelineProps, p: Pick<Res
     [PIPELINE_ENV.auth]: p.input.auth,
     [PIPELINE_ENV.tls]: String(p.input.tls),
     [PIPELINE_ENV.tlsCaPem]: props.tlsCaPem,
-    [PIPELINE_ENV.saslSecretArn]: p.input.scramSecretArn,
+    [PIPELINE_ENV.scramSecretArn]: p.input.scramSecretArn,
     [PIPELINE_ENV.region]: p.input.auth === 'msk-iam' || p.output.auth === 'msk-iam' ? region : undefined,
     [PIPELINE_ENV.outputAuth]: props.outputAuth,
     [PIPELINE_ENV.outputTls]: props.outputTls?.toString(),
     [PIPELINE_ENV.outputTlsCaPem]: props.outputTlsCaPem,
-    [PIPELINE_ENV.outputSaslSecretArn]: props.outputScramSecretArn,
+    [PIPELINE_ENV.outputScramSecretArn]: props.outputScramSecretArn,
     [PIPELINE_ENV.metricsNamespace]: p.namespace,
     [PIPELINE_ENV.metricsSink]: 'api',
     [PIPELINE_ENV.metricsHighResolution]: String(props.highResolutionMetrics ?? false),
@@ -159,5 +159,5 @@ export function pipelineEnvironment(props: StreamProbePipelineProps, p: Pick<Res
 }
 
 export const PROP_OF_FIELD: Record<string, string> = {
-  deadlineMs: 'deadline', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', outputSaslSecretArn: 'outputScramSecretArn',
+  deadlineMs: 'deadline', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace',
 };

@@ -128,7 +128,7 @@ function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployme
     [ENV.auth]: d.auth,
     [ENV.tls]: String(d.tls),
     [ENV.tlsCaPem]: props.tlsCaPem,
-    [ENV.saslSecretArn]: props.scramSecretArn,
+    [ENV.scramSecretArn]: props.scramSecretArn,
     [ENV.region]: d.auth === 'msk-iam' ? region : undefined,
     [ENV.metricsNamespace]: props.namespace,
     [ENV.metricsSink]: 'api',
@@ -138,7 +138,7 @@ function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployme
 
 /** The construct prop behind each runtime setting, where the two names differ. */
 const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
-  metricsNamespace: 'namespace', saslSecretArn: 'scramSecretArn', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
+  metricsNamespace: 'namespace', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
 };
 
 /**

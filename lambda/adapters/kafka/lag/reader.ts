@@ -41,7 +41,7 @@ export class LagReader {
 
   private async client(): Promise<Kafka> {
     if (!this.kafka) {
-      const credentials = this.connection.saslSecretArn ? await this.credentials?.() : undefined;
+      const credentials = this.connection.scramSecretArn ? await this.credentials?.() : undefined;
       // Patient retries, bounded by each check's deadline: a group coordinator that is still loading (a fresh
       // or restarted broker) or moving answers with retriable errors for a second or two.
       this.kafka = kafkaClient({

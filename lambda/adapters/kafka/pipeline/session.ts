@@ -67,7 +67,7 @@ export class PipelineSession {
   private async client(side: 'input' | 'output', role: string): Promise<Kafka> {
     const connection = this.config[side];
     const brokers = side === 'input' ? this.config.inputBrokers : this.config.outputBrokers;
-    const credentials = connection.saslSecretArn ? await this.credentials?.[side]?.() : undefined;
+    const credentials = connection.scramSecretArn ? await this.credentials?.[side]?.() : undefined;
     return kafkaClient({
       connection: { ...connection, brokers, runTimeoutMs: this.config.runTimeoutMs }, clientId: `streamprobe-pipeline-${this.config.pipelineName}-${role}`,
       logCreator: quietLogs, credentials, overrides: { connectionTimeout: 3000 },
