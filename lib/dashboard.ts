@@ -6,7 +6,7 @@ import type { StreamProbeLagCheck } from './checks/lag/construct';
 import { lagWidgets } from './checks/lag/widgets';
 import type { StreamProbePipeline } from './checks/pipeline/construct';
 import { pipelineWidgets } from './checks/pipeline/widgets';
-import type { StreamProbeTarget } from './checks/roundtrip/construct';
+import type { StreamProbeRoundTrip } from './checks/roundtrip/construct';
 import { roundTripWidgets } from './checks/roundtrip/widgets';
 
 export class ProbeDashboard extends Construct {
@@ -14,7 +14,7 @@ export class ProbeDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: {
     readonly dashboardName: string;
-    readonly probes: readonly StreamProbeTarget[];
+    readonly probes: readonly StreamProbeRoundTrip[];
     readonly pipelines?: readonly StreamProbePipeline[];
     readonly lagChecks?: readonly StreamProbeLagCheck[];
   }) {

@@ -11,7 +11,7 @@ import { StreamProbeLagCheck } from './checks/lag/construct';
 import { StreamProbeLoadTest } from './checks/load/construct';
 import { StreamProbePipeline } from './checks/pipeline/construct';
 import { ProbeDashboard } from './dashboard';
-import { StreamProbeTarget } from './checks/roundtrip/construct';
+import { StreamProbeRoundTrip } from './checks/roundtrip/construct';
 
 export interface StreamProbeStackProps extends StackProps {
   readonly config: AppConfig;
@@ -54,7 +54,7 @@ function vpcPlacement(scope: Construct, name: string, placement: VpcConfig | und
 }
 
 export class StreamProbeStack extends Stack {
-  readonly probes: StreamProbeTarget[];
+  readonly probes: StreamProbeRoundTrip[];
   readonly pipelines: StreamProbePipeline[];
   readonly lagChecks: StreamProbeLagCheck[];
   readonly loadTests: StreamProbeLoadTest[];
@@ -78,7 +78,7 @@ export class StreamProbeStack extends Stack {
     this.probes = config.targets.map((t) => {
       const { endToEndLatencyMs, ...thresholds } = t.thresholds ?? {};
       const { vpc: _placement, ...settings } = t;
-      return new StreamProbeTarget(this, `Target-${t.probeName}`, {
+      return new StreamProbeRoundTrip(this, `Target-${t.probeName}`, {
         ...settings,
         ...vpcPlacement(this, t.probeName, t.vpc),
         ...timing(t.scheduleMinutes, t.runTimeoutSeconds),

@@ -6,7 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeTarget, parseAppConfig } from '../../lib';
+import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeRoundTrip, parseAppConfig } from '../../lib';
 
 const brokers = ['b-1.example:9092'];
 
@@ -25,7 +25,7 @@ function alarmNames(stack: Stack): string[] {
 describe('alarm names', () => {
   it('a round trip named pipeline-x beside a pipeline and a lag check named x: every alarm name is unique', () => {
     const { stack } = userStack();
-    new StreamProbeTarget(stack, 'Probe', { probeName: 'pipeline-x', brokers });
+    new StreamProbeRoundTrip(stack, 'Probe', { probeName: 'pipeline-x', brokers });
     new StreamProbePipeline(stack, 'Flow', { pipelineName: 'x', inputBrokers: brokers, inputTopic: 'in', outputTopic: 'out' });
     new StreamProbeLagCheck(stack, 'Lag', { checkName: 'x', brokers, groups: ['orders'] });
     const names = alarmNames(stack);

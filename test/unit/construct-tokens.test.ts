@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeTarget } from '../../lib';
+import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeRoundTrip } from '../../lib';
 
 function userStack() {
   // No bundling: these tests are about props, not code.
@@ -23,7 +23,7 @@ function userStack() {
 describe('construct props given as tokens', () => {
   it('an MSK cluster ARN, a secret ARN and a topic from parameters, in an environment-agnostic stack', () => {
     const { stack, clusterArn, topic, secretArn } = userStack();
-    new StreamProbeTarget(stack, 'Probe', { probeName: 'orders', brokers: ['b-1.example:9098'], auth: 'msk-iam', mskClusterArn: clusterArn, topic });
+    new StreamProbeRoundTrip(stack, 'Probe', { probeName: 'orders', brokers: ['b-1.example:9098'], auth: 'msk-iam', mskClusterArn: clusterArn, topic });
     new StreamProbePipeline(stack, 'Flow', {
       pipelineName: 'enrich', inputBrokers: ['b-1.example:9096'], inputTopic: topic, outputTopic: 'out', auth: 'scram-sha-512', scramSecretArn: secretArn, deadline: Duration.seconds(30),
     });

@@ -1,5 +1,5 @@
 /**
- * StreamProbeTarget: everything that probes one Kafka target. Drop it into any CDK app: the probe Lambda,
+ * StreamProbeRoundTrip: everything that probes one Kafka target. Drop it into any CDK app: the probe Lambda,
  * its schedule, its log group, least-privilege permissions, and the alarms that page.
  */
 import { Stack } from 'aws-cdk-lib';
@@ -14,19 +14,22 @@ import { ScheduledCheck } from '../../common/scheduled-check';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
 
 export { mskResourceArn } from '../../common/cluster-access';
-import { resolveTarget, type ResolvedTarget, type StreamProbeTargetProps } from './props';
+import { resolveTarget, type ResolvedTarget, type RoundTripProps } from './props';
 
-export interface StreamProbeTargetConstructProps extends StreamProbeTargetProps, AlarmTopicProps {}
+export interface StreamProbeRoundTripProps extends RoundTripProps, AlarmTopicProps {}
+
+/** @deprecated Renamed StreamProbeRoundTripProps; this name goes in the next release. */
+export type StreamProbeTargetConstructProps = StreamProbeRoundTripProps;
 
 
-export class StreamProbeTarget extends Construct {
+export class StreamProbeRoundTrip extends Construct {
   readonly target: ResolvedTarget;
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly alarms: TargetAlarms;
   readonly rule: events.Rule;
 
-  constructor(scope: Construct, id: string, props: StreamProbeTargetConstructProps) {
+  constructor(scope: Construct, id: string, props: StreamProbeRoundTripProps) {
     super(scope, id);
     const { target: t, environment } = resolveTarget(props, Stack.of(this).region);
     this.target = t;
@@ -44,7 +47,7 @@ export class StreamProbeTarget extends Construct {
     this.alarms = alarms.alarms;
   }
 
-  private grantPermissions(check: ScheduledCheck, t: ResolvedTarget, props: StreamProbeTargetConstructProps): void {
+  private grantPermissions(check: ScheduledCheck, t: ResolvedTarget, props: StreamProbeRoundTripProps): void {
     if (t.auth === 'msk-iam' && t.mskClusterArn) {
       grantMsk(check, {
         clusterArn: t.mskClusterArn, sid: 'Msk', manageTopics: [t.topic],
@@ -55,3 +58,8 @@ export class StreamProbeTarget extends Construct {
     check.acknowledgeWildcards();
   }
 }
+
+/** @deprecated Renamed StreamProbeRoundTrip (every check is named by its kind); this name goes in the next release. */
+export const StreamProbeTarget = StreamProbeRoundTrip;
+/** @deprecated Renamed StreamProbeRoundTrip. */
+export type StreamProbeTarget = StreamProbeRoundTrip;

@@ -31,7 +31,8 @@ export interface AlarmThresholds {
   readonly unstableOutcomeChanges?: number;
 }
 
-export interface StreamProbeTargetProps extends CheckDeploymentProps, ClusterAuthProps {
+/** The round trip's own props (the construct adds where its alarms go). */
+export interface RoundTripProps extends CheckDeploymentProps, ClusterAuthProps {
   /** Names the probe in events, metrics (dimension Probe), logs and resource names. */
   readonly probeName: string;
   /** Bootstrap brokers, host:port. */
@@ -72,7 +73,7 @@ export interface ResolvedTarget {
 }
 
 /** What only the construct knows, checked: the name, brokers (tokens allowed), auth, timing, Lambda size, alarms. */
-function resolveDeployment(props: StreamProbeTargetProps) {
+function resolveDeployment(props: RoundTripProps) {
   const name = props.probeName;
   if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) {
     throw new TargetConfigError(String(name), 'probeName', 'must be letters, digits, ".", "_" or "-", at most 64');
@@ -109,7 +110,7 @@ function resolveThresholds(name: string, t: AlarmThresholds): Required<AlarmThre
 }
 
 /** The settings the probe's Lambda reads, as props give them or as resolved. */
-type EnvValues = Pick<StreamProbeTargetProps, 'brokers' | 'topic' | 'minPartitions' | 'replicationFactor' | 'expectedBrokers' | 'eventsPerPartition' | 'messageBytes' | 'tlsCaPem' | 'scramSecretArn' | 'namespace' | 'highResolutionMetrics'>;
+type EnvValues = Pick<RoundTripProps, 'brokers' | 'topic' | 'minPartitions' | 'replicationFactor' | 'expectedBrokers' | 'eventsPerPartition' | 'messageBytes' | 'tlsCaPem' | 'scramSecretArn' | 'namespace' | 'highResolutionMetrics'>;
 
 /** The probe's environment: every key from the contract the handler reads; an unset value stays unset. */
 function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployment>, region: string): Record<string, string> {
@@ -146,7 +147,7 @@ const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
  * (a bad one fails synth naming the prop) and read back from it with the schema's defaults; a value given
  * as a token is kept as the token (the schema saw a stand-in).
  */
-export function resolveTarget(props: StreamProbeTargetProps, region: string): { target: ResolvedTarget; environment: Record<string, string> } {
+export function resolveTarget(props: RoundTripProps, region: string): { target: ResolvedTarget; environment: Record<string, string> } {
   const d = resolveDeployment(props);
   const config = checkRuntimeEnvironment({ kind: 'target', name: d.name, variables: ENV, parse: parseConfig, propOf: PROP_OF_FIELD }, probeEnvironment(props, d, region));
   const target: ResolvedTarget = {
@@ -176,3 +177,6 @@ export function resolveTarget(props: StreamProbeTargetProps, region: string): { 
   // Every setting spelled out, defaults included: what a deployed function runs with is plain in its configuration.
   return { target, environment: probeEnvironment(target, d, region) };
 }
+
+/** @deprecated Renamed RoundTripProps; this name goes in the next release. */
+export type StreamProbeTargetProps = RoundTripProps;

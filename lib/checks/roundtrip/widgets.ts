@@ -6,9 +6,9 @@ import { DIMENSIONS } from '../../../lambda/metrics-contract';
 import { alarmByName } from '../../common/alarm-kit';
 import { HEIGHT, WIDTH } from '../../common/widgets';
 import { alarmPeriod, probeMetric } from './alarms';
-import type { StreamProbeTarget } from './construct';
+import type { StreamProbeRoundTrip } from './construct';
 
-export function roundTripWidgets(scope: Construct, probe: StreamProbeTarget): cloudwatch.IWidget[] {
+export function roundTripWidgets(scope: Construct, probe: StreamProbeRoundTrip): cloudwatch.IWidget[] {
   const t = probe.target;
   const period = alarmPeriod(t);
   const m = (name: Parameters<typeof probeMetric>[1], statistic: string, label: string, p: Duration = period) =>
