@@ -224,14 +224,11 @@ function outcomeOf(counts: Counts, errors: number): Outcome {
   return bad > 0 || counts.received < counts.sent ? 'degraded' : 'healthy';
 }
 
-export function reconcile(input: ReconcileInput): RunReport {
-  const problems = new ProblemList(input.maxProblems ?? DEFAULT_MAX_PROBLEMS);
-  const sentById = new Map(input.sent.map((s) => [eventId({ run: input.runId, partition: s.partition, seq: s.seq }), s]));
-  const received = classifyReceived(input, problems);
-
+/** Each event's first arrival; a copy of an event already read (at another offset) is a duplicate. */
+function firstArrivals(arrivals: readonly Arrival[], redelivered: number, problems: ProblemList): { first: Map<string, Arrival>; duplicated: number } {
   const first = new Map<string, Arrival>();
-  let duplicated = received.redelivered;
-  for (const arrival of received.arrivals) {
+  let duplicated = redelivered;
+  for (const arrival of arrivals) {
     const id = eventId(arrival.event);
     const earlier = first.get(id);
     if (earlier) {
@@ -241,40 +238,59 @@ export function reconcile(input: ReconcileInput): RunReport {
       first.set(id, arrival);
     }
   }
-  const outOfOrder = countOutOfOrder([...first.values()], problems);
+  return { first, duplicated };
+}
 
-  const endToEnd: number[] = [];
-  const produce: number[] = [];
-  const e2eByBroker: Record<string, number[]> = {};
-  const produceByBroker: Record<string, number[]> = {};
-  let acknowledged = 0, produceErrors = 0, overdue = 0, arrivedOfOurs = 0;
-  const pending: PendingEvent[] = [];
+/** What this run's own events measured: produce and end-to-end latency (overall and by leader broker), and the events still unread. */
+interface SentFigures {
+  readonly endToEnd: number[];
+  readonly produce: number[];
+  readonly e2eByBroker: Record<string, number[]>;
+  readonly produceByBroker: Record<string, number[]>;
+  readonly acknowledged: number;
+  readonly produceErrors: number;
+  readonly overdue: number;
+  readonly arrived: number;
+  readonly pending: PendingEvent[];
+}
+
+function measureSent(input: ReconcileInput, sentById: ReadonlyMap<string, SentRecord>, first: ReadonlyMap<string, Arrival>, corruptIds: ReadonlySet<string>, problems: ProblemList): SentFigures {
+  const f = { endToEnd: [] as number[], produce: [] as number[], e2eByBroker: {} as Record<string, number[]>, produceByBroker: {} as Record<string, number[]>, pending: [] as PendingEvent[] };
+  const counts = { acknowledged: 0, produceErrors: 0, overdue: 0, arrived: 0 };
   for (const [id, s] of sentById) {
     const broker = input.leaders[s.partition];
     if (s.ackedAt !== undefined) {
-      acknowledged++;
-      produce.push(s.ackedAt - s.sentAt);
-      if (broker !== undefined) appendTo(produceByBroker, broker, s.ackedAt - s.sentAt);
+      counts.acknowledged++;
+      f.produce.push(s.ackedAt - s.sentAt);
+      if (broker !== undefined) appendTo(f.produceByBroker, broker, s.ackedAt - s.sentAt);
     } else {
-      produceErrors++;
+      counts.produceErrors++;
       problems.add({ status: 'send_failed', partition: s.partition, eventId: id, detail: s.error ? `${s.error.type}: ${s.error.message}` : 'no acknowledgement' });
     }
     const arrival = first.get(id);
     if (arrival) {
-      arrivedOfOurs++;
+      counts.arrived++;
       const latency = arrival.record.arrivedAt - s.sentAt;
-      endToEnd.push(latency);
-      if (broker !== undefined) appendTo(e2eByBroker, broker, latency);
-    } else if (s.ackedAt !== undefined && !received.corruptIds.has(id)) {
-      overdue++;
-      pending.push({ eventId: id, partition: s.partition, offset: s.offset, sentAt: s.sentAt });
+      f.endToEnd.push(latency);
+      if (broker !== undefined) appendTo(f.e2eByBroker, broker, latency);
+    } else if (s.ackedAt !== undefined && !corruptIds.has(id)) {
+      counts.overdue++;
+      f.pending.push({ eventId: id, partition: s.partition, offset: s.offset, sentAt: s.sentAt });
       problems.add({ status: 'overdue', partition: s.partition, offset: s.offset, eventId: id, detail: 'acknowledged but not read back before the deadline; lost if still unread at the end of the next run' });
     }
   }
+  return { ...f, ...counts };
+}
+
+/**
+ * The earlier runs' overdue events, judged: lost when the reader got past them or the log no longer holds
+ * them; still pending (appended to `pending`) when nothing tells yet; late ones were read and are not here.
+ */
+function confirmPending(input: ReconcileInput, lateIds: ReadonlySet<string>, pending: PendingEvent[], problems: ProblemList): number {
   let lost = 0;
   const readUpTo = highestOffsetRead(input.received);
   for (const p of input.pending ?? []) {
-    if (received.lateIds.has(p.eventId)) continue;
+    if (lateIds.has(p.eventId)) continue;
     const evidence = lossEvidence(p, readUpTo.get(p.partition), input.logStartOffsets?.[p.partition]);
     if (evidence === undefined) {
       // The reader never got past it: unread, not lost. It stays pending until a run can tell.
@@ -286,14 +302,35 @@ export function reconcile(input: ReconcileInput): RunReport {
     problems.add({ status: 'lost', partition: p.partition, offset: p.offset, eventId: p.eventId, detail: `acknowledged, and still unread at the end of the run after its own: ${evidence}` });
   }
   if (pending.length > MAX_PENDING) pending.splice(0, pending.length - MAX_PENDING);
+  return lost;
+}
 
+/** Each broker's partitions and latencies, in broker order. */
+function brokerReports(input: ReconcileInput, f: SentFigures): BrokerReport[] {
+  return [...leaderOf(input.brokers, input.leaders).entries()].sort(([a], [b]) => a - b).map(([brokerId, partitions]) => ({
+    brokerId,
+    leaderOf: partitions,
+    endToEnd: summarize(f.e2eByBroker[brokerId] ?? []),
+    produce: summarize(f.produceByBroker[brokerId] ?? []),
+  }));
+}
+
+/** A run's report from what it sent and read: arrivals, this run's events, the earlier runs' overdue events, per broker. */
+export function reconcile(input: ReconcileInput): RunReport {
+  const problems = new ProblemList(input.maxProblems ?? DEFAULT_MAX_PROBLEMS);
+  const sentById = new Map(input.sent.map((s) => [eventId({ run: input.runId, partition: s.partition, seq: s.seq }), s]));
+  const received = classifyReceived(input, problems);
+  const { first, duplicated } = firstArrivals(received.arrivals, received.redelivered, problems);
+  const outOfOrder = countOutOfOrder([...first.values()], problems);
+  const f = measureSent(input, sentById, first, received.corruptIds, problems);
+  const lost = confirmPending(input, received.lateIds, f.pending, problems);
   const counts: Counts = {
     partitions: Object.keys(input.leaders).length,
     sent: sentById.size,
-    acknowledged,
-    produceErrors,
-    received: arrivedOfOurs,
-    overdue,
+    acknowledged: f.acknowledged,
+    produceErrors: f.produceErrors,
+    received: f.arrived,
+    overdue: f.overdue,
     lost,
     duplicated,
     outOfOrder,
@@ -303,13 +340,6 @@ export function reconcile(input: ReconcileInput): RunReport {
     otherProbe: received.otherProbe,
     otherWriter: received.otherWriter,
   };
-  const perBroker = leaderOf(input.brokers, input.leaders);
-  const brokers: BrokerReport[] = [...perBroker.entries()].sort(([a], [b]) => a - b).map(([brokerId, partitions]) => ({
-    brokerId,
-    leaderOf: partitions,
-    endToEnd: summarize(e2eByBroker[brokerId] ?? []),
-    produce: summarize(produceByBroker[brokerId] ?? []),
-  }));
   const errors = aggregateErrors([...input.sent.flatMap((s) => (s.error ? [s.error] : [])), ...input.errors]);
 
   return {
@@ -322,23 +352,23 @@ export function reconcile(input: ReconcileInput): RunReport {
     warm: input.warm,
     timings: input.timings,
     counts,
-    availability: { produce: percent(acknowledged, counts.sent), endToEnd: percent(arrivedOfOurs, counts.sent) },
-    latency: { endToEnd: summarize(endToEnd), produce: summarize(produce) },
-    samples: { endToEnd, produce, endToEndByBroker: e2eByBroker },
-    brokers,
+    availability: { produce: percent(f.acknowledged, counts.sent), endToEnd: percent(f.arrived, counts.sent) },
+    latency: { endToEnd: summarize(f.endToEnd), produce: summarize(f.produce) },
+    samples: { endToEnd: f.endToEnd, produce: f.produce, endToEndByBroker: f.e2eByBroker },
+    brokers: brokerReports(input, f),
     brokersWithoutCanaryLeader: brokersWithoutLeader(input.brokers, input.leaders),
     brokersMissing: Math.max(0, (input.expectedBrokers ?? 0) - input.brokers.length),
     problems: problems.items,
     problemsOmitted: problems.omitted,
     errors: errors.errors,
     errorsOmitted: errors.omitted,
-    slowestBrokerMs: slowestBrokerMedian(e2eByBroker),
+    slowestBrokerMs: slowestBrokerMedian(f.e2eByBroker),
     recentOutcomeChanges: 0,
     arrivals: [
       ...[...first.values()].map((a) => ({ eventId: eventId(a.event), partition: a.record.partition, offset: a.record.offset })),
       ...received.lateArrivals,
     ],
-    pending,
+    pending: f.pending,
   };
 }
 
