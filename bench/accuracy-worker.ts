@@ -4,8 +4,8 @@
  * may SIGSTOP it between commands, as Lambda freezes a container between invocations.
  */
 import { createInterface } from 'node:readline';
-import { parseConfig } from '../lambda/config/roundtrip';
 import { ProbeLogger } from '../lambda/adapters/logger';
+import { parseConfig } from '../lambda/config/roundtrip';
 import { createRuntime } from '../lambda/runtime';
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@
  * never dropped. A frozen-container case pauses the probe process between runs (SIGSTOP, then SIGCONT
  * before the run) the way Lambda freezes a container, beside the warm case.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -56,11 +56,15 @@ class Driven {
 }
 
 function javaReference(libs: string, brokers: string, topic: string, partitions: number): Driven {
-  return new Driven(spawn('java', ['-Xmx256m', '-cp', `${JAVA_OUT}:${libs}/*`, 'ProbeIntervalReference', brokers, topic, String(partitions), String(ACCURACY.messageBytes)]));
+  return new Driven(
+    spawn('java', ['-Xmx256m', '-cp', `${JAVA_OUT}:${libs}/*`, 'ProbeIntervalReference', brokers, topic, String(partitions), String(ACCURACY.messageBytes)]),
+  );
 }
 
 function probeWorker(brokers: string, topic: string, partitions: number): Driven {
-  return new Driven(spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'accuracy-worker.ts'), brokers, topic, String(partitions)], { cwd: PROJECT_ROOT }));
+  return new Driven(
+    spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'accuracy-worker.ts'), brokers, topic, String(partitions)], { cwd: PROJECT_ROOT }),
+  );
 }
 
 const sortedOf = (v: readonly number[]) => [...v].sort((a, b) => a - b);
@@ -86,8 +90,12 @@ export interface SideResult {
 function side(blocks: number[][], lost: number): SideResult {
   const all = sortedOf(blocks.flat());
   return {
-    samples: all.length, lost,
-    p50: round3(percentile(all, 50)), p99: round3(percentile(all, 99)), p999: round3(percentile(all, 99.9)), max: round3(all[all.length - 1]!)!,
+    samples: all.length,
+    lost,
+    p50: round3(percentile(all, 50)),
+    p99: round3(percentile(all, 99)),
+    p999: round3(percentile(all, 99.9)),
+    max: round3(all[all.length - 1]!)!,
     blocks: blocks.map((b) => {
       const s = sortedOf(b);
       return { p50: round3(percentile(s, 50)), p99: round3(percentile(s, 99)) };
@@ -106,7 +114,12 @@ export interface PartitionAccuracy {
 
 const ratioOf = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100);
 
-export async function probeIntervalAccuracy(libs: string, brokers: string, createTopic: (topic: string, partitions: number) => Promise<void>, log: (line: string) => void): Promise<PartitionAccuracy[]> {
+export async function probeIntervalAccuracy(
+  libs: string,
+  brokers: string,
+  createTopic: (topic: string, partitions: number) => Promise<void>,
+  log: (line: string) => void,
+): Promise<PartitionAccuracy[]> {
   compileReference(libs);
   const results: PartitionAccuracy[] = [];
   for (const partitions of ACCURACY.partitions) {
@@ -143,7 +156,9 @@ export async function probeIntervalAccuracy(libs: string, brokers: string, creat
       const probeSide = side(probeBlocks, probeLost);
       const blockRatios = javaSide.blocks.map((j, i) => ({ p50: ratioOf(probeSide.blocks[i]!.p50, j.p50), p99: ratioOf(probeSide.blocks[i]!.p99, j.p99) }));
       results.push({
-        partitions, java: javaSide, streamprobe: probeSide,
+        partitions,
+        java: javaSide,
+        streamprobe: probeSide,
         ratio: { p50: ratioOf(probeSide.p50, javaSide.p50), p99: ratioOf(probeSide.p99, javaSide.p99), p999: ratioOf(probeSide.p999, javaSide.p999) },
         blockRatios: {
           p50: blockRatios.map((r) => r.p50).filter((v): v is number => v !== null),
@@ -167,7 +182,11 @@ export interface FrozenAccuracy {
 }
 
 /** The same probe process, warm runs beside runs right after a freeze (SIGSTOP for a while, SIGCONT, run). */
-export async function frozenContainerAccuracy(brokers: string, createTopic: (topic: string, partitions: number) => Promise<void>, log: (line: string) => void): Promise<FrozenAccuracy> {
+export async function frozenContainerAccuracy(
+  brokers: string,
+  createTopic: (topic: string, partitions: number) => Promise<void>,
+  log: (line: string) => void,
+): Promise<FrozenAccuracy> {
   const { partitions, freezes, freezeMs, warmRuns } = ACCURACY.frozen;
   const topic = `bench-acc-frozen-${Date.now().toString(36)}`;
   await createTopic(topic, partitions);

@@ -1,10 +1,11 @@
 /** Cost per probe-month from measured durations and counted resources. Prices are cited below. */
 
 export const PRICES = {
-  source: 'AWS public price pages, us-east-1, as of 2026 (Lambda arm64 $0.0000133334 per GB-second and $0.20 per million requests; '
-    + 'CloudWatch custom metric $0.30 per metric-month for the first 10,000, API $0.01 per 1,000 requests, standard alarm $0.10, '
-    + 'composite alarm $0.50, Logs ingestion $0.50 per GB, dashboard $3 beyond the first 3; CloudWatch Synthetics $0.0012 per canary run; '
-    + 'EC2 t4g.nano $0.0042 per hour, EBS gp3 $0.08 per GB-month). Check them before relying on a figure',
+  source:
+    'AWS public price pages, us-east-1, as of 2026 (Lambda arm64 $0.0000133334 per GB-second and $0.20 per million requests; ' +
+    'CloudWatch custom metric $0.30 per metric-month for the first 10,000, API $0.01 per 1,000 requests, standard alarm $0.10, ' +
+    'composite alarm $0.50, Logs ingestion $0.50 per GB, dashboard $3 beyond the first 3; CloudWatch Synthetics $0.0012 per canary run; ' +
+    'EC2 t4g.nano $0.0042 per hour, EBS gp3 $0.08 per GB-month). Check them before relying on a figure',
   lambdaGbSecond: 0.0000133334,
   lambdaRequest: 0.2 / 1_000_000,
   customMetricMonth: 0.3,
@@ -45,8 +46,8 @@ export function probeMonthCost(i: CostInputs) {
   const lambda = gbSeconds * PRICES.lambdaGbSecond + RUNS_PER_MONTH * PRICES.lambdaRequest;
   const api = RUNS_PER_MONTH * i.putMetricDataRequests * PRICES.apiRequest;
   // Logs: the run summary line, plus the EMF lines when the emf sink is used (about the datums' size).
-  const logs = (RUNS_PER_MONTH * i.summaryLogBytes / 1e9) * PRICES.logsPerGb;
-  const emfLogs = (RUNS_PER_MONTH * i.putMetricDataBytes / 1e9) * PRICES.logsPerGb;
+  const logs = ((RUNS_PER_MONTH * i.summaryLogBytes) / 1e9) * PRICES.logsPerGb;
+  const emfLogs = ((RUNS_PER_MONTH * i.putMetricDataBytes) / 1e9) * PRICES.logsPerGb;
   const metrics = (i.alwaysPublishedMetrics + i.perBrokerMetrics * (i.brokers - 1)) * PRICES.customMetricMonth;
   const alarms = i.standardAlarms * PRICES.standardAlarm + i.compositeAlarms * PRICES.compositeAlarm;
   const breakdown = {

@@ -15,12 +15,19 @@ async function setUp(brokers: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const topics = Array.from({ length: LAG_SCALE.topics }, (_, t) => `bench-lag-${t}`);
-  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: LAG_SCALE.partitionsPerTopic, replicationFactor: 1 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: LAG_SCALE.partitionsPerTopic, replicationFactor: 1 })),
+    waitForLeaders: true,
+  });
   const producer = kafka.producer();
   await producer.connect();
   // Two records on every partition: a group at offset 1 is behind by one record, at 2 it is caught up.
   for (const topic of topics) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: LAG_SCALE.partitionsPerTopic * 2 }, (_, i) => ({ partition: i % LAG_SCALE.partitionsPerTopic, value: `r${i}` })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: LAG_SCALE.partitionsPerTopic * 2 }, (_, i) => ({ partition: i % LAG_SCALE.partitionsPerTopic, value: `r${i}` })),
+    });
   }
   await producer.disconnect();
   // Group g reads topic g mod 40: 50 groups, every partition covered, ten topics read by two groups.
@@ -28,7 +35,8 @@ async function setUp(brokers: string): Promise<void> {
     const groupId = `bench-lag-group-${g}`;
     for (const topic of [topics[g % LAG_SCALE.topics]!]) {
       await admin.setOffsets({
-        groupId, topic,
+        groupId,
+        topic,
         partitions: Array.from({ length: LAG_SCALE.partitionsPerTopic }, (_, p) => ({ partition: p, offset: p % 2 === 0 ? '1' : '2' })),
       });
     }
@@ -39,8 +47,11 @@ async function setUp(brokers: string): Promise<void> {
 function runWorker(workerJs: string, brokers: string): Promise<{ checks: Array<Record<string, number | boolean>>; maxRssMb: number }> {
   return new Promise((resolve, reject) => {
     // The Lambda's heap at 256 MB: Node sizes old space at about half the memory; this caps it the same way.
-    const child = spawn(process.execPath, ['--max-old-space-size=128', workerJs, brokers, '^bench-lag-group-', String(LAG_SCALE.warmChecks)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
+    const child = spawn(process.execPath, ['--max-old-space-size=128', workerJs, brokers, '^bench-lag-group-', String(LAG_SCALE.warmChecks)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '',
+      err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`lag worker failed: ${err}`))));
@@ -52,15 +63,23 @@ export type LagScaleResult = Awaited<ReturnType<typeof lagScale>>;
 export async function lagScale(brokers: string, outDir: string, esbuildOptions: Record<string, unknown>, log: (line: string) => void) {
   const started = Date.now();
   await setUp(brokers);
-  log(`  ${LAG_SCALE.groups} groups over ${LAG_SCALE.topics * LAG_SCALE.partitionsPerTopic} partitions set up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `  ${LAG_SCALE.groups} groups over ${LAG_SCALE.topics * LAG_SCALE.partitionsPerTopic} partitions set up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   const workerJs = join(outDir, 'lag-worker.js');
   await build({ ...esbuildOptions, entryPoints: [join(__dirname, 'lag-worker.ts')], outfile: workerJs });
   const result = await runWorker(workerJs, brokers);
   const [cold, ...warm] = result.checks;
   const warmMs = warm.map((c) => c.ms as number).sort((a, b) => a - b);
   return {
-    groups: cold!.groups, partitions: cold!.partitions, laggingPartitions: cold!.lagging, unknownTimeLag: cold!.unknownTimeLag, succeeded: result.checks.every((c) => c.succeeded),
-    coldMs: Math.round(cold!.ms as number), warmMedianMs: Math.round(warmMs[Math.floor(warmMs.length / 2)]!), peakRssMb: Math.round(result.maxRssMb * 10) / 10,
+    groups: cold!.groups,
+    partitions: cold!.partitions,
+    laggingPartitions: cold!.lagging,
+    unknownTimeLag: cold!.unknownTimeLag,
+    succeeded: result.checks.every((c) => c.succeeded),
+    coldMs: Math.round(cold!.ms as number),
+    warmMedianMs: Math.round(warmMs[Math.floor(warmMs.length / 2)]!),
+    peakRssMb: Math.round(result.maxRssMb * 10) / 10,
   };
 }
 
@@ -71,7 +90,12 @@ if (require.main === module) {
     const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
     try {
       const out = join(PROJECT_ROOT, 'bench', 'out');
-      const result = await lagScale(broker.plaintext, out, { bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'silent' }, (l) => process.stderr.write(`${l}\n`));
+      const result = await lagScale(
+        broker.plaintext,
+        out,
+        { bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'silent' },
+        (l) => process.stderr.write(`${l}\n`),
+      );
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } finally {
       await broker.stop();

@@ -8,7 +8,10 @@ import { createRuntime } from '../lambda/runtime';
 
 async function main(): Promise<void> {
   const [brokers, pattern, warmChecks] = process.argv.slice(2);
-  const runtime = createRuntime('lag', { config: parseLagConfig({ checkName: 'bench', brokers, groupPattern: pattern, runTimeoutMs: 60_000, metricsSink: 'none' }), logger: new ProbeLogger({ level: 'ERROR' }) });
+  const runtime = createRuntime('lag', {
+    config: parseLagConfig({ checkName: 'bench', brokers, groupPattern: pattern, runTimeoutMs: 60_000, metricsSink: 'none' }),
+    logger: new ProbeLogger({ level: 'ERROR' }),
+  });
   const checks = [];
   for (let i = 0; i <= Number(warmChecks); i++) {
     const start = performance.now();

@@ -31,15 +31,41 @@ const spread = (v: readonly number[]) => `${Math.min(...v)}–${Math.max(...v)}`
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
 function producerPerformance(libs: string, brokers: string, topic: string): { recordsPerSecond: number; p99Ms: number } {
-  const r = spawnSync('java', ['-Xmx512m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(THROUGHPUT_RECORDS),
-    '--record-size', String(RECORD_BYTES), '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, 'acks=all'], { encoding: 'utf8' });
-  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/.exec(r.stdout);
+  const r = spawnSync(
+    'java',
+    [
+      '-Xmx512m',
+      '-cp',
+      `${libs}/*`,
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(THROUGHPUT_RECORDS),
+      '--record-size',
+      String(RECORD_BYTES),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${brokers}`,
+      'acks=all',
+    ],
+    { encoding: 'utf8' },
+  );
+  const m =
+    /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/.exec(
+      r.stdout,
+    );
   if (r.status !== 0 || !m) throw new Error(`ProducerPerformance failed: ${r.stderr || r.stdout}`);
   return { recordsPerSecond: Number(m[2]), p99Ms: Number(m[8]) };
 }
 
 function endToEndLatency(libs: string, brokers: string, topic: string): { p50: number; p99: number } {
-  const r = spawnSync('java', ['-Xmx256m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.EndToEndLatency', brokers, topic, String(E2E_MESSAGES), 'all', String(RECORD_BYTES)], { encoding: 'utf8' });
+  const r = spawnSync(
+    'java',
+    ['-Xmx256m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.EndToEndLatency', brokers, topic, String(E2E_MESSAGES), 'all', String(RECORD_BYTES)],
+    { encoding: 'utf8' },
+  );
   const m = /50th = (\d+), 99th = (\d+)/.exec(r.stdout);
   if (r.status !== 0 || !m) throw new Error(`EndToEndLatency failed: ${r.stderr || r.stdout}`);
   return { p50: Number(m[1]), p99: Number(m[2]) };
@@ -56,7 +82,10 @@ async function main(): Promise<void> {
   const libs = await ensureKafkaJars();
   const broker = await startLocalKafka({ initialRebalanceDelayMs: 0 });
   try {
-    const results = { throughput: { kafka: [] as number[], streamprobe: [] as number[], streamprobeP99: [] as number[], kafkaP99: [] as number[] }, latency: { kafkaP50: [] as number[], kafkaP99: [] as number[], p50: [] as number[], p99: [] as number[] } };
+    const results = {
+      throughput: { kafka: [] as number[], streamprobe: [] as number[], streamprobeP99: [] as number[], kafkaP99: [] as number[] },
+      latency: { kafkaP50: [] as number[], kafkaP99: [] as number[], p50: [] as number[], p99: [] as number[] },
+    };
     for (let i = 0; i < ROUNDS; i++) {
       log(`round ${i + 1} of ${ROUNDS}: throughput (${THROUGHPUT_RECORDS} records of ${RECORD_BYTES} B, ${PARTITIONS} partitions, acks=all)`);
       await createTopic(broker.plaintext, `bench-pp-${i}`, PARTITIONS);
@@ -69,7 +98,9 @@ async function main(): Promise<void> {
       results.throughput.streamprobe.push(sp.throughput.produceRecordsPerSecond);
       results.throughput.streamprobeP99.push(sp.latency.produce.p99 ?? NaN);
 
-      log(`round ${i + 1} of ${ROUNDS}: latency at low load (${LOW_RATE}/s for ${LOW_RATE_SECONDS} s; EndToEndLatency ${E2E_MESSAGES} messages, one in flight)`);
+      log(
+        `round ${i + 1} of ${ROUNDS}: latency at low load (${LOW_RATE}/s for ${LOW_RATE_SECONDS} s; EndToEndLatency ${E2E_MESSAGES} messages, one in flight)`,
+      );
       await createTopic(broker.plaintext, `bench-e2e-${i}`, 1);
       const e2e = endToEndLatency(libs, broker.plaintext, `bench-e2e-${i}`);
       results.latency.kafkaP50.push(e2e.p50);
@@ -97,7 +128,7 @@ async function main(): Promise<void> {
       `| \`streamprobe load\` at ${LOW_RATE}/s, from the intended send time | ${median(l.p50)} (${spread(l.p50)}) | ${median(l.p99)} (${spread(l.p99)}) |`,
       `| ratio streamprobe / Kafka | ${ratio(median(l.p50), median(l.kafkaP50))} | ${ratio(median(l.p99), median(l.kafkaP99))} |`,
       '',
-      'The two latency rows time different intervals: Kafka\'s tool starts its clock at the send and waits for the ack before it polls; the load counts from the intended send time (so any sender delay is in it) to the hand-over of the batch to the consumer, while records flow continuously. Throughput is where kafkajs is the limit: the Java client batches and compresses in its own I/O thread; the load sends each tick\'s due records in one request and waits for it.',
+      "The two latency rows time different intervals: Kafka's tool starts its clock at the send and waits for the ack before it polls; the load counts from the intended send time (so any sender delay is in it) to the hand-over of the batch to the consumer, while records flow continuously. Throughput is where kafkajs is the limit: the Java client batches and compresses in its own I/O thread; the load sends each tick's due records in one request and waits for it.",
     ].join('\n');
     mkdirSync(join(PROJECT_ROOT, 'bench', 'out'), { recursive: true });
     writeFileSync(join(PROJECT_ROOT, 'bench', 'out', 'load.json'), `${JSON.stringify(results, null, 2)}\n`);

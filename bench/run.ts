@@ -7,18 +7,18 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { parseConfig } from '../lambda/config/roundtrip';
-import { reportToDatums, batchDatums } from '../lambda/core/metric-datums';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { createRuntime } from '../lambda/runtime';
+import { parseConfig } from '../lambda/config/roundtrip';
+import { batchDatums, reportToDatums } from '../lambda/core/metric-datums';
 import { METRICS, type MetricSpec } from '../lambda/metrics-contract';
-import { ensureKafkaJars, PROJECT_ROOT, startLocalKafka, type LocalKafka } from '../local-kafka/broker';
-import { refreshReadmeSection } from './readme-section';
-import { createTopic } from './topics';
-import { ACCURACY, frozenContainerAccuracy, probeIntervalAccuracy, type FrozenAccuracy, type PartitionAccuracy } from './accuracy';
+import { createRuntime } from '../lambda/runtime';
+import { ensureKafkaJars, type LocalKafka, PROJECT_ROOT, startLocalKafka } from '../local-kafka/broker';
+import { ACCURACY, type FrozenAccuracy, frozenContainerAccuracy, type PartitionAccuracy, probeIntervalAccuracy } from './accuracy';
 import { PRICES, probeMonthCost } from './cost';
-import { healthySoak } from './soak';
 import { LAG_SCALE, lagScale } from './lag-scale';
+import { refreshReadmeSection } from './readme-section';
+import { healthySoak } from './soak';
+import { createTopic } from './topics';
 
 const OUT = join(PROJECT_ROOT, 'bench', 'out');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -45,13 +45,20 @@ function kafkaStylePercentile(samplesMs: readonly number[], q: number, truncate:
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 }
 
-
 // ---------- accuracy ----------
 
-interface RoundResult { p50: number; p99: number; p999: number }
+interface RoundResult {
+  p50: number;
+  p99: number;
+  p999: number;
+}
 
 function runKafkaTool(libs: string, brokers: string, topic: string): RoundResult {
-  const result = spawnSync('java', ['-Xmx256m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.EndToEndLatency', brokers, topic, String(MESSAGES_PER_ROUND), 'all', String(MESSAGE_BYTES)], { encoding: 'utf8' });
+  const result = spawnSync(
+    'java',
+    ['-Xmx256m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.EndToEndLatency', brokers, topic, String(MESSAGES_PER_ROUND), 'all', String(MESSAGE_BYTES)],
+    { encoding: 'utf8' },
+  );
   const m = /50th = (\d+), 99th = (\d+), 99\.9th = (\d+)/.exec(result.stdout);
   if (result.status !== 0 || !m) throw new Error(`EndToEndLatency failed: ${result.stderr || result.stdout}`);
   return { p50: Number(m[1]), p99: Number(m[2]), p999: Number(m[3]) };
@@ -61,7 +68,13 @@ async function accuracy(broker: LocalKafka, libs: string) {
   log(`accuracy: ${ROUNDS} interleaved rounds of ${MESSAGES_PER_ROUND} messages, ${MESSAGE_BYTES} bytes, acks=all, 1 partition`);
   await createTopic(broker.plaintext, 'bench-accuracy-kafka', 1);
   await createTopic(broker.plaintext, 'bench-accuracy-probe', 1);
-  const config = parseConfig({ probeName: 'bench-accuracy', brokers: broker.plaintext, topic: 'bench-accuracy-probe', messageBytes: MESSAGE_BYTES, metricsSink: 'none' });
+  const config = parseConfig({
+    probeName: 'bench-accuracy',
+    brokers: broker.plaintext,
+    topic: 'bench-accuracy-probe',
+    messageBytes: MESSAGE_BYTES,
+    metricsSink: 'none',
+  });
   const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'SILENT' }) });
   await runtime.runOnce(); // cold: connect and join, not a latency sample
   const kafkaRounds: RoundResult[] = [];
@@ -79,17 +92,25 @@ async function accuracy(broker: LocalKafka, libs: string) {
     const at = (q: number, truncate: boolean) => kafkaStylePercentile(samples, q, truncate);
     probeRounds.push({ p50: at(0.5, true), p99: at(0.99, true), p999: at(0.999, true) });
     probeRawRounds.push({ p50: round(at(0.5, false)), p99: round(at(0.99, false)), p999: round(at(0.999, false)) });
-    log(`  round ${r + 1}: kafka p50 ${kafkaRounds[r]!.p50} p99 ${kafkaRounds[r]!.p99} | streamprobe p50 ${probeRounds[r]!.p50} p99 ${probeRounds[r]!.p99} (ms)`);
+    log(
+      `  round ${r + 1}: kafka p50 ${kafkaRounds[r]!.p50} p99 ${kafkaRounds[r]!.p99} | streamprobe p50 ${probeRounds[r]!.p50} p99 ${probeRounds[r]!.p99} (ms)`,
+    );
   }
   await runtime.close();
   const sorted = [...probeSamples].sort((a, b) => a - b);
   const kafka = { p50: median(kafkaRounds.map((x) => x.p50)), p99: median(kafkaRounds.map((x) => x.p99)), p999: median(kafkaRounds.map((x) => x.p999)) };
   const probe = { p50: median(probeRounds.map((x) => x.p50)), p99: median(probeRounds.map((x) => x.p99)), p999: median(probeRounds.map((x) => x.p999)) };
-  const raw = { p50: round(median(probeRawRounds.map((x) => x.p50))), p99: round(median(probeRawRounds.map((x) => x.p99))), p999: round(median(probeRawRounds.map((x) => x.p999))) };
+  const raw = {
+    p50: round(median(probeRawRounds.map((x) => x.p50))),
+    p99: round(median(probeRawRounds.map((x) => x.p99))),
+    p999: round(median(probeRawRounds.map((x) => x.p999))),
+  };
   // Kafka's figures are truncated, so its true value is at least the printed one: raw / printed bounds the ratio from above.
   const bound = (ours: number, theirs: number) => (theirs >= 1 ? round(ours / theirs) : NaN);
   return {
-    rounds: ROUNDS, messagesPerRound: MESSAGES_PER_ROUND, messageBytes: MESSAGE_BYTES,
+    rounds: ROUNDS,
+    messagesPerRound: MESSAGES_PER_ROUND,
+    messageBytes: MESSAGE_BYTES,
     kafkaEndToEndLatency: kafka,
     streamprobe: { truncated: probe, unrounded: raw, max: round(sorted[sorted.length - 1]!) },
     ratioUpperBound: { p50: bound(raw.p50, kafka.p50), p99: bound(raw.p99, kafka.p99), p999: bound(raw.p999, kafka.p999) },
@@ -104,7 +125,8 @@ const ESBUILD = { bundle: true, minify: true, platform: 'node' as const, target:
 function runWorker(workerJs: string, brokers: string, topic: string): Promise<Record<string, any>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [workerJs, brokers, topic, String(WARM_RUNS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
+    let out = '',
+      err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`worker failed: ${err}`))));
@@ -164,7 +186,11 @@ async function startup() {
 
 function templateCounts() {
   const outdir = join(OUT, 'cdk.out');
-  const r = spawnSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', outdir], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const r = spawnSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', outdir], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true' },
+  });
   if (r.status !== 0) throw new Error(`cdk synth failed: ${r.stderr}`);
   const template = JSON.parse(readFileSync(join(outdir, 'StreamProbe.template.json'), 'utf8'));
   const types = Object.values(template.Resources as Record<string, { Type: string }>).map((x) => x.Type);
@@ -176,7 +202,8 @@ function templateCounts() {
     standardAlarms: types.filter((t) => t === 'AWS::CloudWatch::Alarm').length / targets,
     compositeAlarms: types.filter((t) => t === 'AWS::CloudWatch::CompositeAlarm').length / targets,
     dashboards: types.filter((t) => t === 'AWS::CloudWatch::Dashboard').length,
-    memoryMb: (template.Resources[Object.keys(template.Resources).find((k) => template.Resources[k].Type === 'AWS::Lambda::Function')!] as any).Properties.MemorySize as number,
+    memoryMb: (template.Resources[Object.keys(template.Resources).find((k) => template.Resources[k].Type === 'AWS::Lambda::Function')!] as any).Properties
+      .MemorySize as number,
   };
 }
 
@@ -210,7 +237,10 @@ function probeIntervalLines(rows: readonly PartitionAccuracy[], frozen: FrozenAc
     '',
     '| partitions | Java p50 / p99 / p99.9 ms | streamprobe p50 / p99 / p99.9 ms | ratio p50 (blocks) | ratio p99 (blocks) | samples a side | lost (Java / streamprobe) |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.partitions} | ${f(r.java.p50)} / ${f(r.java.p99)} / ${f(r.java.p999)} | ${f(r.streamprobe.p50)} / ${f(r.streamprobe.p99)} / ${f(r.streamprobe.p999)} | ${f(r.ratio.p50)} (${range(r.blockRatios.p50)}) | ${f(r.ratio.p99)} (${range(r.blockRatios.p99)}) | ${Math.min(r.java.samples, r.streamprobe.samples)} | ${r.java.lost} / ${r.streamprobe.lost} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.partitions} | ${f(r.java.p50)} / ${f(r.java.p99)} / ${f(r.java.p999)} | ${f(r.streamprobe.p50)} / ${f(r.streamprobe.p99)} / ${f(r.streamprobe.p999)} | ${f(r.ratio.p50)} (${range(r.blockRatios.p50)}) | ${f(r.ratio.p99)} (${range(r.blockRatios.p99)}) | ${Math.min(r.java.samples, r.streamprobe.samples)} | ${r.java.lost} / ${r.streamprobe.lost} |`,
+    ),
     '',
     `**Frozen container** (${frozen.partitions} partitions; the probe process SIGSTOPped for ${frozen.freezeMs / 1000} s between runs and SIGCONTed just before the next, as Lambda freezes and thaws a container): warm p50 ${f(frozen.warm.p50)} ms over ${frozen.warm.samples} samples; right after a thaw p50 ${f(frozen.frozen.p50)} ms over ${frozen.frozen.samples} samples, ${f(frozen.p50Ratio)}× the warm p50.`,
   ];
@@ -243,7 +273,9 @@ function markdown(results: any): string {
     '',
     '| partitions | cold wall ms | of which prepare ms | warm wall ms | warm e2e p99 ms | peak RSS MB | lost |',
     '|---|---|---|---|---|---|---|',
-    ...results.runCost.map((r: any) => `| ${r.partitions} | ${r.coldMs} | ${r.coldPrepareMs} | ${r.warmMs} | ${r.warmEndToEndP99Ms} | ${r.peakRssMb} | ${r.lost} |`),
+    ...results.runCost.map(
+      (r: any) => `| ${r.partitions} | ${r.coldMs} | ${r.coldPrepareMs} | ${r.warmMs} | ${r.warmEndToEndP99Ms} | ${r.peakRssMb} | ${r.lost} |`,
+    ),
     '',
     `**Start-up**: handler bundle ${(s.bundleBytes / 1024).toFixed(0)} KiB (${(s.bundleBytesSdkExternal / 1024).toFixed(0)} KiB with \`@aws-sdk/*\` left to the runtime); module init ${s.moduleInitMs} ms (median of ${s.moduleInitSamples} fresh processes).`,
     '',
@@ -260,13 +292,20 @@ function markdown(results: any): string {
     '',
     `Prices: ${PRICES.source}.`,
     '',
-    `**Healthy soak**: ${results.soak.runs} real runs against the local broker (${Object.entries(results.soak.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}; ${results.soak.lost} lost; ${results.soak.wallSeconds} s), one per simulated minute, replayed through the alarms of the synthesized template with the drill's evaluator: ${results.soak.pages} pages, notifications: ${results.soak.notifications.join(', ') || 'none'}.`,
+    `**Healthy soak**: ${results.soak.runs} real runs against the local broker (${Object.entries(results.soak.outcomes)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(
+        ', ',
+      )}; ${results.soak.lost} lost; ${results.soak.wallSeconds} s), one per simulated minute, replayed through the alarms of the synthesized template with the drill's evaluator: ${results.soak.pages} pages, notifications: ${results.soak.notifications.join(', ') || 'none'}.`,
     '',
     `**Lag check at scale**: ${results.lag.groups} consumer groups over ${results.lag.partitions} group-partitions (${LAG_SCALE.topics} topics × ${LAG_SCALE.partitionsPerTopic} partitions), ${results.lag.laggingPartitions} of them lagging (a timestamp read each; ${results.lag.unknownTimeLag} left unknown), one fresh process bundled like the Lambda with its heap capped as at 256 MB: cold check ${results.lag.coldMs} ms, warm ${results.lag.warmMedianMs} ms (median of ${LAG_SCALE.warmChecks}), peak RSS ${results.lag.peakRssMb} MB.`,
     '',
     '| target | where we stand | |',
     '|---|---|---|',
-    ...results.probeInterval.map((r: PartitionAccuracy) => `| accuracy at ${r.partitions} partitions against the warm Java client: p50 ≤ 1.1×, p99 ≤ 1.3× | ${r.ratio.p50}×, ${r.ratio.p99}× | ${target(r.ratio.p50 !== null && r.ratio.p99 !== null && r.ratio.p50 <= 1.1 && r.ratio.p99 <= 1.3)} |`),
+    ...results.probeInterval.map(
+      (r: PartitionAccuracy) =>
+        `| accuracy at ${r.partitions} partitions against the warm Java client: p50 ≤ 1.1×, p99 ≤ 1.3× | ${r.ratio.p50}×, ${r.ratio.p99}× | ${target(r.ratio.p50 !== null && r.ratio.p99 !== null && r.ratio.p50 <= 1.1 && r.ratio.p99 <= 1.3)} |`,
+    ),
     `| frozen container: p50 within 1.5× of warm | ${results.frozen.p50Ratio}× | ${target(results.frozen.p50Ratio !== null && results.frozen.p50Ratio <= 1.5)} |`,
     `| warm 6 partitions < 500 ms; cold < 5 s | ${six.warmMs} ms; ${six.coldMs} ms | ${target(six.warmMs < 500 && six.coldMs < 5000)} |`,
     `| warm 256 partitions < 2 s and < 256 MB | ${big.warmMs} ms, ${big.peakRssMb} MB | ${target(big.warmMs < 2000 && big.peakRssMb < 256)} |`,
@@ -284,11 +323,13 @@ async function main(): Promise<void> {
   log('starting two local brokers: one for accuracy, one with the default 3 s initial rebalance delay');
   const [fast, managedLike] = await Promise.all([startLocalKafka({ initialRebalanceDelayMs: 0 }), startLocalKafka({ initialRebalanceDelayMs: 3000 })]);
   try {
-    log(`accuracy on the probe's own interval: a warm Java client beside streamprobe, ${ACCURACY.partitions.join(', ')} partitions, ${ACCURACY.samplesPerSide} samples a side`);
+    log(
+      `accuracy on the probe's own interval: a warm Java client beside streamprobe, ${ACCURACY.partitions.join(', ')} partitions, ${ACCURACY.samplesPerSide} samples a side`,
+    );
     const probeInterval = await probeIntervalAccuracy(libs, fast.plaintext, (t, n) => createTopic(fast.plaintext, t, n), log);
     log(`frozen container: the probe process paused ${ACCURACY.frozen.freezeMs / 1000} s between runs`);
     const frozen = await frozenContainerAccuracy(fast.plaintext, (t, n) => createTopic(fast.plaintext, t, n), log);
-    log('second reference: Kafka\'s EndToEndLatency, its own interval');
+    log("second reference: Kafka's EndToEndLatency, its own interval");
     const acc = await accuracy(fast, libs);
     log('run cost by partition count (new process per cold run)');
     const cost = await runCost(managedLike);
@@ -306,7 +347,16 @@ async function main(): Promise<void> {
     const results = {
       measuredAt: new Date().toISOString(),
       machine: `${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}`,
-      probeInterval, frozen, accuracy: acc, runCost: cost, startup: start, cost: monthly, perRun, template: counts, soak, lag,
+      probeInterval,
+      frozen,
+      accuracy: acc,
+      runCost: cost,
+      startup: start,
+      cost: monthly,
+      perRun,
+      template: counts,
+      soak,
+      lag,
     };
     writeFileSync(join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     const table = markdown(results);

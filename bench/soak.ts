@@ -4,8 +4,8 @@
  * and notify no one: any transition here is a false alarm a user would have received.
  */
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../lambda/config/roundtrip';
 import { ProbeLogger } from '../lambda/adapters/logger';
+import { parseConfig } from '../lambda/config/roundtrip';
 import type { RunReport } from '../lambda/core/roundtrip/report';
 import { createRuntime } from '../lambda/runtime';
 import { run, runScenario } from '../test/drill/scenarios';
@@ -44,7 +44,11 @@ export async function healthySoak(brokers: string, runs: number, templateFile: s
   const outcomes: Record<string, number> = {};
   for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
   return {
-    runs, outcomes, lost: reports.reduce((n, r) => n + r.counts.lost, 0),
-    pages: row.pages, notifications: row.notifications, wallSeconds: Math.round((Date.now() - started) / 1000),
+    runs,
+    outcomes,
+    lost: reports.reduce((n, r) => n + r.counts.lost, 0),
+    pages: row.pages,
+    notifications: row.notifications,
+    wallSeconds: Math.round((Date.now() - started) / 1000),
   };
 }

@@ -2,8 +2,9 @@
  * One probe process for the run-cost benchmark: a cold run (connect, join, first run) then warm runs,
  * reporting wall times and peak memory as one JSON line. Bundled by esbuild like the Lambda, run by node.
  */
-import { parseConfig } from '../lambda/config/roundtrip';
+
 import { ProbeLogger } from '../lambda/adapters/logger';
+import { parseConfig } from '../lambda/config/roundtrip';
 import { createRuntime } from '../lambda/runtime';
 
 async function main(): Promise<void> {
@@ -26,17 +27,19 @@ async function main(): Promise<void> {
     lost += run.report.counts.lost;
   }
   await runtime.close();
-  process.stdout.write(`${JSON.stringify({
-    coldMs: cold.ms,
-    coldConnectMs: cold.report.timings.connectMs,
-    coldPrepareMs: cold.report.timings.prepareMs,
-    coldOutcome: cold.report.outcome,
-    partitions: cold.report.counts.partitions,
-    warmMs: warm,
-    warmLatencyP99,
-    lost,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      coldMs: cold.ms,
+      coldConnectMs: cold.report.timings.connectMs,
+      coldPrepareMs: cold.report.timings.prepareMs,
+      coldOutcome: cold.report.outcome,
+      partitions: cold.report.counts.partitions,
+      warmMs: warm,
+      warmLatencyP99,
+      lost,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    })}\n`,
+  );
 }
 
 main().catch((error) => {

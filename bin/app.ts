@@ -2,8 +2,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AppConfigError, loadAppConfig } from '../lib/app-config';
-import { AlarmDeliveryChecks } from '../lib/nag/alarm-delivery-checks';
 import { TargetConfigError } from '../lib/common/props';
+import { AlarmDeliveryChecks } from '../lib/nag/alarm-delivery-checks';
 import { StreamProbeStack } from '../lib/stack';
 
 const app = new App();

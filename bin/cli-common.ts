@@ -1,11 +1,10 @@
 /** What the CLI's commands share: the schedule of runs and how a bad invocation ends. */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../lambda/config/fields';
 import { CloudWatchPublisher, type ReportSink } from '../lambda/adapters/cloudwatch';
-import { screenOf } from '../lambda/core/serializers';
 import type { LogLevel, ProbeLogger } from '../lambda/adapters/logger';
-import { DEFAULT_NAMESPACE, METRIC_SINKS, type MetricSink } from '../lambda/contract';
-import { ENV, PIPELINE_ENV } from '../lambda/contract';
+import { ConfigError } from '../lambda/config/fields';
+import { DEFAULT_NAMESPACE, ENV, METRIC_SINKS, type MetricSink, PIPELINE_ENV } from '../lambda/contract';
+import { screenOf } from '../lambda/core/serializers';
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
@@ -77,10 +76,11 @@ export function repeatUsage(column: number, noun: 'run' | 'check', dimension: st
     ['--runs N', `with --every: stop after N ${noun}s`],
   ])}\n${reportingUsage(column, dimension, `readable ${noun === 'run' ? 'line' : 'table'}`)}`;
 }
+
 import { sleep } from '../lambda/adapters/deadline';
 import { parseDuration } from '../lambda/core/duration';
-import { PACKAGE_VERSION } from '../local-kafka/package-paths';
 import { startLocalKafka } from '../local-kafka/broker';
+import { PACKAGE_VERSION } from '../local-kafka/package-paths';
 
 export class UsageError extends Error {}
 
@@ -180,7 +180,7 @@ export async function repeat(runOnce: () => Promise<boolean>, s: Schedule): Prom
     const started = Date.now();
     healthy = await runOnce();
     if (s.everyMs === undefined || (s.runs !== undefined && n >= s.runs)) break;
-    for (const until = started + s.everyMs; !s.stopping() && Date.now() < until;) await sleep(Math.min(200, until - Date.now()));
+    for (const until = started + s.everyMs; !s.stopping() && Date.now() < until; ) await sleep(Math.min(200, until - Date.now()));
   }
   return healthy;
 }
@@ -196,9 +196,14 @@ export function readPem(file: string | undefined, flag: string): string | undefi
 
 /** The flags that say how to reach a cluster, shared by run, pipeline (its input) and lag. */
 export const CONNECTION_OPTIONS = {
-  auth: { type: 'string' }, username: { type: 'string' }, tls: { type: 'boolean' },
-  'tls-ca-file': { type: 'string' }, 'tls-cert-file': { type: 'string' }, 'tls-key-file': { type: 'string' },
-  'tls-insecure': { type: 'boolean' }, region: { type: 'string' },
+  auth: { type: 'string' },
+  username: { type: 'string' },
+  tls: { type: 'boolean' },
+  'tls-ca-file': { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-key-file': { type: 'string' },
+  'tls-insecure': { type: 'boolean' },
+  region: { type: 'string' },
 } as const;
 
 const CONNECTION_HELP: ReadonlyArray<readonly [string, string]> = [
@@ -221,8 +226,15 @@ export function connectionUsage(column: number): string {
 export const NOT_ON_THE_COMMAND_LINE = { scramSecretArn: '', outputScramSecretArn: '' } as const;
 
 export const CONNECTION_FLAG_OF: Record<string, string> = {
-  auth: '--auth', saslUsername: '--username', saslPassword: ENV.saslPassword, tls: '--tls', tlsCaPem: '--tls-ca-file',
-  tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file', tlsRejectUnauthorized: '--tls-insecure', region: '--region',
+  auth: '--auth',
+  saslUsername: '--username',
+  saslPassword: ENV.saslPassword,
+  tls: '--tls',
+  tlsCaPem: '--tls-ca-file',
+  tlsCertPem: '--tls-cert-file',
+  tlsKeyPem: '--tls-key-file',
+  tlsRejectUnauthorized: '--tls-insecure',
+  region: '--region',
   ...NOT_ON_THE_COMMAND_LINE,
 };
 
@@ -230,7 +242,11 @@ export const CONNECTION_FLAG_OF: Record<string, string> = {
 export function connectionFlags(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const str = (k: string) => values[k] as string | undefined;
   return {
-    auth: str('auth'), saslUsername: str('username'), saslPassword: env[ENV.saslPassword] || undefined, tls: values.tls, region: str('region'),
+    auth: str('auth'),
+    saslUsername: str('username'),
+    saslPassword: env[ENV.saslPassword] || undefined,
+    tls: values.tls,
+    region: str('region'),
     tlsCaPem: readPem(str('tls-ca-file'), '--tls-ca-file'),
     tlsCertPem: readPem(str('tls-cert-file'), '--tls-cert-file'),
     tlsKeyPem: readPem(str('tls-key-file'), '--tls-key-file'),
@@ -240,7 +256,10 @@ export function connectionFlags(values: Record<string, string | boolean | undefi
 
 /** A pipeline's output cluster, when it is reached differently from its input. */
 export const OUTPUT_CONNECTION_OPTIONS = {
-  'output-auth': { type: 'string' }, 'output-username': { type: 'string' }, 'output-tls': { type: 'boolean' }, 'output-tls-ca-file': { type: 'string' },
+  'output-auth': { type: 'string' },
+  'output-username': { type: 'string' },
+  'output-tls': { type: 'boolean' },
+  'output-tls-ca-file': { type: 'string' },
 } as const;
 
 export const OUTPUT_CONNECTION_USAGE = `  --output-auth MODE              the output cluster's auth, when not the input's
@@ -249,14 +268,20 @@ export const OUTPUT_CONNECTION_USAGE = `  --output-auth MODE              the ou
   --output-tls-ca-file FILE       its PEM CA bundle`;
 
 export const OUTPUT_CONNECTION_FLAG_OF: Record<string, string> = {
-  outputAuth: '--output-auth', outputSaslUsername: '--output-username', outputSaslPassword: PIPELINE_ENV.outputSaslPassword,
-  outputTls: '--output-tls', outputTlsCaPem: '--output-tls-ca-file',
+  outputAuth: '--output-auth',
+  outputSaslUsername: '--output-username',
+  outputSaslPassword: PIPELINE_ENV.outputSaslPassword,
+  outputTls: '--output-tls',
+  outputTlsCaPem: '--output-tls-ca-file',
 };
 
 export function outputConnectionFlags(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
-    outputAuth: values['output-auth'], outputSaslUsername: values['output-username'], outputSaslPassword: env[PIPELINE_ENV.outputSaslPassword] || undefined,
-    outputTls: values['output-tls'], outputTlsCaPem: readPem(values['output-tls-ca-file'] as string | undefined, '--output-tls-ca-file'),
+    outputAuth: values['output-auth'],
+    outputSaslUsername: values['output-username'],
+    outputSaslPassword: env[PIPELINE_ENV.outputSaslPassword] || undefined,
+    outputTls: values['output-tls'],
+    outputTlsCaPem: readPem(values['output-tls-ca-file'] as string | undefined, '--output-tls-ca-file'),
   };
 }
 
@@ -294,9 +319,10 @@ export function cleanupList(): { add(cleanup: () => Promise<void>): void; run():
   let running: Promise<void> | undefined;
   return {
     add: (cleanup) => void list.unshift(cleanup),
-    run: () => (running ??= (async () => {
-      for (const cleanup of list) await cleanup().catch(() => {});
-    })()),
+    run: () =>
+      (running ??= (async () => {
+        for (const cleanup of list) await cleanup().catch(() => {});
+      })()),
   };
 }
 

@@ -3,21 +3,38 @@
  * against a local Apache Kafka broker that it starts itself when --brokers is not given.
  */
 import { parseArgs } from 'node:util';
-import { parseConfig, secretsOf, type ProbeConfig } from '../lambda/config/roundtrip';
+import { type LogLevel, ProbeLogger } from '../lambda/adapters/logger';
 import { ENV_FIELD_NAMER_FALLBACK, rawConfigFromEnv } from '../lambda/config/fields';
-import { ENV, type ConfigField } from '../lambda/contract';
+import { type ProbeConfig, parseConfig, secretsOf } from '../lambda/config/roundtrip';
+import { type ConfigField, ENV } from '../lambda/contract';
 import { isGood } from '../lambda/core/check-report';
 import { SessionTally } from '../lambda/core/roundtrip/session-summary';
-import { ProbeLogger, type LogLevel } from '../lambda/adapters/logger';
 import { createRuntime } from '../lambda/runtime';
-import { pipelineMain } from './pipeline-cli';
+import {
+  CONNECTION_OPTIONS,
+  cleanupList,
+  connectionFlags,
+  connectionUsage,
+  durationFlag,
+  exitForUsage,
+  HelpRequested,
+  interruptible,
+  logLevelFlag,
+  type MetricsTarget,
+  metricsPublisher,
+  metricsTarget,
+  NOT_ON_THE_COMMAND_LINE,
+  repeat,
+  scheduleFlags,
+  screenSink,
+  startLocalBroker,
+  UsageError,
+  version,
+  warningsToLog,
+} from './cli-common';
 import { lagMain } from './lag-cli';
 import { loadMain } from './load-cli';
-import {
-  CONNECTION_OPTIONS, HelpRequested, UsageError, cleanupList, interruptible, logLevelFlag, metricsPublisher, metricsTarget, version, type MetricsTarget,
-  connectionFlags, connectionUsage, scheduleFlags, durationFlag, exitForUsage, repeat,
-  warningsToLog, NOT_ON_THE_COMMAND_LINE, startLocalBroker, screenSink,
-} from './cli-common';
+import { pipelineMain } from './pipeline-cli';
 
 const USAGE = `usage: streamprobe run [options]
        streamprobe pipeline --input-topic T --output-topic T [options]   (see streamprobe pipeline --help)
@@ -53,18 +70,33 @@ JSON logs go to standard output (every level); the readable table goes to standa
 Every setting can also come from its STREAMPROBE_* environment variable; flags win.`;
 
 const FLAG_OF: Partial<Record<ConfigField | 'tlsCertPem' | 'tlsKeyPem', string>> = {
-  brokers: '--brokers', probeName: '--probe-name', topic: '--topic', runTimeoutMs: '--timeout',
-  eventsPerPartition: '--events-per-partition', messageBytes: '--message-bytes', minPartitions: '--min-partitions',
-  replicationFactor: '--replication-factor', expectedBrokers: '--expected-brokers', auth: '--auth', saslUsername: '--username', tls: '--tls',
-  tlsCaPem: '--tls-ca-file', tlsCertPem: '--tls-cert-file', tlsKeyPem: '--tls-key-file',
-  tlsRejectUnauthorized: '--tls-insecure', region: '--region', metricsSink: '--metrics',
-  metricsNamespace: '--namespace', metricsHighResolution: '--high-resolution', scramSecretArn: NOT_ON_THE_COMMAND_LINE.scramSecretArn,
+  brokers: '--brokers',
+  probeName: '--probe-name',
+  topic: '--topic',
+  runTimeoutMs: '--timeout',
+  eventsPerPartition: '--events-per-partition',
+  messageBytes: '--message-bytes',
+  minPartitions: '--min-partitions',
+  replicationFactor: '--replication-factor',
+  expectedBrokers: '--expected-brokers',
+  auth: '--auth',
+  saslUsername: '--username',
+  tls: '--tls',
+  tlsCaPem: '--tls-ca-file',
+  tlsCertPem: '--tls-cert-file',
+  tlsKeyPem: '--tls-key-file',
+  tlsRejectUnauthorized: '--tls-insecure',
+  region: '--region',
+  metricsSink: '--metrics',
+  metricsNamespace: '--namespace',
+  metricsHighResolution: '--high-resolution',
+  scramSecretArn: NOT_ON_THE_COMMAND_LINE.scramSecretArn,
 };
 
 function nameField(field: string): string {
   const flag = FLAG_OF[field as keyof typeof FLAG_OF];
   const env = ENV[field as ConfigField];
-  return flag && env ? `${flag} (${env})` : flag ?? env ?? ENV_FIELD_NAMER_FALLBACK(field);
+  return flag && env ? `${flag} (${env})` : (flag ?? env ?? ENV_FIELD_NAMER_FALLBACK(field));
 }
 
 export { UsageError };
@@ -85,25 +117,43 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     allowPositionals: true,
     strict: true,
     options: {
-      brokers: { type: 'string' }, 'probe-name': { type: 'string' }, topic: { type: 'string' },
-      every: { type: 'string' }, runs: { type: 'string' }, timeout: { type: 'string' },
-      'events-per-partition': { type: 'string' }, 'message-bytes': { type: 'string' },
-      'min-partitions': { type: 'string' }, 'replication-factor': { type: 'string' }, 'expected-brokers': { type: 'string' },
-      ...CONNECTION_OPTIONS, 'log-level': { type: 'string' },
-      quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      metrics: { type: 'string' }, 'metrics-endpoint': { type: 'string' }, namespace: { type: 'string' },
+      brokers: { type: 'string' },
+      'probe-name': { type: 'string' },
+      topic: { type: 'string' },
+      every: { type: 'string' },
+      runs: { type: 'string' },
+      timeout: { type: 'string' },
+      'events-per-partition': { type: 'string' },
+      'message-bytes': { type: 'string' },
+      'min-partitions': { type: 'string' },
+      'replication-factor': { type: 'string' },
+      'expected-brokers': { type: 'string' },
+      ...CONNECTION_OPTIONS,
+      'log-level': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      metrics: { type: 'string' },
+      'metrics-endpoint': { type: 'string' },
+      namespace: { type: 'string' },
       'high-resolution': { type: 'boolean' },
     },
   });
   if (values.help) throw new HelpRequested(USAGE);
   if (positionals[0] !== 'run' || positionals.length > 1) throw new UsageError(USAGE);
   const flags: Record<string, unknown> = {
-    brokers: values.brokers, probeName: values['probe-name'], topic: values.topic,
+    brokers: values.brokers,
+    probeName: values['probe-name'],
+    topic: values.topic,
     runTimeoutMs: durationFlag(values.timeout, '--timeout'),
-    eventsPerPartition: values['events-per-partition'], messageBytes: values['message-bytes'],
-    minPartitions: values['min-partitions'], replicationFactor: values['replication-factor'], expectedBrokers: values['expected-brokers'],
+    eventsPerPartition: values['events-per-partition'],
+    messageBytes: values['message-bytes'],
+    minPartitions: values['min-partitions'],
+    replicationFactor: values['replication-factor'],
+    expectedBrokers: values['expected-brokers'],
     ...connectionFlags(values, {}),
-    metricsSink: values.metrics, metricsNamespace: values.namespace, metricsHighResolution: values['high-resolution'],
+    metricsSink: values.metrics,
+    metricsNamespace: values.namespace,
+    metricsHighResolution: values['high-resolution'],
   };
   // Locally the default publishes nowhere, so a first run needs no AWS account.
   const raw: Record<string, unknown> = { probeName: 'local', metricsSink: 'none', ...rawConfigFromEnv(env) };
@@ -142,7 +192,11 @@ async function main(): Promise<number> {
     // Every setting fails here, before a local broker is fetched or started (a stand-in takes its place).
     const early = buildConfig(options, options.startLocalBroker ? '127.0.0.1:9092' : undefined);
     metricsTo = metricsTarget({
-      sink: early.metricsSink, namespace: early.metricsNamespace, region: early.region, endpoint: options.metricsEndpoint, highResolution: early.metricsHighResolution,
+      sink: early.metricsSink,
+      namespace: early.metricsNamespace,
+      region: early.region,
+      endpoint: options.metricsEndpoint,
+      highResolution: early.metricsHighResolution,
     });
   } catch (error) {
     return exitForUsage(error, USAGE);
@@ -171,11 +225,14 @@ async function main(): Promise<number> {
     const runtime = createRuntime('roundtrip', { config, logger, sinks: options.quiet ? [metrics] : [metrics, screenSink('\n\n')] });
     cleanups.add(() => runtime.close());
 
-    const healthy = await repeat(async () => {
-      const report = await runtime.runOnce();
-      session.record({ outcome: report.outcome, samples: report.details.samples.endToEnd, lost: report.details.counts.lost });
-      return isGood(report);
-    }, { everyMs: options.everyMs, runs: options.runs, stopping });
+    const healthy = await repeat(
+      async () => {
+        const report = await runtime.runOnce();
+        session.record({ outcome: report.outcome, samples: report.details.samples.endToEnd, lost: report.details.counts.lost });
+        return isGood(report);
+      },
+      { everyMs: options.everyMs, runs: options.runs, stopping },
+    );
     summary();
     return healthy ? 0 : 1;
   } catch (error) {

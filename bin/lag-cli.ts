@@ -4,11 +4,28 @@
  */
 import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { isGood } from '../lambda/core/check-report';
-import { parseLagConfig } from '../lambda/config/lag';
-import { type CheckRuntime, createRuntime } from '../lambda/runtime';
 import { connectionSecrets } from '../lambda/config/fields';
-import { CONNECTION_FLAG_OF, CONNECTION_OPTIONS, CLI_SINKS, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, connectionFlags, durationFlag, exitForUsage, repeat, scheduleFlags, screenSink, warningsToLog } from './cli-common';
+import { parseLagConfig } from '../lambda/config/lag';
+import { isGood } from '../lambda/core/check-report';
+import { type CheckRuntime, createRuntime } from '../lambda/runtime';
+import {
+  CLI_SINKS,
+  CONNECTION_FLAG_OF,
+  CONNECTION_OPTIONS,
+  connectionFlags,
+  connectionUsage,
+  durationFlag,
+  exitForUsage,
+  interruptible,
+  logLevelFlag,
+  metricsPublisher,
+  metricsTarget,
+  repeat,
+  repeatUsage,
+  scheduleFlags,
+  screenSink,
+  warningsToLog,
+} from './cli-common';
 
 export const LAG_USAGE = `usage: streamprobe lag --brokers host:port,... (--group G ... | --group-pattern REGEX) [options]
 
@@ -28,8 +45,14 @@ ${repeatUsage(28, 'check', 'LagCheck and ConsumerGroup')}`;
 
 const FLAG_OF: Record<string, string> = {
   ...CONNECTION_FLAG_OF,
-  checkName: '--name', brokers: '--brokers', groups: '--group', groupPattern: '--group-pattern', timeLagThresholdMs: '--threshold',
-  stallAfterMs: '--stall-after', runTimeoutMs: '--timeout', partitionMetrics: '--partition-metrics',
+  checkName: '--name',
+  brokers: '--brokers',
+  groups: '--group',
+  groupPattern: '--group-pattern',
+  timeLagThresholdMs: '--threshold',
+  stallAfterMs: '--stall-after',
+  runTimeoutMs: '--timeout',
+  partitionMetrics: '--partition-metrics',
 };
 
 export async function lagMain(argv: readonly string[]): Promise<number> {
@@ -37,26 +60,55 @@ export async function lagMain(argv: readonly string[]): Promise<number> {
   const { stopping } = interruptible(async () => runtime?.close());
   try {
     const { values } = parseArgs({
-      args: [...argv], strict: true, allowPositionals: false,
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
       options: {
-        brokers: { type: 'string' }, group: { type: 'string', multiple: true }, 'group-pattern': { type: 'string' },
-        threshold: { type: 'string' }, 'stall-after': { type: 'string' }, timeout: { type: 'string' }, every: { type: 'string' },
-        runs: { type: 'string' }, name: { type: 'string' }, 'partition-metrics': { type: 'boolean' }, 'log-level': { type: 'string' }, metrics: { type: 'string' }, namespace: { type: 'string' },
-        'metrics-endpoint': { type: 'string' }, ...CONNECTION_OPTIONS, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        brokers: { type: 'string' },
+        group: { type: 'string', multiple: true },
+        'group-pattern': { type: 'string' },
+        threshold: { type: 'string' },
+        'stall-after': { type: 'string' },
+        timeout: { type: 'string' },
+        every: { type: 'string' },
+        runs: { type: 'string' },
+        name: { type: 'string' },
+        'partition-metrics': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        metrics: { type: 'string' },
+        namespace: { type: 'string' },
+        'metrics-endpoint': { type: 'string' },
+        ...CONNECTION_OPTIONS,
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) {
       process.stdout.write(`${LAG_USAGE}\n`);
       return 0;
     }
-    const config = parseLagConfig(Object.fromEntries(Object.entries({
-      checkName: values.name, brokers: values.brokers, groups: values.group, groupPattern: values['group-pattern'],
-      timeLagThresholdMs: durationFlag(values.threshold, '--threshold'), stallAfterMs: durationFlag(values['stall-after'], '--stall-after'),
-      runTimeoutMs: durationFlag(values.timeout, '--timeout'), partitionMetrics: values['partition-metrics'],
-      ...connectionFlags(values as Record<string, string | boolean | undefined>, process.env), metricsSink: 'none',
-    }).filter(([, v]) => v !== undefined)), (f) => FLAG_OF[f] ?? f);
+    const config = parseLagConfig(
+      Object.fromEntries(
+        Object.entries({
+          checkName: values.name,
+          brokers: values.brokers,
+          groups: values.group,
+          groupPattern: values['group-pattern'],
+          timeLagThresholdMs: durationFlag(values.threshold, '--threshold'),
+          stallAfterMs: durationFlag(values['stall-after'], '--stall-after'),
+          runTimeoutMs: durationFlag(values.timeout, '--timeout'),
+          partitionMetrics: values['partition-metrics'],
+          ...connectionFlags(values as Record<string, string | boolean | undefined>, process.env),
+          metricsSink: 'none',
+        }).filter(([, v]) => v !== undefined),
+      ),
+      (f) => FLAG_OF[f] ?? f,
+    );
     const { everyMs, runs } = scheduleFlags(values.every, values.runs);
-    const metricsTo = metricsTarget({ sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] }, CLI_SINKS);
+    const metricsTo = metricsTarget(
+      { sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] },
+      CLI_SINKS,
+    );
     const logger = new ProbeLogger({ level: logLevelFlag(values['log-level']), secrets: connectionSecrets(config) });
     warningsToLog(logger);
     const metrics = metricsPublisher(metricsTo, logger);

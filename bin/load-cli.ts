@@ -7,15 +7,29 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ProbeLogger } from '../lambda/adapters/logger';
 import { connectionSecrets } from '../lambda/config/fields';
+import { parseLoadConfig } from '../lambda/config/load';
 import { isGood } from '../lambda/core/check-report';
 import { parseBaseline } from '../lambda/core/load/baseline';
 import type { LoadTally } from '../lambda/core/load/tally';
 import { screenOf } from '../lambda/core/serializers';
-import { parseLoadConfig } from '../lambda/config/load';
 import { createRuntime } from '../lambda/runtime';
 import {
-  CLI_SINKS, CONNECTION_FLAG_OF, CONNECTION_OPTIONS, UsageError, cleanupList, connectionFlags, connectionUsage, durationFlag, exitForUsage,
-  interruptible, logLevelFlag, metricsPublisher, metricsTarget, reportingUsage, startLocalBroker, warningsToLog,
+  CLI_SINKS,
+  CONNECTION_FLAG_OF,
+  CONNECTION_OPTIONS,
+  cleanupList,
+  connectionFlags,
+  connectionUsage,
+  durationFlag,
+  exitForUsage,
+  interruptible,
+  logLevelFlag,
+  metricsPublisher,
+  metricsTarget,
+  reportingUsage,
+  startLocalBroker,
+  UsageError,
+  warningsToLog,
 } from './cli-common';
 
 export const LOAD_USAGE = `usage: streamprobe load --rate RATE --duration DURATION [options]
@@ -48,9 +62,20 @@ Exit code: 0 when the target was met with no error, loss or regression; 1 otherw
 
 const FLAG_OF: Record<string, string> = {
   ...CONNECTION_FLAG_OF,
-  loadTest: '--name', brokers: '--brokers', topic: '--topic', rate: '--rate', durationMs: '--duration', messageBytes: '--message-bytes',
-  keys: '--keys', partitions: '--partitions', replicationFactor: '--replication-factor', acks: '--acks', compression: '--compression',
-  drainMs: '--drain', maxInFlight: '--max-in-flight', fetchMaxBytesPerPartition: '--fetch-max-bytes',
+  loadTest: '--name',
+  brokers: '--brokers',
+  topic: '--topic',
+  rate: '--rate',
+  durationMs: '--duration',
+  messageBytes: '--message-bytes',
+  keys: '--keys',
+  partitions: '--partitions',
+  replicationFactor: '--replication-factor',
+  acks: '--acks',
+  compression: '--compression',
+  drainMs: '--drain',
+  maxInFlight: '--max-in-flight',
+  fetchMaxBytesPerPartition: '--fetch-max-bytes',
 };
 
 const ms = (v: number | null) => (v === null ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
@@ -61,11 +86,14 @@ function progressWriter(out: NodeJS.WriteStream): { start(tally: LoadTally): voi
   return {
     start(tally) {
       const begun = Date.now();
-      timer = setInterval(() => {
-        const s = Math.round((Date.now() - begun) / 1000);
-        const line = `t=${s}s  sent ${tally.sent}  acked ${tally.acked}  received ${tally.received}  failed ${tally.failed}  end-to-end max ${ms(tally.endToEnd.totalCount ? tally.endToEnd.maxValue / 1000 : null)} ms`;
-        out.write(out.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
-      }, out.isTTY ? 1000 : 5000);
+      timer = setInterval(
+        () => {
+          const s = Math.round((Date.now() - begun) / 1000);
+          const line = `t=${s}s  sent ${tally.sent}  acked ${tally.acked}  received ${tally.received}  failed ${tally.failed}  end-to-end max ${ms(tally.endToEnd.totalCount ? tally.endToEnd.maxValue / 1000 : null)} ms`;
+          out.write(out.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
+        },
+        out.isTTY ? 1000 : 5000,
+      );
     },
     stop() {
       if (timer) clearInterval(timer);
@@ -79,14 +107,34 @@ export async function loadMain(argv: readonly string[]): Promise<number> {
   const { stopping } = interruptible(async () => cleanups.run());
   try {
     const { values } = parseArgs({
-      args: [...argv], strict: true, allowPositionals: false,
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
       options: {
-        brokers: { type: 'string' }, topic: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, 'message-bytes': { type: 'string' },
-        keys: { type: 'string' }, partitions: { type: 'string' }, 'replication-factor': { type: 'string' }, acks: { type: 'string' }, compression: { type: 'string' },
-        'max-in-flight': { type: 'string' }, drain: { type: 'string' }, 'fetch-max-bytes': { type: 'string' }, name: { type: 'string' },
-        report: { type: 'string' }, baseline: { type: 'string' }, tolerance: { type: 'string' }, 'log-level': { type: 'string' },
-        metrics: { type: 'string' }, namespace: { type: 'string' }, 'metrics-endpoint': { type: 'string' }, ...CONNECTION_OPTIONS,
-        quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        brokers: { type: 'string' },
+        topic: { type: 'string' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        'message-bytes': { type: 'string' },
+        keys: { type: 'string' },
+        partitions: { type: 'string' },
+        'replication-factor': { type: 'string' },
+        acks: { type: 'string' },
+        compression: { type: 'string' },
+        'max-in-flight': { type: 'string' },
+        drain: { type: 'string' },
+        'fetch-max-bytes': { type: 'string' },
+        name: { type: 'string' },
+        report: { type: 'string' },
+        baseline: { type: 'string' },
+        tolerance: { type: 'string' },
+        'log-level': { type: 'string' },
+        metrics: { type: 'string' },
+        namespace: { type: 'string' },
+        'metrics-endpoint': { type: 'string' },
+        ...CONNECTION_OPTIONS,
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     });
     if (values.help) {
@@ -98,25 +146,47 @@ export async function loadMain(argv: readonly string[]): Promise<number> {
     const tolerancePct = values.tolerance === undefined ? 10 : Number(values.tolerance);
     if (!(tolerancePct >= 0)) throw new UsageError(`--tolerance: "${values.tolerance}" is not a percentage`);
     const baseline = values.baseline === undefined ? undefined : parseBaseline(readText(values.baseline, '--baseline'), values.baseline);
-    const raw = (brokers: string | undefined) => Object.fromEntries(Object.entries({
-      loadTest: values.name, brokers, topic: values.topic, rate: values.rate, durationMs: durationFlag(values.duration, '--duration'),
-      messageBytes: values['message-bytes'], keys: values.keys, partitions: values.partitions, replicationFactor: values['replication-factor'],
-      acks: values.acks, compression: values.compression, drainMs: durationFlag(values.drain, '--drain'), maxInFlight: values['max-in-flight'],
-      fetchMaxBytesPerPartition: values['fetch-max-bytes'], ...connectionFlags(values as Record<string, string | boolean | undefined>, process.env), metricsSink: 'none',
-    }).filter(([, v]) => v !== undefined));
+    const raw = (brokers: string | undefined) =>
+      Object.fromEntries(
+        Object.entries({
+          loadTest: values.name,
+          brokers,
+          topic: values.topic,
+          rate: values.rate,
+          durationMs: durationFlag(values.duration, '--duration'),
+          messageBytes: values['message-bytes'],
+          keys: values.keys,
+          partitions: values.partitions,
+          replicationFactor: values['replication-factor'],
+          acks: values.acks,
+          compression: values.compression,
+          drainMs: durationFlag(values.drain, '--drain'),
+          maxInFlight: values['max-in-flight'],
+          fetchMaxBytesPerPartition: values['fetch-max-bytes'],
+          ...connectionFlags(values as Record<string, string | boolean | undefined>, process.env),
+          metricsSink: 'none',
+        }).filter(([, v]) => v !== undefined),
+      );
     const name = (f: string) => FLAG_OF[f] ?? f;
     // Every flag is checked before a local broker is fetched or started.
     parseLoadConfig(raw(values.brokers ?? '127.0.0.1:9092'), name);
-    const metricsTo = metricsTarget({ sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] }, CLI_SINKS);
+    const metricsTo = metricsTarget(
+      { sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] },
+      CLI_SINKS,
+    );
 
-    const brokers = values.brokers ?? await startLocalBroker(cleanups, '--brokers');
+    const brokers = values.brokers ?? (await startLocalBroker(cleanups, '--brokers'));
     const config = parseLoadConfig(raw(brokers), name);
     const logger = new ProbeLogger({ level: logLevelFlag(values['log-level']), secrets: connectionSecrets(config) });
     warningsToLog(logger);
     const progress = values.quiet ? undefined : progressWriter(process.stderr);
     const runtime = createRuntime('load', {
-      config, logger, sinks: [metricsPublisher(metricsTo, logger)],
-      stopping, onStart: (tally: LoadTally) => progress?.start(tally), baseline: baseline && { report: baseline, tolerancePct },
+      config,
+      logger,
+      sinks: [metricsPublisher(metricsTo, logger)],
+      stopping,
+      onStart: (tally: LoadTally) => progress?.start(tally),
+      baseline: baseline && { report: baseline, tolerancePct },
     });
     const report = await runtime.runOnce().finally(() => progress?.stop());
     if (!values.quiet) process.stderr.write(`${screenOf(report)}\n`);

@@ -3,18 +3,38 @@
  * once or on a schedule, with the same JSON logs as the Lambda and a readable line per run.
  */
 import { parseArgs } from 'node:util';
+import { logLevel as kafkaLogLevel } from 'kafkajs';
+import { createKafka } from '../lambda/adapters/kafka/client';
 import { ProbeLogger } from '../lambda/adapters/logger';
-import { parsePipelineConfig } from '../lambda/config/pipeline';
 import { connectionSecrets } from '../lambda/config/fields';
+import { parsePipelineConfig } from '../lambda/config/pipeline';
 import { isGood } from '../lambda/core/check-report';
 import { createRuntime } from '../lambda/runtime';
 import {
-  CONNECTION_FLAG_OF, CONNECTION_OPTIONS, OUTPUT_CONNECTION_FLAG_OF, OUTPUT_CONNECTION_OPTIONS, OUTPUT_CONNECTION_USAGE,
-  UsageError, CLI_SINKS, cleanupList, connectionFlags, connectionUsage, interruptible, logLevelFlag, metricsPublisher, metricsTarget, repeatUsage, durationFlag, exitForUsage, outputConnectionFlags, repeat, scheduleFlags,
-  screenSink, startLocalBroker, warningsToLog,
+  CLI_SINKS,
+  CONNECTION_FLAG_OF,
+  CONNECTION_OPTIONS,
+  cleanupList,
+  connectionFlags,
+  connectionUsage,
+  durationFlag,
+  exitForUsage,
+  interruptible,
+  logLevelFlag,
+  metricsPublisher,
+  metricsTarget,
+  OUTPUT_CONNECTION_FLAG_OF,
+  OUTPUT_CONNECTION_OPTIONS,
+  OUTPUT_CONNECTION_USAGE,
+  outputConnectionFlags,
+  repeat,
+  repeatUsage,
+  scheduleFlags,
+  screenSink,
+  startLocalBroker,
+  UsageError,
+  warningsToLog,
 } from './cli-common';
-import { logLevel as kafkaLogLevel } from 'kafkajs';
-import { createKafka } from '../lambda/adapters/kafka/client';
 
 export const PIPELINE_USAGE = `usage: streamprobe pipeline --input-topic T --output-topic T [options]
 
@@ -41,33 +61,68 @@ ${OUTPUT_CONNECTION_USAGE}
 ${repeatUsage(34, 'run', 'Pipeline')}`;
 
 const FLAG_OF: Record<string, string> = {
-  ...CONNECTION_FLAG_OF, ...OUTPUT_CONNECTION_FLAG_OF,
-  pipelineName: '--name', inputBrokers: '--input-brokers', inputTopic: '--input-topic', outputBrokers: '--output-brokers',
-  outputTopic: '--output-topic', valueTemplate: '--value-template', keyTemplate: '--key-template', match: '--match',
-  expectOutputs: '--expect-outputs', headers: '--header', deadlineMs: '--deadline', canariesPerRun: '--canaries', runTimeoutMs: '--timeout',
+  ...CONNECTION_FLAG_OF,
+  ...OUTPUT_CONNECTION_FLAG_OF,
+  pipelineName: '--name',
+  inputBrokers: '--input-brokers',
+  inputTopic: '--input-topic',
+  outputBrokers: '--output-brokers',
+  outputTopic: '--output-topic',
+  valueTemplate: '--value-template',
+  keyTemplate: '--key-template',
+  match: '--match',
+  expectOutputs: '--expect-outputs',
+  headers: '--header',
+  deadlineMs: '--deadline',
+  canariesPerRun: '--canaries',
+  runTimeoutMs: '--timeout',
 };
 
 /** --header NAME=TEXT, repeatable, into the headers setting. */
 function headerFlags(flags: readonly string[] | undefined): Record<string, string> | undefined {
   if (!flags?.length) return undefined;
-  return Object.fromEntries(flags.map((f) => {
-    const at = f.indexOf('=');
-    if (at < 1) throw new UsageError(`--header: "${f}" is not NAME=TEXT`);
-    return [f.slice(0, at), f.slice(at + 1)];
-  }));
+  return Object.fromEntries(
+    flags.map((f) => {
+      const at = f.indexOf('=');
+      if (at < 1) throw new UsageError(`--header: "${f}" is not NAME=TEXT`);
+      return [f.slice(0, at), f.slice(at + 1)];
+    }),
+  );
 }
 
 export async function pipelineMain(argv: readonly string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...argv], strict: true, allowPositionals: false,
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
       options: Object.fromEntries([
-        ...['input-brokers', 'input-topic', 'output-brokers', 'output-topic', 'name', 'value-template', 'key-template', 'match',
-          'expect-outputs', 'deadline', 'canaries', 'timeout', 'every', 'runs', 'log-level', 'metrics', 'namespace',
-          'metrics-endpoint'].map((k) => [k, { type: 'string' as const }]),
-        ...Object.entries(CONNECTION_OPTIONS), ...Object.entries(OUTPUT_CONNECTION_OPTIONS), ['header', { type: 'string' as const, multiple: true }],
-        ['quiet', { type: 'boolean' as const }], ['help', { type: 'boolean' as const, short: 'h' }],
+        ...[
+          'input-brokers',
+          'input-topic',
+          'output-brokers',
+          'output-topic',
+          'name',
+          'value-template',
+          'key-template',
+          'match',
+          'expect-outputs',
+          'deadline',
+          'canaries',
+          'timeout',
+          'every',
+          'runs',
+          'log-level',
+          'metrics',
+          'namespace',
+          'metrics-endpoint',
+        ].map((k) => [k, { type: 'string' as const }]),
+        ...Object.entries(CONNECTION_OPTIONS),
+        ...Object.entries(OUTPUT_CONNECTION_OPTIONS),
+        ['header', { type: 'string' as const, multiple: true }],
+        ['quiet', { type: 'boolean' as const }],
+        ['help', { type: 'boolean' as const, short: 'h' }],
       ]),
     }) as { values: Record<string, string | boolean | undefined> });
   } catch (error) {
@@ -82,11 +137,22 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
   try {
     const str = (k: string) => values[k] as string | undefined;
     const raw: Record<string, unknown> = {
-      pipelineName: str('name') ?? 'local', inputBrokers: str('input-brokers'), inputTopic: str('input-topic'),
-      outputBrokers: str('output-brokers'), outputTopic: str('output-topic'), valueTemplate: str('value-template'),
-      keyTemplate: str('key-template'), headers: headerFlags(values.header as unknown as string[] | undefined), match: str('match'), expectOutputs: str('expect-outputs'),
-      deadlineMs: durationFlag(str('deadline'), '--deadline'), canariesPerRun: str('canaries'), runTimeoutMs: durationFlag(str('timeout'), '--timeout'),
-      ...connectionFlags(values, process.env), ...outputConnectionFlags(values, process.env), metricsSink: 'none',
+      pipelineName: str('name') ?? 'local',
+      inputBrokers: str('input-brokers'),
+      inputTopic: str('input-topic'),
+      outputBrokers: str('output-brokers'),
+      outputTopic: str('output-topic'),
+      valueTemplate: str('value-template'),
+      keyTemplate: str('key-template'),
+      headers: headerFlags(values.header as unknown as string[] | undefined),
+      match: str('match'),
+      expectOutputs: str('expect-outputs'),
+      deadlineMs: durationFlag(str('deadline'), '--deadline'),
+      canariesPerRun: str('canaries'),
+      runTimeoutMs: durationFlag(str('timeout'), '--timeout'),
+      ...connectionFlags(values, process.env),
+      ...outputConnectionFlags(values, process.env),
+      metricsSink: 'none',
     };
     for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
     const { everyMs, runs } = scheduleFlags(str('every'), str('runs'));

@@ -3,11 +3,12 @@
  * Lambda reads, their schemas, and the metric names and dimensions they publish, for code that sets up or
  * reads a deployed check without the CDK constructs.
  */
-export { ENV, PIPELINE_ENV, LAG_ENV, LOAD_ENV, AUTH_MODES, METRIC_SINKS, DEFAULT_NAMESPACE, DEFAULT_TOPIC, type AuthMode, type MetricSink } from './contract';
+
 export { ConfigError, type ConnectionSettings } from './config/fields';
-export { configFromEnv, parseConfig, type ProbeConfig } from './config/roundtrip';
-export { parsePipelineConfig, pipelineConfigFromEnv, type PipelineConfig } from './config/pipeline';
-export { parseLagConfig, lagConfigFromEnv, type LagConfig } from './config/lag';
-export { parseLoadConfig, loadConfigFromEnv, type LoadConfig } from './config/load';
+export { type LagConfig, lagConfigFromEnv, parseLagConfig } from './config/lag';
+export { type LoadConfig, loadConfigFromEnv, parseLoadConfig } from './config/load';
+export { type PipelineConfig, parsePipelineConfig, pipelineConfigFromEnv } from './config/pipeline';
+export { configFromEnv, type ProbeConfig, parseConfig } from './config/roundtrip';
+export { AUTH_MODES, type AuthMode, DEFAULT_NAMESPACE, DEFAULT_TOPIC, ENV, LAG_ENV, LOAD_ENV, METRIC_SINKS, type MetricSink, PIPELINE_ENV } from './contract';
 export type { LoadReport } from './core/load/report';
 export { DIMENSIONS, METRICS, type MetricName } from './metrics-contract';

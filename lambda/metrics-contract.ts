@@ -38,7 +38,7 @@ export const METRICS = {
   MessagesSent: { unit: 'Count', description: 'canary events the run tried to send' },
   MessagesReceived: { unit: 'Count', description: 'events of the run read back intact' },
   MessagesLost: { unit: 'Count', onlyWhenNonZero: true, description: 'acknowledged events confirmed lost: still unread at the end of the run after their own' },
-  MessagesLate: { unit: 'Count', onlyWhenNonZero: true, description: 'events read back after their own run\'s deadline (slow, not lost)' },
+  MessagesLate: { unit: 'Count', onlyWhenNonZero: true, description: "events read back after their own run's deadline (slow, not lost)" },
   MessagesDuplicated: { unit: 'Count', onlyWhenNonZero: true, description: 'extra copies of events' },
   MessagesOutOfOrder: { unit: 'Count', onlyWhenNonZero: true, description: 'events read after a later event of the same partition' },
   MessagesCorrupt: { unit: 'Count', onlyWhenNonZero: true, description: 'canary events whose checksum failed' },
@@ -49,19 +49,53 @@ export const METRICS = {
   RunSucceeded: { unit: 'Count', description: '1 when the run measured, 0 when it failed before measuring: the heartbeat' },
   RunDuration: { unit: 'Milliseconds', description: 'wall time of the run, reporting excluded' },
   BrokersWithoutCanaryLeader: { unit: 'Count', onlyWhenNonZero: true, description: 'brokers that lead no canary partition' },
-  BrokersMissing: { unit: 'Count', onlyWhenNonZero: true, description: 'brokers the cluster should have (configured, or the most seen while warm) that its metadata no longer lists' },
-  SlowestBrokerLatency: { unit: 'Milliseconds', description: 'the highest per-leader-broker median end-to-end latency of the run: one slow broker shows whatever the cluster size' },
-  RunOutcomeChanges: { unit: 'Count', description: 'changes between healthy and unhealthy runs over the last runs of this container: high while failures come and go' },
-  MetricsFallback: { unit: 'Count', onlyWhenNonZero: true, byPublisher: true, description: 'metric datums that reached CloudWatch through EMF log lines because PutMetricData failed' },
+  BrokersMissing: {
+    unit: 'Count',
+    onlyWhenNonZero: true,
+    description: 'brokers the cluster should have (configured, or the most seen while warm) that its metadata no longer lists',
+  },
+  SlowestBrokerLatency: {
+    unit: 'Milliseconds',
+    description: 'the highest per-leader-broker median end-to-end latency of the run: one slow broker shows whatever the cluster size',
+  },
+  RunOutcomeChanges: {
+    unit: 'Count',
+    description: 'changes between healthy and unhealthy runs over the last runs of this container: high while failures come and go',
+  },
+  MetricsFallback: {
+    unit: 'Count',
+    onlyWhenNonZero: true,
+    byPublisher: true,
+    description: 'metric datums that reached CloudWatch through EMF log lines because PutMetricData failed',
+  },
   PipelineLatency: { unit: 'Milliseconds', pipeline: true, description: 'pipeline canary: send to the last expected output, per completed canary' },
   PipelineCanariesSent: { unit: 'Count', pipeline: true, description: 'pipeline canaries the run tried to send' },
-  PipelineCanariesLost: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'pipeline canaries without their expected outputs by their deadline' },
-  PipelineCanariesLate: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'pipeline canaries completed after their own run, within their deadline' },
+  PipelineCanariesLost: {
+    unit: 'Count',
+    pipeline: true,
+    onlyWhenNonZero: true,
+    description: 'pipeline canaries without their expected outputs by their deadline',
+  },
+  PipelineCanariesLate: {
+    unit: 'Count',
+    pipeline: true,
+    onlyWhenNonZero: true,
+    description: 'pipeline canaries completed after their own run, within their deadline',
+  },
   PipelineCanariesDuplicated: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'pipeline outputs beyond the expected count' },
-  PipelineUnexpectedOutputs: { unit: 'Count', pipeline: true, onlyWhenNonZero: true, description: 'outputs of canaries that should have been filtered out, or that this process never sent' },
+  PipelineUnexpectedOutputs: {
+    unit: 'Count',
+    pipeline: true,
+    onlyWhenNonZero: true,
+    description: 'outputs of canaries that should have been filtered out, or that this process never sent',
+  },
   PipelineAvailability: { unit: 'Percent', pipeline: true, description: 'pipeline canaries concluded well / concluded in the run; 0 when the run failed' },
   PipelineRunSucceeded: { unit: 'Count', pipeline: true, description: '1 when the pipeline run sent its canaries, 0 when it failed before: the heartbeat' },
-  ConsumerGroupMaxTimeLag: { unit: 'Milliseconds', consumerGroup: true, description: 'the oldest unread record\'s age over the group\'s partitions; 0 when caught up' },
+  ConsumerGroupMaxTimeLag: {
+    unit: 'Milliseconds',
+    consumerGroup: true,
+    description: "the oldest unread record's age over the group's partitions; 0 when caught up",
+  },
   ConsumerGroupTotalOffsetLag: { unit: 'Count', consumerGroup: true, description: 'records not yet read by the group, over its partitions' },
   ConsumerGroupMembers: { unit: 'Count', consumerGroup: true, description: 'members of the group' },
   ConsumerGroupLaggingPartitions: { unit: 'Count', consumerGroup: true, onlyWhenNonZero: true, description: 'partitions with records the group has not read' },
@@ -70,17 +104,32 @@ export const METRICS = {
   // past the window for the last breaching readings and hold the page two minutes after the consumer is back.
   ConsumerGroupStopped: { unit: 'Count', consumerGroup: true, description: '1 when the group has no members while records wait, else 0' },
   ConsumerGroupStalled: { unit: 'Count', consumerGroup: true, description: '1 when members stay but no lagging partition commits, else 0' },
-  ConsumerGroupPartitionTimeLag: { unit: 'Milliseconds', consumerGroup: true, perPartition: true, description: 'time lag of one topic-partition (only with partitionMetrics)' },
-  ConsumerGroupPartitionOffsetLag: { unit: 'Count', consumerGroup: true, perPartition: true, description: 'offset lag of one topic-partition (only with partitionMetrics)' },
+  ConsumerGroupPartitionTimeLag: {
+    unit: 'Milliseconds',
+    consumerGroup: true,
+    perPartition: true,
+    description: 'time lag of one topic-partition (only with partitionMetrics)',
+  },
+  ConsumerGroupPartitionOffsetLag: {
+    unit: 'Count',
+    consumerGroup: true,
+    perPartition: true,
+    description: 'offset lag of one topic-partition (only with partitionMetrics)',
+  },
   LagCheckSucceeded: { unit: 'Count', lagCheck: true, description: '1 when the check read its groups, 0 when it failed: the heartbeat' },
   LagCheckMaxTimeLag: { unit: 'Milliseconds', lagCheck: true, description: 'the highest time lag over every group the check read (pattern groups included)' },
   LagCheckGroupsStopped: { unit: 'Count', lagCheck: true, description: 'groups that are STOPPED (dense, like ConsumerGroupStopped)' },
   LagCheckGroupsStalled: { unit: 'Count', lagCheck: true, description: 'groups that are STALLED (dense)' },
   LagCheckGroupsRetentionLoss: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'groups that lost records to retention' },
-  LagCheckUnknownGroups: { unit: 'Count', lagCheck: true, onlyWhenNonZero: true, description: 'named groups the cluster does not know (a typo, or a group gone)' },
+  LagCheckUnknownGroups: {
+    unit: 'Count',
+    lagCheck: true,
+    onlyWhenNonZero: true,
+    description: 'named groups the cluster does not know (a typo, or a group gone)',
+  },
   LoadProduceThroughput: { unit: 'Count/Second', loadTest: true, description: 'load test: records acknowledged per second over the load' },
   LoadConsumeThroughput: { unit: 'Count/Second', loadTest: true, description: 'load test: records read back per second over the load' },
-  LoadEndToEndP50: { unit: 'Milliseconds', loadTest: true, description: 'load test: median end-to-end latency, from each record\'s intended send time' },
+  LoadEndToEndP50: { unit: 'Milliseconds', loadTest: true, description: "load test: median end-to-end latency, from each record's intended send time" },
   LoadEndToEndP99: { unit: 'Milliseconds', loadTest: true, description: 'load test: 99th percentile end-to-end latency (only from 1,000 records)' },
   LoadEndToEndMax: { unit: 'Milliseconds', loadTest: true, description: 'load test: highest end-to-end latency' },
   LoadProduceP99: { unit: 'Milliseconds', loadTest: true, description: 'load test: 99th percentile produce latency, intended send time to acknowledgement' },
@@ -92,13 +141,22 @@ export const METRICS = {
 export type MetricName = keyof typeof METRICS;
 
 export const DIMENSIONS = {
-  probe: 'Probe', broker: 'Broker', pipeline: 'Pipeline', lagCheck: 'LagCheck', consumerGroup: 'ConsumerGroup', topic: 'Topic', partition: 'Partition',
+  probe: 'Probe',
+  broker: 'Broker',
+  pipeline: 'Pipeline',
+  lagCheck: 'LagCheck',
+  consumerGroup: 'ConsumerGroup',
+  topic: 'Topic',
+  partition: 'Partition',
   loadTest: 'LoadTest',
 } as const;
 
 /** The dimension that names the check on every metric it publishes. */
 export const CHECK_DIMENSION: Readonly<Record<CheckKind, string>> = {
-  roundtrip: DIMENSIONS.probe, pipeline: DIMENSIONS.pipeline, lag: DIMENSIONS.lagCheck, load: DIMENSIONS.loadTest,
+  roundtrip: DIMENSIONS.probe,
+  pipeline: DIMENSIONS.pipeline,
+  lag: DIMENSIONS.lagCheck,
+  load: DIMENSIONS.loadTest,
 };
 
 /** The dimension names a metric is published with, by the kind of check that publishes it. */

@@ -16,12 +16,26 @@ const whole = () => z.number({ error: 'must be a number' }).int('must be a whole
 /** A whole number of seconds, minutes or days, made into a Duration: never below 1. */
 const span = () => whole().min(1, 'must be at least 1');
 
-const vpcSchema = z.object({
-  vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
-  subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be subnet ids (subnet- and 8 or 17 hex digits)')).min(1),
-  securityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be security group ids (sg- and 8 or 17 hex digits)')).min(1),
-}).strict();
-const brokers = (what: string) => z.union([z.string().transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)), z.array(z.string())], { error: `is required: a list of host:port${what}` });
+const vpcSchema = z
+  .object({
+    vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be a VPC id (vpc- and 8 or 17 hex digits)'),
+    subnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be subnet ids (subnet- and 8 or 17 hex digits)')).min(1),
+    securityGroupIds: z.array(z.string().regex(/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/, 'must be security group ids (sg- and 8 or 17 hex digits)')).min(1),
+  })
+  .strict();
+const brokers = (what: string) =>
+  z.union(
+    [
+      z.string().transform((s) =>
+        s
+          .split(',')
+          .map((b) => b.trim())
+          .filter(Boolean),
+      ),
+      z.array(z.string()),
+    ],
+    { error: `is required: a list of host:port${what}` },
+  );
 const common = {
   scheduleMinutes: span().optional(),
   runTimeoutSeconds: span().optional(),
@@ -42,112 +56,148 @@ const authFields = {
   mskClusterArn: z.string().optional(),
 };
 
-const targetSchema = z.object({
-  probeName: z.string({ error: 'is required (a string)' }),
-  brokers: z.union([z.string().transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)), z.array(z.string())], { error: 'is required: a list of host:port' }),
-  ...authFields,
-  topic: z.string().optional(),
-  minPartitions: whole().optional(),
-  replicationFactor: whole().optional(),
-  expectedBrokers: whole().optional(),
-  eventsPerPartition: whole().optional(),
-  messageBytes: whole().optional(),
-  ...common,
-  thresholds: z.object({
-    endToEndLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
-    latencyStatistic: z.string().optional(),
-    availabilityPercent: z.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(100, 'must be at most 100').optional(),
-    lostMessages: whole().optional(),
-    datapointsToAlarm: whole().optional(),
-    evaluationPeriods: whole().optional(),
-    unstableOutcomeChanges: whole().optional(),
-  }).strict().optional(),
-}).strict();
+const targetSchema = z
+  .object({
+    probeName: z.string({ error: 'is required (a string)' }),
+    brokers: z.union(
+      [
+        z.string().transform((s) =>
+          s
+            .split(',')
+            .map((b) => b.trim())
+            .filter(Boolean),
+        ),
+        z.array(z.string()),
+      ],
+      { error: 'is required: a list of host:port' },
+    ),
+    ...authFields,
+    topic: z.string().optional(),
+    minPartitions: whole().optional(),
+    replicationFactor: whole().optional(),
+    expectedBrokers: whole().optional(),
+    eventsPerPartition: whole().optional(),
+    messageBytes: whole().optional(),
+    ...common,
+    thresholds: z
+      .object({
+        endToEndLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
+        latencyStatistic: z.string().optional(),
+        availabilityPercent: z.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(100, 'must be at most 100').optional(),
+        lostMessages: whole().optional(),
+        datapointsToAlarm: whole().optional(),
+        evaluationPeriods: whole().optional(),
+        unstableOutcomeChanges: whole().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
+const pipelineSchema = z
+  .object({
+    pipelineName: z.string({ error: 'is required (a string)' }),
+    inputBrokers: brokers(''),
+    inputTopic: z.string({ error: 'is required (a topic name)' }),
+    outputBrokers: brokers(' (or leave it out: the input cluster)').optional(),
+    outputTopic: z.string({ error: 'is required (a topic name)' }),
+    valueTemplate: z.string().optional(),
+    keyTemplate: z.string().optional(),
+    headers: z.record(z.string(), z.string(), { error: 'must be an object of header name to template' }).optional(),
+    match: z.string().optional(),
+    expectOutputs: whole().optional(),
+    deadlineSeconds: span().optional(),
+    canariesPerRun: whole().optional(),
+    ...authFields,
+    outputAuth: authFields.auth,
+    outputTls: authFields.tls,
+    outputTlsCaPem: z.string().optional(),
+    outputScramSecretArn: z.string().optional(),
+    outputMskClusterArn: z.string().optional(),
+    ...common,
+    thresholds: z
+      .object({
+        pipelineLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
+        latencyStatistic: z.string().optional(),
+        availabilityPercent: z.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(100, 'must be at most 100').optional(),
+        lostCanaries: whole().optional(),
+        datapointsToAlarm: whole().optional(),
+        evaluationPeriods: whole().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
+const lagCheckSchema = z
+  .object({
+    checkName: z.string().optional(),
+    brokers: brokers(''),
+    groups: z.array(z.string(), { error: 'must be a list of consumer group ids' }).optional(),
+    groupPattern: z.string().optional(),
+    timeLagThresholdSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
+    stallAfterSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
+    partitionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
+    ...authFields,
+    ...common,
+    thresholds: z
+      .object({
+        datapointsToAlarm: whole().optional(),
+        evaluationPeriods: whole().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
-const pipelineSchema = z.object({
-  pipelineName: z.string({ error: 'is required (a string)' }),
-  inputBrokers: brokers(''),
-  inputTopic: z.string({ error: 'is required (a topic name)' }),
-  outputBrokers: brokers(' (or leave it out: the input cluster)').optional(),
-  outputTopic: z.string({ error: 'is required (a topic name)' }),
-  valueTemplate: z.string().optional(),
-  keyTemplate: z.string().optional(),
-  headers: z.record(z.string(), z.string(), { error: 'must be an object of header name to template' }).optional(),
-  match: z.string().optional(),
-  expectOutputs: whole().optional(),
-  deadlineSeconds: span().optional(),
-  canariesPerRun: whole().optional(),
-  ...authFields,
-  outputAuth: authFields.auth,
-  outputTls: authFields.tls,
-  outputTlsCaPem: z.string().optional(),
-  outputScramSecretArn: z.string().optional(),
-  outputMskClusterArn: z.string().optional(),
-  ...common,
-  thresholds: z.object({
-    pipelineLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
-    latencyStatistic: z.string().optional(),
-    availabilityPercent: z.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(100, 'must be at most 100').optional(),
-    lostCanaries: whole().optional(),
-    datapointsToAlarm: whole().optional(),
-    evaluationPeriods: whole().optional(),
-  }).strict().optional(),
-}).strict();
+const loadTestSchema = z
+  .object({
+    loadTestName: z.string().optional(),
+    brokers: brokers(''),
+    topic: z.string().optional(),
+    rate: z.string().optional(),
+    // Bounded by what Lambda's 15 minutes leave; the construct says so, naming the prop.
+    durationSeconds: span().optional(),
+    maxDurationSeconds: span().optional(),
+    messageBytes: whole().optional(),
+    keys: whole().optional(),
+    partitions: whole().optional(),
+    acks: z.enum(['all', '1', '0'], { error: 'must be all, 1 or 0' }).optional(),
+    compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'], { error: 'must be none, gzip, snappy, lz4 or zstd' }).optional(),
+    ...authFields,
+    namespace: common.namespace,
+    memorySize: common.memorySize,
+    logRetentionDays: common.logRetentionDays,
+    vpc: common.vpc,
+  })
+  .strict();
 
-const lagCheckSchema = z.object({
-  checkName: z.string().optional(),
-  brokers: brokers(''),
-  groups: z.array(z.string(), { error: 'must be a list of consumer group ids' }).optional(),
-  groupPattern: z.string().optional(),
-  timeLagThresholdSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
-  stallAfterSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
-  partitionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
-  ...authFields,
-  ...common,
-  thresholds: z.object({
-    datapointsToAlarm: whole().optional(),
-    evaluationPeriods: whole().optional(),
-  }).strict().optional(),
-}).strict();
-
-const loadTestSchema = z.object({
-  loadTestName: z.string().optional(),
-  brokers: brokers(''),
-  topic: z.string().optional(),
-  rate: z.string().optional(),
-  // Bounded by what Lambda's 15 minutes leave; the construct says so, naming the prop.
-  durationSeconds: span().optional(),
-  maxDurationSeconds: span().optional(),
-  messageBytes: whole().optional(),
-  keys: whole().optional(),
-  partitions: whole().optional(),
-  acks: z.enum(['all', '1', '0'], { error: 'must be all, 1 or 0' }).optional(),
-  compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'], { error: 'must be none, gzip, snappy, lz4 or zstd' }).optional(),
-  ...authFields,
-  namespace: common.namespace,
-  memorySize: common.memorySize,
-  logRetentionDays: common.logRetentionDays,
-  vpc: common.vpc,
-}).strict();
-
-export const appConfigSchema = z.object({
-  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name').default('StreamProbe'),
-  /** An existing SNS topic that pages on-call; otherwise a new encrypted one is created. */
-  alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN').optional(),
-  alarmEmails: z.array(z.email('must be email addresses')).default([]),
-  alarmHttpsUrls: z.array(z.url({ protocol: /^https$/, error: 'must be https URLs' })).default([]),
-  targets: z.array(targetSchema, { error: 'must be a list of probe targets' }).default([]),
-  /** Pipeline canaries through the user's own applications. */
-  pipelines: z.array(pipelineSchema, { error: 'must be a list of pipeline canaries' }).default([]),
-  /** Consumer-lag checks. */
-  lagChecks: z.array(lagCheckSchema, { error: 'must be a list of consumer-lag checks' }).default([]),
-  /** On-demand load tests: deployed, never scheduled. */
-  loadTests: z.array(loadTestSchema, { error: 'must be a list of load tests' }).default([]),
-}).strict().refine((c) => c.targets.length + c.pipelines.length + c.lagChecks.length + c.loadTests.length > 0, {
-  message: 'needs at least one of targets (canary probes), pipelines, lagChecks or loadTests', path: ['targets'],
-});
+export const appConfigSchema = z
+  .object({
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
+      .default('StreamProbe'),
+    /** An existing SNS topic that pages on-call; otherwise a new encrypted one is created. */
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN')
+      .optional(),
+    alarmEmails: z.array(z.email('must be email addresses')).default([]),
+    alarmHttpsUrls: z.array(z.url({ protocol: /^https$/, error: 'must be https URLs' })).default([]),
+    targets: z.array(targetSchema, { error: 'must be a list of probe targets' }).default([]),
+    /** Pipeline canaries through the user's own applications. */
+    pipelines: z.array(pipelineSchema, { error: 'must be a list of pipeline canaries' }).default([]),
+    /** Consumer-lag checks. */
+    lagChecks: z.array(lagCheckSchema, { error: 'must be a list of consumer-lag checks' }).default([]),
+    /** On-demand load tests: deployed, never scheduled. */
+    loadTests: z.array(loadTestSchema, { error: 'must be a list of load tests' }).default([]),
+  })
+  .strict()
+  .refine((c) => c.targets.length + c.pipelines.length + c.lagChecks.length + c.loadTests.length > 0, {
+    message: 'needs at least one of targets (canary probes), pipelines, lagChecks or loadTests',
+    path: ['targets'],
+  });
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
 export type TargetConfig = AppConfig['targets'][number];
@@ -166,10 +216,13 @@ export class AppConfigError extends Error {
 export function parseAppConfig(raw: unknown, source: string): AppConfig {
   const result = appConfigSchema.safeParse(raw);
   if (!result.success) {
-    throw new AppConfigError(source, result.error.issues.map((i) => {
-      if (i.code === 'unrecognized_keys') return `${[...i.path, ''].join('.')}unknown setting ${i.keys.join(', ')}`;
-      return `${i.path.length ? i.path.join('.') : 'configuration'}: ${i.message}`;
-    }));
+    throw new AppConfigError(
+      source,
+      result.error.issues.map((i) => {
+        if (i.code === 'unrecognized_keys') return `${[...i.path, ''].join('.')}unknown setting ${i.keys.join(', ')}`;
+        return `${i.path.length ? i.path.join('.') : 'configuration'}: ${i.message}`;
+      }),
+    );
   }
   const clashes = nameClashes(result.data);
   if (clashes.length) throw new AppConfigError(source, clashes);

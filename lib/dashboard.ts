@@ -12,12 +12,16 @@ import { roundTripWidgets } from './checks/roundtrip/widgets';
 export class ProbeDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
-  constructor(scope: Construct, id: string, props: {
-    readonly dashboardName: string;
-    readonly probes: readonly StreamProbeRoundTrip[];
-    readonly pipelines?: readonly StreamProbePipeline[];
-    readonly lagChecks?: readonly StreamProbeLagCheck[];
-  }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      readonly dashboardName: string;
+      readonly probes: readonly StreamProbeRoundTrip[];
+      readonly pipelines?: readonly StreamProbePipeline[];
+      readonly lagChecks?: readonly StreamProbeLagCheck[];
+    },
+  ) {
     super(scope, id);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,

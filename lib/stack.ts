@@ -1,17 +1,17 @@
 /** The deployable stack: a construct per configured canary target, pipeline and lag check, the alarm topics and one dashboard. */
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { AlarmTopic } from './common/alarm-topic';
 import type { AppConfig, VpcConfig } from './app-config';
 import { StreamProbeLagCheck } from './checks/lag/construct';
 import { StreamProbeLoadTest } from './checks/load/construct';
 import { StreamProbePipeline } from './checks/pipeline/construct';
-import { ProbeDashboard } from './dashboard';
 import { StreamProbeRoundTrip } from './checks/roundtrip/construct';
+import { AlarmTopic } from './common/alarm-topic';
+import { ProbeDashboard } from './dashboard';
 
 export interface StreamProbeStackProps extends StackProps {
   readonly config: AppConfig;
@@ -23,7 +23,9 @@ function encryptedTopic(scope: Construct, id: string, displayName: string): sns.
 
 function retention(days: number | undefined): RetentionDays | undefined {
   if (days === undefined) return undefined;
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  const allowed = Object.values(RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
   // CloudWatch Logs accepts only some periods: take the shortest that keeps logs at least as long as asked.
   return (allowed.find((v) => v >= days) ?? allowed[allowed.length - 1]) as RetentionDays;
 }
@@ -94,8 +96,12 @@ export class StreamProbeStack extends Stack {
       const { vpc: placement, thresholds, scheduleMinutes, runTimeoutSeconds, logRetentionDays, deadlineSeconds, inputBrokers, outputBrokers, ...settings } = p;
       const { pipelineLatencyMs, ...rest } = thresholds ?? {};
       return new StreamProbePipeline(this, `Pipeline-${p.pipelineName}`, {
-        ...settings, ...vpcPlacement(this, `pipeline${p.pipelineName}`, placement), ...timing(scheduleMinutes, runTimeoutSeconds), ...topics,
-        inputBrokers, outputBrokers,
+        ...settings,
+        ...vpcPlacement(this, `pipeline${p.pipelineName}`, placement),
+        ...timing(scheduleMinutes, runTimeoutSeconds),
+        ...topics,
+        inputBrokers,
+        outputBrokers,
         deadline: deadlineSeconds === undefined ? undefined : Duration.seconds(deadlineSeconds),
         logRetention: retention(logRetentionDays),
         thresholds: { ...rest, pipelineLatency: pipelineLatencyMs === undefined ? undefined : Duration.millis(pipelineLatencyMs) },
@@ -105,7 +111,10 @@ export class StreamProbeStack extends Stack {
       const { vpc: placement, scheduleMinutes, runTimeoutSeconds, logRetentionDays, timeLagThresholdSeconds, stallAfterSeconds, ...settings } = c;
       const name = c.checkName ?? 'lag';
       return new StreamProbeLagCheck(this, `LagCheck-${name}`, {
-        ...settings, ...vpcPlacement(this, `lag${name}`, placement), ...timing(scheduleMinutes, runTimeoutSeconds), ...topics,
+        ...settings,
+        ...vpcPlacement(this, `lag${name}`, placement),
+        ...timing(scheduleMinutes, runTimeoutSeconds),
+        ...topics,
         logRetention: retention(logRetentionDays),
         timeLagThreshold: timeLagThresholdSeconds === undefined ? undefined : Duration.millis(timeLagThresholdSeconds * 1000),
         stallAfter: stallAfterSeconds === undefined ? undefined : Duration.millis(stallAfterSeconds * 1000),
@@ -116,14 +125,20 @@ export class StreamProbeStack extends Stack {
       const { vpc: placement, logRetentionDays, durationSeconds, maxDurationSeconds, ...settings } = l;
       const name = l.loadTestName ?? 'load';
       return new StreamProbeLoadTest(this, `LoadTest-${name}`, {
-        ...settings, ...vpcPlacement(this, `load${name}`, placement),
+        ...settings,
+        ...vpcPlacement(this, `load${name}`, placement),
         logRetention: retention(logRetentionDays),
         duration: durationSeconds === undefined ? undefined : Duration.seconds(durationSeconds),
         maxDuration: maxDurationSeconds === undefined ? undefined : Duration.seconds(maxDurationSeconds),
       });
     });
 
-    const dashboard = new ProbeDashboard(this, 'Dashboard', { dashboardName: `${id}-streamprobe`, probes: this.probes, pipelines: this.pipelines, lagChecks: this.lagChecks });
+    const dashboard = new ProbeDashboard(this, 'Dashboard', {
+      dashboardName: `${id}-streamprobe`,
+      probes: this.probes,
+      pipelines: this.pipelines,
+      lagChecks: this.lagChecks,
+    });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'PagingTopicArn', { value: this.pagingTopic.topicArn });
     const outputName = (name: string) => name.replace(/[^A-Za-z0-9]/g, '');

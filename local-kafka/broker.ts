@@ -3,14 +3,14 @@
  * Used by the CLI when no --brokers is given, by the integration tests and by the benchmarks.
  * Listeners: PLAINTEXT always; SSL (client certificate required) and SASL_PLAINTEXT (SCRAM) on request.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { ProgressLine } from './download-progress';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { join } from 'node:path';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { ProgressLine } from './download-progress';
+import { cacheDir, PACKAGE_ROOT } from './package-paths';
 import { makeTlsMaterial, type TlsMaterial } from './tls-material';
-import { PACKAGE_ROOT, cacheDir } from './package-paths';
 
 export const PROJECT_ROOT = PACKAGE_ROOT;
 export const CACHE_DIR = cacheDir();
@@ -72,11 +72,19 @@ export async function ensureJars(pomFile: string, dir: string, what: string, out
   out.write(`fetching ${what} from Maven Central into ${dir} (first run only)\n`);
   mkdirSync(dir, { recursive: true });
   const progress = new ProgressLine(what, out, expectedMb ? Number(expectedMb) * 1e6 : undefined);
-  const mvn = spawn('mvn', [
-    '-B', '-Dstyle.color=never', '-f', pomFile,
-    'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
-    '-DincludeScope=runtime', `-DoutputDirectory=${dir}`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const mvn = spawn(
+    'mvn',
+    [
+      '-B',
+      '-Dstyle.color=never',
+      '-f',
+      pomFile,
+      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${dir}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
@@ -88,9 +96,9 @@ export async function ensureJars(pomFile: string, dir: string, what: string, out
   mvn.stdout.on('data', keep);
   mvn.stderr.on('data', keep);
   const code = await new Promise<number | null>((ok, fail) => {
-    mvn.on('error', (e: NodeJS.ErrnoException) => fail(e.code === 'ENOENT'
-      ? new Error(`fetching ${what} needs Maven (mvn) on the PATH, with Java 17+; or give --brokers to use your own Kafka`)
-      : e));
+    mvn.on('error', (e: NodeJS.ErrnoException) =>
+      fail(e.code === 'ENOENT' ? new Error(`fetching ${what} needs Maven (mvn) on the PATH, with Java 17+; or give --brokers to use your own Kafka`) : e),
+    );
     mvn.on('exit', ok);
   });
   progress.done();
@@ -184,9 +192,7 @@ export function serverProperties(dataDir: string, ports: Ports, options: LocalKa
     advertised.push(`SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`);
     lines.push('sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512');
     for (const mechanism of ['scram-sha-256', 'scram-sha-512']) {
-      lines.push(
-        `listener.name.sasl_plaintext.${mechanism}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
-      );
+      lines.push(`listener.name.sasl_plaintext.${mechanism}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`);
     }
   }
   lines.push(`listeners=${listeners.join(',')}`, `advertised.listeners=${advertised.join(',')}`);
@@ -225,13 +231,22 @@ async function waitForStartedLine(logFile: string, child: ChildProcess, deadline
 export const NODE_JVM = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
 
 /** Writes a node's configuration and formats its storage; returns what `launchNode` needs. */
-export function prepareNode(libs: string, dataDir: string, properties: string, clusterId: string, jvm: readonly string[], extraFormatArgs: readonly string[] = []) {
+export function prepareNode(
+  libs: string,
+  dataDir: string,
+  properties: string,
+  clusterId: string,
+  jvm: readonly string[],
+  extraFormatArgs: readonly string[] = [],
+) {
   const propsFile = join(dataDir, 'server.properties');
   writeFileSync(propsFile, properties);
   const log4jFile = join(dataDir, 'log4j2.properties');
   writeFileSync(log4jFile, LOG4J_PROPERTIES);
   const nodeJvm = [...jvm, `-Dlog4j2.configurationFile=${log4jFile}`];
-  const format = spawnSync('java', java(libs, ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, ...extraFormatArgs], nodeJvm), { encoding: 'utf8' });
+  const format = spawnSync('java', java(libs, ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, ...extraFormatArgs], nodeJvm), {
+    encoding: 'utf8',
+  });
   if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${format.stderr || format.stdout}`);
   return { propsFile, jvm: nodeJvm };
 }
@@ -259,7 +274,13 @@ function dieWithParent(jvmPid: number): ChildProcess {
 }
 
 /** Starts a formatted node and waits until it says "Kafka Server started" (appending to its log file). */
-export async function launchNode(libs: string, node: { propsFile: string; jvm: readonly string[] }, port: number, logFile: string, startTimeoutMs = 90_000): Promise<RunningNode> {
+export async function launchNode(
+  libs: string,
+  node: { propsFile: string; jvm: readonly string[] },
+  port: number,
+  logFile: string,
+  startTimeoutMs = 90_000,
+): Promise<RunningNode> {
   const out = createWriteStream(logFile, { flags: 'a' });
   await new Promise((r) => out.once('open', r));
   const startedLines = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('Kafka Server started').length - 1 : 0;
@@ -281,15 +302,16 @@ export async function launchNode(libs: string, node: { propsFile: string; jvm: r
     throw error;
   }
   let stopping: Promise<void> | undefined;
-  const stop = (graceMs = 10_000) => (stopping ??= (async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT'); // a paused node cannot act on SIGTERM
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    }
-  })());
+  const stop = (graceMs = 10_000) =>
+    (stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT'); // a paused node cannot act on SIGTERM
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+    })());
   return { child, exited, stop };
 }
 

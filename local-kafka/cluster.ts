@@ -5,8 +5,16 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CACHE_DIR, ensureKafkaJars, freePort, launchNode, newClusterId, prepareNode, serverProperties,
-  type LocalKafkaOptions, type Ports, type RunningNode,
+  CACHE_DIR,
+  ensureKafkaJars,
+  freePort,
+  type LocalKafkaOptions,
+  launchNode,
+  newClusterId,
+  type Ports,
+  prepareNode,
+  type RunningNode,
+  serverProperties,
 } from './broker';
 
 // Three JVMs share two cores: small heaps, the C1 compiler only, a serial collector.
@@ -55,7 +63,9 @@ export async function startLocalKafkaCluster(options: LocalKafkaOptions & { size
   const running: Array<RunningNode | undefined> = [];
   const paused = new Set<number>();
   // A KRaft quorum needs a majority up before any node reports itself started: launch them together.
-  const launched = await Promise.allSettled(prepared.map((n) => launchNode(libs, n.node, n.ports.plaintext, join(n.dataDir, 'kafka.log'), options.startTimeoutMs ?? 120_000)));
+  const launched = await Promise.allSettled(
+    prepared.map((n) => launchNode(libs, n.node, n.ports.plaintext, join(n.dataDir, 'kafka.log'), options.startTimeoutMs ?? 120_000)),
+  );
   for (const [i, r] of launched.entries()) running[i] = r.status === 'fulfilled' ? r.value : undefined;
   const failed = launched.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) {

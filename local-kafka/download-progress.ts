@@ -23,9 +23,10 @@ export interface DownloadProgress {
 export function formatProgress(what: string, p: DownloadProgress): string {
   if (p.files === 0) return `${what}: nothing to download yet (resolving, or copying from the local Maven cache), ${Math.round(p.elapsedMs / 1000)} s`;
   const mb = (b: number) => (b / 1e6).toFixed(1);
-  const size = p.expectedBytes && p.bytes < p.expectedBytes
-    ? `${mb(p.bytes)} of about ${mb(p.expectedBytes)} MB (${Math.floor((100 * p.bytes) / p.expectedBytes)}%)`
-    : `${mb(p.bytes)} MB`;
+  const size =
+    p.expectedBytes && p.bytes < p.expectedBytes
+      ? `${mb(p.bytes)} of about ${mb(p.expectedBytes)} MB (${Math.floor((100 * p.bytes) / p.expectedBytes)}%)`
+      : `${mb(p.bytes)} MB`;
   return `${what}: ${size}, ${p.files} files, ${Math.round(p.elapsedMs / 1000)} s`;
 }
 

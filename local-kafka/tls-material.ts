@@ -21,15 +21,29 @@ function openssl(dir: string, args: string[]): void {
 }
 
 function makeAuthority(dir: string, name: string): void {
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`,
-    '-keyout', `${name}.key`, '-out', `${name}.pem`]);
+  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`]);
 }
 
 function signLeaf(dir: string, name: string, ca: string, extensions: string): void {
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial',
-    '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.pem`,
+    '-extfile',
+    `${name}.ext`,
+  ]);
 }
 
 export function makeTlsMaterial(dir: string): TlsMaterial {
@@ -39,8 +53,22 @@ export function makeTlsMaterial(dir: string): TlsMaterial {
   makeAuthority(dir, 'other-ca');
   signLeaf(dir, 'broker', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   signLeaf(dir, 'client', 'ca', 'extendedKeyUsage=clientAuth\n');
-  openssl(dir, ['pkcs12', '-export', '-in', 'broker.pem', '-inkey', 'broker.key', '-certfile', 'ca.pem',
-    '-name', 'broker', '-out', 'broker.p12', '-passout', `pass:${password}`]);
+  openssl(dir, [
+    'pkcs12',
+    '-export',
+    '-in',
+    'broker.pem',
+    '-inkey',
+    'broker.key',
+    '-certfile',
+    'ca.pem',
+    '-name',
+    'broker',
+    '-out',
+    'broker.p12',
+    '-passout',
+    `pass:${password}`,
+  ]);
   return {
     caCertFile: join(dir, 'ca.pem'),
     clientCertFile: join(dir, 'client.pem'),

@@ -8,15 +8,17 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { HANDLER_BUNDLING, handlerEntry } from '../lib/common/scheduled-check';
 import { CHECK_KINDS } from '../lambda/contract';
+import { HANDLER_BUNDLING, handlerEntry } from '../lib/common/scheduled-check';
 import { PACKAGE_ROOT } from '../local-kafka/package-paths';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
 const HANDLERS = CHECK_KINDS;
 
 function compile(): void {
-  const tsc = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const tsc = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
   if (tsc.status !== 0) throw new Error(`tsc failed (exit ${tsc.status})`);
   chmodSync(join(DIST, 'bin', 'streamprobe.js'), 0o755);
 }

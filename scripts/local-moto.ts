@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, PROJECT_ROOT, freePort } from '../local-kafka/broker';
+import { CACHE_DIR, freePort, PROJECT_ROOT } from '../local-kafka/broker';
 
 const VENV = join(CACHE_DIR, 'venv');
 const REQUIREMENTS = join(PROJECT_ROOT, 'scripts', 'python', 'requirements.txt');

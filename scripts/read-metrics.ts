@@ -9,7 +9,13 @@ import { METRICS } from '../lambda/metrics-contract';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { endpoint: { type: 'string' }, namespace: { type: 'string' }, probe: { type: 'string' }, region: { type: 'string' }, minutes: { type: 'string' } },
+    options: {
+      endpoint: { type: 'string' },
+      namespace: { type: 'string' },
+      probe: { type: 'string' },
+      region: { type: 'string' },
+      minutes: { type: 'string' },
+    },
   });
   const namespace = values.namespace ?? DEFAULT_NAMESPACE;
   const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -28,14 +34,28 @@ async function main(): Promise<void> {
     if (seen.has(key)) continue; // the emulator lists a metric once per datapoint
     seen.add(key);
     if (values.probe && !dims.some((d) => d.Name === 'Probe' && d.Value === values.probe)) continue;
-    const out = await client.send(new GetMetricStatisticsCommand({
-      Namespace: namespace, MetricName: metric.MetricName, Dimensions: dims, StartTime: start, EndTime: new Date(Date.now() + 60_000),
-      Period: 3600 * 2, Statistics: ['SampleCount', 'Average', 'Minimum', 'Maximum'],
-    }));
+    const out = await client.send(
+      new GetMetricStatisticsCommand({
+        Namespace: namespace,
+        MetricName: metric.MetricName,
+        Dimensions: dims,
+        StartTime: start,
+        EndTime: new Date(Date.now() + 60_000),
+        Period: 3600 * 2,
+        Statistics: ['SampleCount', 'Average', 'Minimum', 'Maximum'],
+      }),
+    );
     const d = out.Datapoints?.[0];
     const unit = METRICS[metric.MetricName as keyof typeof METRICS]?.unit ?? '';
-    rows.push([metric.MetricName ?? '', dims.map((x) => `${x.Name}=${x.Value}`).join(','), unit,
-      String(d?.SampleCount ?? 0), d?.Average?.toFixed(3) ?? '-', d?.Minimum?.toFixed(3) ?? '-', d?.Maximum?.toFixed(3) ?? '-']);
+    rows.push([
+      metric.MetricName ?? '',
+      dims.map((x) => `${x.Name}=${x.Value}`).join(','),
+      unit,
+      String(d?.SampleCount ?? 0),
+      d?.Average?.toFixed(3) ?? '-',
+      d?.Minimum?.toFixed(3) ?? '-',
+      d?.Maximum?.toFixed(3) ?? '-',
+    ]);
   }
   rows.sort((a, b) => (a[0]! + a[1]!).localeCompare(b[0]! + b[1]!));
   const head = ['metric', 'dimensions', 'unit', 'samples', 'avg', 'min', 'max'];

@@ -7,7 +7,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import type { MetricSink } from '../contract';
 import type { AnyCheckReport } from '../core/check-report';
 import { datumsToEmf } from '../core/emf';
-import { batchDatums, fallbackDatum, type Datum } from '../core/metric-datums';
+import { batchDatums, type Datum, fallbackDatum } from '../core/metric-datums';
 import { datumsOf } from '../core/serializers';
 import { monotonicNow, remainingMs, sleep } from './deadline';
 import type { ProbeLogger } from './logger';
@@ -31,9 +31,18 @@ export interface PublisherOptions {
 }
 
 const RETRYABLE_NAMES = new Set([
-  'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'ServiceUnavailable',
-  'InternalFailure', 'InternalServiceError', 'InternalServiceFault', 'RequestTimeout', 'RequestTimeoutException',
-  'TimeoutError', 'AbortError',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'InternalServiceError',
+  'InternalServiceFault',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
 ]);
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
@@ -43,8 +52,10 @@ export function isRetryable(error: unknown): boolean {
   if (Array.isArray(e?.errors) && e.errors.some(isRetryable)) return true;
   const status = e?.$metadata?.httpStatusCode;
   return Boolean(
-    (e?.name && RETRYABLE_NAMES.has(e.name)) || (e?.code && RETRYABLE_CODES.has(e.code)) || e?.$retryable
-      || (status !== undefined && (status >= 500 || status === 429)),
+    (e?.name && RETRYABLE_NAMES.has(e.name)) ||
+      (e?.code && RETRYABLE_CODES.has(e.code)) ||
+      e?.$retryable ||
+      (status !== undefined && (status >= 500 || status === 429)),
   );
 }
 
@@ -77,13 +88,14 @@ export class CloudWatchPublisher implements ReportSink {
     const needsApi = options.sink === 'api' || options.sink === 'both';
     const credentials = emulatorCredentials(options.endpoint);
     this.client = needsApi
-      ? options.client ?? new CloudWatchClient({
+      ? (options.client ??
+        new CloudWatchClient({
           region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
           ...(options.endpoint ? { endpoint: options.endpoint } : {}),
           ...(credentials ? { credentials } : {}),
           // Retries are ours, bounded by the run's deadline rather than by a fixed count.
           maxAttempts: 1,
-        })
+        }))
       : undefined;
     this.writeLine = options.writeLine ?? ((line) => process.stdout.write(`${line}\n`));
   }
@@ -103,15 +115,21 @@ export class CloudWatchPublisher implements ReportSink {
       } catch (error) {
         unsent.push(...batch);
         this.options.logger.error(`PutMetricData failed: ${(error as Error).message}`, {
-          event: 'metrics_error', runId: report.runId, errorType: (error as Error).name, errorMessage: (error as Error).message,
-          stack: (error as Error).stack, datums: batch.length,
+          event: 'metrics_error',
+          runId: report.runId,
+          errorType: (error as Error).name,
+          errorMessage: (error as Error).message,
+          stack: (error as Error).stack,
+          datums: batch.length,
         });
       }
     }
     if (unsent.length > 0 && sink === 'api') {
       this.writeEmf([...unsent, fallbackDatum(report, unsent.length, { highResolution: this.options.highResolution })]);
       this.options.logger.warn(`${unsent.length} metric datums written as EMF log lines instead`, {
-        event: 'metrics_fallback', runId: report.runId, datums: unsent.length,
+        event: 'metrics_fallback',
+        runId: report.runId,
+        datums: unsent.length,
       });
     }
   }

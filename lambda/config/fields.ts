@@ -6,11 +6,19 @@
  */
 // zod/mini: the same schema language at a twentieth of the bundle size of the classic API.
 import * as z from 'zod/mini';
-import { AUTH_MODES, BROKER_PATTERN, DEFAULT_NAMESPACE, DEPRECATED_ENV, ENV, METRIC_SINKS, TOOL_ENV, type AuthMode } from '../contract';
+import { AUTH_MODES, type AuthMode, BROKER_PATTERN, DEFAULT_NAMESPACE, DEPRECATED_ENV, ENV, METRIC_SINKS, TOOL_ENV } from '../contract';
 
 export const brokerList = z.pipe(
-  z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
-  z.array(z.string().check(z.regex(BROKER_PATTERN, 'each broker must be host:port, or [IPv6 address]:port')), { error: 'must be a list of host:port' })
+  z.transform((v: unknown) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  ),
+  z
+    .array(z.string().check(z.regex(BROKER_PATTERN, 'each broker must be host:port, or [IPv6 address]:port')), { error: 'must be a list of host:port' })
     .check(z.minLength(1, 'at least one broker (host:port) is required')),
 );
 export const bool = z.pipe(
@@ -76,9 +84,12 @@ type RawConnection = Omit<ConnectionSettings, 'tls'> & { tls?: boolean };
 export function connectionIssues(c: RawConnection, field: (name: keyof ConnectionSettings) => string = (n) => n): Array<[string, string]> {
   const scram = c.auth === 'scram-sha-256' || c.auth === 'scram-sha-512';
   const issues: Array<[string, string]> = [];
-  if (scram && !c.saslUsername && !c.scramSecretArn) issues.push([field('saslUsername'), `is required for auth ${c.auth} (or set @{${field('scramSecretArn')}})`]);
-  if (scram && c.saslUsername && !c.saslPassword && !c.scramSecretArn) issues.push([field('saslPassword'), `is required for auth ${c.auth} (or set @{${field('scramSecretArn')}})`]);
-  if (!scram && (c.saslUsername || c.saslPassword || c.scramSecretArn)) issues.push([field('auth'), 'SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
+  if (scram && !c.saslUsername && !c.scramSecretArn)
+    issues.push([field('saslUsername'), `is required for auth ${c.auth} (or set @{${field('scramSecretArn')}})`]);
+  if (scram && c.saslUsername && !c.saslPassword && !c.scramSecretArn)
+    issues.push([field('saslPassword'), `is required for auth ${c.auth} (or set @{${field('scramSecretArn')}})`]);
+  if (!scram && (c.saslUsername || c.saslPassword || c.scramSecretArn))
+    issues.push([field('auth'), 'SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
   if ((c.tlsCertPem === undefined) !== (c.tlsKeyPem === undefined)) issues.push([field('tlsKeyPem'), 'a client certificate and its key go together']);
   if (c.auth === 'msk-iam' && c.tls === false) issues.push([field('tls'), 'msk-iam requires TLS']);
   return issues;
@@ -118,17 +129,19 @@ export function envNamer(names: Readonly<Record<string, string>>): FieldNamer {
 
 /** One line per schema issue, naming the field as the user set it (flag, variable or field name). */
 export function configError(issues: readonly z.core.$ZodIssue[], raw: Record<string, unknown>, name: FieldNamer): ConfigError {
-  return new ConfigError(issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `unknown setting ${issue.keys.map(name).join(', ')}`;
-    const key = issue.path.length ? String(issue.path[0]) : undefined;
-    const missing = issue.code === 'invalid_type' && key !== undefined && raw[key] === undefined;
-    // A message may name another field as @{field}: named the way the user sets it, like the key; an
-    // "(or set @{field})" the user cannot set here (the namer gives '') is left out.
-    const message = issue.message
-      .replace(/ \(or set @\{(\w+)\}\)/g, (_, other: string) => (name(other) ? ` (or set ${name(other)})` : ''))
-      .replace(/@\{(\w+)\}/g, (_, other: string) => name(other));
-    return `${key === undefined ? 'configuration' : name(key)}: ${missing ? 'is required' : message}`;
-  }));
+  return new ConfigError(
+    issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `unknown setting ${issue.keys.map(name).join(', ')}`;
+      const key = issue.path.length ? String(issue.path[0]) : undefined;
+      const missing = issue.code === 'invalid_type' && key !== undefined && raw[key] === undefined;
+      // A message may name another field as @{field}: named the way the user sets it, like the key; an
+      // "(or set @{field})" the user cannot set here (the namer gives '') is left out.
+      const message = issue.message
+        .replace(/ \(or set @\{(\w+)\}\)/g, (_, other: string) => (name(other) ? ` (or set ${name(other)})` : ''))
+        .replace(/@\{(\w+)\}/g, (_, other: string) => name(other));
+      return `${key === undefined ? 'configuration' : name(key)}: ${missing ? 'is required' : message}`;
+    }),
+  );
 }
 
 /** Variables of the command line's own machinery, not of any check. */

@@ -3,47 +3,76 @@
  * rules behind each group's status. One schema for the CLI, the Lambda and the construct.
  */
 import * as z from 'zod/mini';
-import { MIN_RUN_TIMEOUT_MS, bool, brokerList, configError, connectionFields, connectionIssues, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection, type ConnectionSettings, type FieldNamer } from './fields';
 import { LAG_ENV, PROBE_NAME_PATTERN } from '../contract';
 import type { StatusRules } from '../core/lag/group-status';
+import {
+  bool,
+  brokerList,
+  type ConnectionSettings,
+  configError,
+  connectionFields,
+  connectionIssues,
+  envNamer,
+  type FieldNamer,
+  int,
+  MIN_RUN_TIMEOUT_MS,
+  metricsFields,
+  rawConfigFromEnv,
+  resolveConnection,
+} from './fields';
 
 /** Kafka's own limit on a group id is the request's string length; these keep alarm names within CloudWatch's 255. */
 const GROUP_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
 const groupList = z.pipe(
-  z.transform((v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v)),
-  z.array(z.string().check(z.regex(GROUP_PATTERN, 'each group id: letters, digits, ".", "_", ":" or "-", at most 200')), { error: 'must be a list of consumer group ids' }),
+  z.transform((v: unknown) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  ),
+  z.array(z.string().check(z.regex(GROUP_PATTERN, 'each group id: letters, digits, ".", "_", ":" or "-", at most 200')), {
+    error: 'must be a list of consumer group ids',
+  }),
 );
 
-const pattern = z.string().check(z.refine((p) => {
-  try {
-    new RegExp(p);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a valid regular expression'));
+const pattern = z.string().check(
+  z.refine((p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a valid regular expression'),
+);
 
-const schema = z.strictObject({
-  checkName: z._default(z.string().check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64')), 'lag'),
-  brokers: brokerList,
-  groups: z._default(groupList, []),
-  groupPattern: z.optional(pattern),
-  /** A group whose oldest unread record is older than this is LAGGING. */
-  timeLagThresholdMs: z._default(int(1, 86_400_000), 60_000),
-  /** Members present, records waiting, and no lagging partition committed for this long: STALLED. */
-  stallAfterMs: z._default(int(1000, 86_400_000), 120_000),
-  /** Also publish time and offset lag per topic-partition (a metric series each: they cost). */
-  partitionMetrics: z._default(bool, false),
-  runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
-  ...connectionFields,
-  ...metricsFields,
-}).check(z.superRefine((c, ctx) => {
-  for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
-  if (c.groups.length === 0 && c.groupPattern === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['groups'], message: 'name at least one consumer group, or set @{groupPattern}', input: c });
-  }
-}));
+const schema = z
+  .strictObject({
+    checkName: z._default(z.string().check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64')), 'lag'),
+    brokers: brokerList,
+    groups: z._default(groupList, []),
+    groupPattern: z.optional(pattern),
+    /** A group whose oldest unread record is older than this is LAGGING. */
+    timeLagThresholdMs: z._default(int(1, 86_400_000), 60_000),
+    /** Members present, records waiting, and no lagging partition committed for this long: STALLED. */
+    stallAfterMs: z._default(int(1000, 86_400_000), 120_000),
+    /** Also publish time and offset lag per topic-partition (a metric series each: they cost). */
+    partitionMetrics: z._default(bool, false),
+    runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+    ...connectionFields,
+    ...metricsFields,
+  })
+  .check(
+    z.superRefine((c, ctx) => {
+      for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
+      if (c.groups.length === 0 && c.groupPattern === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['groups'], message: 'name at least one consumer group, or set @{groupPattern}', input: c });
+      }
+    }),
+  );
 
 export type LagConfig = Omit<z.output<typeof schema>, 'groupPattern' | keyof ConnectionSettings> & ConnectionSettings & StatusRules & { groupPattern?: RegExp };
 

@@ -5,11 +5,27 @@
  */
 import * as z from 'zod/mini';
 import { DEFAULT_TOPIC, ENV, PROBE_NAME_PATTERN } from '../contract';
-import { MIN_RUN_TIMEOUT_MS, type FieldNamer, brokerList, byField, configError, connectionFields, connectionIssues, connectionSecrets, envNamer, int, metricsFields, rawConfigFromEnv, resolveConnection } from './fields';
+import {
+  brokerList,
+  byField,
+  configError,
+  connectionFields,
+  connectionIssues,
+  connectionSecrets,
+  envNamer,
+  type FieldNamer,
+  int,
+  MIN_RUN_TIMEOUT_MS,
+  metricsFields,
+  rawConfigFromEnv,
+  resolveConnection,
+} from './fields';
 
 export const configSchema = z
   .strictObject({
-    probeName: z.string({ error: 'must be a string' }).check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit')),
+    probeName: z
+      .string({ error: 'must be a string' })
+      .check(z.regex(PROBE_NAME_PATTERN, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit')),
     brokers: brokerList,
     topic: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, 'a valid Kafka topic name')), DEFAULT_TOPIC),
     /** The canary topic gets max(this, number of brokers) partitions, so every broker can lead one. */
@@ -25,16 +41,25 @@ export const configSchema = z
      * a cold start needs: a new consumer group's first join waits group.initial.rebalance.delay.ms (3 s by
      * default), and a quarter of the budget is kept for reporting.
      */
-    runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000, 'a cold start joins a consumer group, which brokers delay by 3 s (group.initial.rebalance.delay.ms), and a quarter of the budget is kept for reporting'), 20_000),
+    runTimeoutMs: z._default(
+      int(
+        MIN_RUN_TIMEOUT_MS,
+        900_000,
+        'a cold start joins a consumer group, which brokers delay by 3 s (group.initial.rebalance.delay.ms), and a quarter of the budget is kept for reporting',
+      ),
+      20_000,
+    ),
     fetchMaxWaitMs: z._default(int(10, 5000), 100),
     /** Longer than the schedule interval, or a frozen Lambda is evicted from its group between runs. */
     sessionTimeoutMs: z._default(int(6000, 1_800_000), 300_000),
     ...connectionFields,
     ...metricsFields,
   })
-  .check(z.superRefine((c, ctx) => {
-    for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
-  }));
+  .check(
+    z.superRefine((c, ctx) => {
+      for (const [path, message] of connectionIssues(c)) ctx.addIssue({ code: 'custom', path: [path], message, input: c });
+    }),
+  );
 
 type Parsed = z.output<typeof configSchema>;
 export type ProbeConfig = Omit<Parsed, 'tls' | 'replicationFactor'> & { tls: boolean; replicationFactor?: number };

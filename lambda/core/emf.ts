@@ -59,15 +59,17 @@ export function datumsToEmf(namespace: string, datums: readonly Datum[]): EmfLin
       out.push({
         _aws: {
           Timestamp: first.Timestamp.getTime(),
-          CloudWatchMetrics: [{
-            Namespace: namespace,
-            Dimensions: [first.Dimensions.map((d) => d.Name)],
-            Metrics: slices.map((s) => ({
-              Name: s.datum.MetricName,
-              Unit: s.datum.Unit,
-              ...(s.datum.StorageResolution ? { StorageResolution: s.datum.StorageResolution } : {}),
-            })),
-          }],
+          CloudWatchMetrics: [
+            {
+              Namespace: namespace,
+              Dimensions: [first.Dimensions.map((d) => d.Name)],
+              Metrics: slices.map((s) => ({
+                Name: s.datum.MetricName,
+                Unit: s.datum.Unit,
+                ...(s.datum.StorageResolution ? { StorageResolution: s.datum.StorageResolution } : {}),
+              })),
+            },
+          ],
         },
         ...dimensionValues,
         ...metricValues,

@@ -3,8 +3,9 @@
  * them into requests within the API limits. Latencies go out as Values + Counts so CloudWatch can compute
  * percentiles across runs.
  */
-import { CHECK_DIMENSION, CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
+
 import type { CheckKind } from '../contract';
+import { CHECK_DIMENSION, CLOUDWATCH_LIMITS, DIMENSIONS, METRICS, type MetricName, type MetricSpec, type MetricUnit } from '../metrics-contract';
 import type { PipelineReport } from './pipeline/report';
 import type { RunReport } from './roundtrip/report';
 import { roundMs } from './stats';
@@ -51,7 +52,10 @@ export function toValuesAndCounts(samples: readonly number[], max: number = CLOU
   const total = middle.reduce((n, [, c]) => n + c, 0);
   const values = [first[0]];
   const counts = [first[1]];
-  let sum = 0, count = 0, seen = 0, group = 1;
+  let sum = 0,
+    count = 0,
+    seen = 0,
+    group = 1;
   for (const [value, c] of middle) {
     sum += value * c;
     count += c;
@@ -200,7 +204,10 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
     if (!options.partitionMetrics) continue;
     for (const p of g.partitions) {
       if (p.offsetLag === undefined) continue;
-      const partition = { ...group, Dimensions: [...group.Dimensions, { Name: DIMENSIONS.topic, Value: p.topic }, { Name: DIMENSIONS.partition, Value: String(p.partition) }] };
+      const partition = {
+        ...group,
+        Dimensions: [...group.Dimensions, { Name: DIMENSIONS.topic, Value: p.topic }, { Name: DIMENSIONS.partition, Value: String(p.partition) }],
+      };
       datums.push(...single('ConsumerGroupPartitionOffsetLag', Number(p.offsetLag), partition));
       if (p.timeLagMs !== undefined) datums.push(...single('ConsumerGroupPartitionTimeLag', p.timeLagMs, partition));
     }
@@ -243,7 +250,11 @@ export function loadReportToDatums(r: LoadFigures, options: DatumOptions = {}): 
   ];
 }
 
-type FallbackSource = { probe: string; startedAt: string } | { pipeline: string; startedAt: string } | { check: string; startedAt: string } | { loadTest: string; startedAt: string };
+type FallbackSource =
+  | { probe: string; startedAt: string }
+  | { pipeline: string; startedAt: string }
+  | { check: string; startedAt: string }
+  | { loadTest: string; startedAt: string };
 
 /** The check a kind's own report names, as a kind and a name. */
 function checkOf(report: FallbackSource): { kind: CheckKind; name: string } {
@@ -254,7 +265,11 @@ function checkOf(report: FallbackSource): { kind: CheckKind; name: string } {
 }
 
 /** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
-export function fallbackDatum(report: FallbackSource | { kind: CheckKind; name: string; startedAt: string }, datums: number, options: DatumOptions = {}): Datum {
+export function fallbackDatum(
+  report: FallbackSource | { kind: CheckKind; name: string; startedAt: string },
+  datums: number,
+  options: DatumOptions = {},
+): Datum {
   const { kind, name } = 'kind' in report ? report : checkOf(report);
   return {
     MetricName: 'MetricsFallback',
@@ -267,10 +282,7 @@ export function fallbackDatum(report: FallbackSource | { kind: CheckKind; name: 
 }
 
 /** Splits datums into PutMetricData requests within the datum-count and payload-size limits. */
-export function batchDatums<T>(
-  datums: readonly T[],
-  limits: { maxDatums?: number; maxBytes?: number } = {},
-): T[][] {
+export function batchDatums<T>(datums: readonly T[], limits: { maxDatums?: number; maxBytes?: number } = {}): T[][] {
   const maxDatums = limits.maxDatums ?? CLOUDWATCH_LIMITS.datumsPerRequest;
   // Keep room for the namespace and the request envelope.
   const maxBytes = (limits.maxBytes ?? CLOUDWATCH_LIMITS.bytesPerRequest) - 1024;

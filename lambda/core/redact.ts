@@ -51,12 +51,7 @@ function innermostCause(e: Error): Error {
 }
 
 /** Turns anything thrown into a plain, secret-free error record; its type is the Kafka error code when there is one. */
-export function toErrorInfo(
-  error: unknown,
-  phase: RunPhase,
-  secrets: readonly string[] = [],
-  where: { partition?: number; eventId?: string } = {},
-): ErrorInfo {
+export function toErrorInfo(error: unknown, phase: RunPhase, secrets: readonly string[] = [], where: { partition?: number; eventId?: string } = {}): ErrorInfo {
   const e = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
   const cause = innermostCause(e);
   const type = (cause as { type?: unknown }).type;

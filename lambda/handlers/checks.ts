@@ -3,13 +3,14 @@
  * is read from the environment, the log key that carries its name, the secrets its configuration holds,
  * and the runtime options its Lambda gives it (SCRAM credentials from Secrets Manager).
  */
-import { configFromEnv, type ProbeConfig } from '../config/roundtrip';
-import { connectionSecrets, type ConnectionSettings, rawConfigFromEnv } from '../config/fields';
-import { type CheckKind, LOAD_ENV } from '../contract';
+
 import type { ProbeLogger } from '../adapters/logger';
+import { type ConnectionSettings, connectionSecrets, rawConfigFromEnv } from '../config/fields';
 import { type LagConfig, lagConfigFromEnv } from '../config/lag';
 import { type LoadConfig, loadConfigFromEnv, parseLoadConfig } from '../config/load';
 import { type PipelineConfig, pipelineConfigFromEnv } from '../config/pipeline';
+import { configFromEnv, type ProbeConfig } from '../config/roundtrip';
+import { type CheckKind, LOAD_ENV } from '../contract';
 import type { OptionsByKind } from '../runtime';
 import { secretCredentials } from './wiring';
 
@@ -32,14 +33,28 @@ export interface HandledCheck<K extends CheckKind, C = ConfigByKind[K]> {
 }
 
 /** What a load-test invocation may change; the cluster, its credentials and the metrics stay the deployment's. */
-export const LOAD_EVENT_FIELDS = ['loadTest', 'topic', 'rate', 'durationMs', 'messageBytes', 'keys', 'partitions', 'acks', 'compression', 'drainMs', 'maxInFlight'] as const;
+export const LOAD_EVENT_FIELDS = [
+  'loadTest',
+  'topic',
+  'rate',
+  'durationMs',
+  'messageBytes',
+  'keys',
+  'partitions',
+  'acks',
+  'compression',
+  'drainMs',
+  'maxInFlight',
+] as const;
 
 function loadConfigForEvent(event: unknown, env: NodeJS.ProcessEnv): LoadConfig {
   const fields = (event ?? {}) as Record<string, unknown>;
   const allowed = LOAD_EVENT_FIELDS as readonly string[];
   const unknown = Object.keys(fields).filter((k) => !allowed.includes(k));
   if (unknown.length) throw new Error(`unknown field(s) in the event: ${unknown.join(', ')} (allowed: ${LOAD_EVENT_FIELDS.join(', ')})`);
-  return parseLoadConfig({ ...rawConfigFromEnv(env, LOAD_ENV), ...fields }, (f) => (f in fields ? `event.${f}` : `${LOAD_ENV[f as keyof typeof LOAD_ENV] ?? f}`));
+  return parseLoadConfig({ ...rawConfigFromEnv(env, LOAD_ENV), ...fields }, (f) =>
+    f in fields ? `event.${f}` : `${LOAD_ENV[f as keyof typeof LOAD_ENV] ?? f}`,
+  );
 }
 
 const single = (c: ConnectionSettings & { scramSecretArn?: string }, logger: ProbeLogger) => secretCredentials(c.scramSecretArn, logger);

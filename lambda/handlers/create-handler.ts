@@ -29,7 +29,8 @@ export function createHandler<K extends CheckKind>(kind: K, env: NodeJS.ProcessE
   const config = check.fromEnv(env);
   const logger = lambdaLogger(check.logKey(config), check.secrets(config), env);
   const metrics = lambdaMetrics(config, logger);
-  const runtimeFor = (c: ConfigByKind[K]): CheckRuntime<K> => createRuntime(kind, { ...check.options(c, logger), logger, sinks: [metrics] } as RuntimeOptionsOf<K>);
+  const runtimeFor = (c: ConfigByKind[K]): CheckRuntime<K> =>
+    createRuntime(kind, { ...check.options(c, logger), logger, sinks: [metrics] } as RuntimeOptionsOf<K>);
   const warm = check.perInvocation ? undefined : runtimeFor(config);
 
   async function run(event: unknown, context: Context): Promise<CheckResult> {

@@ -1,8 +1,8 @@
 /** What every Lambda handler wires the same way: its logger (level from Powertools' variable) and metrics publisher. */
 import { CloudWatchPublisher } from '../adapters/cloudwatch';
-import { ProbeLogger, type LogLevel } from '../adapters/logger';
-import type { MetricSink } from '../contract';
+import { type LogLevel, ProbeLogger } from '../adapters/logger';
 import { scramSecretProvider } from '../adapters/secrets';
+import type { MetricSink } from '../contract';
 import type { CredentialsProvider } from '../runtime/check-runtime';
 
 export interface MetricsSettings {
@@ -18,7 +18,11 @@ export function lambdaLogger(persistentKeys: Record<string, string>, secrets: re
 
 export function lambdaMetrics(settings: MetricsSettings, logger: ProbeLogger): CloudWatchPublisher {
   return new CloudWatchPublisher({
-    sink: settings.metricsSink, namespace: settings.metricsNamespace, highResolution: settings.metricsHighResolution, region: settings.region, logger,
+    sink: settings.metricsSink,
+    namespace: settings.metricsNamespace,
+    highResolution: settings.metricsHighResolution,
+    region: settings.region,
+    logger,
   });
 }
 

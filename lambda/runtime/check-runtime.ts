@@ -4,14 +4,14 @@
  * screen printer). A check only measures; how a run is reported is the same for all four.
  */
 import { randomBytes } from 'node:crypto';
-import type { CheckKind } from '../contract';
-import type { AnyCheckReport, CheckReport, DetailsByKind } from '../core/check-report';
-import { planBudget, type RunBudget } from '../core/budget';
-import { checkReport } from '../core/serializers';
 import type { ReportSink } from '../adapters/cloudwatch';
 import { monotonicNow } from '../adapters/deadline';
 import type { ResolvedCredentials } from '../adapters/kafka/client-options';
 import type { ProbeLogger } from '../adapters/logger';
+import type { CheckKind } from '../contract';
+import { planBudget, type RunBudget } from '../core/budget';
+import type { AnyCheckReport, CheckReport, DetailsByKind } from '../core/check-report';
+import { checkReport } from '../core/serializers';
 
 export type { ReportSink };
 

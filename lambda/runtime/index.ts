@@ -1,17 +1,18 @@
 /** Every check's runtime is made the same way: createRuntime(kind, options), for the Lambdas, the CLI and the tests. */
-import type { CheckKind } from '../contract';
+
 import type { ProbeLogger } from '../adapters/logger';
+import type { CheckKind } from '../contract';
 import { type Check, CheckRuntime, type ReportSink } from './check-runtime';
 import { LagCheck, type LagOptions } from './lag';
 import { LoadCheck, type LoadOptions } from './load';
 import { PipelineCheck, type PipelineOptions } from './pipeline';
 import { RoundTripCheck, type RoundTripOptions } from './roundtrip';
 
-export { CheckRuntime, type Check, type CredentialsProvider, type ReportSink } from './check-runtime';
-export { RoundTripCheck } from './roundtrip';
-export { PipelineCheck } from './pipeline';
+export { type Check, CheckRuntime, type CredentialsProvider, type ReportSink } from './check-runtime';
 export { LagCheck } from './lag';
-export { LoadCheck, loadTarget, LOAD_REPORTING_MS } from './load';
+export { LOAD_REPORTING_MS, LoadCheck, loadTarget } from './load';
+export { PipelineCheck } from './pipeline';
+export { RoundTripCheck } from './roundtrip';
 
 export interface OptionsByKind {
   readonly roundtrip: RoundTripOptions;

@@ -3,15 +3,16 @@
  * previous check (STALLED, REWIND), kept in this process. A check that cannot read the cluster is failed,
  * and no group is judged.
  */
+
+import { monotonicNow, withDeadline } from '../adapters/deadline';
+import { type GroupSnapshot, LagReader, tpKey } from '../adapters/kafka/lag/reader';
+import type { LagConfig } from '../config/lag';
 import type { RunBudget } from '../core/budget';
 import { type GroupCheck, groupVerdict } from '../core/lag/group-status';
 import { partitionLag } from '../core/lag/partition-lag';
 import { type GroupLagReport, type LagCheckReport, lagProblems } from '../core/lag/report';
 import { toErrorInfo } from '../core/redact';
 import { roundMs } from '../core/stats';
-import { monotonicNow, withDeadline } from '../adapters/deadline';
-import { type GroupSnapshot, LagReader, tpKey } from '../adapters/kafka/lag/reader';
-import type { LagConfig } from '../config/lag';
 import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 
 export interface LagOptions {
@@ -39,22 +40,36 @@ export class LagCheck implements Check<'lag'> {
     const base = { check: this.config.checkName, runId: newRunId(), partitionMetrics: this.config.partitionMetrics };
     try {
       // The reader retries patiently (a loading coordinator); the check's budget bounds it all, connecting included.
-      const snapshots = await withDeadline((async () => {
-        const pattern = this.config.groupPattern;
-        const groups = [...new Set([...this.config.groups, ...(pattern ? await this.reader.listGroups(pattern) : [])])];
-        return this.reader.snapshot(groups, budget.measureBy);
-      })(), budget.measureBy, 'reading the consumer groups');
+      const snapshots = await withDeadline(
+        (async () => {
+          const pattern = this.config.groupPattern;
+          const groups = [...new Set([...this.config.groups, ...(pattern ? await this.reader.listGroups(pattern) : [])])];
+          return this.reader.snapshot(groups, budget.measureBy);
+        })(),
+        budget.measureBy,
+        'reading the consumer groups',
+      );
       const nowMs = Date.now();
       const groups = snapshots.map((s) => this.judge(s, nowMs));
       return {
-        ...base, checkedAt: new Date(nowMs).toISOString(), succeeded: true, groups,
-        problems: groups.flatMap((g) => lagProblems(g, this.config.timeLagThresholdMs)), errors: [], runMs: roundMs(monotonicNow() - started),
+        ...base,
+        checkedAt: new Date(nowMs).toISOString(),
+        succeeded: true,
+        groups,
+        problems: groups.flatMap((g) => lagProblems(g, this.config.timeLagThresholdMs)),
+        errors: [],
+        runMs: roundMs(monotonicNow() - started),
       };
     } catch (error) {
       void this.reader.close();
       return {
-        ...base, checkedAt: new Date().toISOString(), succeeded: false, groups: [], problems: [],
-        errors: [toErrorInfo(error, 'connect')], runMs: roundMs(monotonicNow() - started),
+        ...base,
+        checkedAt: new Date().toISOString(),
+        succeeded: false,
+        groups: [],
+        problems: [],
+        errors: [toErrorInfo(error, 'connect')],
+        runMs: roundMs(monotonicNow() - started),
       };
     }
   }
@@ -65,14 +80,23 @@ export class LagCheck implements Check<'lag'> {
     const before = this.previous.get(s.group);
     const verdict = groupVerdict(check, before, this.config);
     // The previous check moves on only when something committed, so a stall is measured from its start.
-    const moved = !before || partitions.some((p) => before.partitions.find((b) => b.topic === p.topic && b.partition === p.partition)?.committed !== p.committed);
+    const moved =
+      !before || partitions.some((p) => before.partitions.find((b) => b.topic === p.topic && b.partition === p.partition)?.committed !== p.committed);
     if (moved) this.previous.set(s.group, check);
     return {
-      group: s.group, exists: s.exists, state: s.state, members: s.members,
-      ...verdict, status: s.exists ? verdict.status : 'UNKNOWN_GROUP',
-      reasons: !s.exists ? ['the cluster knows no such consumer group (no members, no committed offsets)']
-        : s.timestampError && verdict.maxTimeLagMs === undefined ? [...verdict.reasons, `reading it failed: ${s.timestampError}`] : verdict.reasons,
-      partitions, checkedAt: new Date(nowMs).toISOString(),
+      group: s.group,
+      exists: s.exists,
+      state: s.state,
+      members: s.members,
+      ...verdict,
+      status: s.exists ? verdict.status : 'UNKNOWN_GROUP',
+      reasons: !s.exists
+        ? ['the cluster knows no such consumer group (no members, no committed offsets)']
+        : s.timestampError && verdict.maxTimeLagMs === undefined
+          ? [...verdict.reasons, `reading it failed: ${s.timestampError}`]
+          : verdict.reasons,
+      partitions,
+      checkedAt: new Date(nowMs).toISOString(),
     };
   }
 

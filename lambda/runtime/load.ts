@@ -3,14 +3,14 @@
  * given), never thrown: a load that could not start is a report with outcome "failed" and the reason.
  */
 import { randomBytes } from 'node:crypto';
+import { KafkaLoadSession } from '../adapters/kafka/load/session';
+import type { ProbeLogger } from '../adapters/logger';
+import type { LoadConfig } from '../config/load';
 import type { RunBudget } from '../core/budget';
 import { compareWithBaseline } from '../core/load/baseline';
 import { type LoadReport, type LoadTarget, loadReport } from '../core/load/report';
 import type { LoadTally } from '../core/load/tally';
 import { toErrorInfo } from '../core/redact';
-import { KafkaLoadSession } from '../adapters/kafka/load/session';
-import type { ProbeLogger } from '../adapters/logger';
-import type { LoadConfig } from '../config/load';
 import type { Check, CredentialsProvider } from './check-runtime';
 
 /** Time kept after the load and its drain for logging and publishing. */
@@ -32,8 +32,13 @@ export interface LoadOptions {
 
 export function loadTarget(config: LoadConfig, partitions: number): LoadTarget {
   return {
-    recordsPerSecond: config.recordsPerSecond, durationMs: config.durationMs, messageBytes: config.messageBytes, keys: config.keys,
-    partitions, acks: config.acks, compression: config.compression,
+    recordsPerSecond: config.recordsPerSecond,
+    durationMs: config.durationMs,
+    messageBytes: config.messageBytes,
+    keys: config.keys,
+    partitions,
+    acks: config.acks,
+    compression: config.compression,
   };
 }
 
@@ -56,10 +61,22 @@ export class LoadCheck implements Check<'load'> {
     let report: LoadReport;
     try {
       const credentials = await this.options.credentials?.();
-      const run = await new KafkaLoadSession(config, logger, credentials).run({ deadlineAt: budget.measureBy, stopping: this.options.stopping, onStart: this.options.onStart });
-      report = loadReport({
-        loadTest: config.loadTest, loadId: run.loadId, topic: config.topic, startedAt, target: loadTarget(config, run.partitions), timings: run.timings,
-      }, run.tally);
+      const run = await new KafkaLoadSession(config, logger, credentials).run({
+        deadlineAt: budget.measureBy,
+        stopping: this.options.stopping,
+        onStart: this.options.onStart,
+      });
+      report = loadReport(
+        {
+          loadTest: config.loadTest,
+          loadId: run.loadId,
+          topic: config.topic,
+          startedAt,
+          target: loadTarget(config, run.partitions),
+          timings: run.timings,
+        },
+        run.tally,
+      );
     } catch (error) {
       report = failedLoad(config, startedAt, error);
     }
@@ -77,12 +94,21 @@ function failedLoad(config: LoadConfig, startedAt: string, error: unknown): Load
   const info = toErrorInfo(error, 'connect');
   const none = { count: 0, avg: null, p50: null, p95: null, p99: null, p999: null, max: null };
   return {
-    loadTest: config.loadTest, loadId: randomBytes(8).toString('hex'), topic: config.topic, startedAt, outcome: 'failed',
-    reasons: [`the load could not start: ${info.message}`], target: loadTarget(config, 0),
+    loadTest: config.loadTest,
+    loadId: randomBytes(8).toString('hex'),
+    topic: config.topic,
+    startedAt,
+    outcome: 'failed',
+    reasons: [`the load could not start: ${info.message}`],
+    target: loadTarget(config, 0),
     counts: { intended: 0, sent: 0, unsent: 0, acked: 0, failed: 0, received: 0, lost: 0, unaccounted: 0, duplicated: 0, outOfOrder: 0, foreign: 0 },
     throughput: { produceRecordsPerSecond: 0, produceMBPerSecond: 0, consumeRecordsPerSecond: 0, consumeMBPerSecond: 0 },
-    latency: { endToEnd: none, produce: none, sendDelay: none }, errorRate: 0, errors: { [info.type ?? 'Error']: 1 }, seconds: [],
-    timings: { prepareMs: 0, loadMs: 0, drainMs: 0 }, error: info.message, errorStack: info.stack,
+    latency: { endToEnd: none, produce: none, sendDelay: none },
+    errorRate: 0,
+    errors: { [info.type ?? 'Error']: 1 },
+    seconds: [],
+    timings: { prepareMs: 0, loadMs: 0, drainMs: 0 },
+    error: info.message,
+    errorStack: info.stack,
   };
 }
-

@@ -4,19 +4,20 @@
  * after a cold start) resumes reading at the output group's committed position, and canaries its
  * predecessor sent are recognised by the send time their ids carry and counted as `unknown`, not judged.
  */
+
+import { monotonicNow } from '../adapters/deadline';
+import { type OutputArrival, PipelineSession } from '../adapters/kafka/pipeline/session';
+import type { ProbeLogger } from '../adapters/logger';
+import type { PipelineConfig } from '../config/pipeline';
 import type { RunBudget } from '../core/budget';
+import type { ErrorInfo } from '../core/check-report';
 import { newCanaryId } from '../core/pipeline/canary-id';
 import { extractId } from '../core/pipeline/match';
 import { type InFlightCanary, type PipelineCounts, reconcilePipeline } from '../core/pipeline/reconcile';
 import type { PipelineReport } from '../core/pipeline/report';
 import { renderCanary } from '../core/pipeline/template';
 import { toErrorInfo } from '../core/redact';
-import type { ErrorInfo } from '../core/check-report';
 import { roundMs, summarize } from '../core/stats';
-import { monotonicNow } from '../adapters/deadline';
-import { type OutputArrival, PipelineSession } from '../adapters/kafka/pipeline/session';
-import type { ProbeLogger } from '../adapters/logger';
-import type { PipelineConfig } from '../config/pipeline';
 import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 
 export interface PipelineOptions {
@@ -59,7 +60,14 @@ export class PipelineCheck implements Check<'pipeline'> {
     const canaries = Array.from({ length: this.config.canariesPerRun }, () => {
       const sentAtMs = Date.now();
       const id = newCanaryId(sentAtMs);
-      return { id, sentAtMs, ...renderCanary({ value: this.config.valueTemplate, key: this.config.keyTemplate, headers: this.config.headers }, { id, sentAtMs, pipeline: this.config.pipelineName }) };
+      return {
+        id,
+        sentAtMs,
+        ...renderCanary(
+          { value: this.config.valueTemplate, key: this.config.keyTemplate, headers: this.config.headers },
+          { id, sentAtMs, pipeline: this.config.pipelineName },
+        ),
+      };
     });
     const results = await this.session.send(canaries, budget.measureBy);
     const sent = canaries.map((c, i) => ({ id: c.id, sentAtMs: c.sentAtMs, acknowledged: results[i]!.error === undefined, error: results[i]!.error }));
@@ -67,10 +75,19 @@ export class PipelineCheck implements Check<'pipeline'> {
     if (this.config.expectOutputs > 0 && waiting.size > 0) {
       await this.session.waitUntil((arrived) => this.allComplete(waiting, arrived), budget.measureBy);
     }
-    const outputs = this.session.take().map((o) => ({ id: extractId(this.config.match, o), arrivedAtMs: o.arrivedAtMs, seenBefore: o.seenBefore, partition: o.partition, offset: o.offset }));
+    const outputs = this.session
+      .take()
+      .map((o) => ({ id: extractId(this.config.match, o), arrivedAtMs: o.arrivedAtMs, seenBefore: o.seenBefore, partition: o.partition, offset: o.offset }));
     const result = reconcilePipeline({
-      pipeline: this.config.pipelineName, runId, nowMs: Date.now(), deadlineMs: this.config.deadlineMs,
-      expectOutputs: this.config.expectOutputs, sent, outputs, inFlight: this.inFlight, concluded: this.concluded,
+      pipeline: this.config.pipelineName,
+      runId,
+      nowMs: Date.now(),
+      deadlineMs: this.config.deadlineMs,
+      expectOutputs: this.config.expectOutputs,
+      sent,
+      outputs,
+      inFlight: this.inFlight,
+      concluded: this.concluded,
       processStartMs: this.processStartMs,
     });
     this.inFlight = result.inFlight;
@@ -105,9 +122,17 @@ export class PipelineCheck implements Check<'pipeline'> {
         if (known.has(s.id) || this.concluded.has(s.id)) continue;
         this.inFlight.push({ id: s.id, runId: 'predecessor', sentAtMs: s.sentAtMs, arrivals: [], inherited: true });
       }
-      if (sent.length) this.logger.info(`${sent.length} canaries of a previous process are tracked again`, { event: 'pipeline_recovered', pipeline: this.config.pipelineName, canaries: sent.length });
+      if (sent.length)
+        this.logger.info(`${sent.length} canaries of a previous process are tracked again`, {
+          event: 'pipeline_recovered',
+          pipeline: this.config.pipelineName,
+          canaries: sent.length,
+        });
     } catch (error) {
-      this.logger.warn(`could not read the previous process's canaries: ${(error as Error).message}`, { event: 'pipeline_warning', pipeline: this.config.pipelineName });
+      this.logger.warn(`could not read the previous process's canaries: ${(error as Error).message}`, {
+        event: 'pipeline_warning',
+        pipeline: this.config.pipelineName,
+      });
     }
   }
 
@@ -123,7 +148,20 @@ export class PipelineCheck implements Check<'pipeline'> {
   }
 
   private failed(base: Pick<PipelineReport, 'pipeline' | 'runId' | 'startedAt'>, errors: ErrorInfo[], started: number): PipelineReport {
-    const counts: PipelineCounts = { sent: 0, acknowledged: 0, sendFailed: 0, onTime: 0, late: 0, lost: 0, duplicated: 0, unexpected: 0, filtered: 0, afterDeadline: 0, unknown: 0, inFlight: this.inFlight.length };
+    const counts: PipelineCounts = {
+      sent: 0,
+      acknowledged: 0,
+      sendFailed: 0,
+      onTime: 0,
+      late: 0,
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+      filtered: 0,
+      afterDeadline: 0,
+      unknown: 0,
+      inFlight: this.inFlight.length,
+    };
     return { ...base, outcome: 'failed', counts, latencySamples: [], availability: 0, problems: [], errors, runMs: roundMs(monotonicNow() - started) };
   }
 

@@ -3,18 +3,19 @@
  * (reused while warm); what a run leaves for the next (where its events were read, its overdue events,
  * recent outcomes, this process's own run ids) lives here. Never throws: whatever happens is a report.
  */
-import type { ProbeConfig } from '../config/roundtrip';
-import type { RunBudget } from '../core/budget';
-import { eventId } from '../core/roundtrip/event';
-import { OutcomeHistory } from '../core/roundtrip/outcome-history';
-import { failedReport, reconcile, type ReconcileInput, type RunContext } from '../core/roundtrip/reconcile';
-import { toErrorInfo } from '../core/redact';
-import type { RunPhase } from '../core/check-report';
-import type { EventLocation, PendingEvent, RunReport, Timings } from '../core/roundtrip/report';
-import { roundMs } from '../core/stats';
+
 import { monotonicNow } from '../adapters/deadline';
 import { KafkaProbeSession, type PreparedRun } from '../adapters/kafka/roundtrip/session';
 import type { ProbeLogger } from '../adapters/logger';
+import type { ProbeConfig } from '../config/roundtrip';
+import type { RunBudget } from '../core/budget';
+import type { RunPhase } from '../core/check-report';
+import { toErrorInfo } from '../core/redact';
+import { eventId } from '../core/roundtrip/event';
+import { OutcomeHistory } from '../core/roundtrip/outcome-history';
+import { failedReport, type ReconcileInput, type RunContext, reconcile } from '../core/roundtrip/reconcile';
+import type { EventLocation, PendingEvent, RunReport, Timings } from '../core/roundtrip/report';
+import { roundMs } from '../core/stats';
 import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 
 const OWN_RUNS_KEPT = 100;
@@ -76,7 +77,11 @@ export class RoundTripCheck implements Check<'roundtrip'> {
 
     const { sent, errors: sendErrors } = await this.session.send(runId, prepared, deadlineAt);
     const context: RunContext = {
-      ...base, warm: prepared.warm, leaders: prepared.leaders, brokers: prepared.brokers, expectedBrokers: prepared.expectedBrokers,
+      ...base,
+      warm: prepared.warm,
+      leaders: prepared.leaders,
+      brokers: prepared.brokers,
+      expectedBrokers: prepared.expectedBrokers,
       timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
     };
     // Nothing sent (preparing took the whole budget): nothing was measured, and nothing is called lost.
@@ -88,8 +93,13 @@ export class RoundTripCheck implements Check<'roundtrip'> {
     return reconcile({
       ...context,
       timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
-      sent, received: received.records, errors: [...sendErrors, ...received.errors],
-      arrivedEarlier: this.arrivedLastRun, pending: this.pending, logStartOffsets: received.logStartOffsets, writer,
+      sent,
+      received: received.records,
+      errors: [...sendErrors, ...received.errors],
+      arrivedEarlier: this.arrivedLastRun,
+      pending: this.pending,
+      logStartOffsets: received.logStartOffsets,
+      writer,
     });
   }
 

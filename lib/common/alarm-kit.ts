@@ -3,7 +3,7 @@
  * under one prefix, a description that links the runbook, child alarms that notify, a heartbeat gated so
  * a fresh deployment does not page, and one composite per check that pages once per incident.
  */
-import { ArnFormat, Stack, type Duration } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,8 +11,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CHECK_LABELS, type CheckKind } from '../../lambda/contract';
 import { METRICS, type MetricName } from '../../lambda/metrics-contract';
-import { ALARM_NAME_PREFIX } from './alarm-topic';
 import { guardAlarmNames } from './alarm-names';
+import { ALARM_NAME_PREFIX } from './alarm-topic';
 
 export const { GREATER_THAN_THRESHOLD: ABOVE, LESS_THAN_THRESHOLD: BELOW, GREATER_THAN_OR_EQUAL_TO_THRESHOLD: AT_LEAST } = cloudwatch.ComparisonOperator;
 export const { IGNORE, BREACHING, NOT_BREACHING } = cloudwatch.TreatMissingData;
@@ -51,9 +51,19 @@ export interface Periods {
 }
 
 /** A metric of the contract, with the dimensions it is published with. */
-export function contractMetric(namespace: string, name: MetricName, dimensions: Record<string, string>, statistic: string, period: Duration): cloudwatch.Metric {
+export function contractMetric(
+  namespace: string,
+  name: MetricName,
+  dimensions: Record<string, string>,
+  statistic: string,
+  period: Duration,
+): cloudwatch.Metric {
   return new cloudwatch.Metric({
-    namespace, metricName: name, dimensionsMap: dimensions, statistic, period,
+    namespace,
+    metricName: name,
+    dimensionsMap: dimensions,
+    statistic,
+    period,
     unit: cloudwatch.Unit[METRICS[name].unit.toUpperCase() as keyof typeof cloudwatch.Unit],
   });
 }
@@ -63,9 +73,10 @@ export function contractMetric(namespace: string, name: MetricName, dimensions: 
  * ARN is known at synth time, and templates stay deployable where alarms are not modelled (the emulator).
  */
 export function alarmByName(scope: Construct, alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm): cloudwatch.IAlarm {
-  const name = alarm instanceof cloudwatch.CompositeAlarm
-    ? (alarm.node.defaultChild as cloudwatch.CfnCompositeAlarm).alarmName!
-    : (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName!;
+  const name =
+    alarm instanceof cloudwatch.CompositeAlarm
+      ? (alarm.node.defaultChild as cloudwatch.CfnCompositeAlarm).alarmName!
+      : (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName!;
   const arn = Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   return cloudwatch.Alarm.fromAlarmArn(scope, `${alarm.node.id}ByName`, arn);
 }
@@ -108,7 +119,13 @@ export class AlarmKit extends Construct {
   alarm(spec: AlarmSpec): cloudwatch.Alarm {
     const { id, name, what, metric, threshold, comparison, periods, missing, silent } = spec;
     const alarm = new cloudwatch.Alarm(this, id, {
-      alarmName: this.alarmName(name), alarmDescription: this.describe(what), metric, threshold, comparisonOperator: comparison, treatMissingData: missing, ...periods,
+      alarmName: this.alarmName(name),
+      alarmDescription: this.describe(what),
+      metric,
+      threshold,
+      comparisonOperator: comparison,
+      treatMissingData: missing,
+      ...periods,
     });
     (silent ? this.silent : this.notifying).push(alarm);
     return alarm;
@@ -122,8 +139,28 @@ export class AlarmKit extends Construct {
    */
   heartbeat(runs: cloudwatch.IMetric, what: string): { stopped: cloudwatch.Alarm; hasRun: cloudwatch.Alarm } {
     return {
-      stopped: this.alarm({ id: 'Stopped', name: 'stopped', what: `${what} published no run for 4 schedule intervals`, metric: runs, threshold: 1, comparison: BELOW, periods: { evaluationPeriods: 2, datapointsToAlarm: 2 }, missing: BREACHING, silent: true }),
-      hasRun: this.alarm({ id: 'HasRun', name: 'has-run', what: 'gate of the stopped alarm: OK once a run was published', metric: runs, threshold: 1, comparison: BELOW, periods: ONCE, missing: IGNORE, silent: true }),
+      stopped: this.alarm({
+        id: 'Stopped',
+        name: 'stopped',
+        what: `${what} published no run for 4 schedule intervals`,
+        metric: runs,
+        threshold: 1,
+        comparison: BELOW,
+        periods: { evaluationPeriods: 2, datapointsToAlarm: 2 },
+        missing: BREACHING,
+        silent: true,
+      }),
+      hasRun: this.alarm({
+        id: 'HasRun',
+        name: 'has-run',
+        what: 'gate of the stopped alarm: OK once a run was published',
+        metric: runs,
+        threshold: 1,
+        comparison: BELOW,
+        periods: ONCE,
+        missing: IGNORE,
+        silent: true,
+      }),
     };
   }
 
@@ -131,13 +168,36 @@ export class AlarmKit extends Construct {
   lambdaAlarms(fn: lambda.IFunction, period: Duration): { lambdaErrors: cloudwatch.Alarm; lambdaThrottles: cloudwatch.Alarm } {
     const twoOfThree = { evaluationPeriods: 3, datapointsToAlarm: 2 };
     return {
-      lambdaErrors: this.alarm({ id: 'LambdaErrors', name: 'lambda-errors', what: 'the Lambda failed (crash, init error or timeout) in 2 of 3 periods', metric: fn.metricErrors({ period, statistic: 'Sum' }), threshold: 0, comparison: ABOVE, periods: twoOfThree, missing: IGNORE }),
-      lambdaThrottles: this.alarm({ id: 'LambdaThrottles', name: 'lambda-throttles', what: 'the Lambda was throttled (a run still going when the next began) in 2 of 3 periods', metric: fn.metricThrottles({ period, statistic: 'Sum' }), threshold: 0, comparison: ABOVE, periods: twoOfThree, missing: IGNORE }),
+      lambdaErrors: this.alarm({
+        id: 'LambdaErrors',
+        name: 'lambda-errors',
+        what: 'the Lambda failed (crash, init error or timeout) in 2 of 3 periods',
+        metric: fn.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: twoOfThree,
+        missing: IGNORE,
+      }),
+      lambdaThrottles: this.alarm({
+        id: 'LambdaThrottles',
+        name: 'lambda-throttles',
+        what: 'the Lambda was throttled (a run still going when the next began) in 2 of 3 periods',
+        metric: fn.metricThrottles({ period, statistic: 'Sum' }),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: twoOfThree,
+        missing: IGNORE,
+      }),
     };
   }
 
   /** The one alarm that pages: any direct child in ALARM, or the heartbeat stopped after a first run. */
-  pagingComposite(suffix: string, what: string, direct: readonly cloudwatch.Alarm[], heartbeat: { stopped: cloudwatch.Alarm; hasRun: cloudwatch.Alarm }): cloudwatch.CompositeAlarm {
+  pagingComposite(
+    suffix: string,
+    what: string,
+    direct: readonly cloudwatch.Alarm[],
+    heartbeat: { stopped: cloudwatch.Alarm; hasRun: cloudwatch.Alarm },
+  ): cloudwatch.CompositeAlarm {
     const ref = (a: cloudwatch.Alarm, state = cloudwatch.AlarmState.ALARM) => cloudwatch.AlarmRule.fromAlarm(alarmByName(this, a), state);
     const composite = new cloudwatch.CompositeAlarm(this, 'Composite', {
       compositeAlarmName: this.alarmName(suffix),
@@ -169,4 +229,3 @@ export class AlarmKit extends Construct {
     this.composite?.addOkAction(page);
   }
 }
-

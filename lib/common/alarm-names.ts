@@ -27,6 +27,7 @@ export function duplicateAlarmNames(stack: Stack): string[] {
     if (typeof resolved !== 'string') continue;
     owners.set(resolved, [...(owners.get(resolved) ?? []), c.node.scope!.node.path]);
   }
-  return [...owners].filter(([, paths]) => paths.length > 1)
+  return [...owners]
+    .filter(([, paths]) => paths.length > 1)
     .map(([name, paths]) => `alarm name "${name}" is made by both ${paths.join(' and ')}: CloudWatch would keep only one of them; rename one of the checks`);
 }

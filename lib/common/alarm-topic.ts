@@ -17,7 +17,12 @@ export const CLOUDWATCH_PRINCIPAL = 'cloudwatch.amazonaws.com';
 
 /** ARN pattern of the alarms allowed to use a topic: this account's streamprobe alarms, in this region. */
 export function alarmSourceArn(scope: Construct): string {
-  return Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${ALARM_NAME_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: `${ALARM_NAME_PREFIX}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 function sourceConditions(scope: Construct): Record<string, unknown> {
@@ -40,20 +45,24 @@ export class AlarmTopic extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsEncryptNotifications',
-      principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: sourceConditions(this),
-    }));
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsEncryptNotifications',
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: sourceConditions(this),
+      }),
+    );
     this.topic = new sns.Topic(this, 'Topic', { displayName: props.displayName, masterKey: this.key, enforceSSL: true });
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublish',
-      principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: sourceConditions(this),
-    }));
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: sourceConditions(this),
+      }),
+    );
   }
 }

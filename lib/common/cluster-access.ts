@@ -50,10 +50,13 @@ export interface MskAccess {
 export function grantMsk(check: ScheduledCheck, a: MskAccess): void {
   const { role } = check;
   const topic = (name: string) => mskResourceArn(a.clusterArn, 'topic', name);
-  role.addToPolicy(new iam.PolicyStatement({ sid: `${a.sid}Connect`, actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], resources: [a.clusterArn] }));
+  role.addToPolicy(
+    new iam.PolicyStatement({ sid: `${a.sid}Connect`, actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], resources: [a.clusterArn] }),
+  );
   const topicActions = new Map<string, Set<string>>();
   const add = (names: readonly string[] | undefined, actions: string[]) => {
-    for (const n of names ?? []) for (const action of ['kafka-cluster:DescribeTopic', ...actions]) (topicActions.get(n) ?? topicActions.set(n, new Set()).get(n)!).add(action);
+    for (const n of names ?? [])
+      for (const action of ['kafka-cluster:DescribeTopic', ...actions]) (topicActions.get(n) ?? topicActions.set(n, new Set()).get(n)!).add(action);
   };
   add(a.writeTopics, ['kafka-cluster:WriteData']);
   add(a.readTopics, ['kafka-cluster:ReadData']);
@@ -78,8 +81,17 @@ export function grantMsk(check: ScheduledCheck, a: MskAccess): void {
   if (a.everything) {
     const topics = mskResourceArn(a.clusterArn, 'topic', '*');
     const groups = mskResourceArn(a.clusterArn, 'group', '*');
-    role.addToPolicy(new iam.PolicyStatement({ sid: `${a.sid}DescribeAll`, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', 'kafka-cluster:DescribeGroup'], resources: [topics, groups] }));
-    check.wildcardFindings.push(`AwsSolutions-IAM5[Resource::${findingResource(role, topics)}]`, `AwsSolutions-IAM5[Resource::${findingResource(role, groups)}]`);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: `${a.sid}DescribeAll`,
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData', 'kafka-cluster:DescribeGroup'],
+        resources: [topics, groups],
+      }),
+    );
+    check.wildcardFindings.push(
+      `AwsSolutions-IAM5[Resource::${findingResource(role, topics)}]`,
+      `AwsSolutions-IAM5[Resource::${findingResource(role, groups)}]`,
+    );
     check.wildcardReasons.push(a.everything);
   }
 }
@@ -88,9 +100,13 @@ export function grantMsk(check: ScheduledCheck, a: MskAccess): void {
 export function grantSecret(check: ScheduledCheck, sid: string, secretArn: string, keyArn?: string): void {
   check.role.addToPolicy(new iam.PolicyStatement({ sid, actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secretArn] }));
   if (keyArn) {
-    check.role.addToPolicy(new iam.PolicyStatement({
-      sid: sid.replace(/^Read/, 'Decrypt'), actions: ['kms:Decrypt'], resources: [keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(check.role).region}.amazonaws.com` } },
-    }));
+    check.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: sid.replace(/^Read/, 'Decrypt'),
+        actions: ['kms:Decrypt'],
+        resources: [keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(check.role).region}.amazonaws.com` } },
+      }),
+    );
   }
 }

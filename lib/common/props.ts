@@ -37,8 +37,13 @@ export const DEFAULT_RUNBOOK = 'docs/RUNBOOK.md in the streamprobe repository';
  * alone would reject the user's perfectly good value.
  */
 export function isDuration(value: unknown): value is Duration {
-  return value instanceof Duration || (typeof value === 'object' && value !== null
-    && typeof (value as Duration).toMilliseconds === 'function' && typeof (value as Duration).toHumanString === 'function');
+  return (
+    value instanceof Duration ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Duration).toMilliseconds === 'function' &&
+      typeof (value as Duration).toHumanString === 'function')
+  );
 }
 
 /** Room between the run budget and the Lambda timeout: cold start, module init, flushing logs. */
@@ -56,26 +61,46 @@ export class TargetConfigError extends Error {
 }
 
 /** A check's schedule and run budget, checked together: whole minutes, and runs that never overlap. */
-export function scheduleAndTimeout(name: string, schedule = Duration.minutes(1), runTimeout = Duration.seconds(20), kind = 'target'): { schedule: Duration; runTimeout: Duration; lambdaTimeout: Duration } {
+export function scheduleAndTimeout(
+  name: string,
+  schedule = Duration.minutes(1),
+  runTimeout = Duration.seconds(20),
+  kind = 'target',
+): { schedule: Duration; runTimeout: Duration; lambdaTimeout: Duration } {
   if (!isDuration(schedule) || schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0) {
     throw new TargetConfigError(name, 'schedule', 'must be a whole number of minutes, at least 1 (EventBridge rates are in minutes)', kind);
   }
   if (!isDuration(runTimeout) || runTimeout.toMilliseconds() < MIN_RUN_TIMEOUT_MS || runTimeout.toSeconds() > 600) {
-    throw new TargetConfigError(name, 'runTimeout', `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to join its consumer group) to 10 minutes`, kind);
+    throw new TargetConfigError(
+      name,
+      'runTimeout',
+      `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to join its consumer group) to 10 minutes`,
+      kind,
+    );
   }
   if (runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds() > schedule.toSeconds()) {
-    throw new TargetConfigError(name, 'runTimeout', `plus ${LAMBDA_TIMEOUT_MARGIN.toSeconds()} s must fit in the schedule interval, or runs would overlap`, kind);
+    throw new TargetConfigError(
+      name,
+      'runTimeout',
+      `plus ${LAMBDA_TIMEOUT_MARGIN.toSeconds()} s must fit in the schedule interval, or runs would overlap`,
+      kind,
+    );
   }
   return { schedule, runTimeout, lambdaTimeout: Duration.seconds(runTimeout.toSeconds() + LAMBDA_TIMEOUT_MARGIN.toSeconds()) };
 }
 
 /** M of N alarm periods, checked together. */
-export function alarmPeriods(name: string, t: { evaluationPeriods?: number; datapointsToAlarm?: number }, kind = 'target'): { evaluationPeriods: number; datapointsToAlarm: number } {
+export function alarmPeriods(
+  name: string,
+  t: { evaluationPeriods?: number; datapointsToAlarm?: number },
+  kind = 'target',
+): { evaluationPeriods: number; datapointsToAlarm: number } {
   wholeIn(name, 'thresholds.evaluationPeriods', t.evaluationPeriods, 1, 100, kind);
   wholeIn(name, 'thresholds.datapointsToAlarm', t.datapointsToAlarm, 1, 100, kind);
   const evaluationPeriods = t.evaluationPeriods ?? 5;
   const datapointsToAlarm = t.datapointsToAlarm ?? Math.min(3, evaluationPeriods);
-  if (datapointsToAlarm > evaluationPeriods) throw new TargetConfigError(name, 'thresholds.datapointsToAlarm', 'cannot exceed thresholds.evaluationPeriods', kind);
+  if (datapointsToAlarm > evaluationPeriods)
+    throw new TargetConfigError(name, 'thresholds.datapointsToAlarm', 'cannot exceed thresholds.evaluationPeriods', kind);
   return { evaluationPeriods, datapointsToAlarm };
 }
 
@@ -114,14 +139,16 @@ export interface ResolvedAuth {
 export function resolveAuth(name: string, kind: string, props: ClusterAuthProps, prefix = ''): { auth: AuthMode; tls: boolean } {
   const field = (f: string) => (prefix ? `${prefix}${f[0]!.toUpperCase()}${f.slice(1)}` : f);
   const auth = props.auth ?? 'none';
-  if (!AUTH_MODES.includes(auth)) throw new TargetConfigError(name, field('auth'), `must be one of ${AUTH_MODES.join(', ')} (got ${JSON.stringify(auth)})`, kind);
+  if (!AUTH_MODES.includes(auth))
+    throw new TargetConfigError(name, field('auth'), `must be one of ${AUTH_MODES.join(', ')} (got ${JSON.stringify(auth)})`, kind);
   const scram = auth === 'scram-sha-256' || auth === 'scram-sha-512';
   if (scram && !props.scramSecretArn) throw new TargetConfigError(name, field('scramSecretArn'), `is required for auth ${auth}`, kind);
   if (props.scramSecretArn && !scram) throw new TargetConfigError(name, field('scramSecretArn'), 'is set but auth is not scram-sha-256 or scram-sha-512', kind);
   if (props.scramSecretArn && !Token.isUnresolved(props.scramSecretArn) && !SECRET_ARN.test(props.scramSecretArn)) {
     throw new TargetConfigError(name, field('scramSecretArn'), 'must be a Secrets Manager secret ARN', kind);
   }
-  if (auth === 'msk-iam' && !props.mskClusterArn) throw new TargetConfigError(name, field('mskClusterArn'), 'is required for auth msk-iam (IAM permissions are scoped to it)', kind);
+  if (auth === 'msk-iam' && !props.mskClusterArn)
+    throw new TargetConfigError(name, field('mskClusterArn'), 'is required for auth msk-iam (IAM permissions are scoped to it)', kind);
   if (props.mskClusterArn && !Token.isUnresolved(props.mskClusterArn) && !MSK_CLUSTER_ARN.test(props.mskClusterArn)) {
     throw new TargetConfigError(name, field('mskClusterArn'), 'must be an MSK cluster ARN (arn:aws:kafka:region:account:cluster/name/uuid)', kind);
   }

@@ -5,7 +5,7 @@
  * what depends on its presence (a SCRAM secret instead of a user name) and everything else is checked.
  */
 import { Token } from 'aws-cdk-lib';
-import { ConfigError, rawConfigFromEnv, type FieldNamer } from '../../lambda/config/fields';
+import { ConfigError, type FieldNamer, rawConfigFromEnv } from '../../lambda/config/fields';
 import { TargetConfigError } from './props';
 
 export interface RuntimeCheck<C> {
@@ -37,16 +37,24 @@ const FORMATTED_STAND_INS: Readonly<Record<string, string>> = {
  */
 export function checkRuntimeEnvironment<C>(check: RuntimeCheck<C>, env: Readonly<Record<string, string>>): C {
   const fieldOf = new Map(Object.entries(check.variables).map(([field, variable]) => [variable, field]));
-  const known = Object.fromEntries(Object.entries(env).map(([variable, value]) => [
-    variable, Token.isUnresolved(value) ? (FORMATTED_STAND_INS[fieldOf.get(variable) ?? ''] ?? 'deploy-time-value') : value,
-  ]));
+  const known = Object.fromEntries(
+    Object.entries(env).map(([variable, value]) => [
+      variable,
+      Token.isUnresolved(value) ? (FORMATTED_STAND_INS[fieldOf.get(variable) ?? ''] ?? 'deploy-time-value') : value,
+    ]),
+  );
   try {
     return check.parse(rawConfigFromEnv(known, check.variables), (field) => check.propOf?.[field] ?? field);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const [first, ...rest] = error.issues;
     const [field, ...problem] = first!.split(': ');
-    throw new TargetConfigError(check.name, field!, `is not accepted by the ${check.kind === "target" ? "probe" : check.kind} Lambda, which would reject it at cold start: ${problem.join(': ')}${rest.length ? ` (also: ${rest.join('; ')})` : ''}`, check.kind);
+    throw new TargetConfigError(
+      check.name,
+      field!,
+      `is not accepted by the ${check.kind === 'target' ? 'probe' : check.kind} Lambda, which would reject it at cold start: ${problem.join(': ')}${rest.length ? ` (also: ${rest.join('; ')})` : ''}`,
+      check.kind,
+    );
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Validations, type Duration } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -64,7 +64,9 @@ export class ScheduledCheck {
   readonly rule: events.Rule | undefined;
   /** AwsSolutions-IAM5 findings the caller acknowledges, with their reasons, once its own grants are added. */
   readonly wildcardFindings: string[] = ['AwsSolutions-IAM5[Resource::*]'];
-  readonly wildcardReasons: string[] = ['cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the namespace by a cloudwatch:namespace condition.'];
+  readonly wildcardReasons: string[] = [
+    'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the namespace by a cloudwatch:namespace condition.',
+  ];
 
   constructor(scope: Construct, props: ScheduledCheckProps, ids: { fn: string } = { fn: 'Function' }) {
     this.logGroup = new logs.LogGroup(scope, 'Logs', { retention: props.logRetention });
@@ -92,39 +94,52 @@ export class ScheduledCheck {
     this.function = existsSync(path.join(bundled, 'index.js'))
       ? new lambda.Function(scope, ids.fn, { ...common, code: lambda.Code.fromAsset(bundled), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_22_X })
       : new NodejsFunction(scope, ids.fn, {
-        ...common,
-        runtime: lambda.Runtime.NODEJS_22_X,
-        entry: handlerEntry(props.handler),
-        handler: 'handler',
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-        bundling: HANDLER_BUNDLING,
-      });
+          ...common,
+          runtime: lambda.Runtime.NODEJS_22_X,
+          entry: handlerEntry(props.handler),
+          handler: 'handler',
+          projectRoot: PROJECT_ROOT,
+          depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+          bundling: HANDLER_BUNDLING,
+        });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'The runtime is pinned to nodejs22.x on purpose: streamprobe is tested on it, and a runtime change must be a deliberate, tested upgrade rather than a side effect of a CDK release.',
+      reason:
+        'The runtime is pinned to nodejs22.x on purpose: streamprobe is tested on it, and a runtime change must be a deliberate, tested upgrade rather than a side effect of a CDK release.',
     });
 
     const schedule = props.schedule;
-    this.rule = schedule && new events.Rule(scope, 'Schedule', {
-      description: `${props.description}: every ${schedule.toMinutes()} min`,
-      schedule: events.Schedule.rate(schedule),
-      // A retried run would report a stale picture; the next scheduled run is the retry.
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: schedule })],
-    });
+    this.rule =
+      schedule &&
+      new events.Rule(scope, 'Schedule', {
+        description: `${props.description}: every ${schedule.toMinutes()} min`,
+        schedule: events.Schedule.rate(schedule),
+        // A retried run would report a stale picture; the next scheduled run is the retry.
+        targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: schedule })],
+      });
 
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'PublishMetrics',
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
-    }));
-    if (props.vpc) {
-      this.role.addToPolicy(new iam.PolicyStatement({
-        sid: 'LambdaVpcNetworkInterfaces',
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishMetrics',
+        actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
-      }));
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
+      }),
+    );
+    if (props.vpc) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'LambdaVpcNetworkInterfaces',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
       this.wildcardReasons.push('Lambda VPC networking: ec2 network-interface actions do not support resource-level permissions.');
     }
   }

@@ -11,8 +11,8 @@ import { type CfnResource, Stack } from 'aws-cdk-lib';
 import { CfnAlarm, CfnCompositeAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnKey } from 'aws-cdk-lib/aws-kms';
 import { CfnTopic, CfnTopicPolicy } from 'aws-cdk-lib/aws-sns';
+import { NagMessageLevel, NagPack, type NagPackProps, NagRuleCompliance, type NagRuleResult } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { NagMessageLevel, NagPack, NagRuleCompliance, type NagPackProps, type NagRuleResult } from 'cdk-nag';
 import { CLOUDWATCH_PRINCIPAL } from '../common/alarm-topic';
 
 interface Statement {
@@ -29,8 +29,7 @@ function allowsCloudWatch(statements: readonly Statement[], action: string): boo
     const services = asList((s.Principal as { Service?: string | string[] } | undefined)?.Service);
     if (!services.includes(CLOUDWATCH_PRINCIPAL)) return false;
     const [service] = action.split(':');
-    return asList(s.Action).some((a) => a === action || a === `${service}:*` || a === '*'
-      || (a.endsWith('*') && action.startsWith(a.slice(0, -1))));
+    return asList(s.Action).some((a) => a === action || a === `${service}:*` || a === '*' || (a.endsWith('*') && action.startsWith(a.slice(0, -1))));
   });
 }
 
@@ -62,8 +61,11 @@ export function deliveryProblem(stack: Stack, action: unknown): string | undefin
       if (key && !allowsCloudWatch(statements, needed)) return `the key policy of ${keyId} (topic ${topicId}) does not allow ${CLOUDWATCH_PRINCIPAL} ${needed}`;
     }
   }
-  const policies = stack.node.findAll().filter((c): c is CfnTopicPolicy => c instanceof CfnTopicPolicy
-    && asList(stack.resolve(c.topics) as unknown[]).some((t) => logicalIdOf(stack, t) === topicId));
+  const policies = stack.node
+    .findAll()
+    .filter(
+      (c): c is CfnTopicPolicy => c instanceof CfnTopicPolicy && asList(stack.resolve(c.topics) as unknown[]).some((t) => logicalIdOf(stack, t) === topicId),
+    );
   // Without a topic policy SNS's default one lets the account's own services publish; a policy replaces it.
   if (policies.length > 0) {
     const statements = policies.flatMap((p) => asList((stack.resolve(p.policyDocument) as { Statement?: Statement[] }).Statement));
@@ -83,7 +85,9 @@ function alarmActionsOf(node: CfnResource): unknown[] {
 /** The rule: every SNS action of an alarm reaches a topic CloudWatch may encrypt for and publish to. */
 export function alarmActionsDeliverable(node: CfnResource): NagRuleResult {
   if (!(node instanceof CfnAlarm || node instanceof CfnCompositeAlarm)) return NagRuleCompliance.NOT_APPLICABLE;
-  const problems = alarmActionsOf(node).map((a) => deliveryProblem(Stack.of(node), a)).filter((p): p is string => p !== undefined);
+  const problems = alarmActionsOf(node)
+    .map((a) => deliveryProblem(Stack.of(node), a))
+    .filter((p): p is string => p !== undefined);
   // Findings become part of the rule id, so keep them short and free of brackets.
   return problems.length === 0 ? NagRuleCompliance.COMPLIANT : [...new Set(problems)].map((p) => p.replace(/[[\]]/g, ''));
 }
@@ -99,8 +103,9 @@ export class AlarmDeliveryChecks extends NagPack {
   protected checkResource(node: CfnResource): void {
     this.applyRule({
       ruleSuffixOverride: 'AlarmDelivery',
-      info: 'CloudWatch cannot deliver this alarm\'s notifications: the SNS topic, its KMS key or a resource policy does not let cloudwatch.amazonaws.com publish.',
-      explanation: 'Alarms publish to SNS as the service principal cloudwatch.amazonaws.com. An encrypted topic needs a customer managed key whose policy grants it kms:GenerateDataKey* and kms:Decrypt, and a topic policy that allows it sns:Publish. Otherwise the page is dropped and only the alarm history shows the error.',
+      info: "CloudWatch cannot deliver this alarm's notifications: the SNS topic, its KMS key or a resource policy does not let cloudwatch.amazonaws.com publish.",
+      explanation:
+        'Alarms publish to SNS as the service principal cloudwatch.amazonaws.com. An encrypted topic needs a customer managed key whose policy grants it kms:GenerateDataKey* and kms:Decrypt, and a topic policy that allows it sns:Publish. Otherwise the page is dropped and only the alarm history shows the error.',
       level: NagMessageLevel.ERROR,
       node,
       rule: alarmActionsDeliverable,

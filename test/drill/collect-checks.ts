@@ -6,10 +6,10 @@
  */
 import { CompressionTypes, type Consumer } from 'kafkajs';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import { parseLagConfig } from '../../lambda/config/lag';
-import type { LagCheckReport } from '../../lambda/core/lag/report';
 import { parsePipelineConfig } from '../../lambda/config/pipeline';
+import type { LagCheckReport } from '../../lambda/core/lag/report';
+import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
 import { groupAt } from '../helpers/consumer-groups';
@@ -88,7 +88,9 @@ export async function collectPipelineReports(brokers: string): Promise<PipelineP
   // The identity pipeline: what goes into the topic comes out of it.
   const healthy = (await pipelineRuns({ inputBrokers: brokers, inputTopic: identity, outputTopic: identity }, 6)).slice(1);
   // Nothing writes the output topic: each canary is lost once its 1.5 s deadline has passed.
-  const lost = (await pipelineRuns({ inputBrokers: brokers, inputTopic: silent.in, outputTopic: silent.out, deadlineMs: 1500, runTimeoutMs: 6000 }, 4, 1600)).slice(1);
+  const lost = (
+    await pipelineRuns({ inputBrokers: brokers, inputTopic: silent.in, outputTopic: silent.out, deadlineMs: 1500, runTimeoutMs: 6000 }, 4, 1600)
+  ).slice(1);
   const failed = await pipelineRuns({ inputBrokers: `127.0.0.1:${await freePort()}`, inputTopic: identity, outputTopic: identity }, 2);
   // Out after its run (6 s budget, about 4.5 s of waiting) but well within its 30 s deadline.
   const stop = await slowForwarder(brokers, slow.in, slow.out, 6000);
@@ -104,11 +106,29 @@ export async function collectPipelineReports(brokers: string): Promise<PipelineP
 }
 
 function checkPipelinePools(p: PipelinePools): void {
-  const fail = (what: string, seen: unknown) => { throw new Error(`drill: the real pipeline runs did not show ${what}: ${JSON.stringify(seen)}`); };
-  if (!p.healthy.every((r) => r.outcome === 'healthy' && r.counts.onTime === 1)) fail('healthy runs', p.healthy.map((r) => r.counts));
-  if (!p.failed.every((r) => r.outcome === 'failed')) fail('failed runs against an unreachable broker', p.failed.map((r) => r.outcome));
-  if (!p.lost.every((r) => r.counts.lost === 1)) fail('one lost canary per run', p.lost.map((r) => r.counts));
-  if (p.latePair[0].counts.inFlight < 1 || p.latePair[1].counts.late !== 1 || p.latePair[1].counts.lost !== 0) fail('one late canary', p.latePair.map((r) => r.counts));
+  const fail = (what: string, seen: unknown) => {
+    throw new Error(`drill: the real pipeline runs did not show ${what}: ${JSON.stringify(seen)}`);
+  };
+  if (!p.healthy.every((r) => r.outcome === 'healthy' && r.counts.onTime === 1))
+    fail(
+      'healthy runs',
+      p.healthy.map((r) => r.counts),
+    );
+  if (!p.failed.every((r) => r.outcome === 'failed'))
+    fail(
+      'failed runs against an unreachable broker',
+      p.failed.map((r) => r.outcome),
+    );
+  if (!p.lost.every((r) => r.counts.lost === 1))
+    fail(
+      'one lost canary per run',
+      p.lost.map((r) => r.counts),
+    );
+  if (p.latePair[0].counts.inFlight < 1 || p.latePair[1].counts.late !== 1 || p.latePair[1].counts.lost !== 0)
+    fail(
+      'one late canary',
+      p.latePair.map((r) => r.counts),
+    );
 }
 
 export async function collectLagReports(brokers: string): Promise<LagPools> {
@@ -118,7 +138,12 @@ export async function collectLagReports(brokers: string): Promise<LagPools> {
   await producer.connect();
   // Ten records written five minutes ago: a group behind them is far past a 60 s threshold.
   const writtenAt = Date.now() - 300_000;
-  await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: Array.from({ length: 10 }, (_, i) => ({ value: `r${i}`, timestamp: String(writtenAt + i) })) });
+  await producer.send({
+    topic,
+    acks: -1,
+    compression: CompressionTypes.GZIP,
+    messages: Array.from({ length: 10 }, (_, i) => ({ value: `r${i}`, timestamp: String(writtenAt + i) })),
+  });
   await producer.disconnect();
 
   const stay: Consumer[] = [];
@@ -128,7 +153,10 @@ export async function collectLagReports(brokers: string): Promise<LagPools> {
     return name;
   };
   const check = async (groups: string[], onBrokers = brokers) => {
-    const runtime = createRuntime('lag', { config: parseLagConfig({ checkName: 'drill', brokers: onBrokers, groups, runTimeoutMs: 6000, metricsSink: 'none' }), logger: quiet() });
+    const runtime = createRuntime('lag', {
+      config: parseLagConfig({ checkName: 'drill', brokers: onBrokers, groups, runTimeoutMs: 6000, metricsSink: 'none' }),
+      logger: quiet(),
+    });
     try {
       return (await runtime.runOnce()).details;
     } finally {
@@ -158,9 +186,17 @@ export async function collectLagReports(brokers: string): Promise<LagPools> {
 
 function checkLagPools(p: LagPools): void {
   const status = (r: LagCheckReport) => r.groups[0]?.status;
-  const expected: Record<keyof LagPools, string | undefined> = { ok: 'OK', stopped: 'STOPPED', lagging: 'LAGGING', retentionLoss: 'RETENTION_LOSS', unknown: 'UNKNOWN_GROUP', failed: undefined };
+  const expected: Record<keyof LagPools, string | undefined> = {
+    ok: 'OK',
+    stopped: 'STOPPED',
+    lagging: 'LAGGING',
+    retentionLoss: 'RETENTION_LOSS',
+    unknown: 'UNKNOWN_GROUP',
+    failed: undefined,
+  };
   for (const [k, want] of Object.entries(expected) as Array<[keyof LagPools, string | undefined]>) {
-    if (status(p[k]) !== want) throw new Error(`drill: the real lag check did not show ${k}: ${JSON.stringify({ status: status(p[k]), reasons: p[k].groups[0]?.reasons })}`);
+    if (status(p[k]) !== want)
+      throw new Error(`drill: the real lag check did not show ${k}: ${JSON.stringify({ status: status(p[k]), reasons: p[k].groups[0]?.reasons })}`);
   }
   if (p.failed.succeeded) throw new Error('drill: the lag check against an unreachable cluster did not fail');
 }

@@ -4,16 +4,16 @@
  * consumer is paused past the deadline (late), and a CloudWatch endpoint that refuses (EMF fallback).
  */
 import { randomBytes } from 'node:crypto';
-import { parseConfig, type ProbeConfig } from '../../lambda/config/roundtrip';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import type { KafkaProbeSession } from '../../lambda/adapters/kafka/roundtrip/session';
 import { ProbeLogger } from '../../lambda/adapters/logger';
-import { checkReport } from '../../lambda/core/serializers';
+import { type ProbeConfig, parseConfig } from '../../lambda/config/roundtrip';
 import type { Datum } from '../../lambda/core/metric-datums';
 import type { RunReport } from '../../lambda/core/roundtrip/report';
+import { checkReport } from '../../lambda/core/serializers';
 import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
-import { LateSession, deletingSession } from './fault-sessions';
+import { deletingSession, LateSession } from './fault-sessions';
 import type { ReportPools } from './scenarios';
 
 /** One event in six lost: what is written to partition 0 of six is deleted before it can be read. */
@@ -44,7 +44,11 @@ async function runs(c: ProbeConfig, count: number, sessionClass?: typeof KafkaPr
 async function emfFallback(report: RunReport): Promise<Datum[]> {
   const lines: string[] = [];
   const publisher = new CloudWatchPublisher({
-    sink: 'api', namespace: 'StreamProbe', region: 'us-east-1', endpoint: `http://127.0.0.1:${await freePort()}`, logger: quiet(),
+    sink: 'api',
+    namespace: 'StreamProbe',
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${await freePort()}`,
+    logger: quiet(),
     writeLine: (l) => lines.push(l),
   });
   await publisher.publish(checkReport('roundtrip', report), performance.now() + 2000);
@@ -66,7 +70,11 @@ export async function collectReports(brokers: string): Promise<ReportPools> {
   const lossy = await runs(config(brokers), 5, LosingSession);
   const late = await runs(config(brokers), 2, LateSession, 1500);
   const pools: ReportPools = {
-    healthy, failed, lossy: lossy.slice(1), latePair: [late[0]!, late[1]!], emfFallback: await emfFallback(healthy[0]!),
+    healthy,
+    failed,
+    lossy: lossy.slice(1),
+    latePair: [late[0]!, late[1]!],
+    emfFallback: await emfFallback(healthy[0]!),
   };
   checkPools(pools);
   return pools;
@@ -74,7 +82,9 @@ export async function collectReports(brokers: string): Promise<ReportPools> {
 
 /** The faults must really have happened, or the drill would prove nothing. */
 function checkPools(p: ReportPools): void {
-  const fail = (what: string) => { throw new Error(`drill: the real runs did not show ${what}`); };
+  const fail = (what: string) => {
+    throw new Error(`drill: the real runs did not show ${what}`);
+  };
   if (!p.healthy.every((r) => r.outcome === 'healthy')) fail('healthy runs');
   if (!p.failed.every((r) => r.outcome === 'failed')) fail('failed runs against an unreachable broker');
   if (!p.lossy.every((r) => r.counts.lost === 1)) fail(`one confirmed loss per run (${p.lossy.map((r) => r.counts.lost)})`);

@@ -105,10 +105,14 @@ export function periodValues(def: MetricAlarmDef, points: readonly DataPoint[], 
 
 export function breaches(comparison: Comparison, value: number, threshold: number): boolean {
   switch (comparison) {
-    case 'GreaterThanThreshold': return value > threshold;
-    case 'GreaterThanOrEqualToThreshold': return value >= threshold;
-    case 'LessThanThreshold': return value < threshold;
-    case 'LessThanOrEqualToThreshold': return value <= threshold;
+    case 'GreaterThanThreshold':
+      return value > threshold;
+    case 'GreaterThanOrEqualToThreshold':
+      return value >= threshold;
+    case 'LessThanThreshold':
+      return value < threshold;
+    case 'LessThanOrEqualToThreshold':
+      return value <= threshold;
   }
 }
 
@@ -127,9 +131,12 @@ export function decide(range: ReadonlyArray<boolean | undefined>, m: number, n: 
     return { missing: 'INSUFFICIENT_DATA', ignore: current, breaching: 'ALARM', notBreaching: 'OK' }[treat] as AlarmState;
   }
   switch (treat) {
-    case 'breaching': return breachingReal + fill >= m ? 'ALARM' : 'OK';
-    case 'notBreaching': return breachingReal >= m ? 'ALARM' : 'OK';
-    case 'missing': return breachingReal >= Math.min(m, real.length) ? 'ALARM' : 'OK';
+    case 'breaching':
+      return breachingReal + fill >= m ? 'ALARM' : 'OK';
+    case 'notBreaching':
+      return breachingReal >= m ? 'ALARM' : 'OK';
+    case 'missing':
+      return breachingReal >= Math.min(m, real.length) ? 'ALARM' : 'OK';
     case 'ignore':
       if (breachingReal >= m) return 'ALARM';
       return real.some((v) => !v) ? 'OK' : current;
@@ -149,7 +156,11 @@ export function evaluateMetricAlarm(def: MetricAlarmDef, points: readonly DataPo
 
 // ---- composite rules ------------------------------------------------------------------------------------
 
-type Token = { kind: 'fn'; state: AlarmState; alarm: string } | { kind: 'op'; op: 'AND' | 'OR' | 'NOT' } | { kind: 'paren'; open: boolean } | { kind: 'bool'; value: boolean };
+type Token =
+  | { kind: 'fn'; state: AlarmState; alarm: string }
+  | { kind: 'op'; op: 'AND' | 'OR' | 'NOT' }
+  | { kind: 'paren'; open: boolean }
+  | { kind: 'bool'; value: boolean };
 
 function tokenize(rule: string): Token[] {
   const tokens: Token[] = [];

@@ -11,7 +11,7 @@ import { slowestBrokerMedian } from '../../lambda/core/roundtrip/reconcile';
 import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { checkReport, datumsOf } from '../../lambda/core/serializers';
 import { summarize } from '../../lambda/core/stats';
-import { simulate, type AlarmSet, type DataPoint } from './evaluator';
+import { type AlarmSet, type DataPoint, simulate } from './evaluator';
 
 export interface ReportPools {
   readonly healthy: readonly RunReport[];
@@ -83,11 +83,21 @@ export function reshapeLatency(r: RunReport, reshape: (sampleMs: number, broker:
 
 export function toDataPoints(minute: number, m: Minute, functionName: string): DataPoint[] {
   const at = minute * 60 + 5;
-  const lambda = (metric: string, value: number): DataPoint => ({ namespace: 'AWS/Lambda', metricName: metric, dimensions: { FunctionName: functionName }, timestampSeconds: at, values: [value] });
+  const lambda = (metric: string, value: number): DataPoint => ({
+    namespace: 'AWS/Lambda',
+    metricName: metric,
+    dimensions: { FunctionName: functionName },
+    timestampSeconds: at,
+    values: [value],
+  });
   const fromDatum = (d: Datum): DataPoint => ({
-    namespace: 'StreamProbe', metricName: d.MetricName, unit: d.Unit, timestampSeconds: at,
+    namespace: 'StreamProbe',
+    metricName: d.MetricName,
+    unit: d.Unit,
+    timestampSeconds: at,
     dimensions: Object.fromEntries(d.Dimensions.map((x) => [x.Name, x.Value])),
-    values: d.Values ?? [d.Value!], counts: d.Counts,
+    values: d.Values ?? [d.Value!],
+    counts: d.Counts,
   });
   switch (m.kind) {
     case 'report':
@@ -104,7 +114,7 @@ export function toDataPoints(minute: number, m: Minute, functionName: string): D
 /** A seeded generator, so the random scenarios give the same table every time. */
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 export const WARM = 30;
@@ -143,7 +153,15 @@ function scenarioList(pools: ReportPools): Scenario[] {
   const failed = (i: number): Minute => run(pick(pools.failed, i));
   const timeline = (fault: (i: number) => Minute, faultMinutes = FAULT, warm = WARM, after = AFTER) => faultTimeline(healthy, fault, faultMinutes, warm, after);
   const fault = (name: string, f: (i: number) => Minute, extra: Partial<Scenario> = {}): Scenario => ({
-    name, shouldPage: true, onset: WARM, recovery: WARM + FAULT, deployedAt: 0, minutes: timeline(f), pageWithin: 3, okWithin: 3, ...extra,
+    name,
+    shouldPage: true,
+    onset: WARM,
+    recovery: WARM + FAULT,
+    deployedAt: 0,
+    minutes: timeline(f),
+    pageWithin: 3,
+    okWithin: 3,
+    ...extra,
   });
   // The healthy runs, rescaled so their median sits at a quarter of the 1 s threshold; a broker "5x slower"
   // then adds four such medians to every sample it serves. A slow broker adds time (a disk or network queue)
@@ -158,7 +176,12 @@ function scenarioList(pools: ReportPools): Scenario[] {
 
   return [
     { name: 'healthy, 3 hours', shouldPage: false, deployedAt: 0, minutes: Array.from({ length: 180 }, (_, i) => healthy(i)) },
-    { name: 'fresh deploy (no data yet)', shouldPage: false, deployedAt: 0, minutes: [{ kind: 'nothing' }, { kind: 'nothing' }, ...Array.from({ length: 30 }, (_, i) => healthy(i))] },
+    {
+      name: 'fresh deploy (no data yet)',
+      shouldPage: false,
+      deployedAt: 0,
+      minutes: [{ kind: 'nothing' }, { kind: 'nothing' }, ...Array.from({ length: 30 }, (_, i) => healthy(i))],
+    },
     fault('Kafka unreachable', failed),
     fault('probe stopped (no runs at all)', () => ({ kind: 'nothing' }), { pageWithin: 4 }),
     fault('init crash (every invocation fails)', () => ({ kind: 'lambda-error' })),
@@ -167,16 +190,35 @@ function scenarioList(pools: ReportPools): Scenario[] {
     fault('latency 5x on all brokers', (i) => slow(i, () => true)),
     fault('latency 5x on 1 of 12 brokers', (i) => slow(i, (b) => b === '7', 12)),
     fault('30% of runs fail at random, for an hour', (i) => (flaky[i] ? failed(i) : healthy(i)), {
-      minutes: timeline((i) => (flaky[i] ? failed(i) : healthy(i)), 60), recovery: WARM + 60,
+      minutes: timeline((i) => (flaky[i] ? failed(i) : healthy(i)), 60),
+      recovery: WARM + 60,
       // Random failures need several runs to show as unsteady. Recovery cannot be told from a quiet spell
       // sooner than the longest spell the alarm must bridge (this seed holds 13 clean runs in a row), so
       // the target is OK within 20 minutes: the 15-run window, then the unstable alarm's 10-period hold.
-      pageWithin: 15, okWithin: 20,
+      pageWithin: 15,
+      okWithin: 20,
     }),
     fault('Kafka down, then the probe stops too', (i) => (i < 10 ? failed(i) : { kind: 'nothing' })),
-    { name: 'one late event', shouldPage: false, deployedAt: 0, onset: WARM, minutes: [...timeline(() => healthy(0), 0).slice(0, WARM), run(pools.latePair[0]), run(pools.latePair[1]), ...Array.from({ length: 30 }, (_, i) => healthy(i))] },
+    {
+      name: 'one late event',
+      shouldPage: false,
+      deployedAt: 0,
+      onset: WARM,
+      minutes: [
+        ...timeline(() => healthy(0), 0).slice(0, WARM),
+        run(pools.latePair[0]),
+        run(pools.latePair[1]),
+        ...Array.from({ length: 30 }, (_, i) => healthy(i)),
+      ],
+    },
     { name: 'a single failed run', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(failed, 1) },
-    { name: 'metrics through the EMF fallback', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(() => ({ kind: 'datums', datums: pools.emfFallback })) },
+    {
+      name: 'metrics through the EMF fallback',
+      shouldPage: false,
+      deployedAt: 0,
+      onset: WARM,
+      minutes: timeline(() => ({ kind: 'datums', datums: pools.emfFallback })),
+    },
   ];
 }
 
@@ -205,10 +247,11 @@ export function runScenario(s: Scenario, alarms: AlarmSet, topics: { paging: str
   const lastOk = oksAt.filter((m) => m > (pagesAt[pagesAt.length - 1] ?? Infinity)).at(0);
   const okAt = s.recovery !== undefined && lastOk !== undefined ? lastOk - s.recovery : undefined;
   const okWhileBroken = s.recovery === undefined ? 0 : oksAt.filter((m) => m > (pagesAt[0] ?? Infinity) && m <= s.recovery!).length;
-  const notifications = [...new Set(sim.notifications.filter((n) => n.topic === topics.notify && n.state === 'ALARM').map((n) => n.alarm.replace(/^streamprobe-[^-]+-/, '')))];
+  const notifications = [
+    ...new Set(sim.notifications.filter((n) => n.topic === topics.notify && n.state === 'ALARM').map((n) => n.alarm.replace(/^streamprobe-[^-]+-/, ''))),
+  ];
   const pass = s.shouldPage
-    ? pagesAt.length === 1 && pagedAt !== undefined && pagedAt <= (s.pageWithin ?? 3) && okWhileBroken === 0
-      && okAt !== undefined && okAt <= (s.okWithin ?? 3)
+    ? pagesAt.length === 1 && pagedAt !== undefined && pagedAt <= (s.pageWithin ?? 3) && okWhileBroken === 0 && okAt !== undefined && okAt <= (s.okWithin ?? 3)
     : pagesAt.length === 0;
   return { scenario: s.name, shouldPage: s.shouldPage, pagedAt, pages: pagesAt.length, okAt, okWhileBroken, notifications, pass };
 }
@@ -219,7 +262,9 @@ export function formatDrillTable(rows: readonly DrillRow[]): string {
     '|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.scenario} | ${r.shouldPage ? 'yes' : 'no'} | ${r.pagedAt ?? '-'} | ${r.pages} | ${r.okAt ?? '-'} | ${r.notifications.join(', ') || '-'} | ${r.pass ? 'yes' : '**no**'} |`);
+    lines.push(
+      `| ${r.scenario} | ${r.shouldPage ? 'yes' : 'no'} | ${r.pagedAt ?? '-'} | ${r.pages} | ${r.okAt ?? '-'} | ${r.notifications.join(', ') || '-'} | ${r.pass ? 'yes' : '**no**'} |`,
+    );
   }
   return lines.join('\n');
 }

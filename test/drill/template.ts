@@ -3,7 +3,12 @@ import type { AlarmSet, Comparison, CompositeAlarmDef, MetricAlarmDef, TreatMiss
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
-export const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' };
+export const PSEUDO: Record<string, string> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
 
 /** Intrinsics to strings: pseudo parameters to fixed values, references to logical ids. */
 export function resolve(value: unknown): string {
@@ -60,8 +65,10 @@ export function topicId(template: { Resources: Resources }, text: string): strin
 
 /** The logical id of the Lambda whose `variable` (the probe's, pipeline's or lag check's name) is `name`. */
 export function functionId(template: { Resources: Resources }, name: string, variable = 'STREAMPROBE_PROBE_NAME'): string {
-  const found = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function'
-    && (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[variable] === name);
+  const found = Object.entries(template.Resources).find(
+    ([, r]) =>
+      r.Type === 'AWS::Lambda::Function' && (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[variable] === name,
+  );
   if (!found) throw new Error(`no function with ${variable}=${name} in the template`);
   return found[0];
 }

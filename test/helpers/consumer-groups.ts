@@ -13,9 +13,11 @@ export async function groupAt(brokers: string, topic: string, group: string, off
   await consumer.subscribe({ topic, fromBeginning: true });
   const partitions = Object.keys(offsets).length;
   // kafkajs drops commits for partitions not assigned to the member: wait for a join that assigns them all.
-  const assigned = new Promise<void>((r) => consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    if ((payload.memberAssignment[topic] ?? []).length >= partitions) r();
-  }));
+  const assigned = new Promise<void>((r) =>
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if ((payload.memberAssignment[topic] ?? []).length >= partitions) r();
+    }),
+  );
   await consumer.run({ autoCommit: false, eachBatch: async () => {} });
   await assigned;
   consumer.pause([{ topic }]);

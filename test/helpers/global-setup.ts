@@ -8,9 +8,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { PROJECT_ROOT } from '../../local-kafka/broker';
-import { startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
-import { startMoto, type LocalMoto } from '../../scripts/local-moto';
+import { type LocalKafka, PROJECT_ROOT, startLocalKafka } from '../../local-kafka/broker';
+import { type LocalMoto, startMoto } from '../../scripts/local-moto';
 import { SCRAM_USER } from './kafka';
 
 declare module 'vitest' {
@@ -33,7 +32,9 @@ let moto: LocalMoto | undefined;
 
 function buildPackage(): Promise<void> {
   return new Promise((ok, fail) => {
-    const build = spawn(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [join(PROJECT_ROOT, 'scripts', 'build-package.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const build = spawn(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [join(PROJECT_ROOT, 'scripts', 'build-package.ts')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     build.stdout.on('data', (d) => (output += d));
     build.stderr.on('data', (d) => (output += d));
@@ -43,11 +44,7 @@ function buildPackage(): Promise<void> {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  [kafka, moto] = await Promise.all([
-    startLocalKafka({ initialRebalanceDelayMs: 0, tls: true, scramUsers: [SCRAM_USER] }),
-    startMoto(),
-    buildPackage(),
-  ]);
+  [kafka, moto] = await Promise.all([startLocalKafka({ initialRebalanceDelayMs: 0, tls: true, scramUsers: [SCRAM_USER] }), startMoto(), buildPackage()]);
   project.provide('moto', { endpoint: moto.endpoint, port: moto.port });
   project.provide('kafka', {
     plaintext: kafka.plaintext,

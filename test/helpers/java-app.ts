@@ -28,8 +28,9 @@ export interface JavaApp {
 export async function startJavaApp(app: JavaApp): Promise<RunningApp> {
   const out = createWriteStream(app.logFile);
   await new Promise((r) => out.once('open', r));
-  const child = spawn('java', [`-Xmx${app.heapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', `${app.libs}/*`, app.mainClass, ...app.args],
-    { stdio: ['ignore', out, out] });
+  const child = spawn('java', [`-Xmx${app.heapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', `${app.libs}/*`, app.mainClass, ...app.args], {
+    stdio: ['ignore', out, out],
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + app.timeoutMs;
   while (!(await app.ready().catch(() => false))) {

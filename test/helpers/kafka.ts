@@ -1,8 +1,8 @@
 /** Helpers for tests against the real local broker: unique names, configs, raw clients, captured logs. */
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { parseConfig, type ProbeConfig } from '../../lambda/config/roundtrip';
 import { ProbeLogger } from '../../lambda/adapters/logger';
+import { type ProbeConfig, parseConfig } from '../../lambda/config/roundtrip';
 import { type CheckRuntime, createRuntime } from '../../lambda/runtime';
 
 export const SCRAM_USER = { username: 'probe-user', password: 'scram-Pa55word-do-not-log' } as const;

@@ -1,5 +1,5 @@
 /** Helpers for metric tests: what a run report promises, what EMF lines hold, what CloudWatch returns. */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { type CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { freePort } from '../../local-kafka/broker';
@@ -83,15 +83,17 @@ export function statsOf(values: readonly number[]): Stats {
 
 /** Reads one metric back with GetMetricStatistics, summed over every period of the window. */
 export async function readBack(client: CloudWatchClient, namespace: string, point: Point, around: Date): Promise<Stats | undefined> {
-  const out = await client.send(new GetMetricStatisticsCommand({
-    Namespace: namespace,
-    MetricName: point.metric,
-    Dimensions: Object.entries(point.dims).map(([Name, Value]) => ({ Name, Value })),
-    StartTime: new Date(around.getTime() - 10 * 60_000),
-    EndTime: new Date(Date.now() + 10 * 60_000),
-    Period: 60,
-    Statistics: ['SampleCount', 'Sum', 'Minimum', 'Maximum'],
-  }));
+  const out = await client.send(
+    new GetMetricStatisticsCommand({
+      Namespace: namespace,
+      MetricName: point.metric,
+      Dimensions: Object.entries(point.dims).map(([Name, Value]) => ({ Name, Value })),
+      StartTime: new Date(around.getTime() - 10 * 60_000),
+      EndTime: new Date(Date.now() + 10 * 60_000),
+      Period: 60,
+      Statistics: ['SampleCount', 'Sum', 'Minimum', 'Maximum'],
+    }),
+  );
   const dps = out.Datapoints ?? [];
   if (dps.length === 0) return undefined;
   return {
@@ -108,7 +110,10 @@ export async function readBack(client: CloudWatchClient, namespace: string, poin
  */
 export class FaultyFront {
   requests = 0;
-  private constructor(private readonly server: Server, readonly endpoint: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly endpoint: string,
+  ) {}
 
   static async start(targetPort: number, failures: number, fault: { status: number; type: string; message: string }): Promise<FaultyFront> {
     const port = await freePort();

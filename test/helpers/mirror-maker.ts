@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, PROJECT_ROOT, ensureJars } from '../../local-kafka/broker';
+import { CACHE_DIR, ensureJars, PROJECT_ROOT } from '../../local-kafka/broker';
 import { tempDir } from './cdk';
-import { startJavaApp, type RunningApp } from './java-app';
+import { type RunningApp, startJavaApp } from './java-app';
 
 export interface MirrorFlow {
   readonly from: 'a' | 'b';
@@ -23,12 +23,21 @@ export function ensureMirrorMaker(): Promise<string> {
 
 function properties(a: string, b: string, flows: readonly MirrorFlow[]): string {
   const lines = [
-    'clusters = a, b', `a.bootstrap.servers = ${a}`, `b.bootstrap.servers = ${b}`,
+    'clusters = a, b',
+    `a.bootstrap.servers = ${a}`,
+    `b.bootstrap.servers = ${b}`,
     // One broker per cluster: every internal topic has one replica.
-    'replication.factor = 1', 'checkpoints.topic.replication.factor = 1', 'heartbeats.topic.replication.factor = 1',
-    'offset-syncs.topic.replication.factor = 1', 'offset.storage.replication.factor = 1', 'status.storage.replication.factor = 1',
-    'config.storage.replication.factor = 1', 'sync.topic.acls.enabled = false', 'emit.checkpoints.enabled = false',
-    'refresh.topics.interval.seconds = 2', 'sync.topic.configs.enabled = false',
+    'replication.factor = 1',
+    'checkpoints.topic.replication.factor = 1',
+    'heartbeats.topic.replication.factor = 1',
+    'offset-syncs.topic.replication.factor = 1',
+    'offset.storage.replication.factor = 1',
+    'status.storage.replication.factor = 1',
+    'config.storage.replication.factor = 1',
+    'sync.topic.acls.enabled = false',
+    'emit.checkpoints.enabled = false',
+    'refresh.topics.interval.seconds = 2',
+    'sync.topic.configs.enabled = false',
     // Source offsets committed every second (Connect's default is a minute): a kill re-copies less.
     'offset.flush.interval.ms = 1000',
   ];
@@ -56,7 +65,13 @@ export async function startMirrorMaker(a: string, b: string, flows: readonly Mir
   const props = join(dir, 'mm2.properties');
   writeFileSync(props, properties(a, b, flows));
   return startJavaApp({
-    name: 'MirrorMaker 2', libs, mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker', args: [props], heapMb: 256,
-    logFile: join(dir, 'mm2.log'), timeoutMs: 120_000, ready,
+    name: 'MirrorMaker 2',
+    libs,
+    mainClass: 'org.apache.kafka.connect.mirror.MirrorMaker',
+    args: [props],
+    heapMb: 256,
+    logFile: join(dir, 'mm2.log'),
+    timeoutMs: 120_000,
+    ready,
   });
 }

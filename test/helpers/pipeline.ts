@@ -9,7 +9,9 @@ export function pipelineUnderTest(raw: Record<string, unknown>, sinks: ReportSin
   const output = new CapturedOutput().start();
   const runtime = createRuntime('pipeline', { config, logger: new ProbeLogger({ level: 'INFO' }), sinks });
   return {
-    config, output, runtime,
+    config,
+    output,
+    runtime,
     async close() {
       output.stop();
       await runtime.close();

@@ -2,13 +2,17 @@
  * A TCP forwarder on 127.0.0.1 (or ::1, to reach a broker over IPv6) that can be switched off and on, to
  * make a broker unreachable for a while.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { freePort } from '../../local-kafka/broker';
 
 export class SwitchableProxy {
   private server: Server | undefined;
   private sockets = new Set<Socket>();
-  private constructor(readonly port: number, private readonly target: { host: string; port: number }, private readonly listenHost: string) {}
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+    private readonly listenHost: string,
+  ) {}
 
   static async create(target: string, listenHost = '127.0.0.1'): Promise<SwitchableProxy> {
     const [host, port] = target.split(':');

@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, PROJECT_ROOT, ensureJars } from '../../local-kafka/broker';
+import { CACHE_DIR, ensureJars, PROJECT_ROOT } from '../../local-kafka/broker';
 import { tempDir } from './cdk';
-import { startJavaApp, type RunningApp } from './java-app';
+import { type RunningApp, startJavaApp } from './java-app';
 
 export type { RunningApp };
 
@@ -15,25 +15,37 @@ export const WORDCOUNT_INPUT = 'streams-plaintext-input';
 export const WORDCOUNT_OUTPUT = 'streams-wordcount-output';
 
 export function ensureStreamsApp(): Promise<string> {
-  return ensureJars(join(PROJECT_ROOT, 'test', 'apps', 'streams-app', 'pom.xml'), join(CACHE_DIR, 'kafka', 'streams-app'), 'the Kafka Streams example application');
+  return ensureJars(
+    join(PROJECT_ROOT, 'test', 'apps', 'streams-app', 'pom.xml'),
+    join(CACHE_DIR, 'kafka', 'streams-app'),
+    'the Kafka Streams example application',
+  );
 }
 
 export async function startWordCount(brokers: string, options: { applicationId: string; compression?: string }): Promise<RunningApp> {
   const libs = await ensureStreamsApp();
   const dir = tempDir('wordcount');
   const props = join(dir, 'app.properties');
-  writeFileSync(props, [
-    `bootstrap.servers=${brokers}`,
-    `application.id=${options.applicationId}`,
-    `state.dir=${join(dir, 'state')}`,
-    'commit.interval.ms=100',
-    // Output batches as stream applications often write them.
-    ...(options.compression ? [`producer.compression.type=${options.compression}`] : []),
-  ].join('\n'));
+  writeFileSync(
+    props,
+    [
+      `bootstrap.servers=${brokers}`,
+      `application.id=${options.applicationId}`,
+      `state.dir=${join(dir, 'state')}`,
+      'commit.interval.ms=100',
+      // Output batches as stream applications often write them.
+      ...(options.compression ? [`producer.compression.type=${options.compression}`] : []),
+    ].join('\n'),
+  );
   const logFile = join(dir, 'app.log');
   return startJavaApp({
-    name: 'WordCountDemo', libs, mainClass: 'org.apache.kafka.streams.examples.wordcount.WordCountDemo', args: [props], heapMb: 192,
-    logFile, timeoutMs: 60_000,
+    name: 'WordCountDemo',
+    libs,
+    mainClass: 'org.apache.kafka.streams.examples.wordcount.WordCountDemo',
+    args: [props],
+    heapMb: 192,
+    logFile,
+    timeoutMs: 60_000,
     ready: async () => existsSync(logFile) && /State transition from REBALANCING to RUNNING/.test(readFileSync(logFile, 'utf8')),
   });
 }

@@ -7,11 +7,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fallbackDatum, lagCheckToDatums, loadReportToDatums, pipelineReportToDatums, reportToDatums } from '../../lambda/core/metric-datums';
-import { failedReport, reconcile } from '../../lambda/core/roundtrip/reconcile';
-import { encodeEvent } from '../../lambda/core/roundtrip/event';
-import { METRICS } from '../../lambda/metrics-contract';
 import { ENV } from '../../lambda/contract';
+import { fallbackDatum, lagCheckToDatums, loadReportToDatums, pipelineReportToDatums, reportToDatums } from '../../lambda/core/metric-datums';
+import { encodeEvent } from '../../lambda/core/roundtrip/event';
+import { failedReport, reconcile } from '../../lambda/core/roundtrip/reconcile';
+import { METRICS } from '../../lambda/metrics-contract';
 import { VENV_BIN } from '../../scripts/local-moto';
 import { readTemplate, synth } from '../helpers/cdk';
 
@@ -25,27 +25,72 @@ const CONFIG = {
   targets: [
     { probeName: 'orders', brokers: ['b-1.orders.internal:9092', 'b-2.orders.internal:9092'], runbookUrl: 'https://wiki.example.com/kafka-runbook' },
     {
-      probeName: 'payments', brokers: 'b-1.payments.internal:9098,b-2.payments.internal:9098', auth: 'msk-iam', mskClusterArn: CLUSTER,
+      probeName: 'payments',
+      brokers: 'b-1.payments.internal:9098,b-2.payments.internal:9098',
+      auth: 'msk-iam',
+      mskClusterArn: CLUSTER,
       vpc: { vpcId: 'vpc-0abc1234def567890', subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'], securityGroupIds: ['sg-0c3d4e5f607182930'] },
       thresholds: { endToEndLatencyMs: 500, latencyStatistic: 'Maximum', availabilityPercent: 99.9 },
     },
     {
-      probeName: 'audit', brokers: ['b-1.audit.internal:9096'], auth: 'scram-sha-512', scramSecretArn: SECRET, scramSecretKeyArn: KEY,
-      scheduleMinutes: 5, runTimeoutSeconds: 60, logRetentionDays: 90, topic: 'audit-canary',
+      probeName: 'audit',
+      brokers: ['b-1.audit.internal:9096'],
+      auth: 'scram-sha-512',
+      scramSecretArn: SECRET,
+      scramSecretKeyArn: KEY,
+      scheduleMinutes: 5,
+      runTimeoutSeconds: 60,
+      logRetentionDays: 90,
+      topic: 'audit-canary',
     },
   ],
-  pipelines: [{
-    pipelineName: 'wordcount', inputBrokers: ['b-1.orders.internal:9092'], inputTopic: 'text-in', outputTopic: 'counts-out',
-    match: 'key', keyTemplate: '{{id}}', headers: { source: '{{pipeline}}' }, deadlineSeconds: 120, runbookUrl: 'https://wiki.example.com/wordcount',
-  }, {
-    pipelineName: 'mirror', inputBrokers: ['b-1.payments.internal:9098'], inputTopic: 'payments', auth: 'msk-iam', mskClusterArn: CLUSTER,
-    outputBrokers: ['b-1.audit.internal:9096'], outputTopic: 'primary.payments', outputAuth: 'scram-sha-512', outputScramSecretArn: SECRET, scramSecretKeyArn: KEY,
-  }],
-  lagChecks: [{
-    checkName: 'billing', brokers: 'b-1.payments.internal:9098', groups: ['billing-writer', 'ledger'], groupPattern: '^etl-', timeLagThresholdSeconds: 30,
-    auth: 'msk-iam', mskClusterArn: CLUSTER,
-  }],
-  loadTests: [{ loadTestName: 'capacity', brokers: 'b-1.payments.internal:9098', rate: '5MB/s', durationSeconds: 60, maxDurationSeconds: 300, auth: 'msk-iam', mskClusterArn: CLUSTER }],
+  pipelines: [
+    {
+      pipelineName: 'wordcount',
+      inputBrokers: ['b-1.orders.internal:9092'],
+      inputTopic: 'text-in',
+      outputTopic: 'counts-out',
+      match: 'key',
+      keyTemplate: '{{id}}',
+      headers: { source: '{{pipeline}}' },
+      deadlineSeconds: 120,
+      runbookUrl: 'https://wiki.example.com/wordcount',
+    },
+    {
+      pipelineName: 'mirror',
+      inputBrokers: ['b-1.payments.internal:9098'],
+      inputTopic: 'payments',
+      auth: 'msk-iam',
+      mskClusterArn: CLUSTER,
+      outputBrokers: ['b-1.audit.internal:9096'],
+      outputTopic: 'primary.payments',
+      outputAuth: 'scram-sha-512',
+      outputScramSecretArn: SECRET,
+      scramSecretKeyArn: KEY,
+    },
+  ],
+  lagChecks: [
+    {
+      checkName: 'billing',
+      brokers: 'b-1.payments.internal:9098',
+      groups: ['billing-writer', 'ledger'],
+      groupPattern: '^etl-',
+      timeLagThresholdSeconds: 30,
+      auth: 'msk-iam',
+      mskClusterArn: CLUSTER,
+    },
+  ],
+  loadTests: [
+    {
+      loadTestName: 'capacity',
+      brokers: 'b-1.payments.internal:9098',
+      rate: '5MB/s',
+      durationSeconds: 60,
+      maxDurationSeconds: 300,
+      auth: 'msk-iam',
+      mskClusterArn: CLUSTER,
+    },
+  ],
 };
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> }>;
@@ -65,9 +110,11 @@ function functionOf(probe: string): [string, Resources[string]] {
 }
 
 function alarmsOf(probe: string): Record<string, Resources[string]['Properties']> {
-  return Object.fromEntries(byType('AWS::CloudWatch::Alarm')
-    .filter(([, r]) => String(r.Properties.AlarmName).startsWith(`streamprobe-roundtrip-${probe}-`))
-    .map(([, r]) => [String(r.Properties.AlarmName).slice(`streamprobe-roundtrip-${probe}-`.length), r.Properties]));
+  return Object.fromEntries(
+    byType('AWS::CloudWatch::Alarm')
+      .filter(([, r]) => String(r.Properties.AlarmName).startsWith(`streamprobe-roundtrip-${probe}-`))
+      .map(([, r]) => [String(r.Properties.AlarmName).slice(`streamprobe-roundtrip-${probe}-`.length), r.Properties]),
+  );
 }
 
 function policyStatementsOf(probe: string): any[] {
@@ -110,7 +157,9 @@ describe('cdk synth', () => {
   });
 
   it('passes cfn-lint with no error or warning', () => {
-    const templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => join(outdir, f));
+    const templates = readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .map((f) => join(outdir, f));
     const lint = spawnSync(join(VENV_BIN, 'cfn-lint'), templates, { encoding: 'utf8' });
     expect(lint.stdout + lint.stderr).toBe('');
     expect(lint.status).toBe(0);
@@ -119,7 +168,11 @@ describe('cdk synth', () => {
 
 describe('the probe Lambda', () => {
   it('is nodejs22.x on arm64, one run at a time, with its timeout above the run budget', () => {
-    for (const [probe, runTimeoutS] of [['orders', 20], ['payments', 20], ['audit', 60]] as const) {
+    for (const [probe, runTimeoutS] of [
+      ['orders', 20],
+      ['payments', 20],
+      ['audit', 60],
+    ] as const) {
       const [, fn] = functionOf(probe);
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1, MemorySize: 256 });
       const env = fn.Properties.Environment.Variables;
@@ -127,7 +180,11 @@ describe('the probe Lambda', () => {
       expect(fn.Properties.Timeout).toBe(runTimeoutS + 10);
       expect(env[ENV.metricsSink]).toBe('api');
       expect(Number(env[ENV.sessionTimeoutMs])).toBe(probe === 'audit' ? 900_000 : 300_000);
-      expect(Object.keys(env).filter((k) => k.startsWith('STREAMPROBE_')).every((k) => Object.values(ENV).includes(k as never))).toBe(true);
+      expect(
+        Object.keys(env)
+          .filter((k) => k.startsWith('STREAMPROBE_'))
+          .every((k) => Object.values(ENV).includes(k as never)),
+      ).toBe(true);
     }
   });
 
@@ -145,13 +202,20 @@ describe('the probe Lambda', () => {
       const rule = byType('AWS::Events::Rule').find(([, r]) => r.Properties.Targets[0].Arn['Fn::GetAtt'][0] === fnId)![1];
       return rule.Properties;
     };
-    expect(rateOf('orders')).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', Targets: [expect.objectContaining({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })] });
+    expect(rateOf('orders')).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [expect.objectContaining({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+    });
     expect(rateOf('audit').ScheduleExpression).toBe('rate(5 minutes)');
   });
 
   it('runs in the given VPC subnets and security groups for a private cluster', () => {
     const [, fn] = functionOf('payments');
-    expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'], SecurityGroupIds: ['sg-0c3d4e5f607182930'] });
+    expect(fn.Properties.VpcConfig).toEqual({
+      SubnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'],
+      SecurityGroupIds: ['sg-0c3d4e5f607182930'],
+    });
     expect(functionOf('orders')[1].Properties.VpcConfig).toBeUndefined();
   });
 
@@ -169,7 +233,10 @@ describe('least privilege', () => {
   it('limits PutMetricData to the probe namespace', () => {
     const statements = policyStatementsOf('orders');
     expect(statements).toContainEqual({
-      Sid: 'PublishMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*',
+      Sid: 'PublishMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': 'StreamProbe' } },
     });
   });
@@ -186,7 +253,11 @@ describe('least privilege', () => {
   it('reads only its own secret, and decrypts only through Secrets Manager', () => {
     const byId = Object.fromEntries(policyStatementsOf('audit').map((s) => [s.Sid, s]));
     expect(byId.ReadScramSecret).toMatchObject({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: SECRET });
-    expect(byId.DecryptScramSecret).toMatchObject({ Action: 'kms:Decrypt', Resource: KEY, Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': expect.any(Array) } } } });
+    expect(byId.DecryptScramSecret).toMatchObject({
+      Action: 'kms:Decrypt',
+      Resource: KEY,
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': expect.any(Array) } } },
+    });
   });
 
   it('grants no action wildcard, and Resource * only where AWS allows nothing narrower', () => {
@@ -217,33 +288,71 @@ describe('alarms', () => {
 
   it('latency: a statistic that behaves with few samples, M of N, and silence keeps the state', () => {
     expect(alarmsOf('orders').latency).toMatchObject({
-      MetricName: 'EndToEndLatency', Namespace: 'StreamProbe', ExtendedStatistic: 'p90', Threshold: 1000, Period: 60,
-      EvaluationPeriods: 5, DatapointsToAlarm: 3, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'ignore',
-      Dimensions: [{ Name: 'Probe', Value: 'orders' }], Unit: 'Milliseconds',
+      MetricName: 'EndToEndLatency',
+      Namespace: 'StreamProbe',
+      ExtendedStatistic: 'p90',
+      Threshold: 1000,
+      Period: 60,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'ignore',
+      Dimensions: [{ Name: 'Probe', Value: 'orders' }],
+      Unit: 'Milliseconds',
     });
     expect(alarmsOf('payments').latency).toMatchObject({ Statistic: 'Maximum', Threshold: 500 });
-    expect(alarmsOf('orders')['slow-broker']).toMatchObject({ MetricName: 'SlowestBrokerLatency', Statistic: 'Maximum', Threshold: 1000, TreatMissingData: 'ignore' });
+    expect(alarmsOf('orders')['slow-broker']).toMatchObject({
+      MetricName: 'SlowestBrokerLatency',
+      Statistic: 'Maximum',
+      Threshold: 1000,
+      TreatMissingData: 'ignore',
+    });
   });
 
   it('availability and the hold on intermittent failure keep their state through silence; loss, published only when non-zero, reads silence as zero', () => {
     expect(alarmsOf('payments').availability).toMatchObject({
-      MetricName: 'EndToEndAvailability', Statistic: 'Average', Threshold: 99.9, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'ignore',
+      MetricName: 'EndToEndAvailability',
+      Statistic: 'Average',
+      Threshold: 99.9,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'ignore',
     });
     expect(alarmsOf('orders').loss).toMatchObject({
-      MetricName: 'MessagesLost', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
+      MetricName: 'MessagesLost',
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
     });
     expect(alarmsOf('orders').unstable).toMatchObject({
-      MetricName: 'RunOutcomeChanges', Statistic: 'Maximum', Threshold: 4, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore',
-      EvaluationPeriods: 10, DatapointsToAlarm: 1,
+      MetricName: 'RunOutcomeChanges',
+      Statistic: 'Maximum',
+      Threshold: 4,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'ignore',
+      EvaluationPeriods: 10,
+      DatapointsToAlarm: 1,
     });
   });
 
   it('heartbeat: silence for 3 schedule intervals, gated so a fresh deployment does not page', () => {
     expect(alarmsOf('orders').stopped).toMatchObject({
-      MetricName: 'RunSucceeded', Statistic: 'SampleCount', Threshold: 1, ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching', Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 2,
+      MetricName: 'RunSucceeded',
+      Statistic: 'SampleCount',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      Period: 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
     });
-    expect(alarmsOf('orders')['has-run']).toMatchObject({ MetricName: 'RunSucceeded', Statistic: 'SampleCount', TreatMissingData: 'ignore', EvaluationPeriods: 1 });
+    expect(alarmsOf('orders')['has-run']).toMatchObject({
+      MetricName: 'RunSucceeded',
+      Statistic: 'SampleCount',
+      TreatMissingData: 'ignore',
+      EvaluationPeriods: 1,
+    });
     const audit = alarmsOf('audit');
     expect(audit.stopped.Period).toBe(5 * 60);
     for (const alarm of Object.values(audit)) expect(alarm.Period ?? alarm.Metrics?.[0]?.MetricStat?.Period).toBeGreaterThanOrEqual(300);
@@ -289,15 +398,21 @@ describe('alarms', () => {
     const keyId = paging.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
     const key = resources[keyId]!.Properties;
     expect(key.EnableKeyRotation).toBe(true);
-    expect(key.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
-      Sid: 'CloudWatchAlarmsEncryptNotifications', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-    }));
+    expect(key.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Sid: 'CloudWatchAlarmsEncryptNotifications',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
     const policy = byType('AWS::SNS::TopicPolicy').find(([, p]) => p.Properties.Topics.some((t: any) => t.Ref === pagingId))![1];
-    expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      expect.objectContaining({ Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
-    ]));
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({ Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+      ]),
+    );
   });
 
   it('the synth-time delivery check ran and found nothing', () => {
@@ -310,19 +425,35 @@ describe('the metrics contract between Lambda and alarms', () => {
   it('every alarm and dashboard metric is one the Lambda publishes, with the same unit and dimensions', () => {
     // What the Lambda code really emits, for a report in which every counter is non-zero, and for a failed run.
     const sent = [0, 1].map((p) => ({ partition: p, seq: 0, sentAt: 1, ackedAt: 2 }));
-    const ctx = { probe: 'orders', runId: 'r', topic: 't', startedAt: new Date().toISOString(), warm: false, timings: { connectMs: 5, prepareMs: 1, runMs: 9 }, leaders: { 0: 1, 1: 1 }, brokers: [1, 2], expectedBrokers: 3 };
+    const ctx = {
+      probe: 'orders',
+      runId: 'r',
+      topic: 't',
+      startedAt: new Date().toISOString(),
+      warm: false,
+      timings: { connectMs: 5, prepareMs: 1, runMs: 9 },
+      leaders: { 0: 1, 1: 1 },
+      brokers: [1, 2],
+      expectedBrokers: 3,
+    };
     const own = encodeEvent({ probe: 'orders', run: 'r', partition: 0, seq: 0, sentAt: 1, wallAt: 1 }, 100);
     const report = reconcile({
-      ...ctx, errors: [],
+      ...ctx,
+      errors: [],
       sent: [...sent, { partition: 0, seq: 1, sentAt: 1, error: { phase: 'send', type: 'E', message: 'x' } }, { partition: 1, seq: 1, sentAt: 1, ackedAt: 2 }],
       received: [
-        { partition: 0, offset: '5', arrivedAt: 3, value: own }, { partition: 0, offset: '6', arrivedAt: 3, value: own },
+        { partition: 0, offset: '5', arrivedAt: 3, value: own },
+        { partition: 0, offset: '6', arrivedAt: 3, value: own },
         { partition: 1, offset: '1', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'r', partition: 1, seq: 1, sentAt: 1, wallAt: 1 }, 100) },
         { partition: 1, offset: '2', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'r', partition: 1, seq: 0, sentAt: 1, wallAt: 1 }, 100) },
-        { partition: 1, offset: '3', arrivedAt: 3, value: 'junk' }, { partition: 1, offset: '4', arrivedAt: 3, value: own.replace('"p":0', '"p":9') },
+        { partition: 1, offset: '3', arrivedAt: 3, value: 'junk' },
+        { partition: 1, offset: '4', arrivedAt: 3, value: own.replace('"p":0', '"p":9') },
         { partition: 1, offset: '7', arrivedAt: 3, value: encodeEvent({ probe: 'orders', run: 'earlier', partition: 1, seq: 0, sentAt: 1, wallAt: 1 }, 100) },
       ],
-      pending: [{ eventId: 'earlier/0/0', partition: 0, offset: '1', sentAt: 0 }, { eventId: 'earlier/1/0', partition: 1, offset: '0', sentAt: 0 }],
+      pending: [
+        { eventId: 'earlier/0/0', partition: 0, offset: '1', sentAt: 0 },
+        { eventId: 'earlier/1/0', partition: 1, offset: '0', sentAt: 0 },
+      ],
     });
     expect(report.counts).toMatchObject({ lost: 1, late: 1 });
     const published = new Map<string, string>();
@@ -333,27 +464,69 @@ describe('the metrics contract between Lambda and alarms', () => {
     published.set(JSON.stringify(['MetricsFallback', ['Pipeline']]), fallbackDatum({ pipeline: 'p', startedAt: report.startedAt }, 1).Unit);
     // A pipeline run in which every counter is non-zero: its metrics are in the contract too.
     const pipelineRun = {
-      pipeline: 'orders-flow', runId: 'p', startedAt: new Date().toISOString(), outcome: 'degraded' as const, latencySamples: [5], availability: 50,
-      counts: { sent: 1, acknowledged: 1, sendFailed: 0, onTime: 1, late: 1, lost: 1, duplicated: 1, unexpected: 1, filtered: 0, afterDeadline: 0, unknown: 0, inFlight: 0 },
-      problems: [], errors: [], runMs: 1,
+      pipeline: 'orders-flow',
+      runId: 'p',
+      startedAt: new Date().toISOString(),
+      outcome: 'degraded' as const,
+      latencySamples: [5],
+      availability: 50,
+      counts: {
+        sent: 1,
+        acknowledged: 1,
+        sendFailed: 0,
+        onTime: 1,
+        late: 1,
+        lost: 1,
+        duplicated: 1,
+        unexpected: 1,
+        filtered: 0,
+        afterDeadline: 0,
+        unknown: 0,
+        inFlight: 0,
+      },
+      problems: [],
+      errors: [],
+      runMs: 1,
     };
     for (const d of pipelineReportToDatums(pipelineRun)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     // Lag checks of a stopped and a stalled group with every counter non-zero: theirs too.
     const partitions = [{ topic: 't', partition: 0, offsetLag: 3n, timeLagMs: 5 }];
-    const groups = ['STOPPED', 'STALLED'].map((status) => ({ group: `billing-${status}`, exists: true, status, members: 1, maxTimeLagMs: 5, totalOffsetLag: 3n, laggingPartitions: 1, retentionLost: 2n, partitions }));
-    const lagCheck = { check: 'lag', checkedAt: new Date().toISOString(), succeeded: true, groups: [...groups, { ...groups[0]!, group: 'typo', exists: false }] };
+    const groups = ['STOPPED', 'STALLED'].map((status) => ({
+      group: `billing-${status}`,
+      exists: true,
+      status,
+      members: 1,
+      maxTimeLagMs: 5,
+      totalOffsetLag: 3n,
+      laggingPartitions: 1,
+      retentionLost: 2n,
+      partitions,
+    }));
+    const lagCheck = {
+      check: 'lag',
+      checkedAt: new Date().toISOString(),
+      succeeded: true,
+      groups: [...groups, { ...groups[0]!, group: 'typo', exists: false }],
+    };
     for (const d of [...lagCheckToDatums(lagCheck, { partitionMetrics: true }), ...lagCheckToDatums({ ...lagCheck, succeeded: false })]) {
       published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     }
     // A load test with every figure present, and one that could not start.
     const load = {
-      loadTest: 'capacity', startedAt: new Date().toISOString(), outcome: 'met', errorRate: 0.01, counts: { lost: 1 },
-      throughput: { produceRecordsPerSecond: 1000, consumeRecordsPerSecond: 1000 }, latency: { endToEnd: { p50: 1, p99: 2, max: 3 }, produce: { p99: 1 } },
+      loadTest: 'capacity',
+      startedAt: new Date().toISOString(),
+      outcome: 'met',
+      errorRate: 0.01,
+      counts: { lost: 1 },
+      throughput: { produceRecordsPerSecond: 1000, consumeRecordsPerSecond: 1000 },
+      latency: { endToEnd: { p50: 1, p99: 2, max: 3 }, produce: { p99: 1 } },
     };
     for (const d of loadReportToDatums(load)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
 
-    const watched = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === 'StreamProbe');
+    const watched = byType('AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.Properties)
+      .filter((a) => a.Namespace === 'StreamProbe');
     expect(watched.filter((a) => a.Dimensions[0].Name === 'Probe').length).toBe(3 * (PAGING.length + NOTIFYING.length - 2));
     expect(watched.filter((a) => a.Dimensions[0].Name !== 'Probe').length).toBe(2 * (PIPELINE_ALARMS.length - 2) + 4 * 3 + 4);
     for (const a of watched) {
@@ -375,8 +548,20 @@ describe('the dashboard', () => {
     const dashboards = byType('AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
-    for (const title of ['End-to-end latency (ms)', 'Availability (%)', 'Loss, duplicates and other problems', 'Heartbeat', 'per leader broker', 'Alarms: orders', 'Alarms: payments', 'Alarms: audit',
-      'Pipeline latency (ms)', 'Alarms: pipeline wordcount', 'Time lag per group (ms)', 'Alarms: lag check billing']) {
+    for (const title of [
+      'End-to-end latency (ms)',
+      'Availability (%)',
+      'Loss, duplicates and other problems',
+      'Heartbeat',
+      'per leader broker',
+      'Alarms: orders',
+      'Alarms: payments',
+      'Alarms: audit',
+      'Pipeline latency (ms)',
+      'Alarms: pipeline wordcount',
+      'Time lag per group (ms)',
+      'Alarms: lag check billing',
+    ]) {
       expect(body).toContain(title);
     }
     for (const stat of ['p50', 'p90', 'p99']) expect(body).toContain(`\\"stat\\":\\"${stat}\\"`);
@@ -384,20 +569,33 @@ describe('the dashboard', () => {
 });
 
 describe('pipeline canary and lag check', () => {
-  const fnWith = (variable: string, value: string) => byType('AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.[variable] === value)!;
-  const named = (prefix: string) => Object.fromEntries(byType('AWS::CloudWatch::Alarm')
-    .filter(([, r]) => String(r.Properties.AlarmName).startsWith(prefix)).map(([, r]) => [String(r.Properties.AlarmName).slice(prefix.length), r.Properties]));
+  const fnWith = (variable: string, value: string) =>
+    byType('AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.[variable] === value)!;
+  const named = (prefix: string) =>
+    Object.fromEntries(
+      byType('AWS::CloudWatch::Alarm')
+        .filter(([, r]) => String(r.Properties.AlarmName).startsWith(prefix))
+        .map(([, r]) => [String(r.Properties.AlarmName).slice(prefix.length), r.Properties]),
+    );
   const composite = (name: string) => byType('AWS::CloudWatch::CompositeAlarm').find(([, r]) => r.Properties.AlarmName === name)![1].Properties;
 
   it('each gets its own scheduled Lambda, configured through its own variables, one run at a time', () => {
     const [, pipeline] = fnWith('STREAMPROBE_PIPELINE_NAME', 'wordcount');
     expect(pipeline.Properties).toMatchObject({ Runtime: 'nodejs22.x', ReservedConcurrentExecutions: 1, Timeout: 30 });
     expect(pipeline.Properties.Environment.Variables).toMatchObject({
-      STREAMPROBE_INPUT_TOPIC: 'text-in', STREAMPROBE_OUTPUT_TOPIC: 'counts-out', STREAMPROBE_MATCH: 'key', STREAMPROBE_KEY_TEMPLATE: '{{id}}', STREAMPROBE_DEADLINE_MS: '120000',
+      STREAMPROBE_INPUT_TOPIC: 'text-in',
+      STREAMPROBE_OUTPUT_TOPIC: 'counts-out',
+      STREAMPROBE_MATCH: 'key',
+      STREAMPROBE_KEY_TEMPLATE: '{{id}}',
+      STREAMPROBE_DEADLINE_MS: '120000',
       STREAMPROBE_HEADERS: '{"source":"{{pipeline}}"}',
     });
     const [, lag] = fnWith('STREAMPROBE_LAG_CHECK_NAME', 'billing');
-    expect(lag.Properties.Environment.Variables).toMatchObject({ STREAMPROBE_GROUPS: 'billing-writer,ledger', STREAMPROBE_GROUP_PATTERN: '^etl-', STREAMPROBE_TIME_LAG_THRESHOLD_MS: '30000' });
+    expect(lag.Properties.Environment.Variables).toMatchObject({
+      STREAMPROBE_GROUPS: 'billing-writer,ledger',
+      STREAMPROBE_GROUP_PATTERN: '^etl-',
+      STREAMPROBE_TIME_LAG_THRESHOLD_MS: '30000',
+    });
     template.resourceCountIs('AWS::Events::Rule', 6);
   });
 
@@ -405,12 +603,19 @@ describe('pipeline canary and lag check', () => {
     const statementsOf = (variable: string, value: string) => {
       const [, fn] = fnWith(variable, value);
       const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-      return Object.fromEntries(byType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
-        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement).map((st: any) => [st.Sid, st]));
+      return Object.fromEntries(
+        byType('AWS::IAM::Policy')
+          .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+          .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+          .map((st: any) => [st.Sid, st]),
+      );
     };
     const [, mirror] = fnWith('STREAMPROBE_PIPELINE_NAME', 'mirror');
     expect(mirror.Properties.Environment.Variables).toMatchObject({
-      STREAMPROBE_AUTH: 'msk-iam', STREAMPROBE_TLS: 'true', STREAMPROBE_OUTPUT_AUTH: 'scram-sha-512', STREAMPROBE_OUTPUT_SCRAM_SECRET_ARN: SECRET,
+      STREAMPROBE_AUTH: 'msk-iam',
+      STREAMPROBE_TLS: 'true',
+      STREAMPROBE_OUTPUT_AUTH: 'scram-sha-512',
+      STREAMPROBE_OUTPUT_SCRAM_SECRET_ARN: SECRET,
     });
     expect(JSON.stringify(mirror.Properties.Environment.Variables)).not.toMatch(/PASSWORD/);
     const p = statementsOf('STREAMPROBE_PIPELINE_NAME', 'mirror');
@@ -428,29 +633,57 @@ describe('pipeline canary and lag check', () => {
   it('pipeline: latency (half the deadline by default), confirmed loss, availability and the heartbeat page through one composite', () => {
     const a = named('streamprobe-pipeline-wordcount-');
     expect(Object.keys(a).sort()).toEqual([...PIPELINE_ALARMS].sort());
-    expect(a.latency).toMatchObject({ MetricName: 'PipelineLatency', Statistic: 'Maximum', Threshold: 60_000, TreatMissingData: 'ignore', Dimensions: [{ Name: 'Pipeline', Value: 'wordcount' }] });
-    expect(a.loss).toMatchObject({ MetricName: 'PipelineCanariesLost', Statistic: 'Sum', Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(a.latency).toMatchObject({
+      MetricName: 'PipelineLatency',
+      Statistic: 'Maximum',
+      Threshold: 60_000,
+      TreatMissingData: 'ignore',
+      Dimensions: [{ Name: 'Pipeline', Value: 'wordcount' }],
+    });
+    expect(a.loss).toMatchObject({
+      MetricName: 'PipelineCanariesLost',
+      Statistic: 'Sum',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
     expect(a.stopped).toMatchObject({ MetricName: 'PipelineRunSucceeded', Statistic: 'SampleCount', TreatMissingData: 'breaching', EvaluationPeriods: 2 });
     expect(a.latency.AlarmDescription).toContain('Runbook: https://wiki.example.com/wordcount');
     const rule = JSON.stringify(composite('streamprobe-pipeline-wordcount-pages').AlarmRule);
-    for (const child of ['latency', 'loss', 'availability', 'lambda-errors', 'stopped', 'has-run']) expect(rule).toContain(`alarm:streamprobe-pipeline-wordcount-${child}`);
+    for (const child of ['latency', 'loss', 'availability', 'lambda-errors', 'stopped', 'has-run'])
+      expect(rule).toContain(`alarm:streamprobe-pipeline-wordcount-${child}`);
     expect(rule).not.toMatch(/wordcount-late[^n]/);
   });
 
-  it('lag: per named group time lag, stopped, stalled and retention loss; the same over the pattern\'s groups; the check\'s own failure and heartbeat', () => {
+  it("lag: per named group time lag, stopped, stalled and retention loss; the same over the pattern's groups; the check's own failure and heartbeat", () => {
     const a = named('streamprobe-lag-billing-');
     for (const group of ['billing-writer', 'ledger', 'any']) {
       expect(Object.keys(a)).toEqual(expect.arrayContaining(['time-lag', 'stopped', 'stalled', 'retention-loss'].map((k) => `${group}-${k}`)));
     }
     expect(a['ledger-time-lag']).toMatchObject({
-      MetricName: 'ConsumerGroupMaxTimeLag', Threshold: 30_000, EvaluationPeriods: 5, DatapointsToAlarm: 3, TreatMissingData: 'ignore',
+      MetricName: 'ConsumerGroupMaxTimeLag',
+      Threshold: 30_000,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'ignore',
     });
-    expect(a['ledger-time-lag']!.Dimensions).toEqual(expect.arrayContaining([{ Name: 'LagCheck', Value: 'billing' }, { Name: 'ConsumerGroup', Value: 'ledger' }]));
-    expect(a['ledger-stopped']).toMatchObject({ MetricName: 'ConsumerGroupStopped', ComparisonOperator: 'GreaterThanOrEqualToThreshold', DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' });
+    expect(a['ledger-time-lag']!.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'LagCheck', Value: 'billing' },
+        { Name: 'ConsumerGroup', Value: 'ledger' },
+      ]),
+    );
+    expect(a['ledger-stopped']).toMatchObject({
+      MetricName: 'ConsumerGroupStopped',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
     expect(a['any-time-lag']).toMatchObject({ MetricName: 'LagCheckMaxTimeLag', Dimensions: [{ Name: 'LagCheck', Value: 'billing' }] });
     expect(a.failing).toMatchObject({ MetricName: 'LagCheckSucceeded', Statistic: 'Average', ComparisonOperator: 'LessThanThreshold' });
     const rule = JSON.stringify(composite('streamprobe-lag-billing-pages').AlarmRule);
-    for (const child of ['ledger-stopped', 'billing-writer-retention-loss', 'any-stalled', 'failing', 'stopped', 'has-run']) expect(rule).toContain(`alarm:streamprobe-lag-billing-${child}`);
+    for (const child of ['ledger-stopped', 'billing-writer-retention-loss', 'any-stalled', 'failing', 'stopped', 'has-run'])
+      expect(rule).toContain(`alarm:streamprobe-lag-billing-${child}`);
     expect(rule).not.toContain('unknown-groups');
   });
 });
@@ -460,12 +693,18 @@ describe('the on-demand load test', () => {
     const [logicalId, fn] = byType('AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.STREAMPROBE_LOAD_TEST_NAME === 'capacity')!;
     // 300 s of load, a 10 s drain, and 60 s to prepare and report.
     expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 370, MemorySize: 1024, ReservedConcurrentExecutions: 1 });
-    expect(fn.Properties.Environment.Variables).toMatchObject({ STREAMPROBE_LOAD_RATE: '5MB/s', STREAMPROBE_LOAD_DURATION_MS: '60000', STREAMPROBE_METRICS_SINK: 'api' });
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      STREAMPROBE_LOAD_RATE: '5MB/s',
+      STREAMPROBE_LOAD_DURATION_MS: '60000',
+      STREAMPROBE_METRICS_SINK: 'api',
+    });
     const targeted = byType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(logicalId));
     expect(targeted).toEqual([]);
     expect(byType('AWS::CloudWatch::Alarm').filter(([, r]) => JSON.stringify(r.Properties).includes(logicalId))).toEqual([]);
     const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-    const statements = byType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const statements = byType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     const resources = JSON.stringify(statements.map((st: any) => st.Resource));
     expect(resources).toContain(`${CLUSTER.replace(':cluster/', ':topic/')}/streamprobe-load`);
     expect(resources).toContain(`${CLUSTER.replace(':cluster/', ':group/')}/streamprobe-load-capacity-*`);

@@ -18,7 +18,9 @@ const kafka = inject('kafka');
 function streamprobe(args: string[], env: Record<string, string> = {}, base: NodeJS.ProcessEnv = process.env) {
   const started = Date.now();
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', env: { ...base, ...env }, timeout: 60_000,
+    encoding: 'utf8',
+    env: { ...base, ...env },
+    timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
@@ -82,7 +84,10 @@ describe('streamprobe CLI', () => {
   it('writes every JSON log line to standard output, errors included, so `> logs.jsonl` keeps them', () => {
     const r = streamprobe(['run', '--brokers', '127.0.0.1:9', '--timeout', '6s', '--quiet']);
     expect(r.code).toBe(1);
-    const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).event);
+    const events = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).event);
     expect(events).toEqual(expect.arrayContaining(['run_summary', 'run_error']));
     expect(r.stderr).not.toMatch(/"level":"ERROR"/);
   });
@@ -91,7 +96,11 @@ describe('streamprobe CLI', () => {
     const moto = inject('moto');
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
     const namespace = `CliRecipe${Date.now()}`;
-    const r = streamprobe(['run', '--brokers', kafka.plaintext, '--metrics', 'api', '--metrics-endpoint', moto.endpoint, '--namespace', namespace, '--quiet'], {}, clean);
+    const r = streamprobe(
+      ['run', '--brokers', kafka.plaintext, '--metrics', 'api', '--metrics-endpoint', moto.endpoint, '--namespace', namespace, '--quiet'],
+      {},
+      clean,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/metrics_error/);
     const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
@@ -112,7 +121,11 @@ describe('streamprobe run with an IPv6 bootstrap broker', () => {
     try {
       const r = await streamprobeAsync(['run', '--brokers', proxy.address, '--probe-name', 'ipv6', '--topic', `ipv6-${Date.now()}`, '--quiet']);
       expect(r.code, r.stderr).toBe(0);
-      const summary = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'run_summary');
+      const summary = r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .find((e) => e.event === 'run_summary');
       expect(summary).toMatchObject({ outcome: 'healthy', counts: { sent: 1, received: 1 } });
     } finally {
       await proxy.off();
@@ -155,7 +168,9 @@ describe('npm start, as a new user runs it', () => {
     try {
       // An unreachable CloudWatch endpoint makes ERROR (metrics_error) and WARN (metrics_fallback) lines.
       const child = spawn('npm', ['start', '--', '--runs', '2', '--timeout', '6s', '--metrics', 'api', '--metrics-endpoint', 'http://127.0.0.1:9'], {
-        cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' },
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, npm_config_loglevel: 'error' },
       });
       let screen = '';
       child.stdout.on('data', (d) => (screen += d));
@@ -169,7 +184,11 @@ describe('npm start, as a new user runs it', () => {
 
       const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
       const parsed = lines.map((l, i) => {
-        try { return JSON.parse(l) as { level?: string; event?: string }; } catch { throw new Error(`log line ${i + 1} is not JSON: ${l.slice(0, 120)}`); }
+        try {
+          return JSON.parse(l) as { level?: string; event?: string };
+        } catch {
+          throw new Error(`log line ${i + 1} is not JSON: ${l.slice(0, 120)}`);
+        }
       });
       const levels = new Set(parsed.map((e) => e.level).filter(Boolean));
       expect([...levels].sort()).toEqual(expect.arrayContaining(['ERROR', 'INFO', 'WARN']));

@@ -10,13 +10,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProbeLogger } from '../../lambda/adapters/logger';
 import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { createRuntime } from '../../lambda/runtime';
-import { ProbeLogger } from '../../lambda/adapters/logger';
-import { startLocalKafkaCluster, type LocalKafkaCluster } from '../../local-kafka/cluster';
 import { kafkaLibs } from '../../local-kafka/broker';
-import { CapturedOutput, probeConfig, rawKafka, uniqueName } from '../helpers/kafka';
+import { type LocalKafkaCluster, startLocalKafkaCluster } from '../../local-kafka/cluster';
 import { tempDir } from '../helpers/cdk';
+import { CapturedOutput, probeConfig, rawKafka, uniqueName } from '../helpers/kafka';
 
 let cluster: LocalKafkaCluster;
 const RUN_TIMEOUT_MS = 10_000;
@@ -41,7 +41,9 @@ async function leadersOf(topic: string): Promise<Record<number, number>> {
   const a = admin();
   await a.connect();
   try {
-    const { topics: [t] } = await a.fetchTopicMetadata({ topics: [topic] });
+    const {
+      topics: [t],
+    } = await a.fetchTopicMetadata({ topics: [topic] });
     return Object.fromEntries(t!.partitions.map((p) => [p.partitionId, p.leader]));
   } finally {
     await a.disconnect();
@@ -65,7 +67,9 @@ function probe(overrides: Record<string, unknown> = {}) {
   const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'INFO' }) });
   const reports: RunReport[] = [];
   return {
-    config, output, reports,
+    config,
+    output,
+    reports,
     async run(): Promise<RunReport> {
       const r = (await runtime.runOnce()).details;
       reports.push(r);
@@ -110,8 +114,13 @@ describe('a real 3-broker cluster', () => {
       expect(new Set(Object.values(await leadersOf(p.config.topic)))).toEqual(new Set([1, 2, 3]));
       const a = admin();
       await a.connect();
-      const { resources } = await a.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: p.config.topic, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
-      const { topics: [meta] } = await a.fetchTopicMetadata({ topics: [p.config.topic] });
+      const { resources } = await a.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: p.config.topic, configNames: ['min.insync.replicas'] }],
+        includeSynonyms: false,
+      });
+      const {
+        topics: [meta],
+      } = await a.fetchTopicMetadata({ topics: [p.config.topic] });
       await a.disconnect();
       expect(resources[0]!.configEntries[0]!.configValue).toBe('2');
       expect(meta!.partitions.every((x) => x.replicas.length === 3)).toBe(true);
@@ -137,7 +146,10 @@ describe('a real 3-broker cluster', () => {
     const topic = uniqueName('weak');
     const a = admin();
     await a.connect();
-    await a.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '1' }] }], waitForLeaders: true });
+    await a.createTopics({
+      topics: [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '1' }] }],
+      waitForLeaders: true,
+    });
     await a.disconnect();
     const p = probe({ topic, minPartitions: 3 });
     try {
@@ -186,10 +198,17 @@ describe('a real 3-broker cluster', () => {
       const before = await leadersOf(p.config.topic);
       const a = admin();
       await a.connect();
-      const { topics: [meta] } = await a.fetchTopicMetadata({ topics: [p.config.topic] });
+      const {
+        topics: [meta],
+      } = await a.fetchTopicMetadata({ topics: [p.config.topic] });
       // The same replicas, the preferred one rotated: an election then moves every partition's leader.
       await a.alterPartitionReassignments({
-        topics: [{ topic: p.config.topic, partitionAssignment: meta!.partitions.map((x) => ({ partition: x.partitionId, replicas: [...x.replicas.slice(1), x.replicas[0]!] })) }],
+        topics: [
+          {
+            topic: p.config.topic,
+            partitionAssignment: meta!.partitions.map((x) => ({ partition: x.partitionId, replicas: [...x.replicas.slice(1), x.replicas[0]!] })),
+          },
+        ],
       });
       await a.disconnect();
       // The canary topic's partitions only: --all-topic-partitions would also move __consumer_offsets leaders
@@ -197,8 +216,22 @@ describe('a real 3-broker cluster', () => {
       // fault (a rejoin in mid-run) than the one this case is about.
       const partitionsFile = join(tempDir('election'), 'partitions.json');
       writeFileSync(partitionsFile, JSON.stringify({ partitions: meta!.partitions.map((x) => ({ topic: p.config.topic, partition: x.partitionId })) }));
-      const election = spawnSync('java', ['-Xmx128m', '-cp', `${kafkaLibs()}/*`, 'org.apache.kafka.tools.LeaderElectionCommand',
-        '--bootstrap-server', cluster.bootstrap, '--election-type', 'PREFERRED', '--path-to-json-file', partitionsFile], { encoding: 'utf8' });
+      const election = spawnSync(
+        'java',
+        [
+          '-Xmx128m',
+          '-cp',
+          `${kafkaLibs()}/*`,
+          'org.apache.kafka.tools.LeaderElectionCommand',
+          '--bootstrap-server',
+          cluster.bootstrap,
+          '--election-type',
+          'PREFERRED',
+          '--path-to-json-file',
+          partitionsFile,
+        ],
+        { encoding: 'utf8' },
+      );
       expect(election.status, election.stderr).toBe(0);
       const after = await leadersOf(p.config.topic);
       expect(Object.keys(after).filter((k) => after[Number(k)] !== before[Number(k)]).length).toBeGreaterThan(0);
@@ -221,7 +254,17 @@ describe('a real 3-broker cluster', () => {
     await a.connect();
     // Broker 3 follows every partition and leads none, so its loss changes no leader.
     await a.createTopics({
-      topics: [{ topic, replicaAssignment: [[1, 2, 3], [2, 1, 3], [1, 2, 3]].map((replicas, partition) => ({ partition, replicas })), configEntries: [{ name: 'min.insync.replicas', value: '3' }] }],
+      topics: [
+        {
+          topic,
+          replicaAssignment: [
+            [1, 2, 3],
+            [2, 1, 3],
+            [1, 2, 3],
+          ].map((replicas, partition) => ({ partition, replicas })),
+          configEntries: [{ name: 'min.insync.replicas', value: '3' }],
+        },
+      ],
       waitForLeaders: true,
     });
     await a.disconnect();
@@ -236,7 +279,10 @@ describe('a real 3-broker cluster', () => {
       for (let i = 0; i < 6 && !refused(r); i++) r = await p.run();
       expect(r!.outcome, describeRuns(p.reports)).toBe('degraded');
       expect(r!.counts).toMatchObject({ sent: 3, acknowledged: 0, produceErrors: 3, lost: 0 });
-      expect(r!.errors.find((e) => e.type === 'NOT_ENOUGH_REPLICAS'), describeRuns(p.reports)).toMatchObject({ count: 3, partitions: [0, 1, 2] });
+      expect(
+        r!.errors.find((e) => e.type === 'NOT_ENOUGH_REPLICAS'),
+        describeRuns(p.reports),
+      ).toMatchObject({ count: 3, partitions: [0, 1, 2] });
       // The leaders may refuse writes a moment before the controller drops the broker from the metadata.
       for (let i = 0; i < 3 && r!.brokersMissing === 0; i++) r = await p.run();
       expect(r!.brokersMissing).toBe(1);

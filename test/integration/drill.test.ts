@@ -4,10 +4,10 @@
  * Every failure pages once and in time, recovers in time, and nothing pages when healthy.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { lagScenarios, pipelineScenarios } from '../drill/check-scenarios';
 import { collectReports } from '../drill/collect';
 import { collectLagReports, collectPipelineReports } from '../drill/collect-checks';
-import { lagScenarios, pipelineScenarios } from '../drill/check-scenarios';
-import { buildScenarios, formatDrillTable, runScenario, type DrillRow } from '../drill/scenarios';
+import { buildScenarios, type DrillRow, formatDrillTable, runScenario } from '../drill/scenarios';
 import { alarmsFromTemplate, functionId, topicId } from '../drill/template';
 import { readTemplate, synth } from '../helpers/cdk';
 
@@ -17,9 +17,12 @@ let rows: DrillRow[];
 beforeAll(async () => {
   const brokers = ['b-1.drill.internal:9092'];
   const [pools, pipelinePools, lagPools, synthesized] = await Promise.all([
-    collectReports(kafka.plaintext), collectPipelineReports(kafka.plaintext), collectLagReports(kafka.plaintext),
+    collectReports(kafka.plaintext),
+    collectPipelineReports(kafka.plaintext),
+    collectLagReports(kafka.plaintext),
     synth({
-      stackName: 'Drill', targets: [{ probeName: 'drill', brokers }],
+      stackName: 'Drill',
+      targets: [{ probeName: 'drill', brokers }],
       pipelines: [{ pipelineName: 'flow', inputBrokers: brokers, inputTopic: 'in', outputTopic: 'out' }],
       lagChecks: [{ checkName: 'lag', brokers, groups: ['orders'], groupPattern: '^etl' }],
     }),
@@ -31,7 +34,9 @@ beforeAll(async () => {
   rows = [
     ...buildScenarios(pools).map((s) => runScenario(s, alarms, topics, functionId(template, 'drill'))),
     ...pipelineScenarios(pipelinePools, 'flow').map((s) => runScenario(s, alarms, topics, functionId(template, 'flow', 'STREAMPROBE_PIPELINE_NAME'))),
-    ...lagScenarios(lagPools, 'lag', 'orders', 'etl-loader').map((s) => runScenario(s, alarms, topics, functionId(template, 'lag', 'STREAMPROBE_LAG_CHECK_NAME'))),
+    ...lagScenarios(lagPools, 'lag', 'orders', 'etl-loader').map((s) =>
+      runScenario(s, alarms, topics, functionId(template, 'lag', 'STREAMPROBE_LAG_CHECK_NAME')),
+    ),
   ];
   process.stdout.write(`\n${formatDrillTable(rows)}\n`);
 }, 240_000);
@@ -39,7 +44,10 @@ beforeAll(async () => {
 describe('the alarm drill', () => {
   it('meets the target in every scenario', () => {
     expect(rows.length).toBeGreaterThanOrEqual(14 + 8 + 10);
-    expect(rows.filter((r) => !r.pass).map((r) => r.scenario), formatDrillTable(rows)).toEqual([]);
+    expect(
+      rows.filter((r) => !r.pass).map((r) => r.scenario),
+      formatDrillTable(rows),
+    ).toEqual([]);
   });
 
   it('never pages when healthy, on a fresh deploy, for a late event or a single failed run', () => {

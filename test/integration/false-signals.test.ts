@@ -20,8 +20,24 @@ const kafka = inject('kafka');
 function consoleProduce(topic: string, codec: string, lines: readonly string[]): Promise<void> {
   const libs = kafkaLibs();
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-Xmx128m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.ConsoleProducer',
-      '--bootstrap-server', kafka.plaintext, '--topic', topic, '--compression-codec', codec, '--request-required-acks', 'all'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(
+      'java',
+      [
+        '-Xmx128m',
+        '-cp',
+        `${libs}/*`,
+        'org.apache.kafka.tools.ConsoleProducer',
+        '--bootstrap-server',
+        kafka.plaintext,
+        '--topic',
+        topic,
+        '--compression-codec',
+        codec,
+        '--request-required-acks',
+        'all',
+      ],
+      { stdio: ['pipe', 'ignore', 'pipe'] },
+    );
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`console producer (${codec}) exited ${code}: ${err}`))));
@@ -50,7 +66,7 @@ describe('no false signals on a real broker', () => {
     });
   });
 
-  it('#3 records compressed with gzip, snappy, lz4 and zstd by Kafka\'s own producer are read, not fatal', async () => {
+  it("#3 records compressed with gzip, snappy, lz4 and zstd by Kafka's own producer are read, not fatal", async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 1 });
     await withRuntime(config, async (runtime, output) => {
       expect((await runtime.runOnce()).details.outcome).toBe('healthy');
@@ -58,10 +74,14 @@ describe('no false signals on a real broker', () => {
       // Canary events of another probe, so a count proves each batch was decompressed and decoded; and one
       // plain line per codec, which is foreign.
       const wallAt = Date.now();
-      await Promise.all(codecs.map((codec, i) => consoleProduce(config.topic, codec, [
-        encodeEvent({ probe: 'neighbour', run: `r-${codec}`, partition: 0, seq: i, sentAt: 0, wallAt }, 200),
-        `not a canary, written with ${codec}`,
-      ])));
+      await Promise.all(
+        codecs.map((codec, i) =>
+          consoleProduce(config.topic, codec, [
+            encodeEvent({ probe: 'neighbour', run: `r-${codec}`, partition: 0, seq: i, sentAt: 0, wallAt }, 200),
+            `not a canary, written with ${codec}`,
+          ]),
+        ),
+      );
       const read = (await runtime.runOnce()).details;
       expect(read.outcome, JSON.stringify(read.errors)).toBe('healthy');
       expect(read.counts).toMatchObject({ ...healthyCounts(1), otherProbe: 4, foreign: 4 });
@@ -153,7 +173,7 @@ describe('no false signals on a real broker', () => {
     });
   });
 
-  it('#10 a damaged event carrying another probe\'s name does not degrade this probe', async () => {
+  it("#10 a damaged event carrying another probe's name does not degrade this probe", async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 1 });
     const producer = rawKafka(kafka.plaintext).producer();
     await producer.connect();

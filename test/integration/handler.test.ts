@@ -13,18 +13,28 @@ const kafka = inject('kafka');
 function lambdaContext(remainingMs: number): Context {
   const end = Date.now() + remainingMs;
   return {
-    functionName: 'streamprobe-probe', functionVersion: '$LATEST', awsRequestId: uniqueName('req'),
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:streamprobe-probe', memoryLimitInMB: '256',
-    logGroupName: '/aws/lambda/streamprobe-probe', logStreamName: 's', callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => end - Date.now(), done: () => {}, fail: () => {}, succeed: () => {},
+    functionName: 'streamprobe-probe',
+    functionVersion: '$LATEST',
+    awsRequestId: uniqueName('req'),
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:streamprobe-probe',
+    memoryLimitInMB: '256',
+    logGroupName: '/aws/lambda/streamprobe-probe',
+    logStreamName: 's',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => end - Date.now(),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
   };
 }
 
 describe('probe Lambda handler', () => {
   it('runs the probe per invocation, reusing clients while warm, with Lambda context in every log line', async () => {
     const env = {
-      STREAMPROBE_PROBE_NAME: uniqueName('lambda'), STREAMPROBE_BROKERS: kafka.plaintext,
-      STREAMPROBE_TOPIC: uniqueName('canary'), STREAMPROBE_MIN_PARTITIONS: '3',
+      STREAMPROBE_PROBE_NAME: uniqueName('lambda'),
+      STREAMPROBE_BROKERS: kafka.plaintext,
+      STREAMPROBE_TOPIC: uniqueName('canary'),
+      STREAMPROBE_MIN_PARTITIONS: '3',
     };
     const output = new CapturedOutput().start();
     const probe = createHandler('roundtrip', env);
@@ -73,8 +83,12 @@ describe('pipeline and lag Lambda handlers', () => {
   it('pipeline: a canary through an identity pipeline (input topic = output topic) completes, metrics off, logs keyed by pipeline', async () => {
     const topic = uniqueName('identity');
     const env = {
-      STREAMPROBE_PIPELINE_NAME: uniqueName('pl'), STREAMPROBE_INPUT_BROKERS: kafka.plaintext, STREAMPROBE_INPUT_TOPIC: topic,
-      STREAMPROBE_OUTPUT_TOPIC: topic, STREAMPROBE_METRICS_SINK: 'none', STREAMPROBE_DEADLINE_MS: '10000',
+      STREAMPROBE_PIPELINE_NAME: uniqueName('pl'),
+      STREAMPROBE_INPUT_BROKERS: kafka.plaintext,
+      STREAMPROBE_INPUT_TOPIC: topic,
+      STREAMPROBE_OUTPUT_TOPIC: topic,
+      STREAMPROBE_METRICS_SINK: 'none',
+      STREAMPROBE_DEADLINE_MS: '10000',
     };
     const admin = rawKafka(kafka.plaintext).admin();
     await admin.connect();
@@ -86,7 +100,11 @@ describe('pipeline and lag Lambda handlers', () => {
       const { handler } = pipeline;
       const result = await handler({}, lambdaContext(30_000));
       expect(result, output.text).toMatchObject({ outcome: 'healthy', sent: 1, onTime: 1, lost: 0 });
-      expect(output.events('pipeline_summary')[0]).toMatchObject({ function_name: 'streamprobe-probe', pipeline: env.STREAMPROBE_PIPELINE_NAME, outcome: 'healthy' });
+      expect(output.events('pipeline_summary')[0]).toMatchObject({
+        function_name: 'streamprobe-probe',
+        pipeline: env.STREAMPROBE_PIPELINE_NAME,
+        outcome: 'healthy',
+      });
     } finally {
       output.stop();
       await pipeline.close();
@@ -111,8 +129,16 @@ describe('pipeline and lag Lambda handlers', () => {
   });
 
   it('both fail the cold start naming the variable', async () => {
-    const pipeline = { STREAMPROBE_PIPELINE_NAME: 'p', STREAMPROBE_INPUT_BROKERS: 'b:9092', STREAMPROBE_INPUT_TOPIC: 'in', STREAMPROBE_OUTPUT_TOPIC: 'out', STREAMPROBE_MATCH: 'xpath:/a' };
+    const pipeline = {
+      STREAMPROBE_PIPELINE_NAME: 'p',
+      STREAMPROBE_INPUT_BROKERS: 'b:9092',
+      STREAMPROBE_INPUT_TOPIC: 'in',
+      STREAMPROBE_OUTPUT_TOPIC: 'out',
+      STREAMPROBE_MATCH: 'xpath:/a',
+    };
     expect(() => createHandler('pipeline', pipeline)).toThrow(/STREAMPROBE_MATCH \(match\): must be key, header/);
-    expect(() => createHandler('lag', { STREAMPROBE_BROKERS: 'b:9092' })).toThrow(/STREAMPROBE_GROUPS \(groups\): name at least one consumer group, or set STREAMPROBE_GROUP_PATTERN \(groupPattern\)/);
+    expect(() => createHandler('lag', { STREAMPROBE_BROKERS: 'b:9092' })).toThrow(
+      /STREAMPROBE_GROUPS \(groups\): name at least one consumer group, or set STREAMPROBE_GROUP_PATTERN \(groupPattern\)/,
+    );
   });
 });

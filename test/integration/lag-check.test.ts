@@ -3,18 +3,18 @@
  * partition by partition with Kafka's own consumer-groups command (ConsumerGroupCommand --describe).
  */
 import { spawnSync } from 'node:child_process';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CompressionTypes, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { ProbeLogger } from '../../lambda/adapters/logger';
+import { parseLagConfig } from '../../lambda/config/lag';
 import type { LagCheckReport } from '../../lambda/core/lag/report';
 import { createRuntime, type ReportSink } from '../../lambda/runtime';
-import { parseLagConfig } from '../../lambda/config/lag';
-import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
-import { readBack } from '../helpers/metrics';
 import { kafkaLibs } from '../../local-kafka/broker';
-import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 import { groupAt as groupAtOffsets } from '../helpers/consumer-groups';
+import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
+import { readBack } from '../helpers/metrics';
 
 const kafka = inject('kafka');
 const moto = inject('moto');
@@ -24,10 +24,27 @@ const consumers: Consumer[] = [];
 
 /** Kafka's own view: [topic, partition, current offset, log end offset, lag] per row. */
 function describeWithKafka(group: string): Array<[string, number, string, string, string]> {
-  const r = spawnSync('java', ['-Xmx128m', '-cp', `${kafkaLibs()}/*`, 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
-    '--bootstrap-server', kafka.plaintext, '--describe', '--group', group], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[0] === group && c[1] === TOPIC)
-    .map((c) => [c[1]!, Number(c[2]), c[3]!, c[4]!, c[5]!] as [string, number, string, string, string]).sort((a, b) => a[1] - b[1]);
+  const r = spawnSync(
+    'java',
+    [
+      '-Xmx128m',
+      '-cp',
+      `${kafkaLibs()}/*`,
+      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+      '--bootstrap-server',
+      kafka.plaintext,
+      '--describe',
+      '--group',
+      group,
+    ],
+    { encoding: 'utf8' },
+  );
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((c) => c[0] === group && c[1] === TOPIC)
+    .map((c) => [c[1]!, Number(c[2]), c[3]!, c[4]!, c[5]!] as [string, number, string, string, string])
+    .sort((a, b) => a[1] - b[1]);
 }
 
 /** A real consumer that joins the group, commits the given offsets, and stays (or leaves). */
@@ -38,10 +55,18 @@ async function groupAt(group: string, offsets: Record<number, number>, stay: boo
 
 function check(groups: string[], overrides: { stallAfterMs?: number } = {}, sinks: ReportSink[] = []) {
   const output = new CapturedOutput().start();
-  const config = parseLagConfig({ checkName: 'it', brokers: [kafka.plaintext], groups, runTimeoutMs: 15_000, timeLagThresholdMs: 10_000, stallAfterMs: overrides.stallAfterMs ?? 60_000 });
+  const config = parseLagConfig({
+    checkName: 'it',
+    brokers: [kafka.plaintext],
+    groups,
+    runTimeoutMs: 15_000,
+    timeLagThresholdMs: 10_000,
+    stallAfterMs: overrides.stallAfterMs ?? 60_000,
+  });
   const runtime = createRuntime('lag', { config, logger: new ProbeLogger({ level: 'INFO' }), sinks });
   return {
-    output, runtime,
+    output,
+    runtime,
     async close() {
       output.stop();
       await runtime.close();
@@ -61,7 +86,9 @@ beforeAll(async () => {
   writtenAt = Date.now() - RECORD_AGE_MS;
   for (const partition of [0, 1]) {
     await producer.send({
-      topic: TOPIC, acks: -1, compression: CompressionTypes.GZIP,
+      topic: TOPIC,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
       messages: Array.from({ length: 10 }, (_, i) => ({ partition, value: `r${i}`, timestamp: String(writtenAt + i * 100) })),
     });
   }
@@ -75,13 +102,18 @@ afterAll(async () => {
 const byGroup = (report: LagCheckReport, g: string) => report.groups.find((r) => r.group === g)!;
 
 describe('consumer-lag check', () => {
-  it('offsets and lag equal Kafka\'s own command; time lag is the true age of the record at the committed offset', async () => {
+  it("offsets and lag equal Kafka's own command; time lag is the true age of the record at the committed offset", async () => {
     const group = uniqueName('g-lagging');
     await groupAt(group, { 0: 4, 1: 10 }, true);
     const c = check([group]);
     try {
-      const { groups: [r] } = (await c.runtime.runOnce()).details;
-      expect(r!.status, JSON.stringify({ reasons: r!.reasons, partitions: r!.partitions }, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe('LAGGING');
+      const {
+        groups: [r],
+      } = (await c.runtime.runOnce()).details;
+      expect(
+        r!.status,
+        JSON.stringify({ reasons: r!.reasons, partitions: r!.partitions }, (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      ).toBe('LAGGING');
       const ours = r!.partitions.map((p) => [p.topic, p.partition, String(p.committed), String(p.logEnd), String(p.offsetLag)]);
       expect(ours).toEqual(describeWithKafka(group));
       const p0 = r!.partitions.find((p) => p.partition === 0)!;
@@ -102,7 +134,14 @@ describe('consumer-lag check', () => {
     await groupAt(idle, { 0: 10, 1: 10 }, false);
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
     const namespace = uniqueName('StreamProbeLag');
-    const metrics = new CloudWatchPublisher({ sink: 'api', namespace, region: 'us-east-1', endpoint: moto.endpoint, logger: new ProbeLogger({ level: 'SILENT' }), writeLine: () => {} });
+    const metrics = new CloudWatchPublisher({
+      sink: 'api',
+      namespace,
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      logger: new ProbeLogger({ level: 'SILENT' }),
+      writeLine: () => {},
+    });
     const c = check([stopped, idle], {}, [metrics]);
     try {
       const reports = (await c.runtime.runOnce()).details;
@@ -118,8 +157,12 @@ describe('consumer-lag check', () => {
       const listed = await client.send(new ListMetricsCommand({ Namespace: namespace }));
       // Zero counters cost nothing: the idle group has only its five always-published series (no lagging
       // partitions, no retention loss, no per-partition series unless asked for).
-      expect(listed.Metrics!.filter((m) => m.Dimensions!.some((d) => d.Value === idle)).map((m) => m.MetricName).sort())
-        .toEqual(['ConsumerGroupMaxTimeLag', 'ConsumerGroupMembers', 'ConsumerGroupStalled', 'ConsumerGroupStopped', 'ConsumerGroupTotalOffsetLag']);
+      expect(
+        listed
+          .Metrics!.filter((m) => m.Dimensions!.some((d) => d.Value === idle))
+          .map((m) => m.MetricName)
+          .sort(),
+      ).toEqual(['ConsumerGroupMaxTimeLag', 'ConsumerGroupMembers', 'ConsumerGroupStalled', 'ConsumerGroupStopped', 'ConsumerGroupTotalOffsetLag']);
       // The check's own heartbeat and its count of stopped groups, under LagCheck alone.
       expect(await readBack(client, namespace, { metric: 'LagCheckSucceeded', dims: { LagCheck: 'it' }, values: [] }, at)).toMatchObject({ sum: 1 });
       expect(await readBack(client, namespace, { metric: 'LagCheckGroupsStopped', dims: { LagCheck: 'it' }, values: [] }, at)).toMatchObject({ sum: 1 });
@@ -133,17 +176,21 @@ describe('consumer-lag check', () => {
     await groupAt(group, { 0: 9, 1: 10 }, true);
     const c = check([group], { stallAfterMs: 1500 });
     try {
-      const { groups: [first] } = (await c.runtime.runOnce()).details;
+      const {
+        groups: [first],
+      } = (await c.runtime.runOnce()).details;
       expect(first!.status).not.toBe('STALLED');
       await new Promise((r) => setTimeout(r, 2000));
-      const { groups: [second] } = (await c.runtime.runOnce()).details;
+      const {
+        groups: [second],
+      } = (await c.runtime.runOnce()).details;
       expect(second).toMatchObject({ status: 'STALLED', members: 1 });
     } finally {
       await c.close();
     }
   }, 60_000);
 
-  it('records deleted below a group\'s committed offset are retention loss, with the count', async () => {
+  it("records deleted below a group's committed offset are retention loss, with the count", async () => {
     const group = uniqueName('g-retention');
     await groupAt(group, { 0: 2, 1: 10 }, false);
     const admin = rawKafka(kafka.plaintext).admin();
@@ -153,7 +200,9 @@ describe('consumer-lag check', () => {
     await admin.disconnect();
     const c = check([group]);
     try {
-      const { groups: [r] } = (await c.runtime.runOnce()).details;
+      const {
+        groups: [r],
+      } = (await c.runtime.runOnce()).details;
       expect(r).toMatchObject({ status: 'RETENTION_LOSS', retentionLost: 3n });
       expect(c.output.events('lag_problem')).toContainEqual(expect.objectContaining({ group, problem: 'retention_loss', retentionLost: '3', partition: 0 }));
     } finally {

@@ -12,7 +12,7 @@ import { parseLoadConfig } from '../../lambda/config/load';
 import type { LoadReport } from '../../lambda/core/load/report';
 import { createHandler } from '../../lambda/handlers/create-handler';
 import { createRuntime } from '../../lambda/runtime';
-import { PROJECT_ROOT, kafkaLibs, startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
+import { kafkaLibs, type LocalKafka, PROJECT_ROOT, startLocalKafka } from '../../local-kafka/broker';
 import { tempDir } from '../helpers/cdk';
 import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
 
@@ -20,10 +20,23 @@ const kafka = inject('kafka');
 const CLI = join(PROJECT_ROOT, 'dist', 'bin', 'streamprobe.js');
 
 function config(brokers: string, overrides: Record<string, unknown>) {
-  return parseLoadConfig({ brokers, topic: uniqueName('load'), loadTest: uniqueName('lt'), partitions: 3, messageBytes: 200, drainMs: 5000, metricsSink: 'none', ...overrides });
+  return parseLoadConfig({
+    brokers,
+    topic: uniqueName('load'),
+    loadTest: uniqueName('lt'),
+    partitions: 3,
+    messageBytes: 200,
+    drainMs: 5000,
+    metricsSink: 'none',
+    ...overrides,
+  });
 }
 
-async function load(brokers: string, overrides: Record<string, unknown>, during?: (topic: string) => Promise<void>): Promise<{ report: LoadReport; logs: CapturedOutput }> {
+async function load(
+  brokers: string,
+  overrides: Record<string, unknown>,
+  during?: (topic: string) => Promise<void>,
+): Promise<{ report: LoadReport; logs: CapturedOutput }> {
   const c = config(brokers, overrides);
   const logs = new CapturedOutput().start();
   try {
@@ -40,8 +53,25 @@ async function load(brokers: string, overrides: Record<string, unknown>, during?
 
 /** A broker quota on a client's fetches, set with Kafka's own tool: the consumer really falls behind. */
 function throttleConsumer(brokers: string, clientId: string, bytesPerSecond: number): void {
-  const r = spawnSync('java', ['-Xmx128m', '-cp', `${kafkaLibs()}/*`, 'kafka.admin.ConfigCommand', '--bootstrap-server', brokers, '--alter',
-    '--add-config', `consumer_byte_rate=${bytesPerSecond}`, '--entity-type', 'clients', '--entity-name', clientId], { encoding: 'utf8' });
+  const r = spawnSync(
+    'java',
+    [
+      '-Xmx128m',
+      '-cp',
+      `${kafkaLibs()}/*`,
+      'kafka.admin.ConfigCommand',
+      '--bootstrap-server',
+      brokers,
+      '--alter',
+      '--add-config',
+      `consumer_byte_rate=${bytesPerSecond}`,
+      '--entity-type',
+      'clients',
+      '--entity-name',
+      clientId,
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`kafka-configs failed: ${r.stderr}`);
 }
 
@@ -70,17 +100,21 @@ describe('streamprobe load against a real broker', () => {
     // A consumer throttled by a broker quota (as a real slow consumer is) falls behind 1,000 records a second.
     const loadTest = uniqueName('slow');
     throttleConsumer(kafka.plaintext, `streamprobe-load-${loadTest}`, 20_000);
-    const { report } = await load(kafka.plaintext, { loadTest, rate: '1000/s', durationMs: 3000, partitions: 1, messageBytes: 1000, drainMs: 3000 }, async (topic) => {
-      await new Promise((r) => setTimeout(r, 1500));
-      const admin = rawKafka(kafka.plaintext).admin();
-      await admin.connect();
-      try {
-        const [end] = await admin.fetchTopicOffsets(topic);
-        await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: end!.high }] });
-      } finally {
-        await admin.disconnect();
-      }
-    });
+    const { report } = await load(
+      kafka.plaintext,
+      { loadTest, rate: '1000/s', durationMs: 3000, partitions: 1, messageBytes: 1000, drainMs: 3000 },
+      async (topic) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        const admin = rawKafka(kafka.plaintext).admin();
+        await admin.connect();
+        try {
+          const [end] = await admin.fetchTopicOffsets(topic);
+          await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: end!.high }] });
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    );
     expect(report.counts.lost, JSON.stringify(report.counts)).toBeGreaterThan(0);
     expect(report.outcome).toBe('missed');
     expect(report.reasons.join(' ')).toMatch(/lost/);
@@ -153,7 +187,20 @@ describe('streamprobe load on the command line', () => {
   it('writes a report, and next time says what got worse against it', () => {
     const dir = tempDir('load-baseline');
     const saved = join(dir, 'last-week.json');
-    const first = streamprobe(['--brokers', kafka.plaintext, '--rate', '200/s', '--duration', '2s', '--topic', uniqueName('load-cli'), '--report', saved, '--log-level', 'SILENT']);
+    const first = streamprobe([
+      '--brokers',
+      kafka.plaintext,
+      '--rate',
+      '200/s',
+      '--duration',
+      '2s',
+      '--topic',
+      uniqueName('load-cli'),
+      '--report',
+      saved,
+      '--log-level',
+      'SILENT',
+    ]);
     // Whether this short first load met its rate depends on the machine at that moment (a 0.4 s stall in
     // CI made it 184/s); the modest-load test above holds MET. Here the report must say which, and match the exit code.
     const met = / load +MET /.test(first.stderr);
@@ -174,21 +221,37 @@ describe('streamprobe load on the command line', () => {
     expect(was).toBeCloseTo(faster.throughput.produceRecordsPerSecond, -1);
     expect(now).toBeLessThan(was / 5);
     expect(change).toBeCloseTo(((now - was) / was) * 100, 0);
-    const line = second.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'load_report');
+    const line = second.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.event === 'load_report');
     expect(line.baseline.regressions).toBeGreaterThan(0);
   });
 });
 
 describe('the load-test Lambda handler', () => {
-  it('runs the deployment\'s load with the event\'s overrides, ends before its deadline, and refuses unknown event fields', async () => {
-    const env = { STREAMPROBE_LOAD_TEST_NAME: 'lambda-load', STREAMPROBE_BROKERS: kafka.plaintext, STREAMPROBE_TOPIC: uniqueName('lambda-load'), STREAMPROBE_LOAD_RATE: '100/s', STREAMPROBE_LOAD_DURATION_MS: '60000', STREAMPROBE_METRICS_SINK: 'none' };
+  it("runs the deployment's load with the event's overrides, ends before its deadline, and refuses unknown event fields", async () => {
+    const env = {
+      STREAMPROBE_LOAD_TEST_NAME: 'lambda-load',
+      STREAMPROBE_BROKERS: kafka.plaintext,
+      STREAMPROBE_TOPIC: uniqueName('lambda-load'),
+      STREAMPROBE_LOAD_RATE: '100/s',
+      STREAMPROBE_LOAD_DURATION_MS: '60000',
+      STREAMPROBE_METRICS_SINK: 'none',
+    };
     const logs = new CapturedOutput().start();
     try {
       const { handler } = createHandler('load', env);
       const end = Date.now() + 30_000;
       const context = { functionName: 'streamprobe-load', awsRequestId: 'r1', getRemainingTimeInMillis: () => end - Date.now() } as never;
       const result = await handler({ rate: '300/s', durationMs: 2000 }, context);
-      expect(result).toMatchObject({ loadTest: 'lambda-load', outcome: 'met', counts: { intended: 600, received: 600 }, target: { recordsPerSecond: 300, durationMs: 2000 } });
+      expect(result).toMatchObject({
+        loadTest: 'lambda-load',
+        outcome: 'met',
+        counts: { intended: 600, received: 600 },
+        target: { recordsPerSecond: 300, durationMs: 2000 },
+      });
       expect(logs.events('load_report')[0]).toMatchObject({ function_name: 'streamprobe-load', loadTest: 'lambda-load' });
       await expect(handler({ rate: '300/s', brokers: 'elsewhere:9092' }, context)).rejects.toThrow(/unknown field\(s\) in the event: brokers/);
       await expect(handler({ rate: '0/s' }, context)).rejects.toThrow(/event.rate: "0\/s" is not a rate above 0/);

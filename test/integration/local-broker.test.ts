@@ -34,7 +34,9 @@ describe('the local broker', () => {
   }, 150_000);
 
   it('stops when the built streamprobe command is killed with SIGKILL mid-session', async () => {
-    const cli = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'bin', 'streamprobe.js'), 'run', '--every', '1s', '--log-level', 'SILENT'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'bin', 'streamprobe.js'), 'run', '--every', '1s', '--log-level', 'SILENT'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     cli.stderr.on('data', (d) => (stderr += d));
     const deadline = Date.now() + 120_000;
@@ -42,13 +44,13 @@ describe('the local broker', () => {
     const port = Number(/local broker ready at 127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]);
     expect(port, stderr).toBeGreaterThan(0);
     cli.kill('SIGKILL');
-    const listening = () => new Promise<boolean>((r) => {
-      const socket = connect(port, '127.0.0.1', () => (socket.destroy(), r(true)));
-      socket.once('error', () => r(false));
-    });
+    const listening = () =>
+      new Promise<boolean>((r) => {
+        const socket = connect(port, '127.0.0.1', () => (socket.destroy(), r(true)));
+        socket.once('error', () => r(false));
+      });
     const killedAt = Date.now();
-    while (await listening() && Date.now() - killedAt < 30_000) await new Promise((r) => setTimeout(r, 250));
+    while ((await listening()) && Date.now() - killedAt < 30_000) await new Promise((r) => setTimeout(r, 250));
     expect(await listening(), `the broker still listens on ${port} 30 s after the command was killed`).toBe(false);
   }, 180_000);
 });
-

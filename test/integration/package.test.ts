@@ -4,8 +4,8 @@
  * tokens CDK users pass (a parameter's ARN, a secret's ARN), `cdk synth`, and the `streamprobe` command
  * through npx. The pre-bundled handler it deploys is run against the real broker, with plain node.
  */
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { CACHE_DIR, PROJECT_ROOT } from '../../local-kafka/broker';
@@ -67,15 +67,21 @@ describe('the packed package in a user CDK app', () => {
     // dist/ is built by the global setup; pack it as published (prepack would rebuild it).
     const packed = mustRun('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', app], { cwd: PROJECT_ROOT });
     const tarball = join(app, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'user-cdk-app', private: true, dependencies: { 'aws-cdk-lib': USER_CDK_VERSION, constructs: '^10.0.0' } }, null, 2));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'user-cdk-app', private: true, dependencies: { 'aws-cdk-lib': USER_CDK_VERSION, constructs: '^10.0.0' } }, null, 2),
+    );
     mustRun('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: app });
     writeFileSync(join(app, 'app.ts'), USER_APP);
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: true, types: [] }, files: ['app.ts'] }));
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, skipLibCheck: true, types: [] }, files: ['app.ts'] }),
+    );
     // The user's own TypeScript compile: the package's declarations must type the constructs and the config.
     mustRun(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app });
   }, 600_000);
 
-  it('installs with the user\'s aws-cdk-lib as the only copy (a peer, not a second copy)', () => {
+  it("installs with the user's aws-cdk-lib as the only copy (a peer, not a second copy)", () => {
     const cdkCopies = (dir: string): string[] => {
       const found: string[] = [];
       const walk = (nm: string) => {
@@ -95,7 +101,9 @@ describe('the packed package in a user CDK app', () => {
 
   it('synthesizes the three checks and the load test with pre-bundled handlers, tokens resolved into IAM', () => {
     mustRun(join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--app', 'node app.js', '--output', 'cdk.out', '--quiet'], { cwd: app });
-    const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'UserStack.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any; Metadata?: Record<string, string> }> };
+    const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'UserStack.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: any; Metadata?: Record<string, string> }>;
+    };
     const resources = Object.values(template.Resources);
     const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(4);
@@ -103,7 +111,9 @@ describe('the packed package in a user CDK app', () => {
       expect(fn.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     }
     // Every function's asset is a bundle from the package, with no node_modules beside it.
-    const assets = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Metadata?.['aws:asset:path']);
+    const assets = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Metadata?.['aws:asset:path']);
     for (const asset of assets) {
       const dir = join(app, 'cdk.out', asset!);
       expect(readdirSync(dir)).toEqual(['index.js']);
@@ -124,9 +134,17 @@ describe('the packed package in a user CDK app', () => {
   });
 
   it('measures a healthy round trip with the installed command against a real broker', () => {
-    const r = run('npx', ['--no-install', 'streamprobe', 'run', '--brokers', kafka.plaintext, '--probe-name', uniqueName('npx'), '--topic', uniqueName('npx-canary')], { cwd: app });
+    const r = run(
+      'npx',
+      ['--no-install', 'streamprobe', 'run', '--brokers', kafka.plaintext, '--probe-name', uniqueName('npx'), '--topic', uniqueName('npx-canary')],
+      { cwd: app },
+    );
     expect(r.code, r.stderr).toBe(0);
-    const summary = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'run_summary');
+    const summary = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.event === 'run_summary');
     expect(summary).toMatchObject({ outcome: 'healthy', counts: { sent: 1, received: 1, lost: 0 } });
   });
 
@@ -149,12 +167,22 @@ describe('the packed package in a user CDK app', () => {
         .then((r) => { console.error(JSON.stringify(r)); process.exit(0); }, (e) => { console.error(e); process.exit(1); });`;
     const r = run(process.execPath, ['-e', script], {
       cwd: app,
-      env: { STREAMPROBE_PROBE_NAME: probe, STREAMPROBE_BROKERS: kafka.plaintext, STREAMPROBE_TOPIC: uniqueName('bundle-canary'), STREAMPROBE_METRICS_SINK: 'none', AWS_REGION: 'eu-west-1' },
+      env: {
+        STREAMPROBE_PROBE_NAME: probe,
+        STREAMPROBE_BROKERS: kafka.plaintext,
+        STREAMPROBE_TOPIC: uniqueName('bundle-canary'),
+        STREAMPROBE_METRICS_SINK: 'none',
+        AWS_REGION: 'eu-west-1',
+      },
     });
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stderr.trim().split('\n').at(-1)!);
     expect(result).toMatchObject({ outcome: 'healthy', sent: 1, received: 1, lost: 0 });
-    const summary = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === 'run_summary');
+    const summary = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((e) => e.event === 'run_summary');
     expect(summary).toMatchObject({ probe, function_name: 'streamprobe-probe' });
   });
 });

@@ -3,16 +3,17 @@
  * WordCountDemo (Kafka Streams, from Maven Central), run on the test broker. Canary lines go into its
  * input; the canary id comes out as the key of a word count, written lz4-compressed.
  */
+
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import type { ReportSink } from '../../lambda/runtime';
-import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
-import { readBack } from '../helpers/metrics';
 import { rawKafka, uniqueName } from '../helpers/kafka';
+import { readBack } from '../helpers/metrics';
 import { pipelineUnderTest } from '../helpers/pipeline';
-import { WORDCOUNT_INPUT, WORDCOUNT_OUTPUT, startWordCount, type RunningApp } from '../helpers/streams-app';
+import { type RunningApp, startWordCount, WORDCOUNT_INPUT, WORDCOUNT_OUTPUT } from '../helpers/streams-app';
 
 const kafka = inject('kafka');
 const moto = inject('moto');
@@ -21,16 +22,32 @@ let app: RunningApp;
 const applicationId = uniqueName('wordcount');
 
 function pipeline(overrides: Record<string, unknown> = {}, sinks: ReportSink[] = []) {
-  return pipelineUnderTest({
-    pipelineName: uniqueName('wc'), inputBrokers: kafka.plaintext, inputTopic: WORDCOUNT_INPUT, outputTopic: WORDCOUNT_OUTPUT,
-    valueTemplate: 'canary {{id}} says hello', match: 'key', deadlineMs: DEADLINE_MS, runTimeoutMs: 6000, ...overrides,
-  }, sinks);
+  return pipelineUnderTest(
+    {
+      pipelineName: uniqueName('wc'),
+      inputBrokers: kafka.plaintext,
+      inputTopic: WORDCOUNT_INPUT,
+      outputTopic: WORDCOUNT_OUTPUT,
+      valueTemplate: 'canary {{id}} says hello',
+      match: 'key',
+      deadlineMs: DEADLINE_MS,
+      runTimeoutMs: 6000,
+      ...overrides,
+    },
+    sinks,
+  );
 }
 
 beforeAll(async () => {
   const admin = rawKafka(kafka.plaintext).admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: WORDCOUNT_INPUT, numPartitions: 2 }, { topic: WORDCOUNT_OUTPUT, numPartitions: 2 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [
+      { topic: WORDCOUNT_INPUT, numPartitions: 2 },
+      { topic: WORDCOUNT_OUTPUT, numPartitions: 2 },
+    ],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   app = await startWordCount(kafka.plaintext, { applicationId, compression: 'lz4' });
 }, 300_000);
@@ -66,12 +83,17 @@ describe('pipeline canary through a Kafka Streams application', () => {
       const samples = runs.flatMap((r) => r.latencySamples);
       const latency = await readBack(client, namespace, { metric: 'PipelineLatency', dims, values: [] }, at);
       expect(latency).toMatchObject({ sampleCount: 9, max: Math.max(...samples) });
-      expect(latency!.sum).toBeCloseTo(samples.reduce((a, b) => a + b, 0), 3);
+      expect(latency!.sum).toBeCloseTo(
+        samples.reduce((a, b) => a + b, 0),
+        3,
+      );
       expect(await readBack(client, namespace, { metric: 'PipelineCanariesSent', dims, values: [] }, at)).toMatchObject({ sum: 9 });
       expect(await readBack(client, namespace, { metric: 'PipelineRunSucceeded', dims, values: [] }, at)).toMatchObject({ sampleCount: 3, sum: 3 });
       expect(await readBack(client, namespace, { metric: 'PipelineAvailability', dims, values: [] }, at)).toMatchObject({ min: 100, max: 100 });
       const listed = await client.send(new ListMetricsCommand({ Namespace: namespace }));
-      expect(new Set(listed.Metrics!.map((m) => m.MetricName))).toEqual(new Set(['PipelineLatency', 'PipelineCanariesSent', 'PipelineRunSucceeded', 'PipelineAvailability']));
+      expect(new Set(listed.Metrics!.map((m) => m.MetricName))).toEqual(
+        new Set(['PipelineLatency', 'PipelineCanariesSent', 'PipelineRunSucceeded', 'PipelineAvailability']),
+      );
     } finally {
       await p.close();
     }
@@ -140,7 +162,10 @@ describe('pipeline canary through a Kafka Streams application', () => {
       const runs: PipelineReport[] = [];
       while (Date.now() - pausedAt < DEADLINE_MS + 5000) runs.push((await third.runtime.runOnce()).details);
       // The second process's last canary never came out: the third reports it lost, with its own.
-      const lostIds = third.output.events('pipeline_problem').filter((l) => l.status === 'lost').map((l) => l.canaryId);
+      const lostIds = third.output
+        .events('pipeline_problem')
+        .filter((l) => l.status === 'lost')
+        .map((l) => l.canaryId);
       expect(lostIds.length).toBeGreaterThanOrEqual(2);
     } finally {
       app.resume();

@@ -3,15 +3,16 @@
  * Central): a second local broker, one flow mirroring a topic from the test broker to it, and one flow back
  * that drops canaries with Kafka Connect's Filter transform and HasHeaderKey predicate, as a sink should.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
 import type { Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PipelineReport } from '../../lambda/core/pipeline/report';
-import { startLocalKafka, type LocalKafka } from '../../local-kafka/broker';
 import { CANARY_HEADER } from '../../lambda/core/pipeline/template';
-import { rawKafka, uniqueName } from '../helpers/kafka';
-import { pipelineUnderTest } from '../helpers/pipeline';
-import { startMirrorMaker, type MirrorFlow } from '../helpers/mirror-maker';
+import { type LocalKafka, startLocalKafka } from '../../local-kafka/broker';
 import type { RunningApp } from '../helpers/java-app';
+import { rawKafka, uniqueName } from '../helpers/kafka';
+import { type MirrorFlow, startMirrorMaker } from '../helpers/mirror-maker';
+import { pipelineUnderTest } from '../helpers/pipeline';
 
 const kafka = inject('kafka');
 const ORDERS = uniqueName('orders');
@@ -24,8 +25,13 @@ const flows: MirrorFlow[] = [
   { from: 'a', to: 'b', topics: [ORDERS] },
   { from: 'b', to: 'a', topics: [PAYMENTS], dropHeader: CANARY_HEADER },
 ];
-const start = () => startMirrorMaker(kafka.plaintext, b.plaintext, flows,
-  async () => (await adminB.listTopics()).includes(`a.${ORDERS}`) && (await adminA.listTopics()).includes(`b.${PAYMENTS}`));
+const start = () =>
+  startMirrorMaker(
+    kafka.plaintext,
+    b.plaintext,
+    flows,
+    async () => (await adminB.listTopics()).includes(`a.${ORDERS}`) && (await adminA.listTopics()).includes(`b.${PAYMENTS}`),
+  );
 
 /** Every record of a topic, read from the beginning: how many carry each canary id. */
 async function copiesPerCanary(brokers: string, topic: string): Promise<Map<string, number>> {
@@ -68,7 +74,14 @@ afterAll(async () => {
 
 describe('pipeline canary across clusters through MirrorMaker 2', () => {
   it('healthy: canaries written to one cluster come out of the mirrored topic on the other, counts exact', async () => {
-    const p = pipeline({ inputBrokers: kafka.plaintext, inputTopic: ORDERS, outputBrokers: b.plaintext, outputTopic: `a.${ORDERS}`, canariesPerRun: 2, deadlineMs: 10_000 });
+    const p = pipeline({
+      inputBrokers: kafka.plaintext,
+      inputTopic: ORDERS,
+      outputBrokers: b.plaintext,
+      outputTopic: `a.${ORDERS}`,
+      canariesPerRun: 2,
+      deadlineMs: 10_000,
+    });
     try {
       const runs = [(await p.runtime.runOnce()).details, (await p.runtime.runOnce()).details];
       for (const r of runs) {
@@ -82,7 +95,14 @@ describe('pipeline canary across clusters through MirrorMaker 2', () => {
   }, 60_000);
 
   it('a flow that must filter canaries out: nothing comes out by the deadline, which is the success', async () => {
-    const p = pipeline({ inputBrokers: b.plaintext, inputTopic: PAYMENTS, outputBrokers: kafka.plaintext, outputTopic: `b.${PAYMENTS}`, expectOutputs: 0, deadlineMs: 3000 });
+    const p = pipeline({
+      inputBrokers: b.plaintext,
+      inputTopic: PAYMENTS,
+      outputBrokers: kafka.plaintext,
+      outputTopic: `b.${PAYMENTS}`,
+      expectOutputs: 0,
+      deadlineMs: 3000,
+    });
     try {
       const first = (await p.runtime.runOnce()).details;
       expect(first.counts).toMatchObject({ sent: 1, unexpected: 0 });

@@ -87,8 +87,18 @@ describe('the pipeline canary and the lag check reach secured clusters the same 
   it('pipeline: input over SCRAM, output over TLS with a client certificate; the password never logged', async () => {
     const topic = await identityTopic();
     const p = pipelineUnderTest({
-      pipelineName: uniqueName('secured'), inputBrokers: kafka.sasl, inputTopic: topic, outputBrokers: kafka.ssl, outputTopic: topic, ...scram,
-      outputAuth: 'none', outputTls: true, outputTlsCaPem: tls.tlsCaPem, tlsCertPem: tls.tlsCertPem, tlsKeyPem: tls.tlsKeyPem, deadlineMs: 10_000,
+      pipelineName: uniqueName('secured'),
+      inputBrokers: kafka.sasl,
+      inputTopic: topic,
+      outputBrokers: kafka.ssl,
+      outputTopic: topic,
+      ...scram,
+      outputAuth: 'none',
+      outputTls: true,
+      outputTlsCaPem: tls.tlsCaPem,
+      tlsCertPem: tls.tlsCertPem,
+      tlsKeyPem: tls.tlsKeyPem,
+      deadlineMs: 10_000,
     });
     try {
       expect(p.config.output).toMatchObject({ auth: 'none', tls: true, saslPassword: undefined });
@@ -103,7 +113,15 @@ describe('the pipeline canary and the lag check reach secured clusters the same 
   it('pipeline: a wrong password fails the run at connect, and is never logged', async () => {
     const wrong = 'wrong-Secret-value-456';
     const topic = await identityTopic();
-    const p = pipelineUnderTest({ pipelineName: uniqueName('secured'), inputBrokers: kafka.sasl, inputTopic: topic, outputTopic: topic, ...scram, saslPassword: wrong, runTimeoutMs: 6000 });
+    const p = pipelineUnderTest({
+      pipelineName: uniqueName('secured'),
+      inputBrokers: kafka.sasl,
+      inputTopic: topic,
+      outputTopic: topic,
+      ...scram,
+      saslPassword: wrong,
+      runTimeoutMs: 6000,
+    });
     try {
       const report = (await p.runtime.runOnce()).details;
       expect(report).toMatchObject({ outcome: 'failed', errors: [expect.objectContaining({ phase: 'connect' })] });
@@ -118,8 +136,14 @@ describe('the pipeline canary and the lag check reach secured clusters the same 
     const topic = await identityTopic();
     const group = uniqueName('secured-group');
     await groupAt(kafka.plaintext, topic, group, { 0: 0 }, false);
-    for (const [brokers, settings] of [[kafka.ssl, tls], [kafka.sasl, scram]] as const) {
-      const runtime = createRuntime('lag', { config: parseLagConfig({ brokers, groups: [group], runTimeoutMs: 10_000, ...settings }), logger: new ProbeLogger({ level: 'SILENT' }) });
+    for (const [brokers, settings] of [
+      [kafka.ssl, tls],
+      [kafka.sasl, scram],
+    ] as const) {
+      const runtime = createRuntime('lag', {
+        config: parseLagConfig({ brokers, groups: [group], runTimeoutMs: 10_000, ...settings }),
+        logger: new ProbeLogger({ level: 'SILENT' }),
+      });
       try {
         const report = (await runtime.runOnce()).details;
         expect(report.succeeded, JSON.stringify(report.errors)).toBe(true);

@@ -20,18 +20,22 @@ const kafka = inject('kafka');
 describe('round trip against a real broker', () => {
   it('starts a sample when the encoded request goes to the connection: client work before it is not latency', async () => {
     const config = probeConfig(kafka.plaintext, { minPartitions: 2 });
-    await withRuntime(config, async (runtime) => {
-      await runtime.runOnce();
-      const report = (await runtime.runOnce()).details;
-      expect(report.outcome).toBe('healthy');
-      expect(report.timings.runMs).toBeGreaterThanOrEqual(CLIENT_DELAY_MS);
-      // Stamped at the call, every sample would hold the whole second.
-      for (const sample of [...report.samples.endToEnd, ...report.samples.produce]) {
-        expect(sample).toBeGreaterThan(0);
-        expect(sample).toBeLessThan(CLIENT_DELAY_MS / 2);
-      }
-      expect(report.samples.endToEnd).toHaveLength(2);
-    }, (c, logger) => createRuntime('roundtrip', { config: c, logger, sessionClass: SlowClientSession }));
+    await withRuntime(
+      config,
+      async (runtime) => {
+        await runtime.runOnce();
+        const report = (await runtime.runOnce()).details;
+        expect(report.outcome).toBe('healthy');
+        expect(report.timings.runMs).toBeGreaterThanOrEqual(CLIENT_DELAY_MS);
+        // Stamped at the call, every sample would hold the whole second.
+        for (const sample of [...report.samples.endToEnd, ...report.samples.produce]) {
+          expect(sample).toBeGreaterThan(0);
+          expect(sample).toBeLessThan(CLIENT_DELAY_MS / 2);
+        }
+        expect(report.samples.endToEnd).toHaveLength(2);
+      },
+      (c, logger) => createRuntime('roundtrip', { config: c, logger, sessionClass: SlowClientSession }),
+    );
   });
 
   it('creates a missing canary topic and covers every partition, every event arriving exactly once', async () => {
@@ -44,7 +48,16 @@ describe('round trip against a real broker', () => {
         const report = (await runtime.runOnce()).details;
         expect(report.outcome).toBe('healthy');
         expect(report.counts).toMatchObject({
-          partitions: 4, sent: 12, acknowledged: 12, received: 12, lost: 0, duplicated: 0, outOfOrder: 0, corrupt: 0, foreign: 0, produceErrors: 0,
+          partitions: 4,
+          sent: 12,
+          acknowledged: 12,
+          received: 12,
+          lost: 0,
+          duplicated: 0,
+          outOfOrder: 0,
+          corrupt: 0,
+          foreign: 0,
+          produceErrors: 0,
         });
         expect(report.availability).toEqual({ produce: 100, endToEnd: 100 });
         expect(report.samples.endToEnd).toHaveLength(12);

@@ -17,7 +17,8 @@ function stackWithAlarmOn(makeTopic: (stack: Stack) => sns.ITopic): App {
   const alarm = new cloudwatch.Alarm(stack, 'Alarm', {
     alarmName: 'streamprobe-fixture-latency',
     metric: new cloudwatch.Metric({ namespace: 'StreamProbe', metricName: 'EndToEndLatency' }),
-    threshold: 1, evaluationPeriods: 1,
+    threshold: 1,
+    evaluationPeriods: 1,
   });
   alarm.addAlarmAction(new actions.SnsAction(makeTopic(stack)));
   return app;
@@ -33,7 +34,9 @@ describe('the alarm delivery rule pack', () => {
     const app = stackWithAlarmOn((s) => new sns.Topic(s, 'Paging', { masterKey: kms.Alias.fromAliasName(s, 'AwsSns', 'alias/aws/sns') }));
     const found = findings(app);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^StreamProbe-AlarmDelivery\[topic Paging\w+ is encrypted with the AWS managed key alias\/aws\/sns.*\] at Fixture\/Alarm\/Resource$/);
+    expect(found[0]).toMatch(
+      /^StreamProbe-AlarmDelivery\[topic Paging\w+ is encrypted with the AWS managed key alias\/aws\/sns.*\] at Fixture\/Alarm\/Resource$/,
+    );
   });
 
   it('catches a customer managed key whose policy does not let CloudWatch use it', () => {
@@ -46,18 +49,31 @@ describe('the alarm delivery rule pack', () => {
     expect(findings(app).join('\n')).toMatch(/topic policy of Paging\w+ does not allow cloudwatch\.amazonaws\.com sns:Publish/);
   });
 
-  it('passes the topic streamprobe creates: its own key and a topic policy, both scoped to this account\'s alarms', () => {
+  it("passes the topic streamprobe creates: its own key and a topic policy, both scoped to this account's alarms", () => {
     const app = stackWithAlarmOn((s) => new AlarmTopic(s, 'Paging', { displayName: 'pages' }).topic);
     expect(findings(app)).toEqual([]);
     const template = app.synth().getStackByName('Fixture').template as { Resources: Record<string, { Type: string; Properties: any }> };
-    const byType = (t: string) => Object.values(template.Resources).filter((r) => r.Type === t).map((r) => r.Properties);
+    const byType = (t: string) =>
+      Object.values(template.Resources)
+        .filter((r) => r.Type === t)
+        .map((r) => r.Properties);
     const keyStatement = byType('AWS::KMS::Key')[0].KeyPolicy.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsEncryptNotifications');
     expect(keyStatement).toMatchObject({
-      Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:streamprobe-*']] } } },
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:streamprobe-*']] } },
+      },
     });
     const publish = byType('AWS::SNS::TopicPolicy')[0].PolicyDocument.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsPublish');
-    expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: keyStatement.Condition });
+    expect(publish).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: keyStatement.Condition,
+    });
     expect(byType('AWS::KMS::Key')[0].EnableKeyRotation).toBe(true);
   });
 

@@ -4,7 +4,17 @@
  * most recent on the right), and against the composite-rule and statistic semantics the drill relies on.
  */
 import { describe, expect, it } from 'vitest';
-import { decide, evaluateMetricAlarm, evaluateRule, simulate, statistic, type AlarmState, type DataPoint, type MetricAlarmDef, type TreatMissing } from '../drill/evaluator';
+import {
+  type AlarmState,
+  type DataPoint,
+  decide,
+  evaluateMetricAlarm,
+  evaluateRule,
+  type MetricAlarmDef,
+  simulate,
+  statistic,
+  type TreatMissing,
+} from '../drill/evaluator';
 
 const parse = (row: string) => row.split(' ').map((c) => (c === '-' ? undefined : c === 'X'));
 const TREATS: TreatMissing[] = ['missing', 'ignore', 'breaching', 'notBreaching'];
@@ -40,12 +50,29 @@ describe('M of N with missing data, as the User Guide tabulates it', () => {
 });
 
 const alarm = (over: Partial<MetricAlarmDef> = {}): MetricAlarmDef => ({
-  name: 'a', namespace: 'NS', metricName: 'M', dimensions: { Probe: 'p' }, statistic: 'Maximum', periodSeconds: 60,
-  evaluationPeriods: 3, datapointsToAlarm: 3, threshold: 10, comparison: 'GreaterThanThreshold', treatMissingData: 'missing',
-  alarmActions: ['page'], okActions: ['page'], ...over,
+  name: 'a',
+  namespace: 'NS',
+  metricName: 'M',
+  dimensions: { Probe: 'p' },
+  statistic: 'Maximum',
+  periodSeconds: 60,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 3,
+  threshold: 10,
+  comparison: 'GreaterThanThreshold',
+  treatMissingData: 'missing',
+  alarmActions: ['page'],
+  okActions: ['page'],
+  ...over,
 });
-const point = (minute: number, values: number[], counts?: number[], dims: Record<string, string> = { Probe: 'p' }): DataPoint =>
-  ({ namespace: 'NS', metricName: 'M', dimensions: dims, timestampSeconds: minute * 60 + 5, values, counts });
+const point = (minute: number, values: number[], counts?: number[], dims: Record<string, string> = { Probe: 'p' }): DataPoint => ({
+  namespace: 'NS',
+  metricName: 'M',
+  dimensions: dims,
+  timestampSeconds: minute * 60 + 5,
+  values,
+  counts,
+});
 
 describe('period statistics', () => {
   it('computes percentiles from Values and Counts, and matches dimensions exactly', () => {
@@ -67,7 +94,11 @@ describe('period statistics', () => {
 
 describe('composite rules and actions', () => {
   it('evaluates AND, OR, NOT and parentheses over child states', () => {
-    const states = new Map<string, AlarmState>([['a', 'ALARM'], ['b', 'OK'], ['c', 'INSUFFICIENT_DATA']]);
+    const states = new Map<string, AlarmState>([
+      ['a', 'ALARM'],
+      ['b', 'OK'],
+      ['c', 'INSUFFICIENT_DATA'],
+    ]);
     expect(evaluateRule('ALARM("arn:aws:cloudwatch:r:1:alarm:a") AND OK(b)', states)).toBe(true);
     expect(evaluateRule('ALARM(b) OR (ALARM(a) AND OK(c))', states)).toBe(false);
     expect(evaluateRule('ALARM(b) OR ALARM(a) AND NOT INSUFFICIENT_DATA(c)', states)).toBe(false);
@@ -78,7 +109,16 @@ describe('composite rules and actions', () => {
   it('sends one notification per state change, on the actions of the new state', () => {
     const def = alarm({ evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'ignore' });
     const points = [point(0, [1]), point(1, [50]), point(2, [60]), point(4, [1])];
-    const sim = simulate({ metricAlarms: [def], compositeAlarms: [{ name: 'c', rule: 'ALARM(a)', alarmActions: ['pager'], okActions: ['pager'] }] }, points, 60, 6 * 60);
-    expect(sim.notifications.filter((n) => n.topic === 'pager').map((n) => [n.atSeconds / 60, n.state])).toEqual([[1, 'OK'], [2, 'ALARM'], [5, 'OK']]);
+    const sim = simulate(
+      { metricAlarms: [def], compositeAlarms: [{ name: 'c', rule: 'ALARM(a)', alarmActions: ['pager'], okActions: ['pager'] }] },
+      points,
+      60,
+      6 * 60,
+    );
+    expect(sim.notifications.filter((n) => n.topic === 'pager').map((n) => [n.atSeconds / 60, n.state])).toEqual([
+      [1, 'OK'],
+      [2, 'ALARM'],
+      [5, 'OK'],
+    ]);
   });
 });

@@ -6,7 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeRoundTrip, parseAppConfig } from '../../lib';
+import { parseAppConfig, StreamProbeLagCheck, StreamProbePipeline, StreamProbeRoundTrip } from '../../lib';
 
 const brokers = ['b-1.example:9092'];
 
@@ -31,9 +31,16 @@ describe('alarm names', () => {
     const names = alarmNames(stack);
     expect(names.length).toBeGreaterThan(30);
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
-    for (const [kind, name] of [['roundtrip', 'pipeline-x'], ['pipeline', 'x'], ['lag', 'x']]) {
+    for (const [kind, name] of [
+      ['roundtrip', 'pipeline-x'],
+      ['pipeline', 'x'],
+      ['lag', 'x'],
+    ]) {
       expect(names, kind).toContain(`streamprobe-${kind}-${name}-pages`);
-      expect(names.some((n) => n.startsWith(`streamprobe-${kind}-${name}-stopped`)), kind).toBe(true);
+      expect(
+        names.some((n) => n.startsWith(`streamprobe-${kind}-${name}-stopped`)),
+        kind,
+      ).toBe(true);
     }
     expect(names.every((n) => /^streamprobe-(roundtrip|pipeline|lag)-/.test(n))).toBe(true);
   });
@@ -43,14 +50,19 @@ describe('alarm names', () => {
     // Group "b" of lag check "a" and lag check "a-b" itself would both make streamprobe-lag-a-b-stopped.
     new StreamProbeLagCheck(stack, 'LagA', { checkName: 'a', brokers, groups: ['b'] });
     new StreamProbeLagCheck(stack, 'LagAB', { checkName: 'a-b', brokers, groups: ['orders'] });
-    expect(() => app.synth()).toThrow(/alarm name "streamprobe-lag-a-b-stopped" is made by both User\/LagA\/Alarms\/Group0Stopped and User\/LagAB\/Alarms\/Stopped/);
+    expect(() => app.synth()).toThrow(
+      /alarm name "streamprobe-lag-a-b-stopped" is made by both User\/LagA\/Alarms\/Group0Stopped and User\/LagAB\/Alarms\/Stopped/,
+    );
   });
 
   it('the config file refuses one name for two checks, naming both entries', () => {
     const config = {
       targets: [{ probeName: 'x', brokers }],
       pipelines: [{ pipelineName: 'x', inputBrokers: brokers, inputTopic: 'in', outputTopic: 'out' }],
-      lagChecks: [{ checkName: 'x', brokers, groups: ['orders'] }, { checkName: 'x', brokers, groups: ['billing'] }],
+      lagChecks: [
+        { checkName: 'x', brokers, groups: ['orders'] },
+        { checkName: 'x', brokers, groups: ['billing'] },
+      ],
     };
     let message = '';
     try {
@@ -65,10 +77,13 @@ describe('alarm names', () => {
   });
 
   it('the config file takes names that only look alike: a round trip pipeline-wc beside a pipeline wc', () => {
-    const config = parseAppConfig({
-      targets: [{ probeName: 'pipeline-wc', brokers }],
-      pipelines: [{ pipelineName: 'wc', inputBrokers: brokers, inputTopic: 'in', outputTopic: 'out' }],
-    }, 'test.json');
+    const config = parseAppConfig(
+      {
+        targets: [{ probeName: 'pipeline-wc', brokers }],
+        pipelines: [{ pipelineName: 'wc', inputBrokers: brokers, inputTopic: 'in', outputTopic: 'out' }],
+      },
+      'test.json',
+    );
     expect(config.targets[0]!.probeName).toBe('pipeline-wc');
   });
 });

@@ -4,13 +4,13 @@
  * check alike. The check here measures nothing real: the runtime is what is under test.
  */
 import { describe, expect, it } from 'vitest';
+import { ProbeLogger } from '../../lambda/adapters/logger';
 import type { CheckKind } from '../../lambda/contract';
 import type { RunBudget } from '../../lambda/core/budget';
 import type { AnyCheckReport, DetailsByKind } from '../../lambda/core/check-report';
 import type { GroupLagReport, LagCheckReport } from '../../lambda/core/lag/report';
 import { failedReport } from '../../lambda/core/roundtrip/reconcile';
 import { checkReport, handlerResultOf, logLinesOf, screenOf } from '../../lambda/core/serializers';
-import { ProbeLogger } from '../../lambda/adapters/logger';
 import { type Check, CheckRuntime, type ReportSink } from '../../lambda/runtime';
 import { CapturedOutput } from '../helpers/kafka';
 
@@ -18,25 +18,57 @@ const SECRET = 'hunter2-very-secret';
 
 function failedRoundTrip(message = 'connection refused') {
   return failedReport(
-    { probe: 'orders', runId: 'r1', topic: 'canary', startedAt: '2026-12-04T10:00:00.000Z', warm: false, leaders: {}, brokers: [], timings: { connectMs: 1, prepareMs: 2, runMs: 3 } },
+    {
+      probe: 'orders',
+      runId: 'r1',
+      topic: 'canary',
+      startedAt: '2026-12-04T10:00:00.000Z',
+      warm: false,
+      leaders: {},
+      brokers: [],
+      timings: { connectMs: 1, prepareMs: 2, runMs: 3 },
+    },
     [{ phase: 'connect', type: 'KafkaJSConnectionError', message }],
   );
 }
 
 const group = (status: GroupLagReport['status']): GroupLagReport => ({
-  group: 'billing', exists: true, state: 'Stable', members: 1, status, reasons: [], totalOffsetLag: 0n, maxOffsetLag: 0n, laggingPartitions: 0,
-  retentionLost: 0n, partitions: [], checkedAt: '2026-12-04T10:00:00.000Z',
+  group: 'billing',
+  exists: true,
+  state: 'Stable',
+  members: 1,
+  status,
+  reasons: [],
+  totalOffsetLag: 0n,
+  maxOffsetLag: 0n,
+  laggingPartitions: 0,
+  retentionLost: 0n,
+  partitions: [],
+  checkedAt: '2026-12-04T10:00:00.000Z',
 });
 
 const lag = (overrides: Partial<LagCheckReport>): LagCheckReport => ({
-  check: 'lag', runId: 'l1', checkedAt: '2026-12-04T10:00:00.000Z', succeeded: true, groups: [group('OK')], problems: [], errors: [], runMs: 12, partitionMetrics: false, ...overrides,
+  check: 'lag',
+  runId: 'l1',
+  checkedAt: '2026-12-04T10:00:00.000Z',
+  succeeded: true,
+  groups: [group('OK')],
+  problems: [],
+  errors: [],
+  runMs: 12,
+  partitionMetrics: false,
+  ...overrides,
 });
 
 /** A check that measures what it is given: the runtime around it is real. */
 class GivenCheck<K extends CheckKind> implements Check<K> {
   budgets: RunBudget[] = [];
   closed = false;
-  constructor(readonly kind: K, private readonly details: DetailsByKind[K], private readonly runTimeoutMs = 6000) {}
+  constructor(
+    readonly kind: K,
+    private readonly details: DetailsByKind[K],
+    private readonly runTimeoutMs = 6000,
+  ) {}
   budget(startedAt: number, lambdaRemainingMs?: number): RunBudget {
     const total = Math.min(this.runTimeoutMs, (lambdaRemainingMs ?? Number.POSITIVE_INFINITY) - 1000);
     return { measureBy: startedAt + total - 1500, reportBy: startedAt + total - 100 };
@@ -51,7 +83,7 @@ class GivenCheck<K extends CheckKind> implements Check<K> {
 }
 
 describe('the report envelope', () => {
-  it('says what the kind\'s own report says: name, run id, start, outcome, timings, problems, errors', () => {
+  it("says what the kind's own report says: name, run id, start, outcome, timings, problems, errors", () => {
     const details = failedRoundTrip();
     const r = checkReport('roundtrip', details);
     expect(r).toMatchObject({ kind: 'roundtrip', name: 'orders', runId: 'r1', startedAt: details.startedAt, outcome: 'failed', timings: details.timings });
@@ -66,9 +98,12 @@ describe('the report envelope', () => {
     expect(checkReport('lag', lag({})).startedAt).toBe('2026-12-04T10:00:00.000Z');
   });
 
-  it('writes the kind\'s own log lines and screen text, and its handler result', () => {
+  it("writes the kind's own log lines and screen text, and its handler result", () => {
     const r = checkReport('roundtrip', failedRoundTrip()) as AnyCheckReport;
-    expect(logLinesOf(r).map((l) => [l.level, l.fields.event])).toEqual([['error', 'run_summary'], ['error', 'run_error']]);
+    expect(logLinesOf(r).map((l) => [l.level, l.fields.event])).toEqual([
+      ['error', 'run_summary'],
+      ['error', 'run_error'],
+    ]);
     expect(screenOf(r)).toContain('probe orders  run r1  FAILED');
     expect(handlerResultOf(r)).toEqual({ runId: 'r1', outcome: 'failed', sent: 0, received: 0, lost: 0 });
     const l = checkReport('lag', lag({ groups: [group('STOPPED')] })) as AnyCheckReport;
@@ -95,7 +130,7 @@ describe('the one runtime', () => {
     }
   });
 
-  it('hands the check a budget within the Lambda\'s remaining time and the sinks the same deadline to report by', async () => {
+  it("hands the check a budget within the Lambda's remaining time and the sinks the same deadline to report by", async () => {
     const check = new GivenCheck('lag', lag({}), 20_000);
     const deadlines: number[] = [];
     const sink: ReportSink = { publish: async (_report, reportBy) => void deadlines.push(reportBy) };

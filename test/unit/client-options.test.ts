@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambda/config/roundtrip';
 import { kafkaClientOptions, saslOptions, tlsOptions } from '../../lambda/adapters/kafka/client-options';
 import { realHost } from '../../lambda/adapters/kafka/ipv6-seeds';
+import { parseConfig } from '../../lambda/config/roundtrip';
 
 const base = { probeName: 'x', brokers: 'b-1:9098' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFromEnv, parseConfig } from '../../lambda/config/roundtrip';
 import { ConfigError } from '../../lambda/config/fields';
+import { configFromEnv, parseConfig } from '../../lambda/config/roundtrip';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
@@ -16,8 +16,16 @@ describe('configuration', () => {
   it('reads the environment with defaults', () => {
     const c = configFromEnv({ STREAMPROBE_PROBE_NAME: 'orders', STREAMPROBE_BROKERS: 'b-1:9092, b-2:9092', PATH: '/bin' });
     expect(c).toMatchObject({
-      probeName: 'orders', brokers: ['b-1:9092', 'b-2:9092'], topic: 'streamprobe-canary', eventsPerPartition: 1,
-      messageBytes: 256, runTimeoutMs: 20000, fetchMaxWaitMs: 100, auth: 'none', tls: false, metricsNamespace: 'StreamProbe',
+      probeName: 'orders',
+      brokers: ['b-1:9092', 'b-2:9092'],
+      topic: 'streamprobe-canary',
+      eventsPerPartition: 1,
+      messageBytes: 256,
+      runTimeoutMs: 20000,
+      fetchMaxWaitMs: 100,
+      auth: 'none',
+      tls: false,
+      metricsNamespace: 'StreamProbe',
     });
   });
 
@@ -30,9 +38,14 @@ describe('configuration', () => {
   });
 
   it('names every bad field by its environment variable, all at once', () => {
-    const e = errorOf(() => configFromEnv({
-      STREAMPROBE_PROBE_NAME: 'orders', STREAMPROBE_BROKERS: 'nohostport', STREAMPROBE_EVENTS_PER_PARTITION: 'many', STREAMPROBE_AUTH: 'kerberos',
-    }));
+    const e = errorOf(() =>
+      configFromEnv({
+        STREAMPROBE_PROBE_NAME: 'orders',
+        STREAMPROBE_BROKERS: 'nohostport',
+        STREAMPROBE_EVENTS_PER_PARTITION: 'many',
+        STREAMPROBE_AUTH: 'kerberos',
+      }),
+    );
     expect(e.issues).toEqual([
       'STREAMPROBE_BROKERS (brokers): each broker must be host:port, or [IPv6 address]:port',
       'STREAMPROBE_EVENTS_PER_PARTITION (eventsPerPartition): must be a number',
@@ -52,16 +65,17 @@ describe('configuration', () => {
   });
 
   it('requires credentials for SCRAM and refuses them without it', () => {
-    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', auth: 'scram-sha-512' })).issues)
-      .toEqual(['saslUsername: is required for auth scram-sha-512 (or set scramSecretArn)']);
-    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', saslUsername: 'u', saslPassword: 'p' })).issues)
-      .toEqual(['auth: SASL credentials are set but auth is not scram-sha-256 or scram-sha-512']);
+    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', auth: 'scram-sha-512' })).issues).toEqual([
+      'saslUsername: is required for auth scram-sha-512 (or set scramSecretArn)',
+    ]);
+    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', saslUsername: 'u', saslPassword: 'p' })).issues).toEqual([
+      'auth: SASL credentials are set but auth is not scram-sha-256 or scram-sha-512',
+    ]);
   });
 
   it('turns TLS on for MSK IAM and refuses IAM without TLS', () => {
     expect(parseConfig({ probeName: 'x', brokers: 'b:9098', auth: 'msk-iam' }).tls).toBe(true);
-    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:9098', auth: 'msk-iam', tls: 'false' })).issues)
-      .toEqual(['tls: msk-iam requires TLS']);
+    expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:9098', auth: 'msk-iam', tls: 'false' })).issues).toEqual(['tls: msk-iam requires TLS']);
   });
 
   it('rejects numbers out of range and settings of the wrong type', () => {

@@ -25,7 +25,13 @@ describe('construct props given as tokens', () => {
     const { stack, clusterArn, topic, secretArn } = userStack();
     new StreamProbeRoundTrip(stack, 'Probe', { probeName: 'orders', brokers: ['b-1.example:9098'], auth: 'msk-iam', mskClusterArn: clusterArn, topic });
     new StreamProbePipeline(stack, 'Flow', {
-      pipelineName: 'enrich', inputBrokers: ['b-1.example:9096'], inputTopic: topic, outputTopic: 'out', auth: 'scram-sha-512', scramSecretArn: secretArn, deadline: Duration.seconds(30),
+      pipelineName: 'enrich',
+      inputBrokers: ['b-1.example:9096'],
+      inputTopic: topic,
+      outputTopic: 'out',
+      auth: 'scram-sha-512',
+      scramSecretArn: secretArn,
+      deadline: Duration.seconds(30),
     });
     new StreamProbeLagCheck(stack, 'Lag', { brokers: ['b-1.example:9098'], auth: 'msk-iam', mskClusterArn: clusterArn, groups: ['billing'] });
     const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
@@ -39,8 +45,15 @@ describe('construct props given as tokens', () => {
 
   it('still refuses what a token cannot excuse: SCRAM with neither a user name nor a secret', () => {
     const { stack, topic } = userStack();
-    expect(() => new StreamProbePipeline(stack, 'Flow', {
-      pipelineName: 'enrich', inputBrokers: ['b-1.example:9096'], inputTopic: topic, outputTopic: 'out', auth: 'scram-sha-512',
-    })).toThrow(/scramSecretArn|saslUsername/);
+    expect(
+      () =>
+        new StreamProbePipeline(stack, 'Flow', {
+          pipelineName: 'enrich',
+          inputBrokers: ['b-1.example:9096'],
+          inputTopic: topic,
+          outputTopic: 'out',
+          auth: 'scram-sha-512',
+        }),
+    ).toThrow(/scramSecretArn|saslUsername/);
   });
 });

@@ -11,27 +11,43 @@ describe('deadlines', () => {
 
   it('retries a retriable Kafka error until the work succeeds', async () => {
     let calls = 0;
-    const result = await retryWithin(async () => {
-      if (++calls < 3) throw retriable('There is no leader for this topic-partition');
-      return 'offsets';
-    }, monotonicNow() + 5000, 'reading offsets');
+    const result = await retryWithin(
+      async () => {
+        if (++calls < 3) throw retriable('There is no leader for this topic-partition');
+        return 'offsets';
+      },
+      monotonicNow() + 5000,
+      'reading offsets',
+    );
     expect([result, calls]).toEqual(['offsets', 3]);
   });
 
   it('fails at once on an error that is not retriable', async () => {
     let calls = 0;
-    await expect(retryWithin(async () => {
-      calls++;
-      throw new Error('authorization failed');
-    }, monotonicNow() + 5000, 'reading offsets')).rejects.toThrow('authorization failed');
+    await expect(
+      retryWithin(
+        async () => {
+          calls++;
+          throw new Error('authorization failed');
+        },
+        monotonicNow() + 5000,
+        'reading offsets',
+      ),
+    ).rejects.toThrow('authorization failed');
     expect(calls).toBe(1);
   });
 
   it('gives up with the last error when the deadline is near, never after it', async () => {
     const started = monotonicNow();
-    await expect(retryWithin(async () => {
-      throw retriable('still electing');
-    }, started + 800, 'reading offsets')).rejects.toThrow(/still electing|did not finish/);
+    await expect(
+      retryWithin(
+        async () => {
+          throw retriable('still electing');
+        },
+        started + 800,
+        'reading offsets',
+      ),
+    ).rejects.toThrow(/still electing|did not finish/);
     expect(monotonicNow() - started).toBeLessThan(900);
   });
 

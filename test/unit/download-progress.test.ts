@@ -1,6 +1,6 @@
 /** The first-run download progress: sizes read from Maven's own lines, and what the user sees. */
 import { describe, expect, it } from 'vitest';
-import { ProgressLine, formatProgress, mavenDownloadBytes } from '../../local-kafka/download-progress';
+import { formatProgress, mavenDownloadBytes, ProgressLine } from '../../local-kafka/download-progress';
 
 function fakeStream(isTTY: boolean) {
   const writes: string[] = [];
@@ -17,10 +17,12 @@ describe('download progress', () => {
   });
 
   it('says what, how far of how big, and how long; never more than 100%', () => {
-    expect(formatProgress('Apache Kafka jars', { files: 120, bytes: 23_400_000, elapsedMs: 35_400, expectedBytes: 78_000_000 }))
-      .toBe('Apache Kafka jars: 23.4 of about 78.0 MB (30%), 120 files, 35 s');
-    expect(formatProgress('Apache Kafka jars', { files: 470, bytes: 80_000_000, elapsedMs: 60_000, expectedBytes: 78_000_000 }))
-      .toBe('Apache Kafka jars: 80.0 MB, 470 files, 60 s');
+    expect(formatProgress('Apache Kafka jars', { files: 120, bytes: 23_400_000, elapsedMs: 35_400, expectedBytes: 78_000_000 })).toBe(
+      'Apache Kafka jars: 23.4 of about 78.0 MB (30%), 120 files, 35 s',
+    );
+    expect(formatProgress('Apache Kafka jars', { files: 470, bytes: 80_000_000, elapsedMs: 60_000, expectedBytes: 78_000_000 })).toBe(
+      'Apache Kafka jars: 80.0 MB, 470 files, 60 s',
+    );
     expect(formatProgress('jars', { files: 0, bytes: 0, elapsedMs: 2_000 })).toMatch(/^jars: nothing to download yet/);
   });
 

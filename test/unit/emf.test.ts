@@ -26,17 +26,46 @@ describe('Embedded Metric Format', () => {
     const datums: Datum[] = [
       { MetricName: 'MessagesSent', Unit: 'Count', Dimensions: probe, Timestamp: t, Value: 3 },
       { MetricName: 'EndToEndLatency', Unit: 'Milliseconds', Dimensions: probe, Timestamp: t, Values: [1.5, 2], Counts: [2, 1] },
-      { MetricName: 'EndToEndLatency', Unit: 'Milliseconds', Dimensions: [...probe, { Name: 'Broker', Value: '2' }], Timestamp: t, Values: [4], Counts: [1], StorageResolution: 1 },
+      {
+        MetricName: 'EndToEndLatency',
+        Unit: 'Milliseconds',
+        Dimensions: [...probe, { Name: 'Broker', Value: '2' }],
+        Timestamp: t,
+        Values: [4],
+        Counts: [1],
+        StorageResolution: 1,
+      },
     ];
     const lines = datumsToEmf('StreamProbe', datums);
     expect(lines).toEqual([
       {
-        _aws: { Timestamp: t.getTime(), CloudWatchMetrics: [{ Namespace: 'StreamProbe', Dimensions: [['Probe']], Metrics: [{ Name: 'MessagesSent', Unit: 'Count' }, { Name: 'EndToEndLatency', Unit: 'Milliseconds' }] }] },
-        Probe: 'orders', MessagesSent: 3, EndToEndLatency: [1.5, 1.5, 2],
+        _aws: {
+          Timestamp: t.getTime(),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'StreamProbe',
+              Dimensions: [['Probe']],
+              Metrics: [
+                { Name: 'MessagesSent', Unit: 'Count' },
+                { Name: 'EndToEndLatency', Unit: 'Milliseconds' },
+              ],
+            },
+          ],
+        },
+        Probe: 'orders',
+        MessagesSent: 3,
+        EndToEndLatency: [1.5, 1.5, 2],
       },
       {
-        _aws: { Timestamp: t.getTime(), CloudWatchMetrics: [{ Namespace: 'StreamProbe', Dimensions: [['Probe', 'Broker']], Metrics: [{ Name: 'EndToEndLatency', Unit: 'Milliseconds', StorageResolution: 1 }] }] },
-        Probe: 'orders', Broker: '2', EndToEndLatency: 4,
+        _aws: {
+          Timestamp: t.getTime(),
+          CloudWatchMetrics: [
+            { Namespace: 'StreamProbe', Dimensions: [['Probe', 'Broker']], Metrics: [{ Name: 'EndToEndLatency', Unit: 'Milliseconds', StorageResolution: 1 }] },
+          ],
+        },
+        Probe: 'orders',
+        Broker: '2',
+        EndToEndLatency: 4,
       },
     ]);
     lines.forEach(assertValidEmf);
@@ -55,7 +84,11 @@ describe('Embedded Metric Format', () => {
 
   it('keeps to 100 metrics per line', () => {
     const many: Datum[] = Array.from({ length: 130 }, (_, i) => ({
-      MetricName: `M${i}` as never, Unit: 'Count', Dimensions: probe, Timestamp: t, Value: i,
+      MetricName: `M${i}` as never,
+      Unit: 'Count',
+      Dimensions: probe,
+      Timestamp: t,
+      Value: i,
     }));
     const lines = datumsToEmf('NS', many);
     expect(lines.map((l) => l._aws.CloudWatchMetrics[0]!.Metrics.length)).toEqual([100, 30]);

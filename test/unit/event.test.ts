@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, encodeEvent, eventId, type CanaryEvent } from '../../lambda/core/roundtrip/event';
+import { type CanaryEvent, decodeEvent, encodeEvent, eventId } from '../../lambda/core/roundtrip/event';
 
 const event: CanaryEvent = { probe: 'orders', run: 'r1', partition: 3, seq: 7, sentAt: 1234.567, wallAt: 1_700_000_000_000 };
 
@@ -35,8 +35,16 @@ describe('canary event format', () => {
 
   it('classifies hostile bytes without throwing', () => {
     const samples: Array<Uint8Array | string | null> = [
-      null, '', 'hello', '{"sp":', '{"sp":1}', '{"sp":2,"probe":"x"}', '{"sp":1,"probe":"x","run":"r","p":-1,"seq":0,"t":1,"wall":1,"pad":"","crc":"0"}',
-      '[1,2,3]', '{"sp":1,"__proto__":{"polluted":true}}', new Uint8Array([0xff, 0xfe, 0x00, 0x80]),
+      null,
+      '',
+      'hello',
+      '{"sp":',
+      '{"sp":1}',
+      '{"sp":2,"probe":"x"}',
+      '{"sp":1,"probe":"x","run":"r","p":-1,"seq":0,"t":1,"wall":1,"pad":"","crc":"0"}',
+      '[1,2,3]',
+      '{"sp":1,"__proto__":{"polluted":true}}',
+      new Uint8Array([0xff, 0xfe, 0x00, 0x80]),
       `{"sp":1${' '.repeat(100_000)}`,
     ];
     let seed = 42;

@@ -30,6 +30,8 @@ describe('the Kafka client factory', () => {
 
   it('says what a patch that did not apply takes away', () => {
     const report = { ...patchedKafkajs(), produceAnswers: false };
-    expect(missingPatches(report)).toEqual(['kafkajs patch produceAnswers did not apply to this kafkajs version, so it goes without judging each partition on its own produce answer']);
+    expect(missingPatches(report)).toEqual([
+      'kafkajs patch produceAnswers did not apply to this kafkajs version, so it goes without judging each partition on its own produce answer',
+    ]);
   });
 });

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { groupVerdict, type GroupCheck } from '../../lambda/core/lag/group-status';
-import { oldestUnreadOffset, partitionLag, type PartitionOffsets } from '../../lambda/core/lag/partition-lag';
+import { type GroupCheck, groupVerdict } from '../../lambda/core/lag/group-status';
+import { oldestUnreadOffset, type PartitionOffsets, partitionLag } from '../../lambda/core/lag/partition-lag';
 
 const NOW = 1_800_000_000_000;
-const offsets = (over: Partial<PartitionOffsets>): PartitionOffsets => ({ topic: 'orders', partition: 0, committed: 100n, logStart: 0n, logEnd: 100n, ...over });
+const offsets = (over: Partial<PartitionOffsets>): PartitionOffsets => ({
+  topic: 'orders',
+  partition: 0,
+  committed: 100n,
+  logStart: 0n,
+  logEnd: 100n,
+  ...over,
+});
 
 describe('partition lag', () => {
   it('caught up: offset lag 0 and time lag 0, whatever the traffic (an idle topic is not unknown)', () => {
@@ -36,7 +43,10 @@ describe('partition lag', () => {
 describe('group status', () => {
   const rules = { timeLagThresholdMs: 60_000, stallAfterMs: 120_000 };
   const check = (atMs: number, members: number, parts: Array<Partial<PartitionOffsets> & { ts?: number }>): GroupCheck => ({
-    group: 'g', atMs, members, partitions: parts.map(({ ts, ...p }, i) => partitionLag(offsets({ partition: i, ...p }), atMs, ts)),
+    group: 'g',
+    atMs,
+    members,
+    partitions: parts.map(({ ts, ...p }, i) => partitionLag(offsets({ partition: i, ...p }), atMs, ts)),
   });
 
   it('OK for an idle group that is caught up, with or without members (not STOP, as Burrow says)', () => {
@@ -45,7 +55,14 @@ describe('group status', () => {
   });
 
   it('LAGGING when the oldest unread record is older than the threshold', () => {
-    const v = groupVerdict(check(NOW, 1, [{ committed: 90n, ts: NOW - 90_000 }, { committed: 99n, ts: NOW - 1_000 }]), undefined, rules);
+    const v = groupVerdict(
+      check(NOW, 1, [
+        { committed: 90n, ts: NOW - 90_000 },
+        { committed: 99n, ts: NOW - 1_000 },
+      ]),
+      undefined,
+      rules,
+    );
     expect(v).toMatchObject({ status: 'LAGGING', maxTimeLagMs: 90_000, totalOffsetLag: 11n, maxOffsetLag: 10n, laggingPartitions: 2 });
   });
 
@@ -64,7 +81,10 @@ describe('group status', () => {
     const earlier = check(NOW - 130_000, 1, [{ committed: 90n, ts: NOW - 200_000 }]);
     const same = check(NOW, 1, [{ committed: 90n, logEnd: 120n, ts: NOW - 200_000 }]);
     expect(groupVerdict(same, undefined, rules).status).toBe('LAGGING');
-    expect(groupVerdict(same, earlier, rules)).toMatchObject({ status: 'STALLED', reasons: [expect.stringContaining('no committed offset moved in 130 s'), expect.stringContaining('time lag')] });
+    expect(groupVerdict(same, earlier, rules)).toMatchObject({
+      status: 'STALLED',
+      reasons: [expect.stringContaining('no committed offset moved in 130 s'), expect.stringContaining('time lag')],
+    });
     const moving = check(NOW, 1, [{ committed: 95n, logEnd: 120n, ts: NOW - 1_000 }]);
     expect(groupVerdict(moving, earlier, rules).status).toBe('OK');
     const tooSoon = check(NOW - 100_000, 1, [{ committed: 90n, ts: NOW - 200_000 }]);
@@ -73,7 +93,10 @@ describe('group status', () => {
 
   it('REWIND when a committed offset moved back', () => {
     const before = check(NOW - 60_000, 1, [{ committed: 100n }]);
-    expect(groupVerdict(check(NOW, 1, [{ committed: 50n, ts: NOW - 10 }]), before, rules)).toMatchObject({ status: 'REWIND', reasons: ['committed offset moved back on orders/0'] });
+    expect(groupVerdict(check(NOW, 1, [{ committed: 50n, ts: NOW - 10 }]), before, rules)).toMatchObject({
+      status: 'REWIND',
+      reasons: ['committed offset moved back on orders/0'],
+    });
   });
 
   it('RETENTION_LOSS first, with the count, whatever else is wrong', () => {
@@ -83,8 +106,18 @@ describe('group status', () => {
   });
 
   it('keeps partitions of different topics apart', () => {
-    const before: GroupCheck = { group: 'g', atMs: NOW - 200_000, members: 1, partitions: [partitionLag({ topic: 'a', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW - 200_000, NOW)] };
-    const now: GroupCheck = { group: 'g', atMs: NOW, members: 1, partitions: [partitionLag({ topic: 'b', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW, NOW - 10)] };
+    const before: GroupCheck = {
+      group: 'g',
+      atMs: NOW - 200_000,
+      members: 1,
+      partitions: [partitionLag({ topic: 'a', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW - 200_000, NOW)],
+    };
+    const now: GroupCheck = {
+      group: 'g',
+      atMs: NOW,
+      members: 1,
+      partitions: [partitionLag({ topic: 'b', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW, NOW - 10)],
+    };
     expect(groupVerdict(now, before, rules).status).toBe('OK');
   });
 });

@@ -30,22 +30,27 @@ const CORE_MAY_IMPORT = ['lambda/contract', 'lambda/metrics-contract', 'hdr-hist
 
 describe('layering', () => {
   it('lambda/core imports only itself, the shared names and a pure histogram', () => {
-    const offending = sources('lambda/core').flatMap((file) => importsOf(file)
-      .filter((m) => !m.startsWith('lambda/core/') && !CORE_MAY_IMPORT.includes(m))
-      .map((m) => `${file} imports ${m}`));
+    const offending = sources('lambda/core').flatMap((file) =>
+      importsOf(file)
+        .filter((m) => !m.startsWith('lambda/core/') && !CORE_MAY_IMPORT.includes(m))
+        .map((m) => `${file} imports ${m}`),
+    );
     expect(offending).toEqual([]);
   });
 
   it('lib/ (the CDK code) never imports the Lambda adapters, handlers or runtimes, nor a client SDK', () => {
-    const offending = sources('lib').flatMap((file) => importsOf(file)
-      .filter((m) => /^lambda\/(adapters|handlers|runtime)\b/.test(m) || /^(kafkajs|@aws-sdk\/)/.test(m) || /-runtime$/.test(m))
-      .map((m) => `${file} imports ${m}`));
+    const offending = sources('lib').flatMap((file) =>
+      importsOf(file)
+        .filter((m) => /^lambda\/(adapters|handlers|runtime)\b/.test(m) || /^(kafkajs|@aws-sdk\/)/.test(m) || /-runtime$/.test(m))
+        .map((m) => `${file} imports ${m}`),
+    );
     expect(offending).toEqual([]);
   });
 
   it('one place makes kafkajs clients: no new Kafka() outside the factory in product code', () => {
     const factory = 'lambda/adapters/kafka/client.ts';
-    const offending = ['lambda', 'bin', 'lib', 'local-kafka'].flatMap(sources)
+    const offending = ['lambda', 'bin', 'lib', 'local-kafka']
+      .flatMap(sources)
       .filter((file) => file !== factory && /new Kafka\(/.test(readFileSync(join(ROOT, file), 'utf8')));
     expect(offending).toEqual([]);
     expect(readFileSync(join(ROOT, factory), 'utf8')).toContain('new Kafka(');

@@ -1,16 +1,28 @@
 /** The load test's pure parts: rate, schedule, record format, tally, report and baseline comparison. */
 import { describe, expect, it } from 'vitest';
+import { parseLoadConfig } from '../../lambda/config/load';
 import { compareWithBaseline, parseBaseline } from '../../lambda/core/load/baseline';
 import { parseRate, recordsPerSecond } from '../../lambda/core/load/rate';
 import { decodeLoadRecord, encodeLoadRecord } from '../../lambda/core/load/record';
-import { loadReport, type LoadReport } from '../../lambda/core/load/report';
+import { type LoadReport, loadReport } from '../../lambda/core/load/report';
 import { LoadSchedule } from '../../lambda/core/load/schedule';
 import { LoadTally } from '../../lambda/core/load/tally';
-import { parseLoadConfig } from '../../lambda/config/load';
 
 const identity = (t: LoadTally) => ({
-  loadTest: 't', loadId: 'id', topic: 'load', startedAt: '2026-11-22T00:00:00.000Z', timings: { prepareMs: 0, loadMs: 0, drainMs: 0 },
-  target: { recordsPerSecond: t.schedule.recordsPerSecond, durationMs: t.schedule.durationMs, messageBytes: 100, keys: 0, partitions: 1, acks: -1, compression: 'none' },
+  loadTest: 't',
+  loadId: 'id',
+  topic: 'load',
+  startedAt: '2026-11-22T00:00:00.000Z',
+  timings: { prepareMs: 0, loadMs: 0, drainMs: 0 },
+  target: {
+    recordsPerSecond: t.schedule.recordsPerSecond,
+    durationMs: t.schedule.durationMs,
+    messageBytes: 100,
+    keys: 0,
+    partitions: 1,
+    acks: -1,
+    compression: 'none',
+  },
 });
 
 describe('load rate and schedule', () => {
@@ -39,7 +51,11 @@ describe('load rate and schedule', () => {
     expect(() => parseLoadConfig({ brokers: 'b:9092', rate: '0/s', durationMs: 1000 })).toThrow(/rate: "0\/s" is not a rate above 0/);
     expect(() => parseLoadConfig({ brokers: 'b:9092', rate: '100/s', durationMs: 'soon' })).toThrow(/durationMs/);
     expect(() => parseLoadConfig({ brokers: 'b:9092', rate: '100000000/s', durationMs: 3_600_000 })).toThrow(/at most 50000000 a load/);
-    expect(parseLoadConfig({ brokers: 'b:9092', rate: '2MB/s', durationMs: '1000', messageBytes: '1000' })).toMatchObject({ recordsPerSecond: 2000, acks: -1, compression: 'none' });
+    expect(parseLoadConfig({ brokers: 'b:9092', rate: '2MB/s', durationMs: '1000', messageBytes: '1000' })).toMatchObject({
+      recordsPerSecond: 2000,
+      acks: -1,
+      compression: 'none',
+    });
   });
 });
 
@@ -61,10 +77,20 @@ describe('load tally and report', () => {
     const t = new LoadTally(s);
     // The first half go out on time and arrive 2 ms later; the second half waited for a 1 s stall.
     t.markSent(0, 500, 0);
-    t.markAcked(Array.from({ length: 500 }, (_, i) => i), 0, 0, 1);
+    t.markAcked(
+      Array.from({ length: 500 }, (_, i) => i),
+      0,
+      0,
+      1,
+    );
     for (let seq = 0; seq < 500; seq++) t.markReceived(seq, 0, s.intendedAt(seq) + 2);
     t.markSent(500, 1000, 6000);
-    t.markAcked(Array.from({ length: 500 }, (_, i) => 500 + i), 0, 500, 6001);
+    t.markAcked(
+      Array.from({ length: 500 }, (_, i) => 500 + i),
+      0,
+      500,
+      6001,
+    );
     for (let seq = 500; seq < 1000; seq++) t.markReceived(seq, 0, 6002);
     t.settleUnread({ positions: new Map([[0, 1000]]), logStarts: new Map([[0, 0]]) });
     const r = loadReport(identity(t), t);
@@ -100,16 +126,24 @@ describe('load tally and report', () => {
 });
 
 describe('baseline comparison', () => {
-  const report = (rate: number, p99: number, lost = 0) => ({
-    throughput: { produceRecordsPerSecond: rate, consumeRecordsPerSecond: rate, produceMBPerSecond: 0, consumeMBPerSecond: 0 },
-    latency: { endToEnd: { count: 5000, avg: 1, p50: 1, p95: 2, p99, p999: null, max: 50 }, produce: { count: 5000, avg: 1, p50: 1, p95: 1, p99: 1, p999: null, max: 2 } },
-    errorRate: 0, counts: { lost, duplicated: 0 },
-  }) as unknown as LoadReport;
+  const report = (rate: number, p99: number, lost = 0) =>
+    ({
+      throughput: { produceRecordsPerSecond: rate, consumeRecordsPerSecond: rate, produceMBPerSecond: 0, consumeMBPerSecond: 0 },
+      latency: {
+        endToEnd: { count: 5000, avg: 1, p50: 1, p95: 2, p99, p999: null, max: 50 },
+        produce: { count: 5000, avg: 1, p50: 1, p95: 1, p99: 1, p999: null, max: 2 },
+      },
+      errorRate: 0,
+      counts: { lost, duplicated: 0 },
+    }) as unknown as LoadReport;
 
   it('says what got worse beyond the tolerance, and by how much', () => {
     const changes = compareWithBaseline(report(4500, 12, 3), report(5000, 10), 10);
     const worse = changes.filter((c) => c.worse).map((c) => [c.metric, c.changePct]);
-    expect(worse).toEqual([['end-to-end p99 ms', 20], ['lost records', null]]);
+    expect(worse).toEqual([
+      ['end-to-end p99 ms', 20],
+      ['lost records', null],
+    ]);
     // 10% fewer records a second is within a 10% tolerance.
     expect(changes.find((c) => c.metric === 'produce records/s')).toMatchObject({ changePct: -10, worse: false });
     expect(compareWithBaseline(report(6000, 5), report(5000, 10), 10).some((c) => c.worse)).toBe(false);

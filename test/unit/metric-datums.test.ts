@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { batchDatums, lagCheckToDatums, reportToDatums, toValuesAndCounts, type Datum } from '../../lambda/core/metric-datums';
-import { failedReport, reconcile } from '../../lambda/core/roundtrip/reconcile';
+import { batchDatums, type Datum, lagCheckToDatums, reportToDatums, toValuesAndCounts } from '../../lambda/core/metric-datums';
 import { encodeEvent } from '../../lambda/core/roundtrip/event';
+import { failedReport, reconcile } from '../../lambda/core/roundtrip/reconcile';
 import { METRICS } from '../../lambda/metrics-contract';
 
 const ctx = {
-  probe: 'orders', runId: 'r1', topic: 't', startedAt: '2026-11-21T10:00:00.000Z', warm: false,
-  timings: { connectMs: 12.5, prepareMs: 40, runMs: 80.25 }, leaders: { 0: 1, 1: 2 }, brokers: [1, 2, 3],
+  probe: 'orders',
+  runId: 'r1',
+  topic: 't',
+  startedAt: '2026-11-21T10:00:00.000Z',
+  warm: false,
+  timings: { connectMs: 12.5, prepareMs: 40, runMs: 80.25 },
+  leaders: { 0: 1, 1: 2 },
+  brokers: [1, 2, 3],
 };
 
 function healthyReport() {
   const sent = [0, 1].map((p) => ({ partition: p, seq: 0, sentAt: 100, ackedAt: 103 + p, offset: '0' }));
   const received = [0, 1].map((p) => ({
-    partition: p, offset: '0', arrivedAt: 105 + p * 10,
+    partition: p,
+    offset: '0',
+    arrivedAt: 105 + p * 10,
     value: encodeEvent({ probe: 'orders', run: 'r1', partition: p, seq: 0, sentAt: 100, wallAt: 1 }, 100),
   }));
   return reconcile({ ...ctx, sent, received, errors: [] });
@@ -25,10 +33,16 @@ describe('metric datums of a run report', () => {
   it('publishes latencies as value/count arrays and counters as values, with the Probe dimension', () => {
     const datums = reportToDatums(healthyReport());
     const e2e = find(datums, 'EndToEndLatency');
-    expect(e2e).toEqual([{
-      MetricName: 'EndToEndLatency', Unit: 'Milliseconds', Dimensions: [{ Name: 'Probe', Value: 'orders' }],
-      Timestamp: new Date('2026-11-21T10:00:00.000Z'), Values: [5, 15], Counts: [1, 1],
-    }]);
+    expect(e2e).toEqual([
+      {
+        MetricName: 'EndToEndLatency',
+        Unit: 'Milliseconds',
+        Dimensions: [{ Name: 'Probe', Value: 'orders' }],
+        Timestamp: new Date('2026-11-21T10:00:00.000Z'),
+        Values: [5, 15],
+        Counts: [1, 1],
+      },
+    ]);
     expect(find(datums, 'ProduceLatency')[0]).toMatchObject({ Values: [3, 4], Counts: [1, 1] });
     expect(find(datums, 'MessagesSent')[0]).toMatchObject({ Value: 2, Unit: 'Count' });
     expect(find(datums, 'EndToEndAvailability')[0]).toMatchObject({ Value: 100, Unit: 'Percent' });
@@ -41,7 +55,12 @@ describe('metric datums of a run report', () => {
   it('publishes end-to-end latency per leader broker as well', () => {
     const datums = reportToDatums(healthyReport());
     expect(find(datums, 'EndToEndLatency', '1')[0]).toMatchObject({
-      Dimensions: [{ Name: 'Probe', Value: 'orders' }, { Name: 'Broker', Value: '1' }], Values: [5], Counts: [1],
+      Dimensions: [
+        { Name: 'Probe', Value: 'orders' },
+        { Name: 'Broker', Value: '1' },
+      ],
+      Values: [5],
+      Counts: [1],
     });
     expect(find(datums, 'EndToEndLatency', '2')[0]).toMatchObject({ Values: [15] });
   });
@@ -84,7 +103,10 @@ describe('value/count arrays', () => {
     expect(new Set(values).size).toBe(values.length);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(5000);
     const sum = values.reduce((acc, v, i) => acc + v * counts[i]!, 0);
-    expect(sum).toBeCloseTo(samples.reduce((a, b) => a + Math.round(b * 1000) / 1000, 0), 6);
+    expect(sum).toBeCloseTo(
+      samples.reduce((a, b) => a + Math.round(b * 1000) / 1000, 0),
+      6,
+    );
     expect(values[0]).toBe(Math.min(...samples));
     expect(values[values.length - 1]).toBeCloseTo(Math.max(...samples), 9);
     expect([...values].sort((a, b) => a - b)).toEqual(values);
@@ -119,8 +141,19 @@ describe('batching', () => {
 
 describe('lag check datums', () => {
   const group = (over: Record<string, unknown> = {}) => ({
-    group: 'billing', exists: true, status: 'OK', members: 2, maxTimeLagMs: 1200 as number | undefined, totalOffsetLag: 5n, laggingPartitions: 1, retentionLost: 0n,
-    partitions: [{ topic: 'orders', partition: 0, offsetLag: 5n, timeLagMs: 1200 }, { topic: 'orders', partition: 1, offsetLag: 0n, timeLagMs: 0 }], ...over,
+    group: 'billing',
+    exists: true,
+    status: 'OK',
+    members: 2,
+    maxTimeLagMs: 1200 as number | undefined,
+    totalOffsetLag: 5n,
+    laggingPartitions: 1,
+    retentionLost: 0n,
+    partitions: [
+      { topic: 'orders', partition: 0, offsetLag: 5n, timeLagMs: 1200 },
+      { topic: 'orders', partition: 1, offsetLag: 0n, timeLagMs: 0 },
+    ],
+    ...over,
   });
   const check = (groups: ReturnType<typeof group>[], succeeded = true) => ({ check: 'lag', checkedAt: new Date(0).toISOString(), succeeded, groups });
   const names = (d: ReturnType<typeof lagCheckToDatums>) => d.map((x) => `${x.MetricName}${x.Dimensions.length > 2 ? `/${x.Dimensions[3]!.Value}` : ''}`);
@@ -139,7 +172,11 @@ describe('lag check datums', () => {
 
   it('per-partition series only when asked for, one per partition with a committed offset', () => {
     expect(names(lagCheckToDatums(check([group()]))).filter((n) => n.startsWith('ConsumerGroupPartition'))).toEqual([]);
-    expect(names(lagCheckToDatums(check([group()]), { partitionMetrics: true })).filter((n) => n.startsWith('ConsumerGroupPartition')))
-      .toEqual(['ConsumerGroupPartitionOffsetLag/0', 'ConsumerGroupPartitionTimeLag/0', 'ConsumerGroupPartitionOffsetLag/1', 'ConsumerGroupPartitionTimeLag/1']);
+    expect(names(lagCheckToDatums(check([group()]), { partitionMetrics: true })).filter((n) => n.startsWith('ConsumerGroupPartition'))).toEqual([
+      'ConsumerGroupPartitionOffsetLag/0',
+      'ConsumerGroupPartitionTimeLag/0',
+      'ConsumerGroupPartitionOffsetLag/1',
+      'ConsumerGroupPartitionTimeLag/1',
+    ]);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parsePipelineConfig } from '../../lambda/config/pipeline';
 import { newCanaryId, sentAtOf } from '../../lambda/core/pipeline/canary-id';
 import { checkMatchRule, extractId, parseJsonPath } from '../../lambda/core/pipeline/match';
-import { reconcilePipeline, type PipelineRunInput } from '../../lambda/core/pipeline/reconcile';
-import { CANARY_HEADER, PIPELINE_HEADER, mentionsId, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
-import { parsePipelineConfig } from '../../lambda/config/pipeline';
+import { type PipelineRunInput, reconcilePipeline } from '../../lambda/core/pipeline/reconcile';
+import { CANARY_HEADER, mentionsId, PIPELINE_HEADER, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 
@@ -20,7 +20,10 @@ describe('pipeline canary ids', () => {
 
 describe('pipeline canary templates', () => {
   it('fill the placeholders in value, key and headers, and always add the canary header', () => {
-    const r = renderCanary({ value: '{"orderId":"{{id}}","at":"{{sentAtIso}}","ms":{{sentAtMs}}}', key: 'k-{{id}}', headers: { source: '{{pipeline}}' } }, { id: 'spx', sentAtMs: T0, pipeline: 'orders' });
+    const r = renderCanary(
+      { value: '{"orderId":"{{id}}","at":"{{sentAtIso}}","ms":{{sentAtMs}}}', key: 'k-{{id}}', headers: { source: '{{pipeline}}' } },
+      { id: 'spx', sentAtMs: T0, pipeline: 'orders' },
+    );
     expect(JSON.parse(r.value)).toEqual({ orderId: 'spx', at: '2026-11-22T10:00:00.000Z', ms: T0 });
     expect(r.key).toBe('k-spx');
     expect(r.headers).toEqual({ source: 'orders', [CANARY_HEADER]: 'spx', [PIPELINE_HEADER]: 'orders' });
@@ -36,7 +39,12 @@ describe('pipeline canary templates', () => {
 
 describe('finding the id in an output record', () => {
   const id = newCanaryId(T0, () => 0.1);
-  const rec = (over: Partial<{ key: string | null; value: string | null; headers: Record<string, string> }>) => ({ key: null, value: null, headers: {}, ...over });
+  const rec = (over: Partial<{ key: string | null; value: string | null; headers: Record<string, string> }>) => ({
+    key: null,
+    value: null,
+    headers: {},
+    ...over,
+  });
 
   it('by key, header, JSON path or a regular expression with a capture group', () => {
     expect(extractId({ by: 'key' }, rec({ key: id }))).toBe(id);
@@ -64,8 +72,17 @@ describe('finding the id in an output record', () => {
 
 describe('reconciling a pipeline run', () => {
   const base = (over: Partial<PipelineRunInput>): PipelineRunInput => ({
-    pipeline: 'orders', runId: 'r2', nowMs: T0 + 10_000, deadlineMs: 60_000, expectOutputs: 1,
-    sent: [], outputs: [], inFlight: [], concluded: new Map(), processStartMs: T0 - 3_600_000, ...over,
+    pipeline: 'orders',
+    runId: 'r2',
+    nowMs: T0 + 10_000,
+    deadlineMs: 60_000,
+    expectOutputs: 1,
+    sent: [],
+    outputs: [],
+    inFlight: [],
+    concluded: new Map(),
+    processStartMs: T0 - 3_600_000,
+    ...over,
   });
   const out = (id: string | undefined, arrivedAtMs: number, offset = '0') => ({ id, arrivedAtMs, partition: 0, offset });
 
@@ -80,7 +97,9 @@ describe('reconciling a pipeline run', () => {
     const first = reconcilePipeline(base({ runId: 'r1', sent: [{ id: 'a', sentAtMs: T0, acknowledged: true }] }));
     expect(first.counts).toMatchObject({ inFlight: 1, lost: 0 });
     expect(first.availability).toBeUndefined();
-    const second = reconcilePipeline(base({ runId: 'r2', inFlight: first.inFlight, concluded: first.concluded, outputs: [out('a', T0 + 25_000)], nowMs: T0 + 30_000 }));
+    const second = reconcilePipeline(
+      base({ runId: 'r2', inFlight: first.inFlight, concluded: first.concluded, outputs: [out('a', T0 + 25_000)], nowMs: T0 + 30_000 }),
+    );
     expect(second.counts).toMatchObject({ late: 1, lost: 0, inFlight: 0 });
     expect(second.latencies).toEqual([25_000]);
     expect(second.problems).toEqual([expect.objectContaining({ status: 'late', canaryId: 'a' })]);
@@ -95,14 +114,22 @@ describe('reconciling a pipeline run', () => {
   });
 
   it('fan-out: complete at the Nth output; fewer by the deadline is lost; more is duplicated', () => {
-    const sent = [{ id: 'a', sentAtMs: T0, acknowledged: true }, { id: 'b', sentAtMs: T0, acknowledged: true }];
-    const r = reconcilePipeline(base({ expectOutputs: 2, sent, outputs: [out('a', T0 + 10), out('a', T0 + 30), out('a', T0 + 40), out('b', T0 + 15)], nowMs: T0 + 60_000 }));
+    const sent = [
+      { id: 'a', sentAtMs: T0, acknowledged: true },
+      { id: 'b', sentAtMs: T0, acknowledged: true },
+    ];
+    const r = reconcilePipeline(
+      base({ expectOutputs: 2, sent, outputs: [out('a', T0 + 10), out('a', T0 + 30), out('a', T0 + 40), out('b', T0 + 15)], nowMs: T0 + 60_000 }),
+    );
     expect(r.counts).toMatchObject({ onTime: 1, duplicated: 1, lost: 1 });
     expect(r.latencies).toEqual([30]);
   });
 
   it('a canary the application must filter out: silence until the deadline is the success, any output is unexpected', () => {
-    const sent = [{ id: 'a', sentAtMs: T0, acknowledged: true }, { id: 'b', sentAtMs: T0, acknowledged: true }];
+    const sent = [
+      { id: 'a', sentAtMs: T0, acknowledged: true },
+      { id: 'b', sentAtMs: T0, acknowledged: true },
+    ];
     const early = reconcilePipeline(base({ expectOutputs: 0, sent, outputs: [out('b', T0 + 5)] }));
     expect(early.counts).toMatchObject({ unexpected: 1, filtered: 0, inFlight: 1 });
     const later = reconcilePipeline(base({ expectOutputs: 0, inFlight: early.inFlight, concluded: early.concluded, nowMs: T0 + 60_000 }));
@@ -110,14 +137,20 @@ describe('reconciling a pipeline run', () => {
     expect(later.availability).toBe(100);
   });
 
-  it('after a restart: a predecessor\'s canary already read by it is concluded silently; one that comes out now is late; one that never does is lost', () => {
+  it("after a restart: a predecessor's canary already read by it is concluded silently; one that comes out now is late; one that never does is lost", () => {
     const processStartMs = T0 + 5_000;
     const inherited = (id: string) => ({ id, runId: 'predecessor', sentAtMs: T0, arrivals: [], inherited: true });
-    const r = reconcilePipeline(base({
-      processStartMs, nowMs: T0 + 60_000,
-      inFlight: [inherited('read-before'), inherited('out-now'), inherited('never')],
-      outputs: [{ ...out('read-before', T0 + 6_000), seenBefore: true }, { ...out('out-now', T0 + 7_000), seenBefore: false }],
-    }));
+    const r = reconcilePipeline(
+      base({
+        processStartMs,
+        nowMs: T0 + 60_000,
+        inFlight: [inherited('read-before'), inherited('out-now'), inherited('never')],
+        outputs: [
+          { ...out('read-before', T0 + 6_000), seenBefore: true },
+          { ...out('out-now', T0 + 7_000), seenBefore: false },
+        ],
+      }),
+    );
     expect(r.counts).toMatchObject({ onTime: 0, late: 1, lost: 1, unknown: 0, unexpected: 0 });
     expect(r.latencies).toEqual([7_000]);
     expect(r.concluded.get('read-before')).toBe('complete');
@@ -125,10 +158,13 @@ describe('reconciling a pipeline run', () => {
 
   it('a send that failed is not in flight; ids it never sent are unexpected, or unknown when older than the process', () => {
     const processStartMs = T0;
-    const r = reconcilePipeline(base({
-      processStartMs, sent: [{ id: 'a', sentAtMs: T0, acknowledged: false, error: 'NOT_ENOUGH_REPLICAS' }],
-      outputs: [out(newCanaryId(T0 + 5), T0 + 9), out(newCanaryId(T0 - 1000), T0 + 9)],
-    }));
+    const r = reconcilePipeline(
+      base({
+        processStartMs,
+        sent: [{ id: 'a', sentAtMs: T0, acknowledged: false, error: 'NOT_ENOUGH_REPLICAS' }],
+        outputs: [out(newCanaryId(T0 + 5), T0 + 9), out(newCanaryId(T0 - 1000), T0 + 9)],
+      }),
+    );
     expect(r.counts).toMatchObject({ sendFailed: 1, inFlight: 0, unexpected: 1, unknown: 1 });
     expect(r.problems.map((p) => p.status).sort()).toEqual(['send_failed', 'unexpected', 'unknown']);
   });
@@ -171,8 +207,15 @@ describe('pipeline connections', () => {
   });
 
   it('an output auth that is not SCRAM takes none of the input credentials; output credentials replace the pair', () => {
-    expect(parsePipelineConfig({ ...base, ...scram, outputAuth: 'none' }).output).toMatchObject({ auth: 'none', saslUsername: undefined, saslPassword: undefined });
-    expect(parsePipelineConfig({ ...base, ...scram, outputSaslUsername: 'v', outputSaslPassword: 'pw2' }).output).toMatchObject({ saslUsername: 'v', saslPassword: 'pw2' });
+    expect(parsePipelineConfig({ ...base, ...scram, outputAuth: 'none' }).output).toMatchObject({
+      auth: 'none',
+      saslUsername: undefined,
+      saslPassword: undefined,
+    });
+    expect(parsePipelineConfig({ ...base, ...scram, outputSaslUsername: 'v', outputSaslPassword: 'pw2' }).output).toMatchObject({
+      saslUsername: 'v',
+      saslPassword: 'pw2',
+    });
   });
 
   it('names the output field that is wrong', () => {
@@ -191,7 +234,9 @@ describe('extra canary headers', () => {
   });
 
   it('cannot replace the canary headers, and a typo in a placeholder names the setting', () => {
-    expect(() => parsePipelineConfig({ ...base, headers: { [CANARY_HEADER]: 'x' } })).toThrow(/headers: streamprobe-canary and streamprobe-pipeline are set by streamprobe/);
+    expect(() => parsePipelineConfig({ ...base, headers: { [CANARY_HEADER]: 'x' } })).toThrow(
+      /headers: streamprobe-canary and streamprobe-pipeline are set by streamprobe/,
+    );
     expect(() => parsePipelineConfig({ ...base, headers: { a: '{{idd}}' } })).toThrow(/headers: unknown placeholder\(s\) \{\{idd\}\}/);
     expect(() => parsePipelineConfig({ ...base, headers: 'not json' })).toThrow(/headers: must be an object of header name to template/);
   });

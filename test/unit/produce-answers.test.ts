@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { errorForCode, partitionAnswers } from '../../lambda/adapters/kafka/kafkajs-patches/produce-answers';
 
-const { KafkaJSNumberOfRetriesExceeded } = require('kafkajs/src/errors') as { KafkaJSNumberOfRetriesExceeded: new (e: Error, o: { retryCount: number; retryTime: number }) => Error };
+const { KafkaJSNumberOfRetriesExceeded } = require('kafkajs/src/errors') as {
+  KafkaJSNumberOfRetriesExceeded: new (e: Error, o: { retryCount: number; retryTime: number }) => Error;
+};
 
 /** What the patched parse throws: kafkajs's own error, the decoded response hung on it. */
 function parseError(code: number, partitions: Array<{ partition: number; errorCode: number; baseOffset: string }>): Error {
@@ -11,10 +13,16 @@ function parseError(code: number, partitions: Array<{ partition: number; errorCo
 }
 
 describe('produce answers', () => {
-  const answers = [{ partition: 0, errorCode: 19, baseOffset: '-1' }, { partition: 1, errorCode: 0, baseOffset: '42' }];
+  const answers = [
+    { partition: 0, errorCode: 19, baseOffset: '-1' },
+    { partition: 1, errorCode: 0, baseOffset: '42' },
+  ];
 
-  it('reads each partition\'s answer from the error, also behind kafkajs\'s retry wrapper', () => {
-    const expected = [{ topic: 'canary', partition: 0, errorCode: 19, baseOffset: '-1' }, { topic: 'canary', partition: 1, errorCode: 0, baseOffset: '42' }];
+  it("reads each partition's answer from the error, also behind kafkajs's retry wrapper", () => {
+    const expected = [
+      { topic: 'canary', partition: 0, errorCode: 19, baseOffset: '-1' },
+      { topic: 'canary', partition: 1, errorCode: 0, baseOffset: '42' },
+    ];
     expect(partitionAnswers(parseError(19, answers))).toEqual(expected);
     expect(partitionAnswers(new KafkaJSNumberOfRetriesExceeded(parseError(19, answers), { retryCount: 0, retryTime: 100 }))).toEqual(expected);
   });
@@ -24,7 +32,7 @@ describe('produce answers', () => {
     expect(partitionAnswers(undefined)).toBeUndefined();
   });
 
-  it('names a partition\'s error code as kafkajs does', () => {
+  it("names a partition's error code as kafkajs does", () => {
     expect(errorForCode(19)).toMatchObject({ type: 'NOT_ENOUGH_REPLICAS', retriable: true });
     expect(errorForCode(32)).toMatchObject({ type: 'INVALID_TIMESTAMP' });
   });

@@ -1,6 +1,7 @@
 /** Turns the probe configuration into kafkajs client options: brokers, TLS, SASL (SCRAM or MSK IAM). */
-import type { KafkaConfig, SASLOptions, logCreator } from 'kafkajs';
+
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import type { KafkaConfig, logCreator, SASLOptions } from 'kafkajs';
 import type { ConnectionSettings } from '../../config/fields';
 import { hasIpv6Seed, ipv6AwareSocketFactory, kafkajsSeed } from './ipv6-seeds';
 

@@ -3,7 +3,7 @@
  * every kafkajs patch is applied before the first client, and a patch that no longer matches the installed
  * kafkajs is reported once as a process warning instead of going unnoticed.
  */
-import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import { Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs';
 import type { ConnectionSettings } from '../../config/fields';
 import { kafkaClientOptions, type ResolvedCredentials } from './client-options';
 import { applyKafkajsPatches, missingPatches, type PatchReport } from './kafkajs-patches';

@@ -3,7 +3,7 @@
  * Metadata is asked for the canary topic alone: a leaderless partition of some unrelated topic is none of
  * this probe's business and must not fail its run.
  */
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { type Admin, ConfigResourceTypes } from 'kafkajs';
 import type { ProbeConfig } from '../../config/roundtrip';
 import { remainingMs, sleep } from '../deadline';
 
@@ -24,7 +24,9 @@ const isUnknownTopic = (error: unknown) => (error as { type?: string })?.type ==
 
 async function readPartitions(admin: Admin, topic: string): Promise<PartitionMetadata[] | undefined> {
   try {
-    const { topics: [meta] } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const {
+      topics: [meta],
+    } = await admin.fetchTopicMetadata({ topics: [topic] });
     return meta?.partitions;
   } catch (error) {
     if (isUnknownTopic(error)) return undefined;
@@ -37,9 +39,14 @@ async function readPartitions(admin: Admin, topic: string): Promise<PartitionMet
  * polling metadata every 200 ms; a new topic's leaders take a moment, and kafkajs's own waitForLeaders
  * gives up with UNKNOWN_TOPIC_OR_PARTITION on a busy broker with hundreds of partitions.
  */
-export async function waitForLeaders(admin: Admin, topic: string, deadlineAt: number, partitions?: number): Promise<Array<{ partitionId: number; leader: number }>> {
+export async function waitForLeaders(
+  admin: Admin,
+  topic: string,
+  deadlineAt: number,
+  partitions?: number,
+): Promise<Array<{ partitionId: number; leader: number }>> {
   for (;;) {
-    const found = await readPartitions(admin, topic).catch(() => undefined) ?? [];
+    const found = (await readPartitions(admin, topic).catch(() => undefined)) ?? [];
     const complete = partitions === undefined ? found.length > 0 : found.length === partitions;
     if (complete && found.every((p) => p.leader >= 0)) return found;
     if (remainingMs(deadlineAt) < 500) throw new Error(`topic ${topic} has partitions without a leader`);
@@ -64,10 +71,14 @@ export async function ensureCanaryTopic(admin: Admin, config: ProbeConfig, broke
     const replicationFactor = config.replicationFactor ?? Math.min(3, brokers.length);
     // false means another probe created it first; either way it exists now.
     await admin.createTopics({
-      topics: [{
-        topic: config.topic, numPartitions: wanted, replicationFactor,
-        configEntries: [{ name: 'min.insync.replicas', value: String(minInSyncReplicas(replicationFactor)) }],
-      }],
+      topics: [
+        {
+          topic: config.topic,
+          numPartitions: wanted,
+          replicationFactor,
+          configEntries: [{ name: 'min.insync.replicas', value: String(minInSyncReplicas(replicationFactor)) }],
+        },
+      ],
       waitForLeaders: true,
     });
     changed = true;
@@ -97,7 +108,9 @@ export async function durabilityWarning(admin: Admin, topic: string, replication
   const minIsr = Number(resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue ?? 1);
   const wanted = minInSyncReplicas(replicationFactor);
   if (minIsr >= wanted) return undefined;
-  return `canary topic ${topic} has min.insync.replicas=${minIsr} with replication factor ${replicationFactor}: `
-    + `acks=all then proves an event reached ${minIsr} broker${minIsr === 1 ? '' : 's'} only; set it to ${wanted} `
-    + `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=${wanted})`;
+  return (
+    `canary topic ${topic} has min.insync.replicas=${minIsr} with replication factor ${replicationFactor}: ` +
+    `acks=all then proves an event reached ${minIsr} broker${minIsr === 1 ? '' : 's'} only; set it to ${wanted} ` +
+    `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config min.insync.replicas=${wanted})`
+  );
 }

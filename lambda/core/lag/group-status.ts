@@ -67,7 +67,11 @@ export function groupVerdict(now: GroupCheck, previous: GroupCheck | undefined, 
       const b = before.get(key(p));
       return b === undefined || b.committed !== p.committed;
     });
-    if (!moved) raise('STALLED', `${now.members} members, ${totalOffsetLag} records unread, and no committed offset moved in ${Math.round((now.atMs - previous.atMs) / 1000)} s`);
+    if (!moved)
+      raise(
+        'STALLED',
+        `${now.members} members, ${totalOffsetLag} records unread, and no committed offset moved in ${Math.round((now.atMs - previous.atMs) / 1000)} s`,
+      );
   }
   const rewound = now.partitions.filter((p) => {
     const b = before.get(key(p));

@@ -49,7 +49,10 @@ export function partitionLag(o: PartitionOffsets, nowMs: number, timestampAt?: n
   const offsetLag = o.logEnd > position ? o.logEnd - position : 0n;
   if (offsetLag === 0n) return { ...base, offsetLag, timeLagMs: 0, retentionLost };
   return {
-    ...base, offsetLag, retentionLost, oldestUnread: position,
+    ...base,
+    offsetLag,
+    retentionLost,
+    oldestUnread: position,
     timeLagMs: timestampAt === undefined ? undefined : Math.max(0, nowMs - timestampAt),
   };
 }

@@ -38,9 +38,14 @@ export interface LagCheckReport {
 export function lagProblems(g: GroupLagReport, timeLagThresholdMs: number): LagProblem[] {
   const problems: LagProblem[] = [];
   for (const p of g.partitions) {
-    const problem: LagProblemKind | undefined = p.retentionLost > 0n ? 'retention_loss'
-      : p.timeLagMs === undefined && (p.offsetLag ?? 0n) > 0n ? 'time_lag_unknown'
-        : (p.timeLagMs ?? 0) > timeLagThresholdMs ? 'lagging' : undefined;
+    const problem: LagProblemKind | undefined =
+      p.retentionLost > 0n
+        ? 'retention_loss'
+        : p.timeLagMs === undefined && (p.offsetLag ?? 0n) > 0n
+          ? 'time_lag_unknown'
+          : (p.timeLagMs ?? 0) > timeLagThresholdMs
+            ? 'lagging'
+            : undefined;
     if (problem) problems.push({ group: g.group, problem, ...p });
   }
   return problems;

@@ -48,12 +48,23 @@ export interface LoadReport {
   readonly reasons: readonly string[];
   readonly target: LoadTarget;
   readonly counts: {
-    readonly intended: number; readonly sent: number; readonly unsent: number; readonly acked: number; readonly failed: number;
-    readonly received: number; readonly lost: number; readonly unaccounted: number; readonly duplicated: number; readonly outOfOrder: number; readonly foreign: number;
+    readonly intended: number;
+    readonly sent: number;
+    readonly unsent: number;
+    readonly acked: number;
+    readonly failed: number;
+    readonly received: number;
+    readonly lost: number;
+    readonly unaccounted: number;
+    readonly duplicated: number;
+    readonly outOfOrder: number;
+    readonly foreign: number;
   };
   readonly throughput: {
-    readonly produceRecordsPerSecond: number; readonly produceMBPerSecond: number;
-    readonly consumeRecordsPerSecond: number; readonly consumeMBPerSecond: number;
+    readonly produceRecordsPerSecond: number;
+    readonly produceMBPerSecond: number;
+    readonly consumeRecordsPerSecond: number;
+    readonly consumeMBPerSecond: number;
   };
   /** Milliseconds, from each record's intended send time. */
   readonly latency: { readonly endToEnd: Percentiles; readonly produce: Percentiles; readonly sendDelay: Percentiles };
@@ -125,12 +136,23 @@ export function loadReport(id: LoadIdentity, t: LoadTally): LoadReport {
     reasons,
     target: id.target,
     counts: {
-      intended: schedule.total, sent: t.sent, unsent: t.unsent, acked: t.acked, failed: t.failed, received: t.received,
-      lost: t.lost, unaccounted: t.unaccounted, duplicated: t.duplicated, outOfOrder: t.outOfOrder, foreign: t.foreign,
+      intended: schedule.total,
+      sent: t.sent,
+      unsent: t.unsent,
+      acked: t.acked,
+      failed: t.failed,
+      received: t.received,
+      lost: t.lost,
+      unaccounted: t.unaccounted,
+      duplicated: t.duplicated,
+      outOfOrder: t.outOfOrder,
+      foreign: t.foreign,
     },
     throughput: {
-      produceRecordsPerSecond: Math.round(produceRate * 10) / 10, produceMBPerSecond: mb(produceRate),
-      consumeRecordsPerSecond: Math.round(consumeRate * 10) / 10, consumeMBPerSecond: mb(consumeRate),
+      produceRecordsPerSecond: Math.round(produceRate * 10) / 10,
+      produceMBPerSecond: mb(produceRate),
+      consumeRecordsPerSecond: Math.round(consumeRate * 10) / 10,
+      consumeMBPerSecond: mb(consumeRate),
     },
     latency: { endToEnd: percentiles(t.endToEnd), produce: percentiles(t.produce), sendDelay: percentiles(t.sendDelay) },
     errorRate: t.sent ? t.failed / t.sent : 0,
@@ -138,7 +160,12 @@ export function loadReport(id: LoadIdentity, t: LoadTally): LoadReport {
     seconds: t.seconds.map((s, second) => {
       const e2e = s.endToEnd.totalCount;
       return {
-        second, intended: s.intended, sent: s.sent, acked: s.acked, failed: s.failed, received: s.received,
+        second,
+        intended: s.intended,
+        sent: s.sent,
+        acked: s.acked,
+        failed: s.failed,
+        received: s.received,
         endToEndP99Ms: e2e ? round(s.endToEnd.getValueAtPercentile(99) / 1000) : null,
         endToEndMaxMs: e2e ? round(s.endToEnd.maxValue / 1000) : null,
       };

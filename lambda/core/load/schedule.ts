@@ -8,7 +8,11 @@ export class LoadSchedule {
   /** Records the whole load intends to send. */
   readonly total: number;
 
-  constructor(readonly startMs: number, readonly recordsPerSecond: number, readonly durationMs: number) {
+  constructor(
+    readonly startMs: number,
+    readonly recordsPerSecond: number,
+    readonly durationMs: number,
+  ) {
     this.intervalMs = 1000 / recordsPerSecond;
     this.total = Math.floor((durationMs / 1000) * recordsPerSecond);
   }

@@ -19,13 +19,22 @@ export function formatLoadReport(r: LoadReport): string {
       return `${label.padEnd(14)}${[p.avg, p.p50, p.p95, p.p99, p.p999, p.max].map((v) => ms(v).padStart(9)).join('')}`;
     }),
     `records  intended ${c.intended}  sent ${c.sent}  acked ${c.acked}  failed ${c.failed}  received ${c.received}  lost ${c.lost}  unaccounted ${c.unaccounted}  duplicated ${c.duplicated}  out of order ${c.outOfOrder}  unsent ${c.unsent}`,
-    `error rate ${(r.errorRate * 100).toFixed(3)}%${Object.keys(r.errors).length ? `  (${Object.entries(r.errors).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+    `error rate ${(r.errorRate * 100).toFixed(3)}%${
+      Object.keys(r.errors).length
+        ? `  (${Object.entries(r.errors)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
     ...r.reasons.map((reason) => `  - ${reason}`),
   ];
   if (r.baseline) {
     const worse = r.baseline.changes.filter((ch) => ch.worse);
-    lines.push(worse.length === 0 ? 'against the baseline: nothing got worse beyond the tolerance'
-      : `against the baseline, worse: ${worse.map((ch) => `${ch.metric} ${ch.baseline} -> ${ch.current}${ch.changePct === null ? '' : ` (${ch.changePct > 0 ? '+' : ''}${ch.changePct}%)`}`).join('; ')}`);
+    lines.push(
+      worse.length === 0
+        ? 'against the baseline: nothing got worse beyond the tolerance'
+        : `against the baseline, worse: ${worse.map((ch) => `${ch.metric} ${ch.baseline} -> ${ch.current}${ch.changePct === null ? '' : ` (${ch.changePct > 0 ? '+' : ''}${ch.changePct}%)`}`).join('; ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -38,9 +47,15 @@ function loadErrors(r: LoadReport): ErrorInfo[] {
 
 export const loadSerializer: CheckSerializer<'load'> = {
   envelope: (r) => ({
-    kind: 'load', name: r.loadTest, runId: r.loadId, startedAt: r.startedAt, outcome: r.outcome,
+    kind: 'load',
+    name: r.loadTest,
+    runId: r.loadId,
+    startedAt: r.startedAt,
+    outcome: r.outcome,
     timings: { runMs: r.timings.prepareMs + r.timings.loadMs + r.timings.drainMs, ...r.timings },
-    problems: r.reasons.map((detail) => ({ status: r.outcome, detail })), errors: loadErrors(r), details: r,
+    problems: r.reasons.map((detail) => ({ status: r.outcome, detail })),
+    errors: loadErrors(r),
+    details: r,
   }),
   datums: (report, options) => loadReportToDatums(report.details, options),
   logLines: ({ details: r }) => {
@@ -49,11 +64,26 @@ export const loadSerializer: CheckSerializer<'load'> = {
     const level = r.outcome === 'met' && regressions > 0 ? 'warn' : levelOf(r.outcome);
     const lines: LogLine[] = [{ level, message: `load test ${r.loadTest} ${r.outcome}`, fields: { event: 'load_report', ...summary, seconds } }];
     if (r.error) {
-      lines.push({ level: 'error', message: `load test ${r.loadTest} could not start: ${r.error}`, fields: { event: 'load_error', loadTest: r.loadTest, loadId: r.loadId, errorType: Object.keys(r.errors)[0], errorMessage: r.error, stack: r.errorStack } });
+      lines.push({
+        level: 'error',
+        message: `load test ${r.loadTest} could not start: ${r.error}`,
+        fields: {
+          event: 'load_error',
+          loadTest: r.loadTest,
+          loadId: r.loadId,
+          errorType: Object.keys(r.errors)[0],
+          errorMessage: r.error,
+          stack: r.errorStack,
+        },
+      });
       return lines;
     }
     for (const [type, count] of Object.entries(r.errors)) {
-      lines.push({ level: 'error', message: `load test ${r.loadTest}: ${count} records failed with ${type}`, fields: { event: 'load_error', loadTest: r.loadTest, loadId: r.loadId, errorType: type, count } });
+      lines.push({
+        level: 'error',
+        message: `load test ${r.loadTest}: ${count} records failed with ${type}`,
+        fields: { event: 'load_error', loadTest: r.loadTest, loadId: r.loadId, errorType: type, count },
+      });
     }
     return lines;
   },

@@ -14,7 +14,14 @@ const FAILED = 3;
 const MAX_TRACKABLE_US = 3_600_000_000;
 
 export function latencyHistogram(digits = 3): hdr.Histogram {
-  return hdr.build({ bitBucketSize: 'packed', lowestDiscernibleValue: 1, highestTrackableValue: MAX_TRACKABLE_US, numberOfSignificantValueDigits: digits as 3, autoResize: false, useWebAssembly: false });
+  return hdr.build({
+    bitBucketSize: 'packed',
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: MAX_TRACKABLE_US,
+    numberOfSignificantValueDigits: digits as 3,
+    autoResize: false,
+    useWebAssembly: false,
+  });
 }
 
 function recordMs(h: hdr.Histogram, ms: number): void {

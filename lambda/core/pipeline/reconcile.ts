@@ -143,7 +143,11 @@ function untrackedOutput(input: PipelineRunInput, out: PipelineOutput & { id: st
   const verdict = v.concluded.get(out.id);
   if (verdict === 'lost') {
     v.counts.afterDeadline++;
-    v.problems.push({ status: 'after_deadline', ...at, detail: `arrived ${out.arrivedAtMs - (sentAtOf(out.id) ?? out.arrivedAtMs)} ms after it was sent, past its ${input.deadlineMs} ms deadline (already reported lost)` });
+    v.problems.push({
+      status: 'after_deadline',
+      ...at,
+      detail: `arrived ${out.arrivedAtMs - (sentAtOf(out.id) ?? out.arrivedAtMs)} ms after it was sent, past its ${input.deadlineMs} ms deadline (already reported lost)`,
+    });
   } else if (verdict === 'complete') {
     v.counts.duplicated++;
     v.problems.push({ status: 'duplicated', ...at, detail: 'an output beyond the expected count, after the canary completed' });
@@ -198,7 +202,11 @@ function judgeExpected(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged
     if (canary.runId === input.runId) v.counts.onTime++;
     else {
       v.counts.late++;
-      v.problems.push({ status: 'late', canaryId: canary.id, detail: `completed ${Math.round(completedAt - canary.sentAtMs)} ms after it was sent, after its own run ended (deadline ${input.deadlineMs} ms)` });
+      v.problems.push({
+        status: 'late',
+        canaryId: canary.id,
+        detail: `completed ${Math.round(completedAt - canary.sentAtMs)} ms after it was sent, after its own run ended (deadline ${input.deadlineMs} ms)`,
+      });
     }
     v.concluded.set(canary.id, 'complete');
     return { good: true, latency: completedAt - canary.sentAtMs };
@@ -206,7 +214,11 @@ function judgeExpected(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged
   if (input.nowMs >= due) {
     v.counts.lost++;
     v.concluded.set(canary.id, 'lost');
-    v.problems.push({ status: 'lost', canaryId: canary.id, detail: `${inTime.length} of ${input.expectOutputs} output(s) within its ${input.deadlineMs} ms deadline` });
+    v.problems.push({
+      status: 'lost',
+      canaryId: canary.id,
+      detail: `${inTime.length} of ${input.expectOutputs} output(s) within its ${input.deadlineMs} ms deadline`,
+    });
     return { good: false };
   }
   return { inFlight: { ...canary, arrivals: ordered, seenBefore } };
@@ -226,8 +238,18 @@ function judge(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged {
 export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
   const v: Verdicts = {
     counts: {
-      sent: input.sent.length, acknowledged: 0, sendFailed: 0, onTime: 0, late: 0, lost: 0, duplicated: 0,
-      unexpected: 0, filtered: 0, afterDeadline: 0, unknown: 0, inFlight: 0,
+      sent: input.sent.length,
+      acknowledged: 0,
+      sendFailed: 0,
+      onTime: 0,
+      late: 0,
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+      filtered: 0,
+      afterDeadline: 0,
+      unknown: 0,
+      inFlight: 0,
     },
     problems: [],
     concluded: new Map(input.concluded),
@@ -236,7 +258,8 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
   attributeOutputs(input, tracked, v);
   const latencies: number[] = [];
   const inFlight: InFlightCanary[] = [];
-  let good = 0, bad = 0;
+  let good = 0,
+    bad = 0;
   for (const t of tracked.values()) {
     const judged = judge(input, t, v);
     if (judged === undefined) continue;
@@ -249,7 +272,11 @@ export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
   v.counts.inFlight = inFlight.length;
   while (v.concluded.size > CONCLUDED_KEPT) v.concluded.delete(v.concluded.keys().next().value!);
   return {
-    counts: v.counts, latencies, problems: v.problems, inFlight, concluded: v.concluded,
+    counts: v.counts,
+    latencies,
+    problems: v.problems,
+    inFlight,
+    concluded: v.concluded,
     availability: good + bad === 0 ? undefined : (100 * good) / (good + bad),
   };
 }

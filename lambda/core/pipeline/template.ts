@@ -23,10 +23,14 @@ export interface RenderedCanary {
 export function fill(template: string, v: { id: string; sentAtMs: number; pipeline: string }): string {
   return template.replace(PLACEHOLDER, (_, name: string) => {
     switch (name) {
-      case 'id': return v.id;
-      case 'sentAtMs': return String(v.sentAtMs);
-      case 'sentAtIso': return new Date(v.sentAtMs).toISOString();
-      default: return v.pipeline;
+      case 'id':
+        return v.id;
+      case 'sentAtMs':
+        return String(v.sentAtMs);
+      case 'sentAtIso':
+        return new Date(v.sentAtMs).toISOString();
+      default:
+        return v.pipeline;
     }
   });
 }

@@ -10,7 +10,10 @@ export class BrokerOrder {
   private readonly seen = new Set<string>();
   private missing = new Set<string>();
 
-  constructor(private readonly brokers: readonly string[], random: () => number = Math.random) {
+  constructor(
+    private readonly brokers: readonly string[],
+    random: () => number = Math.random,
+  ) {
     this.start = Math.floor(random() * brokers.length) % Math.max(1, brokers.length);
   }
 

@@ -17,11 +17,16 @@ export function aggregateErrors(errors: readonly ErrorInfo[], max: number = DEFA
     for (const p of e.partitions ?? (e.partition === undefined ? [] : [e.partition])) if (!group.partitions.includes(p)) group.partitions.push(p);
     groups.set(key, group);
   }
-  const folded = [...groups.values()].map(({ first, count, partitions }): ErrorInfo => (count === 1 ? first : {
-    ...first,
-    count,
-    ...(partitions.length ? { partitions: partitions.sort((a, b) => a - b) } : {}),
-  }));
+  const folded = [...groups.values()].map(
+    ({ first, count, partitions }): ErrorInfo =>
+      count === 1
+        ? first
+        : {
+            ...first,
+            count,
+            ...(partitions.length ? { partitions: partitions.sort((a, b) => a - b) } : {}),
+          },
+  );
   let omitted = 0;
   for (const e of folded.slice(max)) omitted += e.count ?? 1;
   return { errors: folded.slice(0, max), omitted };

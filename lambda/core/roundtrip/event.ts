@@ -105,8 +105,16 @@ export function decodeEvent(value: Uint8Array | string | null | undefined): Deco
     return { kind: 'foreign', reason: `unsupported event format version ${JSON.stringify(o.sp)}` };
   }
   const claimed = claimedFields(o);
-  if (!isStr(o.probe) || !isStr(o.run) || !isInt(o.p) || !isInt(o.seq) || !isNum(o.t) || !isNum(o.wall)
-    || typeof o.pad !== 'string' || typeof o.crc !== 'string') {
+  if (
+    !isStr(o.probe) ||
+    !isStr(o.run) ||
+    !isInt(o.p) ||
+    !isInt(o.seq) ||
+    !isNum(o.t) ||
+    !isNum(o.wall) ||
+    typeof o.pad !== 'string' ||
+    typeof o.crc !== 'string'
+  ) {
     return { kind: 'corrupt', reason: 'missing or mistyped field', claimed };
   }
   const event: CanaryEvent = { probe: o.probe, run: o.run, partition: o.p, seq: o.seq, sentAt: o.t, wallAt: o.wall };

@@ -1,11 +1,12 @@
 /**
  * Reconcile what a run sent with what it read back: pure, so every verdict can be tested without Kafka.
  */
-import { aggregateErrors } from './errors';
-import { decodeEvent, eventId, type CanaryEvent } from './event';
+
 import type { ErrorInfo } from '../check-report';
-import type { BrokerReport, Counts, EventLocation, Outcome, PendingEvent, Problem, RunReport, Timings } from './report';
 import { percent, percentile, roundMs, summarize } from '../stats';
+import { aggregateErrors } from './errors';
+import { type CanaryEvent, decodeEvent, eventId } from './event';
+import type { BrokerReport, Counts, EventLocation, Outcome, PendingEvent, Problem, RunReport, Timings } from './report';
 
 export interface SentRecord {
   readonly partition: number;
@@ -138,7 +139,12 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
   const lateAt = new Map<string, string>();
   const lateArrivals: EventLocation[] = [];
   const otherWriterRuns = new Set<string>();
-  let corrupt = 0, foreign = 0, late = 0, otherProbe = 0, otherWriter = 0, redelivered = 0;
+  let corrupt = 0,
+    foreign = 0,
+    late = 0,
+    otherProbe = 0,
+    otherWriter = 0,
+    redelivered = 0;
   for (const record of input.received) {
     const decoded = decodeEvent(record.value);
     const at = { partition: record.partition, offset: record.offset };
@@ -153,8 +159,8 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
         continue;
       }
       corrupt++;
-      const id = c?.run !== undefined && c.partition !== undefined && c.seq !== undefined
-        ? eventId({ run: c.run, partition: c.partition, seq: c.seq }) : undefined;
+      const id =
+        c?.run !== undefined && c.partition !== undefined && c.seq !== undefined ? eventId({ run: c.run, partition: c.partition, seq: c.seq }) : undefined;
       if (id !== undefined && c?.run === input.runId) corruptIds.add(id);
       problems.add({ status: 'corrupt', ...at, eventId: id, detail: decoded.reason });
     } else if (decoded.event.probe !== input.probe) {
@@ -174,7 +180,12 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
         // One line per foreign run is enough to name the clash; its every event would only repeat it.
         if (!otherWriterRuns.has(decoded.event.run)) {
           otherWriterRuns.add(decoded.event.run);
-          problems.add({ status: 'other_writer', ...at, eventId: id, detail: `written by another process that also uses the probe name "${input.probe}" (its run ${decoded.event.run}); give each probe its own name, or their events and metrics mix` });
+          problems.add({
+            status: 'other_writer',
+            ...at,
+            eventId: id,
+            detail: `written by another process that also uses the probe name "${input.probe}" (its run ${decoded.event.run}); give each probe its own name, or their events and metrics mix`,
+          });
         }
         continue;
       }
@@ -183,7 +194,12 @@ function classifyReceived(input: ReconcileInput, problems: ProblemList) {
       lateArrivals.push({ eventId: id, ...at });
       const pending = pendingById.get(id);
       const after = pending ? `, ${roundMs(record.arrivedAt - pending.sentAt)} ms after it was sent` : '';
-      problems.add({ status: 'late', ...at, eventId: id, detail: `read after its run's deadline${after} (sent at ${new Date(decoded.event.wallAt).toISOString()})` });
+      problems.add({
+        status: 'late',
+        ...at,
+        eventId: id,
+        detail: `read after its run's deadline${after} (sent at ${new Date(decoded.event.wallAt).toISOString()})`,
+      });
     } else {
       arrivals.push({ event: decoded.event, record });
     }
@@ -211,7 +227,13 @@ function countOutOfOrder(firstArrivals: readonly Arrival[], problems: ProblemLis
     for (const a of list) {
       if (a.event.seq < highestSeq) {
         outOfOrder++;
-        problems.add({ status: 'out_of_order', partition: a.record.partition, offset: a.record.offset, eventId: eventId(a.event), detail: `seq ${a.event.seq} after seq ${highestSeq}` });
+        problems.add({
+          status: 'out_of_order',
+          partition: a.record.partition,
+          offset: a.record.offset,
+          eventId: eventId(a.event),
+          detail: `seq ${a.event.seq} after seq ${highestSeq}`,
+        });
       }
       highestSeq = Math.max(highestSeq, a.event.seq);
     }
@@ -233,7 +255,13 @@ function firstArrivals(arrivals: readonly Arrival[], redelivered: number, proble
     const earlier = first.get(id);
     if (earlier) {
       duplicated++;
-      problems.add({ status: 'duplicated', partition: arrival.record.partition, offset: arrival.record.offset, eventId: id, detail: `first seen at offset ${earlier.record.offset}` });
+      problems.add({
+        status: 'duplicated',
+        partition: arrival.record.partition,
+        offset: arrival.record.offset,
+        eventId: id,
+        detail: `first seen at offset ${earlier.record.offset}`,
+      });
     } else {
       first.set(id, arrival);
     }
@@ -254,8 +282,20 @@ interface SentFigures {
   readonly pending: PendingEvent[];
 }
 
-function measureSent(input: ReconcileInput, sentById: ReadonlyMap<string, SentRecord>, first: ReadonlyMap<string, Arrival>, corruptIds: ReadonlySet<string>, problems: ProblemList): SentFigures {
-  const f = { endToEnd: [] as number[], produce: [] as number[], e2eByBroker: {} as Record<string, number[]>, produceByBroker: {} as Record<string, number[]>, pending: [] as PendingEvent[] };
+function measureSent(
+  input: ReconcileInput,
+  sentById: ReadonlyMap<string, SentRecord>,
+  first: ReadonlyMap<string, Arrival>,
+  corruptIds: ReadonlySet<string>,
+  problems: ProblemList,
+): SentFigures {
+  const f = {
+    endToEnd: [] as number[],
+    produce: [] as number[],
+    e2eByBroker: {} as Record<string, number[]>,
+    produceByBroker: {} as Record<string, number[]>,
+    pending: [] as PendingEvent[],
+  };
   const counts = { acknowledged: 0, produceErrors: 0, overdue: 0, arrived: 0 };
   for (const [id, s] of sentById) {
     const broker = input.leaders[s.partition];
@@ -265,7 +305,12 @@ function measureSent(input: ReconcileInput, sentById: ReadonlyMap<string, SentRe
       if (broker !== undefined) appendTo(f.produceByBroker, broker, s.ackedAt - s.sentAt);
     } else {
       counts.produceErrors++;
-      problems.add({ status: 'send_failed', partition: s.partition, eventId: id, detail: s.error ? `${s.error.type}: ${s.error.message}` : 'no acknowledgement' });
+      problems.add({
+        status: 'send_failed',
+        partition: s.partition,
+        eventId: id,
+        detail: s.error ? `${s.error.type}: ${s.error.message}` : 'no acknowledgement',
+      });
     }
     const arrival = first.get(id);
     if (arrival) {
@@ -276,7 +321,13 @@ function measureSent(input: ReconcileInput, sentById: ReadonlyMap<string, SentRe
     } else if (s.ackedAt !== undefined && !corruptIds.has(id)) {
       counts.overdue++;
       f.pending.push({ eventId: id, partition: s.partition, offset: s.offset, sentAt: s.sentAt });
-      problems.add({ status: 'overdue', partition: s.partition, offset: s.offset, eventId: id, detail: 'acknowledged but not read back before the deadline; lost if still unread at the end of the next run' });
+      problems.add({
+        status: 'overdue',
+        partition: s.partition,
+        offset: s.offset,
+        eventId: id,
+        detail: 'acknowledged but not read back before the deadline; lost if still unread at the end of the next run',
+      });
     }
   }
   return { ...f, ...counts };
@@ -295,11 +346,23 @@ function confirmPending(input: ReconcileInput, lateIds: ReadonlySet<string>, pen
     if (evidence === undefined) {
       // The reader never got past it: unread, not lost. It stays pending until a run can tell.
       pending.push(p);
-      problems.add({ status: 'overdue', partition: p.partition, offset: p.offset, eventId: p.eventId, detail: 'still unread, and nothing was read past it yet: not confirmed lost' });
+      problems.add({
+        status: 'overdue',
+        partition: p.partition,
+        offset: p.offset,
+        eventId: p.eventId,
+        detail: 'still unread, and nothing was read past it yet: not confirmed lost',
+      });
       continue;
     }
     lost++;
-    problems.add({ status: 'lost', partition: p.partition, offset: p.offset, eventId: p.eventId, detail: `acknowledged, and still unread at the end of the run after its own: ${evidence}` });
+    problems.add({
+      status: 'lost',
+      partition: p.partition,
+      offset: p.offset,
+      eventId: p.eventId,
+      detail: `acknowledged, and still unread at the end of the run after its own: ${evidence}`,
+    });
   }
   if (pending.length > MAX_PENDING) pending.splice(0, pending.length - MAX_PENDING);
   return lost;
@@ -307,12 +370,14 @@ function confirmPending(input: ReconcileInput, lateIds: ReadonlySet<string>, pen
 
 /** Each broker's partitions and latencies, in broker order. */
 function brokerReports(input: ReconcileInput, f: SentFigures): BrokerReport[] {
-  return [...leaderOf(input.brokers, input.leaders).entries()].sort(([a], [b]) => a - b).map(([brokerId, partitions]) => ({
-    brokerId,
-    leaderOf: partitions,
-    endToEnd: summarize(f.e2eByBroker[brokerId] ?? []),
-    produce: summarize(f.produceByBroker[brokerId] ?? []),
-  }));
+  return [...leaderOf(input.brokers, input.leaders).entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([brokerId, partitions]) => ({
+      brokerId,
+      leaderOf: partitions,
+      endToEnd: summarize(f.e2eByBroker[brokerId] ?? []),
+      produce: summarize(f.produceByBroker[brokerId] ?? []),
+    }));
 }
 
 /** A run's report from what it sent and read: arrivals, this run's events, the earlier runs' overdue events, per broker. */
@@ -374,13 +439,32 @@ export function reconcile(input: ReconcileInput): RunReport {
 
 /** The median of each leader broker's samples, then the highest of those: one slow broker shows, one outlier does not. */
 export function slowestBrokerMedian(byBroker: Readonly<Record<string, readonly number[]>>): number | undefined {
-  const medians = Object.values(byBroker).filter((s) => s.length > 0).map((s) => percentile([...s].sort((a, b) => a - b), 50));
+  const medians = Object.values(byBroker)
+    .filter((s) => s.length > 0)
+    .map((s) =>
+      percentile(
+        [...s].sort((a, b) => a - b),
+        50,
+      ),
+    );
   return medians.length ? roundMs(Math.max(...medians)) : undefined;
 }
 
 const ZERO_COUNTS: Counts = {
-  partitions: 0, sent: 0, acknowledged: 0, produceErrors: 0, received: 0, overdue: 0, lost: 0,
-  duplicated: 0, outOfOrder: 0, corrupt: 0, foreign: 0, late: 0, otherProbe: 0, otherWriter: 0,
+  partitions: 0,
+  sent: 0,
+  acknowledged: 0,
+  produceErrors: 0,
+  received: 0,
+  overdue: 0,
+  lost: 0,
+  duplicated: 0,
+  outOfOrder: 0,
+  corrupt: 0,
+  foreign: 0,
+  late: 0,
+  otherProbe: 0,
+  otherWriter: 0,
 };
 
 /** The report of a run that failed before it could measure: availability 0, the error says why. */

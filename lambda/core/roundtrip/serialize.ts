@@ -1,9 +1,10 @@
 /** The round trip's serializer: its envelope, datums, log lines (run_summary, run_problem, run_error), table and handler result. */
-import { errorCount } from './errors';
-import { reportToDatums } from '../metric-datums';
+
 import type { ErrorInfo } from '../check-report';
-import type { RunReport } from './report';
+import { reportToDatums } from '../metric-datums';
 import { type CheckSerializer, type LogLine, levelOf } from '../serializer';
+import { errorCount } from './errors';
+import type { RunReport } from './report';
 import { formatSummaryTable } from './summary-table';
 
 export function runSummary(report: RunReport): Record<string, unknown> {
@@ -34,20 +35,37 @@ export function runSummary(report: RunReport): Record<string, unknown> {
 
 export function errorLine(runId: string, e: ErrorInfo): Record<string, unknown> {
   return {
-    event: 'run_error', runId, phase: e.phase, errorType: e.type, errorMessage: e.message, stack: e.stack,
-    partition: e.partition, eventId: e.eventId, count: e.count, partitions: e.partitions,
+    event: 'run_error',
+    runId,
+    phase: e.phase,
+    errorType: e.type,
+    errorMessage: e.message,
+    stack: e.stack,
+    partition: e.partition,
+    eventId: e.eventId,
+    count: e.count,
+    partitions: e.partitions,
   };
 }
 
 export const roundTripSerializer: CheckSerializer<'roundtrip'> = {
   envelope: (r) => ({
-    kind: 'roundtrip', name: r.probe, runId: r.runId, startedAt: r.startedAt, outcome: r.outcome,
-    timings: r.timings, problems: r.problems, errors: r.errors, details: r,
+    kind: 'roundtrip',
+    name: r.probe,
+    runId: r.runId,
+    startedAt: r.startedAt,
+    outcome: r.outcome,
+    timings: r.timings,
+    problems: r.problems,
+    errors: r.errors,
+    details: r,
   }),
   datums: (report, options) => reportToDatums(report.details, options),
   logLines: ({ details: r }) => [
     { level: levelOf(r.outcome), message: `probe run ${r.outcome}`, fields: runSummary(r) },
-    ...r.problems.map((problem): LogLine => ({ level: 'warn', message: `canary event ${problem.status}`, fields: { event: 'run_problem', runId: r.runId, ...problem } })),
+    ...r.problems.map(
+      (problem): LogLine => ({ level: 'warn', message: `canary event ${problem.status}`, fields: { event: 'run_problem', runId: r.runId, ...problem } }),
+    ),
     ...r.errors.map((e): LogLine => ({ level: 'error', message: `${e.phase} error: ${e.message}`, fields: errorLine(r.runId, e) })),
   ],
   screen: (report) => formatSummaryTable(report.details),

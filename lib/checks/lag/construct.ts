@@ -8,13 +8,13 @@ import { Stack } from 'aws-cdk-lib';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ScheduledCheck } from '../../common/scheduled-check';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
+import { ScheduledCheck } from '../../common/scheduled-check';
 import { LagAlarmSet, type LagCheckAlarms } from './alarms';
-import { type ResolvedLagCheck, type StreamProbeLagCheckProps, resolveLagCheck } from './props';
+import { type ResolvedLagCheck, resolveLagCheck, type StreamProbeLagCheckProps } from './props';
 
-export { type GroupAlarms, type LagCheckAlarms, LagAlarmSet } from './alarms';
-export { type LagThresholds, type ResolvedLagCheck, type StreamProbeLagCheckProps, lagEnvironment, resolveLagCheck } from './props';
+export { type GroupAlarms, LagAlarmSet, type LagCheckAlarms } from './alarms';
+export { type LagThresholds, lagEnvironment, type ResolvedLagCheck, resolveLagCheck, type StreamProbeLagCheckProps } from './props';
 
 export class StreamProbeLagCheck extends Construct {
   readonly check: ResolvedLagCheck;
@@ -26,15 +26,31 @@ export class StreamProbeLagCheck extends Construct {
     const { check: c, environment } = resolveLagCheck(props, Stack.of(this).region);
     this.check = c;
     const scheduled = new ScheduledCheck(this, {
-      handler: 'lag', description: `streamprobe consumer-lag check ${c.name}`, environment, schedule: c.schedule, timeout: c.lambdaTimeout,
-      memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: c.namespace,
-      vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
+      handler: 'lag',
+      description: `streamprobe consumer-lag check ${c.name}`,
+      environment,
+      schedule: c.schedule,
+      timeout: c.lambdaTimeout,
+      memorySize: props.memorySize ?? 256,
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      namespace: c.namespace,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
     });
     if (c.connection.auth === 'msk-iam' && c.connection.mskClusterArn) {
       grantMsk(scheduled, {
-        clusterArn: c.connection.mskClusterArn, sid: 'Msk',
-        groups: [{ name: 'streamprobe-lag-read-*', deletes: true, why: 'The lag check reads the timestamp at each lagging position through a throwaway group (streamprobe-lag-read-<random>), deleted after; the wildcard covers only those.' }],
-        everything: 'A lag check describes the groups it watches (a pattern matches any) and reads one record of whatever topic they consume, which the deployment does not know: describe and read on every topic and group of this one cluster, and no write.',
+        clusterArn: c.connection.mskClusterArn,
+        sid: 'Msk',
+        groups: [
+          {
+            name: 'streamprobe-lag-read-*',
+            deletes: true,
+            why: 'The lag check reads the timestamp at each lagging position through a throwaway group (streamprobe-lag-read-<random>), deleted after; the wildcard covers only those.',
+          },
+        ],
+        everything:
+          'A lag check describes the groups it watches (a pattern matches any) and reads one record of whatever topic they consume, which the deployment does not know: describe and read on every topic and group of this one cluster, and no write.',
       });
     }
     if (c.connection.scramSecretArn) grantSecret(scheduled, 'ReadScramSecret', c.connection.scramSecretArn, props.scramSecretKeyArn);

@@ -1,10 +1,21 @@
 /** Props of a consumer-lag check, resolved once with their defaults, and the environment its Lambda reads. */
 import type { Duration } from 'aws-cdk-lib';
+import { parseLagConfig } from '../../../lambda/config/lag';
 import { LAG_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import type { AlarmTopicProps, Periods } from '../../common/alarm-kit';
-import { parseLagConfig } from '../../../lambda/config/lag';
+import {
+  alarmPeriods,
+  type CheckDeploymentProps,
+  type ClusterAuthProps,
+  DEFAULT_RUNBOOK,
+  isDuration,
+  type ResolvedAuth,
+  resolveAuth,
+  scheduleAndTimeout,
+  TargetConfigError,
+  wholeIn,
+} from '../../common/props';
 import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
-import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, scheduleAndTimeout, wholeIn } from '../../common/props';
 
 export const KIND = 'lag check';
 
@@ -56,24 +67,37 @@ export function resolveLagCheck(props: StreamProbeLagCheckProps, region: string)
     throw new TargetConfigError(String(name), 'checkName', 'must be letters, digits, ".", "_" or "-", at most 64', KIND);
   }
   const groups = props.groups ?? [];
-  if (groups.length === 0 && props.groupPattern === undefined) throw new TargetConfigError(name, 'groups', 'name at least one consumer group, or set groupPattern', KIND);
+  if (groups.length === 0 && props.groupPattern === undefined)
+    throw new TargetConfigError(name, 'groups', 'name at least one consumer group, or set groupPattern', KIND);
   const duplicate = groups.find((g, i) => groups.indexOf(g) !== i);
   if (duplicate !== undefined) throw new TargetConfigError(name, 'groups', `lists "${duplicate}" twice`, KIND);
-  for (const [field, d] of [['timeLagThreshold', props.timeLagThreshold], ['stallAfter', props.stallAfter]] as const) {
+  for (const [field, d] of [
+    ['timeLagThreshold', props.timeLagThreshold],
+    ['stallAfter', props.stallAfter],
+  ] as const) {
     if (d !== undefined && !isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
   }
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
   const given = {
-    name, ...scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND), groups, groupPattern: props.groupPattern, namespace: props.namespace,
-    timeLagThresholdMs: props.timeLagThreshold?.toMilliseconds(), stallAfterMs: props.stallAfter?.toMilliseconds(),
+    name,
+    ...scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND),
+    groups,
+    groupPattern: props.groupPattern,
+    namespace: props.namespace,
+    timeLagThresholdMs: props.timeLagThreshold?.toMilliseconds(),
+    stallAfterMs: props.stallAfter?.toMilliseconds(),
     connection: { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn },
   };
-  const config = checkRuntimeEnvironment({ kind: KIND, name, variables: LAG_ENV, parse: parseLagConfig, propOf: PROP_OF_FIELD }, lagEnvironment(props, given, region));
+  const config = checkRuntimeEnvironment(
+    { kind: KIND, name, variables: LAG_ENV, parse: parseLagConfig, propOf: PROP_OF_FIELD },
+    lagEnvironment(props, given, region),
+  );
   const check: ResolvedLagCheck = {
     ...given,
     namespace: props.namespace ?? config.metricsNamespace,
     runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
-    timeLagThresholdMs: config.timeLagThresholdMs, stallAfterMs: config.stallAfterMs,
+    timeLagThresholdMs: config.timeLagThresholdMs,
+    stallAfterMs: config.stallAfterMs,
     periods: alarmPeriods(name, props.thresholds ?? {}, KIND),
   };
   return { check, environment: lagEnvironment(props, check, region) };
@@ -82,7 +106,11 @@ export function resolveLagCheck(props: StreamProbeLagCheckProps, region: string)
 /** The lag Lambda's environment: every key from the contract its handler reads; an unset value stays unset. */
 export function lagEnvironment(
   props: StreamProbeLagCheckProps,
-  c: Pick<ResolvedLagCheck, 'name' | 'groups' | 'groupPattern' | 'runTimeout' | 'connection'> & { namespace?: string; timeLagThresholdMs?: number; stallAfterMs?: number },
+  c: Pick<ResolvedLagCheck, 'name' | 'groups' | 'groupPattern' | 'runTimeout' | 'connection'> & {
+    namespace?: string;
+    timeLagThresholdMs?: number;
+    stallAfterMs?: number;
+  },
   region: string,
 ): Record<string, string> {
   return definedOnly({
@@ -106,5 +134,8 @@ export function lagEnvironment(
 }
 
 export const PROP_OF_FIELD: Record<string, string> = {
-  timeLagThresholdMs: 'timeLagThreshold', stallAfterMs: 'stallAfter', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace',
+  timeLagThresholdMs: 'timeLagThreshold',
+  stallAfterMs: 'stallAfter',
+  runTimeoutMs: 'runTimeout',
+  metricsNamespace: 'namespace',
 };

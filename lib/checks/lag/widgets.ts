@@ -4,31 +4,53 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
 import { contractMetric } from '../../common/alarm-kit';
-import { HEIGHT, WIDTH, alarmRow } from '../../common/widgets';
+import { alarmRow, HEIGHT, WIDTH } from '../../common/widgets';
 import type { StreamProbeLagCheck } from './construct';
 
 export function lagWidgets(scope: Construct, c: StreamProbeLagCheck): cloudwatch.IWidget[] {
   const r = c.check;
   const period = Duration.seconds(Math.max(60, r.schedule.toSeconds()));
-  const check = (name: MetricName, statistic: string, label: string) => contractMetric(r.namespace, name, { [DIMENSIONS.lagCheck]: r.name }, statistic, period).with({ label });
+  const check = (name: MetricName, statistic: string, label: string) =>
+    contractMetric(r.namespace, name, { [DIMENSIONS.lagCheck]: r.name }, statistic, period).with({ label });
   // One line per group, whichever groups the check found (named or by pattern): a search, not a list.
-  const perGroup = (name: MetricName, label: string) => new cloudwatch.MathExpression({
-    expression: `SEARCH('{${r.namespace},${DIMENSIONS.lagCheck},${DIMENSIONS.consumerGroup}} MetricName="${name}" ${DIMENSIONS.lagCheck}="${r.name}"', 'Maximum', ${period.toSeconds()})`,
-    label, period,
-  });
+  const perGroup = (name: MetricName, label: string) =>
+    new cloudwatch.MathExpression({
+      expression: `SEARCH('{${r.namespace},${DIMENSIONS.lagCheck},${DIMENSIONS.consumerGroup}} MetricName="${name}" ${DIMENSIONS.lagCheck}="${r.name}"', 'Maximum', ${period.toSeconds()})`,
+      label,
+      period,
+    });
   const groupAlarms = [...Object.values(c.alarms.groups), ...(c.alarms.anyGroup ? [c.alarms.anyGroup] : [])].flatMap((g) => Object.values(g));
   const { groups: _g, anyGroup: _a, ...checkAlarms } = c.alarms;
   return [
-    new cloudwatch.TextWidget({ markdown: `## consumer lag: ${r.name}\n${[...r.groups.map((g) => `\`${g}\``), ...(r.groupPattern ? [`groups matching \`/${r.groupPattern}/\``] : [])].join(', ')}; LAGGING above ${r.timeLagThresholdMs / 1000} s. Runbook: ${r.runbookUrl}`, width: 24, height: 2 }),
+    new cloudwatch.TextWidget({
+      markdown: `## consumer lag: ${r.name}\n${[...r.groups.map((g) => `\`${g}\``), ...(r.groupPattern ? [`groups matching \`/${r.groupPattern}/\``] : [])].join(', ')}; LAGGING above ${r.timeLagThresholdMs / 1000} s. Runbook: ${r.runbookUrl}`,
+      width: 24,
+      height: 2,
+    }),
     new cloudwatch.GraphWidget({
-      title: 'Time lag per group (ms)', width: WIDTH, height: HEIGHT, left: [perGroup('ConsumerGroupMaxTimeLag', 'time lag')],
+      title: 'Time lag per group (ms)',
+      width: WIDTH,
+      height: HEIGHT,
+      left: [perGroup('ConsumerGroupMaxTimeLag', 'time lag')],
       leftAnnotations: [{ value: r.timeLagThresholdMs, label: 'LAGGING' }],
     }),
-    new cloudwatch.GraphWidget({ title: 'Offset lag per group (records)', width: WIDTH, height: HEIGHT, left: [perGroup('ConsumerGroupTotalOffsetLag', 'offset lag')], right: [perGroup('ConsumerGroupMembers', 'members')] }),
     new cloudwatch.GraphWidget({
-      title: 'Groups stopped, stalled, losing records; check heartbeat', width: WIDTH, height: HEIGHT,
-      left: [check('LagCheckGroupsStopped', 'Maximum', 'stopped'), check('LagCheckGroupsStalled', 'Maximum', 'stalled'),
-        check('LagCheckGroupsRetentionLoss', 'Maximum', 'retention loss'), check('LagCheckUnknownGroups', 'Maximum', 'unknown')],
+      title: 'Offset lag per group (records)',
+      width: WIDTH,
+      height: HEIGHT,
+      left: [perGroup('ConsumerGroupTotalOffsetLag', 'offset lag')],
+      right: [perGroup('ConsumerGroupMembers', 'members')],
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Groups stopped, stalled, losing records; check heartbeat',
+      width: WIDTH,
+      height: HEIGHT,
+      left: [
+        check('LagCheckGroupsStopped', 'Maximum', 'stopped'),
+        check('LagCheckGroupsStalled', 'Maximum', 'stalled'),
+        check('LagCheckGroupsRetentionLoss', 'Maximum', 'retention loss'),
+        check('LagCheckUnknownGroups', 'Maximum', 'unknown'),
+      ],
       right: [check('LagCheckSucceeded', 'SampleCount', 'checks'), check('LagCheckSucceeded', 'Sum', 'checks that read the cluster')],
     }),
     alarmRow(scope, `Alarms: lag check ${r.name}`, [...groupAlarms, ...Object.values(checkAlarms)]),

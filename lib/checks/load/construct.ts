@@ -7,19 +7,21 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LOAD_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import { parseLoadConfig } from '../../../lambda/config/load';
+import { LOAD_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
+import { type CheckDeploymentProps, type ClusterAuthProps, isDuration, resolveAuth, TargetConfigError } from '../../common/props';
 import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
 import { ScheduledCheck } from '../../common/scheduled-check';
-import { TargetConfigError, isDuration, resolveAuth, type CheckDeploymentProps, type ClusterAuthProps } from '../../common/props';
 
 const KIND = 'load test';
 /** Connecting, making the topic and joining the group before the load; reporting after it. */
 const PREPARE_AND_REPORT = Duration.seconds(60);
 
 /** Deployed like the scheduled checks, without a schedule or alarms; memorySize defaults to 1024 (a load needs the CPU). */
-export interface StreamProbeLoadTestProps extends ClusterAuthProps, Pick<CheckDeploymentProps, 'namespace' | 'memorySize' | 'logRetention' | 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+export interface StreamProbeLoadTestProps
+  extends ClusterAuthProps,
+    Pick<CheckDeploymentProps, 'namespace' | 'memorySize' | 'logRetention' | 'vpc' | 'vpcSubnets' | 'securityGroups'> {
   /** Names the load: dimension LoadTest of its metrics, log key, consumer groups. Default "load". */
   readonly loadTestName?: string;
   readonly brokers: readonly string[];
@@ -47,52 +49,82 @@ export class StreamProbeLoadTest extends Construct {
   constructor(scope: Construct, id: string, props: StreamProbeLoadTestProps) {
     super(scope, id);
     const name = props.loadTestName ?? 'load';
-    if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name)) throw new TargetConfigError(String(name), 'loadTestName', 'must be letters, digits, ".", "_" or "-", at most 64', KIND);
+    if (typeof name !== 'string' || !PROBE_NAME_PATTERN.test(name))
+      throw new TargetConfigError(String(name), 'loadTestName', 'must be letters, digits, ".", "_" or "-", at most 64', KIND);
     this.loadTestName = name;
     const duration = props.duration ?? Duration.seconds(60);
     const maxDuration = props.maxDuration ?? duration;
-    for (const [field, d] of [['duration', duration], ['maxDuration', maxDuration]] as const) {
+    for (const [field, d] of [
+      ['duration', duration],
+      ['maxDuration', maxDuration],
+    ] as const) {
       if (!isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
     }
     const connection = { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn };
-    const environment = (resolved: { topic?: string; namespace?: string; drainMs?: number }) => definedOnly({
-      [LOAD_ENV.loadTest]: name,
-      [LOAD_ENV.brokers]: props.brokers.join(','),
-      [LOAD_ENV.topic]: resolved.topic,
-      [LOAD_ENV.rate]: props.rate ?? '1000/s',
-      [LOAD_ENV.durationMs]: String(duration.toMilliseconds()),
-      [LOAD_ENV.drainMs]: resolved.drainMs?.toString(),
-      [LOAD_ENV.messageBytes]: props.messageBytes?.toString(),
-      [LOAD_ENV.keys]: props.keys?.toString(),
-      [LOAD_ENV.partitions]: props.partitions?.toString(),
-      [LOAD_ENV.acks]: props.acks,
-      [LOAD_ENV.compression]: props.compression,
-      [LOAD_ENV.auth]: connection.auth,
-      [LOAD_ENV.tls]: String(connection.tls),
-      [LOAD_ENV.tlsCaPem]: props.tlsCaPem,
-      [LOAD_ENV.scramSecretArn]: connection.scramSecretArn,
-      [LOAD_ENV.region]: connection.auth === 'msk-iam' ? Stack.of(this).region : undefined,
-      [LOAD_ENV.metricsNamespace]: resolved.namespace,
-      [LOAD_ENV.metricsSink]: 'api',
-    });
+    const environment = (resolved: { topic?: string; namespace?: string; drainMs?: number }) =>
+      definedOnly({
+        [LOAD_ENV.loadTest]: name,
+        [LOAD_ENV.brokers]: props.brokers.join(','),
+        [LOAD_ENV.topic]: resolved.topic,
+        [LOAD_ENV.rate]: props.rate ?? '1000/s',
+        [LOAD_ENV.durationMs]: String(duration.toMilliseconds()),
+        [LOAD_ENV.drainMs]: resolved.drainMs?.toString(),
+        [LOAD_ENV.messageBytes]: props.messageBytes?.toString(),
+        [LOAD_ENV.keys]: props.keys?.toString(),
+        [LOAD_ENV.partitions]: props.partitions?.toString(),
+        [LOAD_ENV.acks]: props.acks,
+        [LOAD_ENV.compression]: props.compression,
+        [LOAD_ENV.auth]: connection.auth,
+        [LOAD_ENV.tls]: String(connection.tls),
+        [LOAD_ENV.tlsCaPem]: props.tlsCaPem,
+        [LOAD_ENV.scramSecretArn]: connection.scramSecretArn,
+        [LOAD_ENV.region]: connection.auth === 'msk-iam' ? Stack.of(this).region : undefined,
+        [LOAD_ENV.metricsNamespace]: resolved.namespace,
+        [LOAD_ENV.metricsSink]: 'api',
+      });
     // The Lambda's own schema checks its fields and gives their defaults (topic, drain, namespace).
-    const config = checkRuntimeEnvironment({ kind: KIND, name, variables: LOAD_ENV, parse: parseLoadConfig, propOf: PROP_OF_FIELD }, environment({ topic: props.topic, namespace: props.namespace }));
+    const config = checkRuntimeEnvironment(
+      { kind: KIND, name, variables: LOAD_ENV, parse: parseLoadConfig, propOf: PROP_OF_FIELD },
+      environment({ topic: props.topic, namespace: props.namespace }),
+    );
     const topic = props.topic ?? config.topic;
     const namespace = props.namespace ?? config.metricsNamespace;
     const drain = Duration.millis(config.drainMs);
     const timeout = Duration.seconds(maxDuration.toSeconds() + drain.toSeconds() + PREPARE_AND_REPORT.toSeconds());
-    if (timeout.toSeconds() > 900) throw new TargetConfigError(name, 'maxDuration', `leaves no room in Lambda's 15 minutes (at most ${900 - drain.toSeconds() - PREPARE_AND_REPORT.toSeconds()} s)`, KIND);
+    if (timeout.toSeconds() > 900)
+      throw new TargetConfigError(
+        name,
+        'maxDuration',
+        `leaves no room in Lambda's 15 minutes (at most ${900 - drain.toSeconds() - PREPARE_AND_REPORT.toSeconds()} s)`,
+        KIND,
+      );
     if (duration.toSeconds() > maxDuration.toSeconds()) throw new TargetConfigError(name, 'duration', 'is longer than maxDuration', KIND);
 
     const check = new ScheduledCheck(this, {
-      handler: 'load', description: `streamprobe load test ${name} (on demand)`, environment: environment({ topic, namespace, drainMs: config.drainMs }), schedule: undefined, timeout,
-      memorySize: props.memorySize ?? 1024, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace,
-      vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
+      handler: 'load',
+      description: `streamprobe load test ${name} (on demand)`,
+      environment: environment({ topic, namespace, drainMs: config.drainMs }),
+      schedule: undefined,
+      timeout,
+      memorySize: props.memorySize ?? 1024,
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      namespace,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
     });
     if (connection.auth === 'msk-iam' && connection.mskClusterArn) {
       grantMsk(check, {
-        clusterArn: connection.mskClusterArn, sid: 'Msk', manageTopics: [topic],
-        groups: [{ name: `streamprobe-load-${name}-*`, deletes: true, why: 'Each load reads its records back through a group of its own (streamprobe-load-<name>-<random>), deleted after; the wildcard covers only those.' }],
+        clusterArn: connection.mskClusterArn,
+        sid: 'Msk',
+        manageTopics: [topic],
+        groups: [
+          {
+            name: `streamprobe-load-${name}-*`,
+            deletes: true,
+            why: 'Each load reads its records back through a group of its own (streamprobe-load-<name>-<random>), deleted after; the wildcard covers only those.',
+          },
+        ],
       });
     }
     if (connection.scramSecretArn) grantSecret(check, 'ReadScramSecret', connection.scramSecretArn, props.scramSecretKeyArn);

@@ -9,13 +9,13 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { pipelineGroupId } from '../../../lambda/contract';
-import { ScheduledCheck } from '../../common/scheduled-check';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
+import { ScheduledCheck } from '../../common/scheduled-check';
 import { PipelineAlarmSet, type PipelineAlarms } from './alarms';
-import { type ResolvedPipeline, type StreamProbePipelineProps, resolvePipeline } from './props';
+import { type ResolvedPipeline, resolvePipeline, type StreamProbePipelineProps } from './props';
 
-export { type PipelineAlarms, PipelineAlarmSet } from './alarms';
-export { type PipelineThresholds, type ResolvedPipeline, type StreamProbePipelineProps, pipelineEnvironment, resolvePipeline } from './props';
+export { PipelineAlarmSet, type PipelineAlarms } from './alarms';
+export { type PipelineThresholds, pipelineEnvironment, type ResolvedPipeline, resolvePipeline, type StreamProbePipelineProps } from './props';
 
 export class StreamProbePipeline extends Construct {
   readonly pipeline: ResolvedPipeline;
@@ -27,9 +27,17 @@ export class StreamProbePipeline extends Construct {
     const { pipeline: p, environment } = resolvePipeline(props, Stack.of(this).region);
     this.pipeline = p;
     const check = new ScheduledCheck(this, {
-      handler: 'pipeline', description: `streamprobe pipeline canary ${p.name}`, environment, schedule: p.schedule, timeout: p.lambdaTimeout,
-      memorySize: props.memorySize ?? 256, logRetention: props.logRetention ?? RetentionDays.ONE_MONTH, namespace: p.namespace,
-      vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
+      handler: 'pipeline',
+      description: `streamprobe pipeline canary ${p.name}`,
+      environment,
+      schedule: p.schedule,
+      timeout: p.lambdaTimeout,
+      memorySize: props.memorySize ?? 256,
+      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      namespace: p.namespace,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
     });
     this.grantClusterAccess(check, p, props);
     this.function = check.function;
@@ -42,8 +50,17 @@ export class StreamProbePipeline extends Construct {
     const group = pipelineGroupId(p.name);
     if (p.input.auth === 'msk-iam' && p.input.mskClusterArn) {
       grantMsk(check, {
-        clusterArn: p.input.mskClusterArn, sid: 'MskInput', writeTopics: [p.inputTopic], readTopics: [p.inputTopic],
-        groups: [{ name: `${group}-recover-*`, deletes: true, why: 'After a cold start the pipeline reads its predecessor\'s canaries back from the input topic through a throwaway group (streamprobe-pipeline-<name>-recover-<time>), deleted after; the wildcard covers only those.' }],
+        clusterArn: p.input.mskClusterArn,
+        sid: 'MskInput',
+        writeTopics: [p.inputTopic],
+        readTopics: [p.inputTopic],
+        groups: [
+          {
+            name: `${group}-recover-*`,
+            deletes: true,
+            why: "After a cold start the pipeline reads its predecessor's canaries back from the input topic through a throwaway group (streamprobe-pipeline-<name>-recover-<time>), deleted after; the wildcard covers only those.",
+          },
+        ],
       });
     }
     if (p.output.auth === 'msk-iam' && p.output.mskClusterArn) {

@@ -1,10 +1,22 @@
 /** Props of a pipeline canary, resolved once with their defaults, and the environment its Lambda reads. */
 import { Duration } from 'aws-cdk-lib';
-import { PIPELINE_ENV, PROBE_NAME_PATTERN, type AuthMode } from '../../../lambda/contract';
-import type { AlarmTopicProps } from '../../common/alarm-kit';
 import { parsePipelineConfig } from '../../../lambda/config/pipeline';
+import { type AuthMode, PIPELINE_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
+import type { AlarmTopicProps } from '../../common/alarm-kit';
+import {
+  alarmPeriods,
+  type CheckDeploymentProps,
+  type ClusterAuthProps,
+  checkStatistic,
+  DEFAULT_RUNBOOK,
+  isDuration,
+  type ResolvedAuth,
+  resolveAuth,
+  scheduleAndTimeout,
+  TargetConfigError,
+  wholeIn,
+} from '../../common/props';
 import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
-import { DEFAULT_RUNBOOK, TargetConfigError, resolveAuth, type CheckDeploymentProps, isDuration, type ClusterAuthProps, type ResolvedAuth, alarmPeriods, checkStatistic, scheduleAndTimeout, wholeIn } from '../../common/props';
 
 export const KIND = 'pipeline';
 
@@ -63,13 +75,21 @@ export interface ResolvedPipeline {
   readonly outputTopic: string;
   readonly input: ResolvedAuth;
   readonly output: ResolvedAuth;
-  readonly thresholds: { latencyMs: number; latencyStatistic: string; availabilityPercent: number; lostCanaries: number; evaluationPeriods: number; datapointsToAlarm: number };
+  readonly thresholds: {
+    latencyMs: number;
+    latencyStatistic: string;
+    availabilityPercent: number;
+    lostCanaries: number;
+    evaluationPeriods: number;
+    datapointsToAlarm: number;
+  };
 }
 
 /** The output cluster is reached like the input unless its own settings say otherwise. */
 function outputAuthProps(props: StreamProbePipelineProps): ClusterAuthProps {
   return {
-    auth: props.outputAuth ?? props.auth, tls: props.outputTls ?? (props.outputAuth === undefined ? props.tls : undefined),
+    auth: props.outputAuth ?? props.auth,
+    tls: props.outputTls ?? (props.outputAuth === undefined ? props.tls : undefined),
     tlsCaPem: props.outputTlsCaPem ?? props.tlsCaPem,
     scramSecretArn: props.outputScramSecretArn ?? ((props.outputAuth ?? props.auth ?? 'none').startsWith('scram') ? props.scramSecretArn : undefined),
     mskClusterArn: props.outputMskClusterArn ?? ((props.outputAuth ?? props.auth) === 'msk-iam' ? props.mskClusterArn : undefined),
@@ -81,7 +101,12 @@ function resolveThresholds(name: string, t: PipelineThresholds, deadline: Durati
   const latency = t.pipelineLatency ?? Duration.millis(Math.round(deadline.toMilliseconds() / 2));
   if (!isDuration(latency)) throw new TargetConfigError(name, 'thresholds.pipelineLatency', 'must be a Duration', KIND);
   if (latency.toMilliseconds() > deadline.toMilliseconds()) {
-    throw new TargetConfigError(name, 'thresholds.pipelineLatency', `cannot exceed the deadline (${deadline.toSeconds()} s): a canary that late is reported lost, not slow`, KIND);
+    throw new TargetConfigError(
+      name,
+      'thresholds.pipelineLatency',
+      `cannot exceed the deadline (${deadline.toSeconds()} s): a canary that late is reported lost, not slow`,
+      KIND,
+    );
   }
   const availability = t.availabilityPercent ?? 99;
   if (typeof availability !== 'number' || availability <= 0 || availability > 100) {
@@ -110,14 +135,21 @@ export function resolvePipeline(props: StreamProbePipelineProps, region: string)
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
   const outputProps = outputAuthProps(props);
   const given = {
-    name, ...scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND), deadline: props.deadline, namespace: props.namespace,
+    name,
+    ...scheduleAndTimeout(name, props.schedule, props.runTimeout, KIND),
+    deadline: props.deadline,
+    namespace: props.namespace,
     input: { ...resolveAuth(name, KIND, props), scramSecretArn: props.scramSecretArn, mskClusterArn: props.mskClusterArn },
     output: { ...resolveAuth(name, KIND, outputProps, 'output'), scramSecretArn: outputProps.scramSecretArn, mskClusterArn: outputProps.mskClusterArn },
   };
-  const config = checkRuntimeEnvironment({ kind: KIND, name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD }, pipelineEnvironment(props, given, region));
+  const config = checkRuntimeEnvironment(
+    { kind: KIND, name, variables: PIPELINE_ENV, parse: parsePipelineConfig, propOf: PROP_OF_FIELD },
+    pipelineEnvironment(props, given, region),
+  );
   const deadline = props.deadline ?? Duration.millis(config.deadlineMs);
   const pipeline: ResolvedPipeline = {
-    ...given, deadline,
+    ...given,
+    deadline,
     namespace: props.namespace ?? config.metricsNamespace,
     runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
     inputTopic: props.inputTopic,
@@ -128,7 +160,11 @@ export function resolvePipeline(props: StreamProbePipelineProps, region: string)
 }
 
 /** The pipeline Lambda's environment: every key from the contract its handler reads. */
-export function pipelineEnvironment(props: StreamProbePipelineProps, p: Pick<ResolvedPipeline, 'name' | 'runTimeout' | 'input' | 'output'> & { deadline?: Duration; namespace?: string }, region: string): Record<string, string> {
+export function pipelineEnvironment(
+  props: StreamProbePipelineProps,
+  p: Pick<ResolvedPipeline, 'name' | 'runTimeout' | 'input' | 'output'> & { deadline?: Duration; namespace?: string },
+  region: string,
+): Record<string, string> {
   return definedOnly({
     [PIPELINE_ENV.pipelineName]: p.name,
     [PIPELINE_ENV.inputBrokers]: props.inputBrokers.join(','),
@@ -159,5 +195,7 @@ export function pipelineEnvironment(props: StreamProbePipelineProps, p: Pick<Res
 }
 
 export const PROP_OF_FIELD: Record<string, string> = {
-  deadlineMs: 'deadline', runTimeoutMs: 'runTimeout', metricsNamespace: 'namespace',
+  deadlineMs: 'deadline',
+  runTimeoutMs: 'runTimeout',
+  metricsNamespace: 'namespace',
 };

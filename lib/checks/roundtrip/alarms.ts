@@ -7,8 +7,8 @@ import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { DIMENSIONS, OUTCOME_HISTORY_RUNS, type MetricName } from '../../../lambda/metrics-contract';
-import { ABOVE, AT_LEAST, AlarmKit, BELOW, IGNORE, NOT_BREACHING, ONCE, contractMetric } from '../../common/alarm-kit';
+import { DIMENSIONS, type MetricName, OUTCOME_HISTORY_RUNS } from '../../../lambda/metrics-contract';
+import { ABOVE, AlarmKit, AT_LEAST, BELOW, contractMetric, IGNORE, NOT_BREACHING, ONCE } from '../../common/alarm-kit';
 
 import type { ResolvedTarget } from './props';
 
@@ -69,34 +69,155 @@ export class ProbeAlarms extends AlarmKit {
     // data): for it missing means zero. Outcome changes stay dense: sparse, CloudWatch would look back past
     // the hold for older readings and clear the unstable alarm two minutes later.
     const paging: PagingAlarms = {
-      latency: this.alarm({ id: 'Latency', name: 'latency', what: `end-to-end latency ${t.latencyStatistic} above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`, metric: m('EndToEndLatency', t.latencyStatistic), threshold: latencyMs, comparison: ABOVE, periods: mOfN, missing: IGNORE }),
-      slowBroker: this.alarm({ id: 'SlowBroker', name: 'slow-broker', what: `the slowest leader broker's median end-to-end latency above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods (one slow broker, whatever the cluster size)`, metric: m('SlowestBrokerLatency', 'Maximum'), threshold: latencyMs, comparison: ABOVE, periods: mOfN, missing: IGNORE }),
-      availability: this.alarm({ id: 'Availability', name: 'availability', what: `end-to-end availability below ${t.availabilityPercent}% in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods (failed runs count as 0)`, metric: m('EndToEndAvailability', 'Average'), threshold: t.availabilityPercent, comparison: BELOW, periods: mOfN, missing: IGNORE }),
+      latency: this.alarm({
+        id: 'Latency',
+        name: 'latency',
+        what: `end-to-end latency ${t.latencyStatistic} above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
+        metric: m('EndToEndLatency', t.latencyStatistic),
+        threshold: latencyMs,
+        comparison: ABOVE,
+        periods: mOfN,
+        missing: IGNORE,
+      }),
+      slowBroker: this.alarm({
+        id: 'SlowBroker',
+        name: 'slow-broker',
+        what: `the slowest leader broker's median end-to-end latency above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods (one slow broker, whatever the cluster size)`,
+        metric: m('SlowestBrokerLatency', 'Maximum'),
+        threshold: latencyMs,
+        comparison: ABOVE,
+        periods: mOfN,
+        missing: IGNORE,
+      }),
+      availability: this.alarm({
+        id: 'Availability',
+        name: 'availability',
+        what: `end-to-end availability below ${t.availabilityPercent}% in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods (failed runs count as 0)`,
+        metric: m('EndToEndAvailability', 'Average'),
+        threshold: t.availabilityPercent,
+        comparison: BELOW,
+        periods: mOfN,
+        missing: IGNORE,
+      }),
       // Holds the page while failures come and go: a hard fault changes the outcome twice (down, up) and
       // clears in minutes; intermittent failure keeps changing it, and 3 good runs in a row prove nothing.
       // 1 of N is the hysteresis: it fires on the first unsteady reading and clears only after N steady ones,
       // so a quiet spell inside intermittent failure (a third of runs failing go 13 runs clean about once
       // an hour) does not end the incident and page again.
-      unstable: this.alarm({ id: 'Unstable', name: 'unstable', what: `run outcomes changed ${t.unstableOutcomeChanges} or more times in the last ${OUTCOME_HISTORY_RUNS} runs (intermittent failure); clears after ${UNSTABLE_HOLD_PERIODS} steady periods`, metric: m('RunOutcomeChanges', 'Maximum'), threshold: t.unstableOutcomeChanges, comparison: AT_LEAST, periods: { evaluationPeriods: UNSTABLE_HOLD_PERIODS, datapointsToAlarm: 1 }, missing: IGNORE }),
-      loss: this.alarm({ id: 'Loss', name: 'loss', what: `more than ${t.lostMessages} acknowledged canary events confirmed lost (acks=all, still unread a full run after their own)`, metric: m('MessagesLost', 'Sum'), threshold: t.lostMessages, comparison: ABOVE, periods: ONCE, missing: NOT_BREACHING }),
+      unstable: this.alarm({
+        id: 'Unstable',
+        name: 'unstable',
+        what: `run outcomes changed ${t.unstableOutcomeChanges} or more times in the last ${OUTCOME_HISTORY_RUNS} runs (intermittent failure); clears after ${UNSTABLE_HOLD_PERIODS} steady periods`,
+        metric: m('RunOutcomeChanges', 'Maximum'),
+        threshold: t.unstableOutcomeChanges,
+        comparison: AT_LEAST,
+        periods: { evaluationPeriods: UNSTABLE_HOLD_PERIODS, datapointsToAlarm: 1 },
+        missing: IGNORE,
+      }),
+      loss: this.alarm({
+        id: 'Loss',
+        name: 'loss',
+        what: `more than ${t.lostMessages} acknowledged canary events confirmed lost (acks=all, still unread a full run after their own)`,
+        metric: m('MessagesLost', 'Sum'),
+        threshold: t.lostMessages,
+        comparison: ABOVE,
+        periods: ONCE,
+        missing: NOT_BREACHING,
+      }),
       ...this.heartbeat(m('RunSucceeded', 'SampleCount'), 'the probe'),
       ...this.lambdaAlarms(fn, period),
     };
     const counter = (name: MetricName) => m(name, 'Sum');
     const notifying: NotifyingAlarms = {
-      duplicates: this.alarm({ id: 'Duplicates', name: 'duplicates', what: 'canary events were read more than once at different offsets', metric: counter('MessagesDuplicated'), threshold: 0, comparison: ABOVE, periods: ONCE, missing: NOT_BREACHING }),
-      outOfOrder: this.alarm({ id: 'OutOfOrder', name: 'out-of-order', what: 'canary events of one partition were read out of order', metric: counter('MessagesOutOfOrder'), threshold: 0, comparison: ABOVE, periods: ONCE, missing: NOT_BREACHING }),
-      corrupt: this.alarm({ id: 'Corrupt', name: 'corrupt', what: 'canary events failed their checksum', metric: counter('MessagesCorrupt'), threshold: 0, comparison: ABOVE, periods: ONCE, missing: NOT_BREACHING }),
-      late: this.alarm({ id: 'Late', name: 'late', what: 'canary events arrived after their run\'s deadline (slow, not lost)', metric: counter('MessagesLate'), threshold: 0, comparison: ABOVE, periods: ONCE, missing: NOT_BREACHING }),
-      brokerMissing: this.alarm({ id: 'BrokerMissing', name: 'broker-missing', what: 'the cluster lists fewer brokers than it should (expectedBrokers, or the most the probe has seen)', metric: m('BrokersMissing', 'Maximum'), threshold: 0, comparison: ABOVE, periods: mOfN, missing: NOT_BREACHING }),
-      leaderless: this.alarm({ id: 'Leaderless', name: 'leaderless-broker', what: 'a broker leads no canary partition, so its latency is not measured', metric: m('BrokersWithoutCanaryLeader', 'Maximum'), threshold: 0, comparison: ABOVE, periods: mOfN, missing: NOT_BREACHING }),
-      metricsFallback: this.alarm({ id: 'MetricsFallback', name: 'metrics-fallback', what: 'PutMetricData failed; metrics reached CloudWatch through EMF log lines', metric: counter('MetricsFallback'), threshold: 0, comparison: ABOVE, periods: ONCE, missing: NOT_BREACHING }),
-      slowRuns: this.alarm({ id: 'SlowRuns', name: 'slow-runs', what: `runs took more than 80% of their ${target.runTimeout.toSeconds()} s budget in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`, metric: m('RunDuration', 'Maximum'), threshold: Math.round(target.runTimeout.toMilliseconds() * 0.8), comparison: ABOVE, periods: mOfN, missing: NOT_BREACHING }),
+      duplicates: this.alarm({
+        id: 'Duplicates',
+        name: 'duplicates',
+        what: 'canary events were read more than once at different offsets',
+        metric: counter('MessagesDuplicated'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: ONCE,
+        missing: NOT_BREACHING,
+      }),
+      outOfOrder: this.alarm({
+        id: 'OutOfOrder',
+        name: 'out-of-order',
+        what: 'canary events of one partition were read out of order',
+        metric: counter('MessagesOutOfOrder'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: ONCE,
+        missing: NOT_BREACHING,
+      }),
+      corrupt: this.alarm({
+        id: 'Corrupt',
+        name: 'corrupt',
+        what: 'canary events failed their checksum',
+        metric: counter('MessagesCorrupt'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: ONCE,
+        missing: NOT_BREACHING,
+      }),
+      late: this.alarm({
+        id: 'Late',
+        name: 'late',
+        what: "canary events arrived after their run's deadline (slow, not lost)",
+        metric: counter('MessagesLate'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: ONCE,
+        missing: NOT_BREACHING,
+      }),
+      brokerMissing: this.alarm({
+        id: 'BrokerMissing',
+        name: 'broker-missing',
+        what: 'the cluster lists fewer brokers than it should (expectedBrokers, or the most the probe has seen)',
+        metric: m('BrokersMissing', 'Maximum'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: mOfN,
+        missing: NOT_BREACHING,
+      }),
+      leaderless: this.alarm({
+        id: 'Leaderless',
+        name: 'leaderless-broker',
+        what: 'a broker leads no canary partition, so its latency is not measured',
+        metric: m('BrokersWithoutCanaryLeader', 'Maximum'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: mOfN,
+        missing: NOT_BREACHING,
+      }),
+      metricsFallback: this.alarm({
+        id: 'MetricsFallback',
+        name: 'metrics-fallback',
+        what: 'PutMetricData failed; metrics reached CloudWatch through EMF log lines',
+        metric: counter('MetricsFallback'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: ONCE,
+        missing: NOT_BREACHING,
+      }),
+      slowRuns: this.alarm({
+        id: 'SlowRuns',
+        name: 'slow-runs',
+        what: `runs took more than 80% of their ${target.runTimeout.toSeconds()} s budget in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
+        metric: m('RunDuration', 'Maximum'),
+        threshold: Math.round(target.runTimeout.toMilliseconds() * 0.8),
+        comparison: ABOVE,
+        periods: mOfN,
+        missing: NOT_BREACHING,
+      }),
     };
 
     const { stopped, hasRun, ...direct } = paging;
-    const composite = this.pagingComposite('pages', 'the Kafka pipeline or its probe is unhealthy; the child alarm in ALARM says which', Object.values(direct), { stopped, hasRun });
+    const composite = this.pagingComposite(
+      'pages',
+      'the Kafka pipeline or its probe is unhealthy; the child alarm in ALARM says which',
+      Object.values(direct),
+      { stopped, hasRun },
+    );
     this.alarms = { ...paging, ...notifying, composite };
   }
-
 }

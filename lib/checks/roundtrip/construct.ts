@@ -7,20 +7,20 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { consumerGroupPrefix, } from '../../../lambda/contract';
+import { consumerGroupPrefix } from '../../../lambda/contract';
 import type { AlarmTopicProps } from '../../common/alarm-kit';
-import { ProbeAlarms, type TargetAlarms } from './alarms';
-import { ScheduledCheck } from '../../common/scheduled-check';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
+import { ScheduledCheck } from '../../common/scheduled-check';
+import { ProbeAlarms, type TargetAlarms } from './alarms';
 
 export { mskResourceArn } from '../../common/cluster-access';
-import { resolveTarget, type ResolvedTarget, type RoundTripProps } from './props';
+
+import { type ResolvedTarget, type RoundTripProps, resolveTarget } from './props';
 
 export interface StreamProbeRoundTripProps extends RoundTripProps, AlarmTopicProps {}
 
 /** @deprecated Renamed StreamProbeRoundTripProps; this name goes in the next release. */
 export type StreamProbeTargetConstructProps = StreamProbeRoundTripProps;
-
 
 export class StreamProbeRoundTrip extends Construct {
   readonly target: ResolvedTarget;
@@ -34,10 +34,23 @@ export class StreamProbeRoundTrip extends Construct {
     const { target: t, environment } = resolveTarget(props, Stack.of(this).region);
     this.target = t;
 
-    const check = new ScheduledCheck(this, {
-      handler: 'roundtrip', description: `streamprobe canary for ${t.probeName}`, environment, schedule: t.schedule, timeout: t.lambdaTimeout,
-      memorySize: t.memorySize, logRetention: t.logRetention, namespace: t.namespace, vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups,
-    }, { fn: 'Probe' });
+    const check = new ScheduledCheck(
+      this,
+      {
+        handler: 'roundtrip',
+        description: `streamprobe canary for ${t.probeName}`,
+        environment,
+        schedule: t.schedule,
+        timeout: t.lambdaTimeout,
+        memorySize: t.memorySize,
+        logRetention: t.logRetention,
+        namespace: t.namespace,
+        vpc: props.vpc,
+        vpcSubnets: props.vpcSubnets,
+        securityGroups: props.securityGroups,
+      },
+      { fn: 'Probe' },
+    );
     this.logGroup = check.logGroup;
     this.function = check.function;
     this.rule = check.rule!;
@@ -50,8 +63,15 @@ export class StreamProbeRoundTrip extends Construct {
   private grantPermissions(check: ScheduledCheck, t: ResolvedTarget, props: StreamProbeRoundTripProps): void {
     if (t.auth === 'msk-iam' && t.mskClusterArn) {
       grantMsk(check, {
-        clusterArn: t.mskClusterArn, sid: 'Msk', manageTopics: [t.topic],
-        groups: [{ name: `${consumerGroupPrefix(t.probeName)}-*`, why: 'Each probe container joins its own consumer group (streamprobe-<probe>-<random>), so a new container never waits on a dead member; the wildcard covers only this probe\'s groups.' }],
+        clusterArn: t.mskClusterArn,
+        sid: 'Msk',
+        manageTopics: [t.topic],
+        groups: [
+          {
+            name: `${consumerGroupPrefix(t.probeName)}-*`,
+            why: "Each probe container joins its own consumer group (streamprobe-<probe>-<random>), so a new container never waits on a dead member; the wildcard covers only this probe's groups.",
+          },
+        ],
       });
     }
     if (t.scramSecretArn) grantSecret(check, 'ReadScramSecret', t.scramSecretArn, props.scramSecretKeyArn);

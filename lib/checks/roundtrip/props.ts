@@ -6,11 +6,20 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { parseConfig } from '../../../lambda/config/roundtrip';
-import { BROKER_PATTERN, type ConfigField, ENV, PROBE_NAME_PATTERN, type AuthMode } from '../../../lambda/contract';
-import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
+import { type AuthMode, BROKER_PATTERN, type ConfigField, ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import {
-  type CheckDeploymentProps, type ClusterAuthProps, DEFAULT_RUNBOOK, TargetConfigError, alarmPeriods, checkStatistic, isDuration, resolveAuth, scheduleAndTimeout, wholeIn,
+  alarmPeriods,
+  type CheckDeploymentProps,
+  type ClusterAuthProps,
+  checkStatistic,
+  DEFAULT_RUNBOOK,
+  isDuration,
+  resolveAuth,
+  scheduleAndTimeout,
+  TargetConfigError,
+  wholeIn,
 } from '../../common/props';
+import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
 
 export interface AlarmThresholds {
   /** End-to-end latency that counts as slow. Default 1 s. */
@@ -110,7 +119,20 @@ function resolveThresholds(name: string, t: AlarmThresholds): Required<AlarmThre
 }
 
 /** The settings the probe's Lambda reads, as props give them or as resolved. */
-type EnvValues = Pick<RoundTripProps, 'brokers' | 'topic' | 'minPartitions' | 'replicationFactor' | 'expectedBrokers' | 'eventsPerPartition' | 'messageBytes' | 'tlsCaPem' | 'scramSecretArn' | 'namespace' | 'highResolutionMetrics'>;
+type EnvValues = Pick<
+  RoundTripProps,
+  | 'brokers'
+  | 'topic'
+  | 'minPartitions'
+  | 'replicationFactor'
+  | 'expectedBrokers'
+  | 'eventsPerPartition'
+  | 'messageBytes'
+  | 'tlsCaPem'
+  | 'scramSecretArn'
+  | 'namespace'
+  | 'highResolutionMetrics'
+>;
 
 /** The probe's environment: every key from the contract the handler reads; an unset value stays unset. */
 function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployment>, region: string): Record<string, string> {
@@ -139,7 +161,9 @@ function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployme
 
 /** The construct prop behind each runtime setting, where the two names differ. */
 const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
-  metricsNamespace: 'namespace', runTimeoutMs: 'runTimeout', metricsHighResolution: 'highResolutionMetrics',
+  metricsNamespace: 'namespace',
+  runTimeoutMs: 'runTimeout',
+  metricsHighResolution: 'highResolutionMetrics',
 };
 
 /**
@@ -149,7 +173,10 @@ const PROP_OF_FIELD: Partial<Record<ConfigField, string>> = {
  */
 export function resolveTarget(props: RoundTripProps, region: string): { target: ResolvedTarget; environment: Record<string, string> } {
   const d = resolveDeployment(props);
-  const config = checkRuntimeEnvironment({ kind: 'target', name: d.name, variables: ENV, parse: parseConfig, propOf: PROP_OF_FIELD }, probeEnvironment(props, d, region));
+  const config = checkRuntimeEnvironment(
+    { kind: 'target', name: d.name, variables: ENV, parse: parseConfig, propOf: PROP_OF_FIELD },
+    probeEnvironment(props, d, region),
+  );
   const target: ResolvedTarget = {
     probeName: d.name,
     brokers: props.brokers,

@@ -11,7 +11,11 @@ export type Protocol = {
 export type BrokerLike = Record<string | symbol, unknown> & { nodeId?: number };
 type Sender = (protocol: Protocol) => Promise<unknown>;
 
-export function patchBrokerRequest(method: 'produce' | 'fetch' | 'metadata', name: string, transform: (protocol: Protocol, broker: BrokerLike, args: readonly unknown[]) => Protocol): boolean {
+export function patchBrokerRequest(
+  method: 'produce' | 'fetch' | 'metadata',
+  name: string,
+  transform: (protocol: Protocol, broker: BrokerLike, args: readonly unknown[]) => Protocol,
+): boolean {
   const Broker = require('kafkajs/src/broker') as { prototype: BrokerLike };
   const proto = Broker.prototype;
   const patched = Symbol.for(`streamprobe.${name}`);

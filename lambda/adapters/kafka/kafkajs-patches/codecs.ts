@@ -5,8 +5,9 @@
  * would need a binary per platform. The probe never writes compressed batches: lz4 and zstd are read only,
  * and the snappy writer (xerial framing) has not been tried against a broker.
  */
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+
 import { decompress as zstdDecompress } from 'fzstd';
+import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import * as lz4 from 'lz4js';
 import * as snappy from 'snappyjs';
 
@@ -16,7 +17,7 @@ const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00
 export function snappyDecompress(buffer: Buffer): Buffer {
   if (buffer.length < 16 || !buffer.subarray(0, 8).equals(XERIAL_MAGIC)) return Buffer.from(snappy.uncompress(buffer));
   const blocks: Buffer[] = [];
-  for (let at = 16; at < buffer.length;) {
+  for (let at = 16; at < buffer.length; ) {
     const length = buffer.readInt32BE(at);
     blocks.push(Buffer.from(snappy.uncompress(buffer.subarray(at + 4, at + 4 + length))));
     at += 4 + length;

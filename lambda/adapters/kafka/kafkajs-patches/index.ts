@@ -30,6 +30,7 @@ export function applyKafkajsPatches(): PatchReport {
 
 /** One line per patch that did not apply, saying what is lost. */
 export function missingPatches(report: PatchReport): string[] {
-  return (Object.keys(report) as KafkajsPatch[]).filter((name) => !report[name])
+  return (Object.keys(report) as KafkajsPatch[])
+    .filter((name) => !report[name])
     .map((name) => `kafkajs patch ${name} did not apply to this kafkajs version, so it goes without ${KAFKAJS_PATCHES[name].gives}`);
 }

@@ -10,5 +10,6 @@ import { patchBrokerRequest } from './broker-patch';
 
 export function scopeMetadataErrors(): boolean {
   return patchBrokerRequest('metadata', 'metadataScope', (protocol, _broker, [topics]) =>
-    Array.isArray(topics) && topics.length > 0 ? protocol : { ...protocol, response: { ...protocol.response, parse: async (data: unknown) => data } });
+    Array.isArray(topics) && topics.length > 0 ? protocol : { ...protocol, response: { ...protocol.response, parse: async (data: unknown) => data } },
+  );
 }

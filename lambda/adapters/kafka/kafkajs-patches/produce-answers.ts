@@ -22,7 +22,10 @@ interface DecodedProduceResponse {
 }
 
 export function keepProduceAnswers(): boolean {
-  return patchBrokerRequest('produce', 'produceAnswers', (protocol) => ({ ...protocol, response: { ...protocol.response, parse: markingParse(protocol.response.parse) } }));
+  return patchBrokerRequest('produce', 'produceAnswers', (protocol) => ({
+    ...protocol,
+    response: { ...protocol.response, parse: markingParse(protocol.response.parse) },
+  }));
 }
 
 function markingParse(parse: (data: unknown) => Promise<unknown>) {
@@ -41,7 +44,9 @@ export function partitionAnswers(error: unknown): PartitionAnswer[] | undefined 
   for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const response = (e as Record<symbol, unknown>)[RESPONSE] as DecodedProduceResponse | undefined;
     if (response?.topics) {
-      return response.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topicName, partition: p.partition, errorCode: p.errorCode, baseOffset: p.baseOffset })));
+      return response.topics.flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.topicName, partition: p.partition, errorCode: p.errorCode, baseOffset: p.baseOffset })),
+      );
     }
   }
   return undefined;

@@ -27,20 +27,32 @@ export function stampRequests(): boolean {
     const stamp = produceStamps.getStore();
     if (stamp === undefined) return protocol;
     const encode = protocol.request.encode;
-    return { ...protocol, request: { ...protocol.request, encode: async () => {
-      const encoded = await encode();
-      stamp.readyAt ??= monotonicNow();
-      return encoded;
-    } } };
+    return {
+      ...protocol,
+      request: {
+        ...protocol.request,
+        encode: async () => {
+          const encoded = await encode();
+          stamp.readyAt ??= monotonicNow();
+          return encoded;
+        },
+      },
+    };
   });
   const fetch = patchBrokerRequest('fetch', 'fetchStamp', (protocol, broker) => {
     const stamps = fetchStamps.getStore();
     if (stamps === undefined || broker.nodeId === undefined) return protocol;
     const decode = protocol.response.decode;
-    return { ...protocol, response: { ...protocol.response, decode: (payload: unknown) => {
-      stamps.set(broker.nodeId!, monotonicNow());
-      return decode(payload);
-    } } };
+    return {
+      ...protocol,
+      response: {
+        ...protocol.response,
+        decode: (payload: unknown) => {
+          stamps.set(broker.nodeId!, monotonicNow());
+          return decode(payload);
+        },
+      },
+    };
   });
   return produce && fetch;
 }

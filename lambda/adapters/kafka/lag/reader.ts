@@ -6,12 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { ConnectionSettings } from '../../../config/fields';
-import { kafkaClient } from '../client';
-import type { ResolvedCredentials } from '../client-options';
-import { withDeadline } from '../../deadline';
 import type { PartitionOffsets } from '../../../core/lag/partition-lag';
 import { oldestUnreadOffset } from '../../../core/lag/partition-lag';
-
+import { withDeadline } from '../../deadline';
+import { kafkaClient } from '../client';
+import type { ResolvedCredentials } from '../client-options';
 
 export interface GroupSnapshot {
   readonly group: string;
@@ -45,7 +44,10 @@ export class LagReader {
       // Patient retries, bounded by each check's deadline: a group coordinator that is still loading (a fresh
       // or restarted broker) or moving answers with retriable errors for a second or two.
       this.kafka = kafkaClient({
-        connection: this.connection, clientId: this.clientId, logCreator: () => () => {}, credentials,
+        connection: this.connection,
+        clientId: this.clientId,
+        logCreator: () => () => {},
+        credentials,
         overrides: { connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 } },
       });
     }
@@ -64,7 +66,10 @@ export class LagReader {
   /** Groups whose id matches the pattern (consumer groups the cluster lists). */
   async listGroups(pattern: RegExp): Promise<string[]> {
     const { groups } = await (await this.connected()).listGroups();
-    return groups.map((g) => g.groupId).filter((g) => pattern.test(g)).sort();
+    return groups
+      .map((g) => g.groupId)
+      .filter((g) => pattern.test(g))
+      .sort();
   }
 
   async snapshot(groups: readonly string[], deadlineAt: number): Promise<GroupSnapshot[]> {
@@ -84,22 +89,27 @@ export class LagReader {
           partitions.push({ topic: t.topic, partition: end.partition, committed: offset, logStart: BigInt(end.low), logEnd: BigInt(end.high) });
         }
       }
-      const withCommits = partitions.filter((p) => p.committed !== undefined)
+      const withCommits = partitions
+        .filter((p) => p.committed !== undefined)
         .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
       const members = d?.members.length ?? 0;
       snapshots.push({
-        group, state: d?.state ?? 'Unknown', members, partitions: withCommits,
+        group,
+        state: d?.state ?? 'Unknown',
+        members,
+        partitions: withCommits,
         exists: members > 0 || withCommits.length > 0 || (d !== undefined && d.state !== 'Dead'),
       });
     }
     const wanted = new Map<string, bigint>();
-    for (const s of snapshots) for (const p of s.partitions) {
-      const at = oldestUnreadOffset(p);
-      if (at !== undefined) {
-        const k = tpKey(p.topic, p.partition);
-        if (!wanted.has(k) || wanted.get(k)! > at) wanted.set(k, at);
+    for (const s of snapshots)
+      for (const p of s.partitions) {
+        const at = oldestUnreadOffset(p);
+        if (at !== undefined) {
+          const k = tpKey(p.topic, p.partition);
+          if (!wanted.has(k) || wanted.get(k)! > at) wanted.set(k, at);
+        }
       }
-    }
     let timestampError: string | undefined;
     // One retry: the throwaway group's first join can meet a coordinator that is still loading.
     const timestamps = await this.timestampsAt(wanted, deadlineAt)
@@ -129,7 +139,13 @@ export class LagReader {
     if (wanted.size === 0) return out;
     const topics = [...new Set([...wanted.keys()].map((k) => k.slice(0, k.lastIndexOf('/'))))];
     const groupId = `streamprobe-lag-read-${randomBytes(4).toString('hex')}`;
-    const consumer = (await this.client()).consumer({ groupId, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000, maxBytesPerPartition: 65_536 });
+    const consumer = (await this.client()).consumer({
+      groupId,
+      maxWaitTimeInMs: 100,
+      rebalanceTimeout: 4000,
+      heartbeatInterval: 1000,
+      maxBytesPerPartition: 65_536,
+    });
     const left = new Set(wanted.keys());
     let done: () => void = () => {};
     const finished = new Promise<void>((r) => (done = r));
@@ -140,29 +156,36 @@ export class LagReader {
       }
     });
     try {
-      await withDeadline((async () => {
-        await consumer.connect();
-        for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: false });
-        await consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const k = tpKey(batch.topic, batch.partition);
-            const from = wanted.get(k);
-            if (from === undefined || !left.has(k)) return;
-            // The first record at or after the position (compaction may have removed the one at it).
-            const first = batch.messages.find((m) => BigInt(m.offset) >= from);
-            if (first) {
-              out.set(k, Number(first.timestamp));
-              left.delete(k);
-            }
-            if (left.size === 0) done();
-          },
-        });
-        await finished;
-      })(), deadlineAt, 'reading the timestamps of the oldest unread records');
+      await withDeadline(
+        (async () => {
+          await consumer.connect();
+          for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: false });
+          await consumer.run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const k = tpKey(batch.topic, batch.partition);
+              const from = wanted.get(k);
+              if (from === undefined || !left.has(k)) return;
+              // The first record at or after the position (compaction may have removed the one at it).
+              const first = batch.messages.find((m) => BigInt(m.offset) >= from);
+              if (first) {
+                out.set(k, Number(first.timestamp));
+                left.delete(k);
+              }
+              if (left.size === 0) done();
+            },
+          });
+          await finished;
+        })(),
+        deadlineAt,
+        'reading the timestamps of the oldest unread records',
+      );
       return out;
     } finally {
-      void consumer.disconnect().catch(() => {}).then(() => this.admin?.deleteGroups([groupId]).catch(() => {}));
+      void consumer
+        .disconnect()
+        .catch(() => {})
+        .then(() => this.admin?.deleteGroups([groupId]).catch(() => {}));
     }
   }
 

@@ -5,20 +5,23 @@
  * that follows is bounded too.
  */
 import { randomBytes } from 'node:crypto';
-import { CompressionTypes, Partitioners, type Admin, type Kafka, type Consumer, type EachBatchPayload, type Producer, type logCreator } from 'kafkajs';
+import { type Admin, CompressionTypes, type Consumer, type EachBatchPayload, type Kafka, type logCreator, Partitioners, type Producer } from 'kafkajs';
 import type { LoadConfig } from '../../../config/load';
-import { encodeLoadRecord, decodeLoadRecord } from '../../../core/load/record';
+import { decodeLoadRecord, encodeLoadRecord } from '../../../core/load/record';
 import { LoadSchedule } from '../../../core/load/schedule';
 import { LoadTally } from '../../../core/load/tally';
+import { toErrorInfo } from '../../../core/redact';
 import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
 import { waitForLeaders } from '../topic';
-import { toErrorInfo } from '../../../core/redact';
-
 
 const COMPRESSION = {
-  none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD,
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
 } as const;
 
 /** Records per produce request at most: about 1 MB, Kafka's default request size. */
@@ -68,9 +71,11 @@ export class KafkaLoadSession {
     private readonly credentials?: ResolvedCredentials,
   ) {}
 
-  private readonly logCreator: logCreator = () => ({ namespace, level, log }) => {
-    this.log.debug(`kafkajs ${level}: ${log.message}`, { namespace, broker: log.broker });
-  };
+  private readonly logCreator: logCreator =
+    () =>
+    ({ namespace, level, log }) => {
+      this.log.debug(`kafkajs ${level}: ${log.message}`, { namespace, broker: log.broker });
+    };
 
   async run(controls: LoadControls): Promise<LoadRun> {
     const started = monotonicNow();
@@ -84,12 +89,18 @@ export class KafkaLoadSession {
       await this.generate(prepared, schedule, tally, controls);
       const drainStart = monotonicNow();
       await this.drain(tally, controls.deadlineAt);
-      const logStarts = await withDeadline(prepared.admin.fetchTopicOffsets(this.config.topic), Math.max(controls.deadlineAt, monotonicNow() + 2000), 'reading where the partitions start')
+      const logStarts = await withDeadline(
+        prepared.admin.fetchTopicOffsets(this.config.topic),
+        Math.max(controls.deadlineAt, monotonicNow() + 2000),
+        'reading where the partitions start',
+      )
         .then((offsets) => new Map(offsets.map((o) => [o.partition, Number(o.low)])))
         .catch(() => new Map<number, number>());
       tally.settleUnread({ positions: this.positions, logStarts });
       return {
-        tally, loadId: this.loadId.toString('hex'), partitions: prepared.partitions,
+        tally,
+        loadId: this.loadId.toString('hex'),
+        partitions: prepared.partitions,
         timings: { prepareMs: loadStart - started, loadMs: drainStart - loadStart, drainMs: monotonicNow() - drainStart },
       };
     } finally {
@@ -99,13 +110,21 @@ export class KafkaLoadSession {
 
   private async prepare(deadlineAt: number): Promise<Prepared> {
     const runTimeoutMs = Math.max(6000, Math.min(30_000, remainingMs(deadlineAt)));
-    const kafka = kafkaClient({ connection: { ...this.config, runTimeoutMs }, clientId: `streamprobe-load-${this.config.loadTest}`, logCreator: this.logCreator, credentials: this.credentials });
+    const kafka = kafkaClient({
+      connection: { ...this.config, runTimeoutMs },
+      clientId: `streamprobe-load-${this.config.loadTest}`,
+      logCreator: this.logCreator,
+      credentials: this.credentials,
+    });
     const admin = kafka.admin();
     // The producer's own retries would hide a failed send and blur its latency: a failure is counted.
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 }, maxInFlightRequests: this.config.maxInFlight });
     const groupId = `streamprobe-load-${this.config.loadTest}-${this.loadId.toString('hex').slice(0, 8)}`;
     const consumer = kafka.consumer({
-      groupId, maxWaitTimeInMs: 100, minBytes: 1, allowAutoTopicCreation: false,
+      groupId,
+      maxWaitTimeInMs: 100,
+      minBytes: 1,
+      allowAutoTopicCreation: false,
       ...(this.config.fetchMaxBytesPerPartition ? { maxBytesPerPartition: this.config.fetchMaxBytesPerPartition } : {}),
     });
     this.prepared = { kafka, admin, producer, consumer, groupId, partitions: 0, partitionFor: () => ({ partition: 0, key: null }) };
@@ -142,12 +161,16 @@ export class KafkaLoadSession {
     const existing = await admin.listTopics();
     if (!existing.includes(this.config.topic)) {
       const brokers = (await admin.describeCluster()).brokers.length;
-      await admin.createTopics({
-        topics: [{ topic: this.config.topic, numPartitions: this.config.partitions, replicationFactor: this.config.replicationFactor ?? Math.min(3, brokers) }],
-        waitForLeaders: false,
-      }).catch((error: { type?: string }) => {
-        if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
-      });
+      await admin
+        .createTopics({
+          topics: [
+            { topic: this.config.topic, numPartitions: this.config.partitions, replicationFactor: this.config.replicationFactor ?? Math.min(3, brokers) },
+          ],
+          waitForLeaders: false,
+        })
+        .catch((error: { type?: string }) => {
+          if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+        });
     }
     return waitForLeaders(admin, this.config.topic, deadlineAt);
   }

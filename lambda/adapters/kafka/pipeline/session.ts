@@ -3,16 +3,15 @@
  * (possibly on another cluster). The consumer's group is the pipeline's own and commits as it reads, so a
  * new process (a Lambda after a cold start) resumes where the last one stopped instead of skipping outputs.
  */
-import type { Admin, Consumer, IHeaders, Kafka, Producer, logCreator } from 'kafkajs';
-import { kafkaClient } from '../client';
-import type { ResolvedCredentials } from '../client-options';
-import { withDeadline } from '../../deadline';
+import type { Admin, Consumer, IHeaders, Kafka, logCreator, Producer } from 'kafkajs';
 import type { PipelineConfig } from '../../../config/pipeline';
+import { pipelineGroupId } from '../../../contract';
+import { sentAtOf } from '../../../core/pipeline/canary-id';
 import type { OutputRecord } from '../../../core/pipeline/match';
 import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../../core/pipeline/template';
-import { sentAtOf } from '../../../core/pipeline/canary-id';
-import { pipelineGroupId } from '../../../contract';
-
+import { withDeadline } from '../../deadline';
+import { kafkaClient } from '../client';
+import type { ResolvedCredentials } from '../client-options';
 
 export interface OutputArrival extends OutputRecord {
   readonly partition: number;
@@ -36,7 +35,6 @@ const quietLogs: logCreator = () => () => {};
  * a second or two; the consumer keeps trying, and the run's deadline bounds it.
  */
 const JOIN_RETRY = { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 };
-
 
 function headerText(headers: IHeaders | undefined): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -69,8 +67,11 @@ export class PipelineSession {
     const brokers = side === 'input' ? this.config.inputBrokers : this.config.outputBrokers;
     const credentials = connection.scramSecretArn ? await this.credentials?.[side]?.() : undefined;
     return kafkaClient({
-      connection: { ...connection, brokers, runTimeoutMs: this.config.runTimeoutMs }, clientId: `streamprobe-pipeline-${this.config.pipelineName}-${role}`,
-      logCreator: quietLogs, credentials, overrides: { connectionTimeout: 3000 },
+      connection: { ...connection, brokers, runTimeoutMs: this.config.runTimeoutMs },
+      clientId: `streamprobe-pipeline-${this.config.pipelineName}-${role}`,
+      logCreator: quietLogs,
+      credentials,
+      overrides: { connectionTimeout: 3000 },
     });
   }
 
@@ -81,41 +82,62 @@ export class PipelineSession {
    */
   async prepare(deadlineAt: number, lookBackToMs?: number): Promise<void> {
     if (this.connected) return;
-    const [input, output] = await withDeadline(Promise.all([this.client('input', 'in'), this.client('output', 'out')]), deadlineAt, 'reading the SASL credentials');
+    const [input, output] = await withDeadline(
+      Promise.all([this.client('input', 'in'), this.client('output', 'out')]),
+      deadlineAt,
+      'reading the SASL credentials',
+    );
     this.producer = input.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 } });
     this.admin = output.admin();
     const groupId = pipelineGroupId(this.config.pipelineName);
-    const consumer = output.consumer({ groupId, sessionTimeout: 300_000, rebalanceTimeout: 4000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, retry: JOIN_RETRY });
+    const consumer = output.consumer({
+      groupId,
+      sessionTimeout: 300_000,
+      rebalanceTimeout: 4000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+      retry: JOIN_RETRY,
+    });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve, reject) => {
       consumer.on(consumer.events.GROUP_JOIN, () => resolve());
       // A retriable crash (a coordinator still loading) restarts the consumer by itself: wait for its join.
       consumer.on(consumer.events.CRASH, ({ payload }) => payload.restart || reject(payload.error));
     });
-    await withDeadline((async () => {
-      await Promise.all([this.producer!.connect(), this.admin!.connect(), consumer.connect()]);
-      await consumer.subscribe({ topic: this.config.outputTopic, fromBeginning: false });
-      await consumer.run({
-        autoCommit: true,
-        eachBatch: async ({ batch }) => {
-          const arrivedAtMs = Date.now();
-          for (const m of batch.messages) {
-            // Looking back after a restart, or a rebalance, may hand over a record again: one record, one output.
-            const at = `${batch.partition}:${m.offset}`;
-            if (this.delivered.has(at)) continue;
-            this.delivered.add(at);
-            if (this.delivered.size > DELIVERED_KEPT) this.delivered.delete(this.delivered.values().next().value!);
-            this.buffer.push({
-              partition: batch.partition, offset: m.offset, arrivedAtMs, seenBefore: BigInt(m.offset) < (this.committedAtStart.get(batch.partition) ?? -1n),
-              key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers: headerText(m.headers),
-            });
-          }
-          this.wake?.();
-        },
-      });
-      await joined;
-      await this.position(groupId, lookBackToMs);
-    })(), deadlineAt, `joining the output group ${groupId}`);
+    await withDeadline(
+      (async () => {
+        await Promise.all([this.producer!.connect(), this.admin!.connect(), consumer.connect()]);
+        await consumer.subscribe({ topic: this.config.outputTopic, fromBeginning: false });
+        await consumer.run({
+          autoCommit: true,
+          eachBatch: async ({ batch }) => {
+            const arrivedAtMs = Date.now();
+            for (const m of batch.messages) {
+              // Looking back after a restart, or a rebalance, may hand over a record again: one record, one output.
+              const at = `${batch.partition}:${m.offset}`;
+              if (this.delivered.has(at)) continue;
+              this.delivered.add(at);
+              if (this.delivered.size > DELIVERED_KEPT) this.delivered.delete(this.delivered.values().next().value!);
+              this.buffer.push({
+                partition: batch.partition,
+                offset: m.offset,
+                arrivedAtMs,
+                seenBefore: BigInt(m.offset) < (this.committedAtStart.get(batch.partition) ?? -1n),
+                key: m.key?.toString() ?? null,
+                value: m.value?.toString() ?? null,
+                headers: headerText(m.headers),
+              });
+            }
+            this.wake?.();
+          },
+        });
+        await joined;
+        await this.position(groupId, lookBackToMs);
+      })(),
+      deadlineAt,
+      `joining the output group ${groupId}`,
+    );
   }
 
   /** A group with no committed offsets would resolve "latest" lazily, after our first canaries came out. */
@@ -129,7 +151,8 @@ export class PipelineSession {
       const back = since.find((s) => s.partition === end.partition)?.offset;
       if (c && Number(c.offset) >= 0) this.committedAtStart.set(end.partition, BigInt(c.offset));
       if (!c || Number(c.offset) < 0) this.consumer!.seek({ topic, partition: end.partition, offset: end.high });
-      else if (back !== undefined && Number(back) >= 0 && Number(back) < Number(c.offset)) this.consumer!.seek({ topic, partition: end.partition, offset: back });
+      else if (back !== undefined && Number(back) >= 0 && Number(back) < Number(c.offset))
+        this.consumer!.seek({ topic, partition: end.partition, offset: back });
     }
   }
 
@@ -142,38 +165,53 @@ export class PipelineSession {
     const kafka = await this.client('input', 'recover');
     const admin = kafka.admin();
     const groupId = `${pipelineGroupId(this.config.pipelineName)}-recover-${Date.now().toString(36)}`;
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, rebalanceTimeout: 4000, heartbeatInterval: 1000, retry: JOIN_RETRY });
+    const consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      rebalanceTimeout: 4000,
+      heartbeatInterval: 1000,
+      retry: JOIN_RETRY,
+    });
     const found: SentCanaryRecord[] = [];
     try {
-      return await withDeadline((async () => {
-        await admin.connect();
-        const starts = await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs);
-        const ends = await admin.fetchTopicOffsets(topic);
-        const todo = new Map(ends.filter((e) => Number(starts.find((s) => s.partition === e.partition)?.offset ?? e.high) < Number(e.high)).map((e) => [e.partition, BigInt(e.high) - 1n]));
-        if (todo.size === 0) return found;
-        let finish: () => void = () => {};
-        const finished = new Promise<void>((r) => (finish = r));
-        consumer.on(consumer.events.GROUP_JOIN, () => {
-          for (const s of starts) if (todo.has(s.partition)) consumer.seek({ topic, partition: s.partition, offset: s.offset });
-        });
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        await consumer.run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) {
-              const h = headerText(m.headers);
-              const id = h[CANARY_HEADER];
-              const sentAtMs = id === undefined ? undefined : sentAtOf(id);
-              if (h[PIPELINE_HEADER] === this.config.pipelineName && id !== undefined && sentAtMs !== undefined) found.push({ id, sentAtMs });
-              if (BigInt(m.offset) >= (todo.get(batch.partition) ?? -1n)) todo.delete(batch.partition);
-            }
-            if (todo.size === 0) finish();
-          },
-        });
-        await finished;
-        return found;
-      })(), deadlineAt, `reading the input topic for canaries sent before this process started`);
+      return await withDeadline(
+        (async () => {
+          await admin.connect();
+          const starts = await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs);
+          const ends = await admin.fetchTopicOffsets(topic);
+          const todo = new Map(
+            ends
+              .filter((e) => Number(starts.find((s) => s.partition === e.partition)?.offset ?? e.high) < Number(e.high))
+              .map((e) => [e.partition, BigInt(e.high) - 1n]),
+          );
+          if (todo.size === 0) return found;
+          let finish: () => void = () => {};
+          const finished = new Promise<void>((r) => (finish = r));
+          consumer.on(consumer.events.GROUP_JOIN, () => {
+            for (const s of starts) if (todo.has(s.partition)) consumer.seek({ topic, partition: s.partition, offset: s.offset });
+          });
+          await consumer.connect();
+          await consumer.subscribe({ topic, fromBeginning: true });
+          await consumer.run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              for (const m of batch.messages) {
+                const h = headerText(m.headers);
+                const id = h[CANARY_HEADER];
+                const sentAtMs = id === undefined ? undefined : sentAtOf(id);
+                if (h[PIPELINE_HEADER] === this.config.pipelineName && id !== undefined && sentAtMs !== undefined) found.push({ id, sentAtMs });
+                if (BigInt(m.offset) >= (todo.get(batch.partition) ?? -1n)) todo.delete(batch.partition);
+              }
+              if (todo.size === 0) finish();
+            },
+          });
+          await finished;
+          return found;
+        })(),
+        deadlineAt,
+        `reading the input topic for canaries sent before this process started`,
+      );
     } finally {
       void (async () => {
         await consumer.disconnect().catch(() => {});
@@ -185,17 +223,24 @@ export class PipelineSession {
 
   /** Sends each canary in its own request (acks=all): one refused canary never marks another. */
   async send(canaries: ReadonlyArray<RenderedCanary & { id: string }>, deadlineAt: number): Promise<Array<{ id: string; error?: string }>> {
-    return Promise.all(canaries.map(async (c) => {
-      try {
-        await withDeadline(this.producer!.send({
-          topic: this.config.inputTopic, acks: -1,
-          messages: [{ key: c.key ?? null, value: c.value, headers: c.headers }],
-        }), deadlineAt, 'sending a canary to the input topic');
-        return { id: c.id };
-      } catch (error) {
-        return { id: c.id, error: `${(error as { type?: string }).type ?? (error as Error).name}: ${(error as Error).message}` };
-      }
-    }));
+    return Promise.all(
+      canaries.map(async (c) => {
+        try {
+          await withDeadline(
+            this.producer!.send({
+              topic: this.config.inputTopic,
+              acks: -1,
+              messages: [{ key: c.key ?? null, value: c.value, headers: c.headers }],
+            }),
+            deadlineAt,
+            'sending a canary to the input topic',
+          );
+          return { id: c.id };
+        } catch (error) {
+          return { id: c.id, error: `${(error as { type?: string }).type ?? (error as Error).name}: ${(error as Error).message}` };
+        }
+      }),
+    );
   }
 
   /** Waits until `done` holds for what arrived so far, or the deadline. */
@@ -229,4 +274,3 @@ export class PipelineSession {
     return this.reset();
   }
 }
-

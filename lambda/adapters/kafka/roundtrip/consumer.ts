@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import type { ErrorInfo } from '../../../core/check-report';
 import type { ProbeConfig } from '../../../config/roundtrip';
 import { consumerGroupPrefix } from '../../../contract';
+import type { ErrorInfo } from '../../../core/check-report';
 import { toErrorInfo } from '../../../core/redact';
 import type { BrokerOrder } from '../../../core/roundtrip/broker-order';
 import type { ReceivedRecord } from '../../../core/roundtrip/reconcile';
@@ -19,7 +19,7 @@ import { resumeOffset } from '../../../core/roundtrip/resume-offset';
 import { DeadlineError, remainingMs, retryWithin, sleep, withDeadline } from '../../deadline';
 import { type FetchStamps, stampingFetches } from '../kafkajs-patches/request-stamps';
 import { ArrivalCollector } from './collector';
-import { MIN_SEND_WINDOW_MS, isKafkaErrorCode } from './producer';
+import { isKafkaErrorCode, MIN_SEND_WINDOW_MS } from './producer';
 
 export interface DebugSink {
   debug(message: string, extra?: Record<string, unknown>): void;
@@ -95,7 +95,9 @@ export class CanaryConsumer {
 
   /** Another member holds partitions of our own group: a consumer we abandoned, still alive. Leave it the group. */
   private async moveGroupIfShared(deadlineAt: number): Promise<void> {
-    const { groups: [group] } = await withDeadline(this.clients().admin!.describeGroups([this.groupId]), deadlineAt, 'describing the consumer group');
+    const {
+      groups: [group],
+    } = await withDeadline(this.clients().admin!.describeGroups([this.groupId]), deadlineAt, 'describing the consumer group');
     if ((group?.members.length ?? 0) <= 1) return;
     this.log.debug('an abandoned consumer still holds partitions of the group; moving to a new group', { group: this.groupId, members: group!.members.length });
     this.groupId = this.newGroupId();
@@ -156,7 +158,10 @@ export class CanaryConsumer {
       state.positioned = new Set();
       if (this.inRun) state.rebalancedDuringRun = true;
       if (sameMembers(state.assigned, partitions)) settle?.resolve();
-      else settle?.reject(Object.assign(new Error(`assigned partitions ${[...state.assigned].join(',') || 'none'} of ${partitions.length}`), { type: 'PartialAssignment' }));
+      else
+        settle?.reject(
+          Object.assign(new Error(`assigned partitions ${[...state.assigned].join(',') || 'none'} of ${partitions.length}`), { type: 'PartialAssignment' }),
+        );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       state.crashed = payload.error;
@@ -200,14 +205,21 @@ export class CanaryConsumer {
     const errors: ErrorInfo[] = [];
     const state = this.state;
     if (state?.rebalancedDuringRun) {
-      errors.push({ phase: 'receive', type: 'ConsumerRebalanced', message: `consumer group ${this.groupId} rebalanced during the run; arrivals may be missing` });
+      errors.push({
+        phase: 'receive',
+        type: 'ConsumerRebalanced',
+        message: `consumer group ${this.groupId} rebalanced during the run; arrivals may be missing`,
+      });
     }
     if (state?.crashed) errors.push(toErrorInfo(state.crashed, 'receive'));
     const records = this.collector.take();
     if (state && !state.crashed && expected.size > 0 && missing.size === expected.size && records.length === 0) {
       // Acknowledged events, and not one record delivered: the consumer may be stuck (on a hung group
       // coordinator, say). A fresh one costs a join; a stuck one would make every later run read nothing.
-      state.crashed = Object.assign(new Error(`the consumer delivered nothing while ${expected.size} acknowledged events waited; it is replaced before the next run in case it is stuck`), { type: 'NothingDelivered' });
+      state.crashed = Object.assign(
+        new Error(`the consumer delivered nothing while ${expected.size} acknowledged events waited; it is replaced before the next run in case it is stuck`),
+        { type: 'NothingDelivered' },
+      );
       errors.push(toErrorInfo(state.crashed, 'receive'));
     }
     return { records, errors, logStartOffsets: await logStarts };

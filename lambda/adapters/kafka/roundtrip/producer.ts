@@ -4,8 +4,8 @@
  * its connections may have gone bad.
  */
 import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
-import type { ErrorInfo } from '../../../core/check-report';
 import type { ProbeConfig } from '../../../config/roundtrip';
+import type { ErrorInfo } from '../../../core/check-report';
 import { toErrorInfo } from '../../../core/redact';
 import type { BrokerOrder } from '../../../core/roundtrip/broker-order';
 import { encodeEvent } from '../../../core/roundtrip/event';
@@ -118,7 +118,8 @@ export class CanaryProducer {
       }
       // Every event of the round is encoded before any clock starts: with 256 partitions the encoding alone
       // took 3 ms, and it fell inside every sample but the last.
-      const value = (partition: number) => encodeEvent({ probe: this.config.probeName, run: runId, partition, seq, sentAt: monotonicNow(), wallAt: Date.now() }, this.config.messageBytes);
+      const value = (partition: number) =>
+        encodeEvent({ probe: this.config.probeName, run: runId, partition, seq, sentAt: monotonicNow(), wallAt: Date.now() }, this.config.messageBytes);
       const batches = requests.map((partitions) => partitions.map((partition) => ({ partition, value: value(partition) })));
       const round = await Promise.all(batches.map((batch) => this.sendBatch(runId, seq, batch, deadlineAt)));
       sent.push(...round.flat());
@@ -141,7 +142,11 @@ export class CanaryProducer {
     let answers: ReadonlyArray<{ partition: number; errorCode: number; baseOffset?: string }>;
     let requestError: unknown;
     try {
-      answers = await withDeadline(stampingProduce(stamp, () => this.produce([...batch])), deadlineAt, what);
+      answers = await withDeadline(
+        stampingProduce(stamp, () => this.produce([...batch])),
+        deadlineAt,
+        what,
+      );
     } catch (error) {
       // A partition error fails kafkajs's whole request; the answers of the others are still in it.
       requestError = error;
@@ -152,12 +157,20 @@ export class CanaryProducer {
     // trip, not our JSON work nor kafkajs's produce path. A request that never got that far starts at the
     // call. Latency is measured from this stamp; the event's own `t` only dates it within this process.
     const sentAt = stamp.readyAt ?? calledAt;
-    const failed = (partition: number, error: unknown): SentRecord => ({ partition, seq, sentAt, error: toErrorInfo(error, 'send', [], { partition, eventId: `${runId}/${partition}/${seq}` }) });
+    const failed = (partition: number, error: unknown): SentRecord => ({
+      partition,
+      seq,
+      sentAt,
+      error: toErrorInfo(error, 'send', [], { partition, eventId: `${runId}/${partition}/${seq}` }),
+    });
     return batch.map(({ partition }) => {
       const answer = answers.find((a) => a.partition === partition);
       if (answer && answer.errorCode === 0 && answer.baseOffset !== undefined) return { partition, seq, sentAt, ackedAt, offset: answer.baseOffset };
       if (answer && answer.errorCode !== 0) return failed(partition, errorForCode(answer.errorCode));
-      return failed(partition, requestError ?? Object.assign(new Error(`the broker's response holds no acknowledgement for partition ${partition}`), { type: 'NotAcknowledged' }));
+      return failed(
+        partition,
+        requestError ?? Object.assign(new Error(`the broker's response holds no acknowledgement for partition ${partition}`), { type: 'NotAcknowledged' }),
+      );
     });
   }
 

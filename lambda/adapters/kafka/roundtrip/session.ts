@@ -3,20 +3,18 @@
  * (consumer.ts), each on its own connections (a shared connection would serialize fetch and produce and
  * skew latency). This file is their lifecycle: connect, prepare a run, reset after a failure, close.
  */
-import type { Admin, Consumer, Kafka, RecordMetadata, logCreator } from 'kafkajs';
-import type { RunPhase } from '../../../core/check-report';
+import type { Admin, Consumer, Kafka, logCreator, RecordMetadata } from 'kafkajs';
 import type { ProbeConfig } from '../../../config/roundtrip';
+import type { ErrorInfo, RunPhase } from '../../../core/check-report';
 import { BrokerOrder } from '../../../core/roundtrip/broker-order';
 import type { SentRecord } from '../../../core/roundtrip/reconcile';
 import type { PendingEvent } from '../../../core/roundtrip/report';
-import type { ErrorInfo } from '../../../core/check-report';
 import { monotonicNow, retryWithin, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from '../topic';
 import { CanaryConsumer, type DebugSink, type Received } from './consumer';
 import { CanaryProducer, type Messages } from './producer';
-
 
 export interface PreparedRun extends TopicLayout {
   readonly warm: boolean;
@@ -60,9 +58,11 @@ export class KafkaProbeSession {
     return this.consumer.groupId;
   }
 
-  private readonly logCreator: logCreator = () => ({ namespace, level, log }) => {
-    this.log.debug(`kafkajs ${LEVEL_NAMES[level] ?? level}: ${log.message}`, { namespace, broker: log.broker });
-  };
+  private readonly logCreator: logCreator =
+    () =>
+    ({ namespace, level, log }) => {
+      this.log.debug(`kafkajs ${LEVEL_NAMES[level] ?? level}: ${log.message}`, { namespace, broker: log.broker });
+    };
 
   get connected(): boolean {
     return this.admin !== undefined && this.producer.connected;
@@ -70,8 +70,11 @@ export class KafkaProbeSession {
 
   private async connect(deadlineAt: number): Promise<void> {
     const kafka = kafkaClient({
-      connection: this.config, clientId: `streamprobe-${this.config.probeName}`, logCreator: this.logCreator,
-      credentials: await this.credentials?.(), brokers: () => this.brokerOrder.list,
+      connection: this.config,
+      clientId: `streamprobe-${this.config.probeName}`,
+      logCreator: this.logCreator,
+      credentials: await this.credentials?.(),
+      brokers: () => this.brokerOrder.list,
     });
     const admin = kafka.admin();
     this.kafka = kafka;
@@ -100,9 +103,18 @@ export class KafkaProbeSession {
       }
       connectedAt = monotonicNow();
       onPhase('topic');
-      const cluster = handshake ?? await describe();
+      const cluster = handshake ?? (await describe());
       this.brokerOrder.observe(cluster.brokers);
-      const layout = await retryWithin(() => ensureCanaryTopic(this.admin!, this.config, cluster.brokers.map((b) => b.nodeId)), deadlineAt, 'checking the canary topic');
+      const layout = await retryWithin(
+        () =>
+          ensureCanaryTopic(
+            this.admin!,
+            this.config,
+            cluster.brokers.map((b) => b.nodeId),
+          ),
+        deadlineAt,
+        'checking the canary topic',
+      );
       await this.producer.ensureKnows(this.kafka!, layout, deadlineAt);
       if (!this.durabilityChecked) await this.warnOfWeakDurability(layout, deadlineAt);
       onPhase('join');
@@ -133,8 +145,14 @@ export class KafkaProbeSession {
   /** Once per process: a topic someone else made may let acks=all prove little. Never fails the run. */
   private async warnOfWeakDurability(layout: TopicLayout, deadlineAt: number): Promise<void> {
     this.durabilityChecked = true;
-    const warning = await withDeadline(durabilityWarning(this.admin!, this.config.topic, layout.replicationFactor), deadlineAt, 'reading the topic configuration')
-      .catch((error: Error) => { this.log.debug('could not read the canary topic configuration', { error: error.message }); return undefined; });
+    const warning = await withDeadline(
+      durabilityWarning(this.admin!, this.config.topic, layout.replicationFactor),
+      deadlineAt,
+      'reading the topic configuration',
+    ).catch((error: Error) => {
+      this.log.debug('could not read the canary topic configuration', { error: error.message });
+      return undefined;
+    });
     if (warning) this.log.warn(warning, { event: 'topic_warning', topic: this.config.topic });
   }
 
@@ -167,11 +185,10 @@ export class KafkaProbeSession {
    * finish in the background, because the run still has to report before its deadline.
    */
   reset(): Promise<void> {
-    const closing = Promise.all([
-      this.consumer.reset(),
-      this.producer.reset(),
-      this.admin?.disconnect().catch(() => {}),
-    ]).then(() => {}, () => {});
+    const closing = Promise.all([this.consumer.reset(), this.producer.reset(), this.admin?.disconnect().catch(() => {})]).then(
+      () => {},
+      () => {},
+    );
     this.kafka = this.admin = undefined;
     return closing;
   }
