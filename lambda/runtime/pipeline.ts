@@ -13,7 +13,7 @@ import type { RunBudget } from '../core/budget';
 import type { ErrorInfo } from '../core/check-report';
 import { newCanaryId } from '../core/pipeline/canary-id';
 import { extractId } from '../core/pipeline/match';
-import { type InFlightCanary, type PipelineCounts, reconcilePipeline } from '../core/pipeline/reconcile';
+import { type InFlightCanary, noCanaries, reconcilePipeline } from '../core/pipeline/reconcile';
 import type { PipelineReport } from '../core/pipeline/report';
 import { renderCanary } from '../core/pipeline/template';
 import { toErrorInfo } from '../core/redact';
@@ -148,20 +148,7 @@ export class PipelineCheck implements Check<'pipeline'> {
   }
 
   private failed(base: Pick<PipelineReport, 'pipeline' | 'runId' | 'startedAt'>, errors: ErrorInfo[], started: number): PipelineReport {
-    const counts: PipelineCounts = {
-      sent: 0,
-      acknowledged: 0,
-      sendFailed: 0,
-      onTime: 0,
-      late: 0,
-      lost: 0,
-      duplicated: 0,
-      unexpected: 0,
-      filtered: 0,
-      afterDeadline: 0,
-      unknown: 0,
-      inFlight: this.inFlight.length,
-    };
+    const counts = noCanaries(this.inFlight.length);
     return { ...base, outcome: 'failed', counts, latencySamples: [], availability: 0, problems: [], errors, runMs: roundMs(monotonicNow() - started) };
   }
 

@@ -6,6 +6,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import { ConfigError, type FieldNamer, rawConfigFromEnv } from '../../lambda/config/fields';
+import { type AuthMode, ENV } from '../../lambda/contract';
 import { TargetConfigError } from './props';
 
 export interface RuntimeCheck<C> {
@@ -61,4 +62,21 @@ export function checkRuntimeEnvironment<C>(check: RuntimeCheck<C>, env: Readonly
 /** The environment a construct passes, without the settings it leaves unset. */
 export function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * The variables every check's Lambda reads alike: how it reaches its cluster (the pipeline's input; its
+ * output has variables of its own), and where its metrics go. `region` only when a connection signs with it.
+ */
+export function connectionEnvironment(
+  c: { readonly auth: AuthMode; readonly tls: boolean; readonly scramSecretArn?: string },
+  tlsCaPem: string | undefined,
+  region: string | undefined,
+): Record<string, string | undefined> {
+  return { [ENV.auth]: c.auth, [ENV.tls]: String(c.tls), [ENV.tlsCaPem]: tlsCaPem, [ENV.scramSecretArn]: c.scramSecretArn, [ENV.region]: region };
+}
+
+/** Metrics go to the CloudWatch API from a Lambda, in `namespace` (unset: the schema's default). */
+export function metricsEnvironment(namespace: string | undefined, highResolution?: boolean): Record<string, string | undefined> {
+  return { [ENV.metricsNamespace]: namespace, [ENV.metricsSink]: 'api', [ENV.metricsHighResolution]: highResolution?.toString() };
 }

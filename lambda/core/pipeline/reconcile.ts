@@ -95,6 +95,24 @@ export interface PipelineRunResult {
 
 const CONCLUDED_KEPT = 10_000;
 
+/** Counts of a run that judged nothing yet, with `inFlight` canaries carried over. */
+export function noCanaries(inFlight: number): PipelineCounts {
+  return {
+    sent: 0,
+    acknowledged: 0,
+    sendFailed: 0,
+    onTime: 0,
+    late: 0,
+    lost: 0,
+    duplicated: 0,
+    unexpected: 0,
+    filtered: 0,
+    afterDeadline: 0,
+    unknown: 0,
+    inFlight,
+  };
+}
+
 /** What a run's verdicts go into; each phase adds to it. */
 interface Verdicts {
   readonly counts: PipelineCounts;
@@ -237,20 +255,7 @@ function judge(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged {
 /** One run of a pipeline canary judged: this run's canaries and those in flight, against what came out. */
 export function reconcilePipeline(input: PipelineRunInput): PipelineRunResult {
   const v: Verdicts = {
-    counts: {
-      sent: input.sent.length,
-      acknowledged: 0,
-      sendFailed: 0,
-      onTime: 0,
-      late: 0,
-      lost: 0,
-      duplicated: 0,
-      unexpected: 0,
-      filtered: 0,
-      afterDeadline: 0,
-      unknown: 0,
-      inFlight: 0,
-    },
+    counts: { ...noCanaries(0), sent: input.sent.length },
     problems: [],
     concluded: new Map(input.concluded),
   };

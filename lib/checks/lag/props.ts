@@ -15,7 +15,7 @@ import {
   TargetConfigError,
   wholeIn,
 } from '../../common/props';
-import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
+import { checkRuntimeEnvironment, connectionEnvironment, definedOnly, metricsEnvironment } from '../../common/runtime-check';
 
 export const KIND = 'lag check';
 
@@ -122,14 +122,8 @@ export function lagEnvironment(
     [LAG_ENV.stallAfterMs]: c.stallAfterMs?.toString(),
     [LAG_ENV.partitionMetrics]: String(props.partitionMetrics ?? false),
     [LAG_ENV.runTimeoutMs]: String(c.runTimeout.toMilliseconds()),
-    [LAG_ENV.auth]: c.connection.auth,
-    [LAG_ENV.tls]: String(c.connection.tls),
-    [LAG_ENV.tlsCaPem]: props.tlsCaPem,
-    [LAG_ENV.scramSecretArn]: c.connection.scramSecretArn,
-    [LAG_ENV.region]: c.connection.auth === 'msk-iam' ? region : undefined,
-    [LAG_ENV.metricsNamespace]: c.namespace,
-    [LAG_ENV.metricsSink]: 'api',
-    [LAG_ENV.metricsHighResolution]: String(props.highResolutionMetrics ?? false),
+    ...connectionEnvironment(c.connection, props.tlsCaPem, c.connection.auth === 'msk-iam' ? region : undefined),
+    ...metricsEnvironment(c.namespace, props.highResolutionMetrics ?? false),
   });
 }
 

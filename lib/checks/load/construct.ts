@@ -11,7 +11,7 @@ import { parseLoadConfig } from '../../../lambda/config/load';
 import { LOAD_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
 import { type CheckDeploymentProps, type ClusterAuthProps, isDuration, resolveAuth, TargetConfigError } from '../../common/props';
-import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
+import { checkRuntimeEnvironment, connectionEnvironment, definedOnly, metricsEnvironment } from '../../common/runtime-check';
 import { ScheduledCheck } from '../../common/scheduled-check';
 
 const KIND = 'load test';
@@ -74,13 +74,8 @@ export class StreamProbeLoadTest extends Construct {
         [LOAD_ENV.partitions]: props.partitions?.toString(),
         [LOAD_ENV.acks]: props.acks,
         [LOAD_ENV.compression]: props.compression,
-        [LOAD_ENV.auth]: connection.auth,
-        [LOAD_ENV.tls]: String(connection.tls),
-        [LOAD_ENV.tlsCaPem]: props.tlsCaPem,
-        [LOAD_ENV.scramSecretArn]: connection.scramSecretArn,
-        [LOAD_ENV.region]: connection.auth === 'msk-iam' ? Stack.of(this).region : undefined,
-        [LOAD_ENV.metricsNamespace]: resolved.namespace,
-        [LOAD_ENV.metricsSink]: 'api',
+        ...connectionEnvironment(connection, props.tlsCaPem, connection.auth === 'msk-iam' ? Stack.of(this).region : undefined),
+        ...metricsEnvironment(resolved.namespace),
       });
     // The Lambda's own schema checks its fields and gives their defaults (topic, drain, namespace).
     const config = checkRuntimeEnvironment(

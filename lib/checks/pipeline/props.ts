@@ -16,7 +16,7 @@ import {
   TargetConfigError,
   wholeIn,
 } from '../../common/props';
-import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
+import { checkRuntimeEnvironment, connectionEnvironment, definedOnly, metricsEnvironment } from '../../common/runtime-check';
 
 export const KIND = 'pipeline';
 
@@ -179,18 +179,12 @@ export function pipelineEnvironment(
     [PIPELINE_ENV.deadlineMs]: p.deadline?.toMilliseconds().toString(),
     [PIPELINE_ENV.canariesPerRun]: props.canariesPerRun?.toString(),
     [PIPELINE_ENV.runTimeoutMs]: String(p.runTimeout.toMilliseconds()),
-    [PIPELINE_ENV.auth]: p.input.auth,
-    [PIPELINE_ENV.tls]: String(p.input.tls),
-    [PIPELINE_ENV.tlsCaPem]: props.tlsCaPem,
-    [PIPELINE_ENV.scramSecretArn]: p.input.scramSecretArn,
-    [PIPELINE_ENV.region]: p.input.auth === 'msk-iam' || p.output.auth === 'msk-iam' ? region : undefined,
+    ...connectionEnvironment(p.input, props.tlsCaPem, p.input.auth === 'msk-iam' || p.output.auth === 'msk-iam' ? region : undefined),
     [PIPELINE_ENV.outputAuth]: props.outputAuth,
     [PIPELINE_ENV.outputTls]: props.outputTls?.toString(),
     [PIPELINE_ENV.outputTlsCaPem]: props.outputTlsCaPem,
     [PIPELINE_ENV.outputScramSecretArn]: props.outputScramSecretArn,
-    [PIPELINE_ENV.metricsNamespace]: p.namespace,
-    [PIPELINE_ENV.metricsSink]: 'api',
-    [PIPELINE_ENV.metricsHighResolution]: String(props.highResolutionMetrics ?? false),
+    ...metricsEnvironment(p.namespace, props.highResolutionMetrics ?? false),
   });
 }
 

@@ -19,7 +19,7 @@ import {
   TargetConfigError,
   wholeIn,
 } from '../../common/props';
-import { checkRuntimeEnvironment, definedOnly } from '../../common/runtime-check';
+import { checkRuntimeEnvironment, connectionEnvironment, definedOnly, metricsEnvironment } from '../../common/runtime-check';
 
 export interface AlarmThresholds {
   /** End-to-end latency that counts as slow. Default 1 s. */
@@ -148,14 +148,8 @@ function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployme
     [ENV.runTimeoutMs]: String(d.runTimeout.toMilliseconds()),
     // A frozen Lambda sends no heartbeats: outlive three schedule intervals, or every run pays a rejoin.
     [ENV.sessionTimeoutMs]: String(Math.min(1_800_000, Math.max(300_000, d.schedule.toMilliseconds() * 3))),
-    [ENV.auth]: d.auth,
-    [ENV.tls]: String(d.tls),
-    [ENV.tlsCaPem]: props.tlsCaPem,
-    [ENV.scramSecretArn]: props.scramSecretArn,
-    [ENV.region]: d.auth === 'msk-iam' ? region : undefined,
-    [ENV.metricsNamespace]: props.namespace,
-    [ENV.metricsSink]: 'api',
-    [ENV.metricsHighResolution]: props.highResolutionMetrics?.toString(),
+    ...connectionEnvironment({ ...d, scramSecretArn: props.scramSecretArn }, props.tlsCaPem, d.auth === 'msk-iam' ? region : undefined),
+    ...metricsEnvironment(props.namespace, props.highResolutionMetrics),
   });
 }
 
