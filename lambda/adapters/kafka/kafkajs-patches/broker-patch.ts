@@ -31,3 +31,27 @@ export function patchBrokerRequest(
   proto[patched] = true;
   return true;
 }
+
+/**
+ * A parse that throws as kafkajs's does, with the decoded response hung on the error under `key`: kafkajs
+ * throws on the first partition error of a response, and the other partitions' answers would go with it.
+ */
+export function keepingAnswersOnError(parse: (data: unknown) => Promise<unknown>, key: symbol) {
+  return async (data: unknown) => {
+    try {
+      return await parse(data);
+    } catch (error) {
+      if (error !== null && typeof error === 'object') (error as Record<symbol, unknown>)[key] = data;
+      throw error;
+    }
+  };
+}
+
+/** The decoded response hung on `error` (or on an error it wraps: kafkajs's retry wrappers) under `key`. */
+export function answersBehind<T>(error: unknown, key: symbol): T | undefined {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const response = (e as Record<symbol, unknown>)[key];
+    if (response !== undefined) return response as T;
+  }
+  return undefined;
+}

@@ -5,6 +5,7 @@
  * seen (a warning at the first client, and a failing test) instead of quietly losing what the patch gave.
  */
 import { registerCompressionCodecs } from './codecs';
+import { keepFetchAnswers } from './fetch-answers';
 import { scopeMetadataErrors } from './metadata-scope';
 import { keepProduceAnswers } from './produce-answers';
 import { stampRequests } from './request-stamps';
@@ -14,6 +15,7 @@ export const KAFKAJS_PATCHES = {
   compressionCodecs: { apply: registerCompressionCodecs, gives: 'reading snappy, lz4 and zstd batches' },
   metadataScope: { apply: scopeMetadataErrors, gives: 'runs that survive a leaderless partition of another topic' },
   produceAnswers: { apply: keepProduceAnswers, gives: 'judging each partition on its own produce answer' },
+  fetchAnswers: { apply: keepFetchAnswers, gives: 'judging each partition on its own fetch answer' },
   requestStamps: { apply: stampRequests, gives: 'latency samples timed at the wire' },
 } as const;
 

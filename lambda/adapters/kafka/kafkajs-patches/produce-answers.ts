@@ -6,7 +6,7 @@
  * the decoded response on the error. On an unknown kafkajs version nothing is patched, and a failed request
  * fails all its partitions, as before.
  */
-import { patchBrokerRequest } from './broker-patch';
+import { answersBehind, keepingAnswersOnError, patchBrokerRequest } from './broker-patch';
 
 const RESPONSE = Symbol.for('streamprobe.produceResponse');
 
@@ -24,32 +24,16 @@ interface DecodedProduceResponse {
 export function keepProduceAnswers(): boolean {
   return patchBrokerRequest('produce', 'produceAnswers', (protocol) => ({
     ...protocol,
-    response: { ...protocol.response, parse: markingParse(protocol.response.parse) },
+    response: { ...protocol.response, parse: keepingAnswersOnError(protocol.response.parse, RESPONSE) },
   }));
-}
-
-function markingParse(parse: (data: unknown) => Promise<unknown>) {
-  return async (data: unknown) => {
-    try {
-      return await parse(data);
-    } catch (error) {
-      if (error !== null && typeof error === 'object') (error as Record<symbol, unknown>)[RESPONSE] = data;
-      throw error;
-    }
-  };
 }
 
 /** Each partition's answer from the produce response behind `error` (through kafkajs's retry wrappers), if it had one. */
 export function partitionAnswers(error: unknown): PartitionAnswer[] | undefined {
-  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const response = (e as Record<symbol, unknown>)[RESPONSE] as DecodedProduceResponse | undefined;
-    if (response?.topics) {
-      return response.topics.flatMap((t) =>
-        t.partitions.map((p) => ({ topic: t.topicName, partition: p.partition, errorCode: p.errorCode, baseOffset: p.baseOffset })),
-      );
-    }
-  }
-  return undefined;
+  const response = answersBehind<DecodedProduceResponse>(error, RESPONSE);
+  return response?.topics?.flatMap((t) =>
+    t.partitions.map((p) => ({ topic: t.topicName, partition: p.partition, errorCode: p.errorCode, baseOffset: p.baseOffset })),
+  );
 }
 
 /** The error kafkajs would have thrown for a partition's error code (type NOT_ENOUGH_REPLICAS, say). */
