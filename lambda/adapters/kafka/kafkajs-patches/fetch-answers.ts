@@ -17,7 +17,8 @@ export interface FetchAnswer {
   readonly errorCode: number;
   readonly highWatermark: string;
   readonly lastStableOffset?: string;
-  readonly logStartOffset?: string;
+  /** The log start offset, under kafkajs's (misspelt) name for it. */
+  readonly lastStartOffset?: string;
   readonly messages: readonly unknown[];
 }
 

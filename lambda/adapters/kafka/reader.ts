@@ -1,0 +1,229 @@
+/**
+ * The fetch-only reader (Kafka's own assign() + seek() model): the partitions it is given, from the offsets
+ * it is given, joining no consumer group and leaving none behind. kafkajs has no assign(); its cluster and
+ * broker objects do what is needed, reached through the Kafka instance's cluster factory (a private symbol,
+ * as the broker patches reach kafkajs's internals). Each partition is judged on its own answer: one
+ * partition's error never costs the others their records (the fetch pass-through keeps them). Control
+ * records (transaction markers) and aborted records are stepped over as positions, never read as data.
+ */
+import type { Kafka } from 'kafkajs';
+import type { ErrorInfo } from '../../core/check-report';
+import { toErrorInfo } from '../../core/redact';
+import { monotonicNow, remainingMs, withDeadline } from '../deadline';
+import { type FetchAnswer, fetchAnswers } from './kafkajs-patches/fetch-answers';
+import { errorForCode } from './kafkajs-patches/produce-answers';
+import { type FetchStamps, stampingFetches } from './kafkajs-patches/request-stamps';
+
+export type Isolation = 'read_uncommitted' | 'read_committed';
+
+export interface ReaderOptions {
+  /** read_committed stops at the last stable offset (the first open transaction); read_uncommitted at the log end. */
+  readonly isolation: Isolation;
+  /** How long a fetch may wait at the broker for records it does not have yet. */
+  readonly maxWaitMs: number;
+  readonly maxBytesPerPartition?: number;
+}
+
+export interface ReadPosition {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset to read from. */
+  readonly offset: string;
+}
+
+export interface ReadRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | string | undefined>>;
+  /** Monotonic ms when the fetch response holding it was complete, before it was decoded. */
+  readonly arrivedAt: number;
+}
+
+export interface PartitionRead {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ReadRecord[];
+  /** Where the next read of this partition starts: past every record, marker and aborted record this one covered. */
+  readonly nextOffset: string;
+  readonly highWatermark?: string;
+  readonly lastStableOffset?: string;
+  readonly logStartOffset?: string;
+  /** This partition's own trouble (its leader moved, its offset is out of range); the others are unaffected. */
+  readonly error?: ErrorInfo;
+}
+
+interface KafkajsMessage {
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Record<string, Buffer | string | undefined>;
+  readonly isControlRecord?: boolean;
+}
+
+interface KafkajsBatch {
+  readonly messages: KafkajsMessage[];
+  readonly messagesWithinOffset: KafkajsMessage[];
+}
+
+interface ClusterLike {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number | null }>;
+  findBroker(q: {
+    nodeId: string;
+  }): Promise<{ fetch(request: unknown): Promise<{ responses: Array<{ topicName: string; partitions: Array<Omit<FetchAnswer, 'topic'>> }> }> }>;
+}
+
+const ISOLATION_LEVEL: Readonly<Record<Isolation, number>> = { read_uncommitted: 0, read_committed: 1 };
+/** Errors after which the cluster's metadata is no longer to be trusted: the next read refreshes it first. */
+const STALE_METADATA = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+]);
+
+const Batch = require('kafkajs/src/consumer/batch') as new (topic: string, fetchedOffset: string, partitionData: unknown) => KafkajsBatch;
+
+/** kafkajs's own cluster factory on a Kafka instance, or undefined on a kafkajs that no longer has one. */
+function clusterFactory(kafka: Kafka): ((options: Record<string, unknown>) => ClusterLike) | undefined {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
+  return typeof factory === 'function' ? (factory as (options: Record<string, unknown>) => ClusterLike) : undefined;
+}
+
+export class PartitionReader {
+  private cluster: ClusterLike | undefined;
+  private stale = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ReaderOptions,
+  ) {}
+
+  private async connected(topics: readonly string[]): Promise<ClusterLike> {
+    if (!this.cluster) {
+      const create = clusterFactory(this.kafka);
+      if (!create) throw new Error('this kafkajs has no cluster factory: partitions cannot be read without a consumer group');
+      const cluster = create({ metadataMaxAge: 30_000, allowAutoTopicCreation: false, isolationLevel: ISOLATION_LEVEL[this.options.isolation] });
+      await cluster.connect();
+      this.cluster = cluster;
+    }
+    await this.cluster.addMultipleTargetTopics([...topics]);
+    if (this.stale) {
+      await this.cluster.refreshMetadata();
+      this.stale = false;
+    }
+    return this.cluster;
+  }
+
+  /** Reads every position once, within the deadline; one partition's trouble is that partition's error. */
+  async read(positions: readonly ReadPosition[], deadlineAt: number): Promise<PartitionRead[]> {
+    const cluster = await withDeadline(this.connected([...new Set(positions.map((p) => p.topic))]), deadlineAt, 'reading cluster metadata');
+    const byLeader = new Map<number, ReadPosition[]>();
+    const leaderless: PartitionRead[] = [];
+    for (const p of positions) {
+      const leader = cluster.findTopicPartitionMetadata(p.topic).find((m) => m.partitionId === p.partition)?.leader;
+      if (leader === undefined || leader === null || leader < 0) {
+        this.stale = true;
+        leaderless.push(this.failed(p, errorForCode(5), 'receive')); // LEADER_NOT_AVAILABLE
+        continue;
+      }
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    const reads = await Promise.all([...byLeader].map(([nodeId, ps]) => this.fetchFrom(cluster, nodeId, ps, deadlineAt)));
+    const all = [...reads.flat(), ...leaderless];
+    return positions.map((p) => all.find((r) => r.topic === p.topic && r.partition === p.partition)!);
+  }
+
+  /** One fetch request to one leader for all of its positions. */
+  private async fetchFrom(cluster: ClusterLike, nodeId: number, positions: readonly ReadPosition[], deadlineAt: number): Promise<PartitionRead[]> {
+    const stamps: FetchStamps = new Map();
+    let answers: FetchAnswer[] | undefined;
+    let requestError: unknown;
+    try {
+      const broker = await cluster.findBroker({ nodeId: String(nodeId) });
+      const response = await withDeadline(
+        stampingFetches(stamps, () =>
+          broker.fetch({
+            isolationLevel: ISOLATION_LEVEL[this.options.isolation],
+            maxWaitTime: Math.max(0, Math.min(this.options.maxWaitMs, remainingMs(deadlineAt) - 50)),
+            minBytes: 1,
+            maxBytes: 10_485_760,
+            topics: [...new Set(positions.map((p) => p.topic))].map((topic) => ({
+              topic,
+              partitions: positions
+                .filter((p) => p.topic === topic)
+                .map((p) => ({ partition: p.partition, fetchOffset: p.offset, maxBytes: this.options.maxBytesPerPartition ?? 1_048_576 })),
+            })),
+          }),
+        ),
+        deadlineAt,
+        `fetching from broker ${nodeId}`,
+      );
+      answers = response.responses.flatMap((t) => t.partitions.map((a) => ({ ...a, topic: t.topicName })));
+    } catch (error) {
+      // A partition error fails kafkajs's whole response; the other partitions' answers are still in it.
+      requestError = error;
+      answers = fetchAnswers(error);
+      if (!answers) this.stale = true;
+    }
+    const arrivedAt = stamps.get(nodeId) ?? monotonicNow();
+    return positions.map((p) => {
+      const answer = answers?.find((a) => a.topic === p.topic && a.partition === p.partition);
+      if (!answer) return this.failed(p, requestError ?? new Error(`broker ${nodeId} answered nothing for ${p.topic}/${p.partition}`), 'receive');
+      if (answer.errorCode !== 0) {
+        const error = errorForCode(answer.errorCode);
+        if (STALE_METADATA.has((error as { type?: string }).type ?? '')) this.stale = true;
+        return { ...this.failed(p, error, 'receive'), ...watermarks(answer) };
+      }
+      return this.decoded(p, answer, arrivedAt);
+    });
+  }
+
+  /** A partition's answer as records, control records and aborted records stepped over as positions. */
+  private decoded(p: ReadPosition, answer: FetchAnswer, arrivedAt: number): PartitionRead {
+    const batch = new Batch(p.topic, p.offset, answer);
+    const covered = batch.messagesWithinOffset;
+    const nextOffset = covered.length ? (BigInt(covered[covered.length - 1]!.offset) + 1n).toString() : p.offset;
+    const records = batch.messages.map(
+      (m): ReadRecord => ({
+        topic: p.topic,
+        partition: p.partition,
+        offset: m.offset,
+        timestamp: m.timestamp,
+        key: m.key,
+        value: m.value,
+        headers: m.headers ?? {},
+        arrivedAt,
+      }),
+    );
+    return { topic: p.topic, partition: p.partition, records, nextOffset, ...watermarks(answer) };
+  }
+
+  private failed(p: ReadPosition, error: unknown, phase: 'receive'): PartitionRead {
+    return { topic: p.topic, partition: p.partition, records: [], nextOffset: p.offset, error: toErrorInfo(error, phase, [], { partition: p.partition }) };
+  }
+
+  async close(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    await cluster?.disconnect().catch(() => {});
+  }
+}
+
+function watermarks(a: FetchAnswer): Pick<PartitionRead, 'highWatermark' | 'lastStableOffset' | 'logStartOffset'> {
+  return {
+    highWatermark: a.highWatermark,
+    ...(a.lastStableOffset !== undefined && a.lastStableOffset !== '-1' ? { lastStableOffset: a.lastStableOffset } : {}),
+    ...(a.lastStartOffset !== undefined && a.lastStartOffset !== '-1' ? { logStartOffset: a.lastStartOffset } : {}),
+  };
+}
