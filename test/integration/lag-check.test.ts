@@ -127,6 +127,55 @@ describe('consumer-lag check', () => {
     }
   }, 60_000);
 
+  it('reads time lag by offset, joining no group: the cluster lists the same groups before and after a check', async () => {
+    const group = uniqueName('g-no-trace');
+    await groupAt(group, { 0: 3, 1: 6 }, false);
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    const listed = async () => (await admin.listGroups()).groups.map((g) => g.groupId).sort();
+    const before = await listed();
+    const c = check([group]);
+    try {
+      const {
+        groups: [r],
+      } = (await c.runtime.runOnce()).details;
+      expect(r!.partitions.map((p) => p.timeLagMs === undefined)).toEqual([false, false]);
+      expect(r!.maxTimeLagMs).toBeGreaterThan(RECORD_AGE_MS - 5000);
+    } finally {
+      await c.close();
+    }
+    expect(await listed()).toEqual(before);
+    await admin.disconnect();
+  }, 60_000);
+
+  it('a group committed at a transaction marker blinds no other group, and the check ends long before its deadline', async () => {
+    const topic = uniqueName('lag-tx');
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const tx = rawKafka(kafka.plaintext).producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+    await tx.connect();
+    const t = await tx.transaction();
+    await t.send({ topic, messages: [{ value: 'a' }, { value: 'b' }] });
+    await t.commit(); // records at 0 and 1, the commit marker at 2
+    await tx.disconnect();
+    const atMarker = uniqueName('g-at-marker');
+    const lagging = uniqueName('g-lagging-beside');
+    await groupAtOffsets(kafka.plaintext, topic, atMarker, { 0: 2 }, false);
+    await groupAt(lagging, { 0: 4, 1: 10 }, false);
+    const c = check([atMarker, lagging]);
+    try {
+      const started = performance.now();
+      const report = (await c.runtime.runOnce()).details;
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(report.succeeded).toBe(true);
+      expect(byGroup(report, lagging).maxTimeLagMs).toBeGreaterThan(RECORD_AGE_MS - 5000);
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
   it('a stopped consumer with records waiting is STOPPED; an idle, caught-up group is OK with lag 0; metrics under LagCheck and ConsumerGroup', async () => {
     const stopped = uniqueName('g-stopped');
     const idle = uniqueName('g-idle');

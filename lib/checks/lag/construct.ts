@@ -42,15 +42,8 @@ export class StreamProbeLagCheck extends Construct {
       grantMsk(scheduled, {
         clusterArn: c.connection.mskClusterArn,
         sid: 'Msk',
-        groups: [
-          {
-            name: 'streamprobe-lag-read-*',
-            deletes: true,
-            why: 'The lag check reads the timestamp at each lagging position through a throwaway group (streamprobe-lag-read-<random>), deleted after; the wildcard covers only those.',
-          },
-        ],
         everything:
-          'A lag check describes the groups it watches (a pattern matches any) and reads one record of whatever topic they consume, which the deployment does not know: describe and read on every topic and group of this one cluster, and no write.',
+          'A lag check describes the groups it watches (a pattern matches any) and reads one record of whatever topic they consume, by offset and in no group, which the deployment does not know: describe and read on every topic and group of this one cluster, and no write.',
       });
     }
     if (c.connection.scramSecretArn) grantSecret(scheduled, 'ReadScramSecret', c.connection.scramSecretArn, props.scramSecretKeyArn);

@@ -1,9 +1,8 @@
 /**
  * Reads what the lag check needs from Kafka: each group's state, members and committed offsets, each
  * partition's log start and end, and the timestamp of the record at a lagging group's position (one small
- * read per lagging partition, through one short-lived consumer of a throwaway group).
+ * read per lagging partition, by offset, joining no consumer group).
  */
-import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { ConnectionSettings } from '../../../config/fields';
 import type { PartitionOffsets } from '../../../core/lag/partition-lag';
@@ -11,6 +10,10 @@ import { oldestUnreadOffset } from '../../../core/lag/partition-lag';
 import { withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
+import { PartitionReader } from '../reader';
+
+/** Fetches per partition at most, stepping over transaction markers and aborted records to the next record. */
+const TIMESTAMP_READ_STEPS = 4;
 
 export interface GroupSnapshot {
   readonly group: string;
@@ -30,6 +33,7 @@ export const tpKey = (topic: string, partition: number) => `${topic}/${partition
 export class LagReader {
   private kafka: Kafka | undefined;
   private admin: Admin | undefined;
+  private reader: PartitionReader | undefined;
 
   constructor(
     private readonly connection: ConnectionSettings & { readonly brokers: readonly string[]; readonly runTimeoutMs: number },
@@ -130,67 +134,39 @@ export class LagReader {
   }
 
   /**
-   * The timestamps of the records from each wanted offset on, read by one short-lived consumer: kafkajs has
-   * no assign(), so a throwaway group is joined, every wanted partition is sought, and it stops as soon as
-   * each has handed over a batch (compressed batches may start before the offset; those records are skipped).
+   * The timestamp of the first record at or after each wanted offset, read by offset with no consumer group
+   * (the fetch-only reader): compaction may have removed the record at the offset itself, and transaction
+   * markers or aborted records before the next record are stepped over, a few fetches at most.
    */
   private async timestampsAt(wanted: ReadonlyMap<string, bigint>, deadlineAt: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    if (wanted.size === 0) return out;
-    const topics = [...new Set([...wanted.keys()].map((k) => k.slice(0, k.lastIndexOf('/'))))];
-    const groupId = `streamprobe-lag-read-${randomBytes(4).toString('hex')}`;
-    const consumer = (await this.client()).consumer({
-      groupId,
-      maxWaitTimeInMs: 100,
-      rebalanceTimeout: 4000,
-      heartbeatInterval: 1000,
-      maxBytesPerPartition: 65_536,
-    });
-    const left = new Set(wanted.keys());
-    let done: () => void = () => {};
-    const finished = new Promise<void>((r) => (done = r));
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const [k, offset] of wanted) {
-        const i = k.lastIndexOf('/');
-        consumer.seek({ topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset: offset.toString() });
+    let positions = [...wanted].map(([k, offset]) => ({
+      topic: k.slice(0, k.lastIndexOf('/')),
+      partition: Number(k.slice(k.lastIndexOf('/') + 1)),
+      offset: offset.toString(),
+    }));
+    this.reader ??= new PartitionReader(await this.client(), { isolation: 'read_committed', maxWaitMs: 100, maxBytesPerPartition: 65_536 });
+    const errors: string[] = [];
+    for (let step = 0; step < TIMESTAMP_READ_STEPS && positions.length > 0; step++) {
+      const asked = new Map(positions.map((p) => [tpKey(p.topic, p.partition), p.offset]));
+      const reads = await this.reader.read(positions, deadlineAt);
+      positions = [];
+      for (const r of reads) {
+        const k = tpKey(r.topic, r.partition);
+        const first = r.records.find((m) => BigInt(m.offset) >= wanted.get(k)!);
+        if (first) out.set(k, Number(first.timestamp));
+        else if (r.error) errors.push(`${k}: ${r.error.type}`);
+        // Only markers or aborted records so far: read on from past them. Nothing at all: nothing to date.
+        else if (r.nextOffset !== asked.get(k)) positions.push({ topic: r.topic, partition: r.partition, offset: r.nextOffset });
       }
-    });
-    try {
-      await withDeadline(
-        (async () => {
-          await consumer.connect();
-          for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: false });
-          await consumer.run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              const k = tpKey(batch.topic, batch.partition);
-              const from = wanted.get(k);
-              if (from === undefined || !left.has(k)) return;
-              // The first record at or after the position (compaction may have removed the one at it).
-              const first = batch.messages.find((m) => BigInt(m.offset) >= from);
-              if (first) {
-                out.set(k, Number(first.timestamp));
-                left.delete(k);
-              }
-              if (left.size === 0) done();
-            },
-          });
-          await finished;
-        })(),
-        deadlineAt,
-        'reading the timestamps of the oldest unread records',
-      );
-      return out;
-    } finally {
-      void consumer
-        .disconnect()
-        .catch(() => {})
-        .then(() => this.admin?.deleteGroups([groupId]).catch(() => {}));
     }
+    if (out.size === 0 && errors.length > 0) throw new Error(`no timestamp could be read (${errors.join(', ')})`);
+    return out;
   }
 
   async close(): Promise<void> {
-    await this.admin?.disconnect().catch(() => {});
+    await Promise.all([this.admin?.disconnect().catch(() => {}), this.reader?.close()]);
     this.admin = undefined;
+    this.reader = undefined;
   }
 }
