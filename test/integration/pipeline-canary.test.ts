@@ -8,7 +8,9 @@ import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import { ProbeLogger } from '../../lambda/adapters/logger';
+import { newCanaryId } from '../../lambda/core/pipeline/canary-id';
 import type { PipelineReport } from '../../lambda/core/pipeline/report';
+import { CANARY_HEADER, PIPELINE_HEADER } from '../../lambda/core/pipeline/template';
 import type { ReportSink } from '../../lambda/runtime';
 import { rawKafka, uniqueName } from '../helpers/kafka';
 import { readBack } from '../helpers/metrics';
@@ -182,6 +184,41 @@ describe('pipeline canary through a Kafka Streams application', () => {
       const r = (await p.runtime.runOnce()).details;
       expect(r.counts.unexpected).toBeGreaterThanOrEqual(1);
       expect(r.outcome).toBe('degraded');
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
+});
+
+describe('pipeline canary after a restart', () => {
+  it("tracks again only its predecessor's canaries sent within the deadline: an old canary in a quiet partition is never called lost", async () => {
+    const topic = uniqueName('identity');
+    const name = uniqueName('restart');
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+    // A canary of this pipeline sent ten minutes ago (long concluded), written to a partition nothing else writes.
+    const producer = rawKafka(kafka.plaintext).producer();
+    await producer.connect();
+    const oldId = newCanaryId(Date.now() - 600_000);
+    await producer.send({ topic, messages: [{ partition: 1, value: `old ${oldId}`, headers: { [CANARY_HEADER]: oldId, [PIPELINE_HEADER]: name } }] });
+    await producer.disconnect();
+    const p = pipelineUnderTest({
+      pipelineName: name,
+      inputBrokers: kafka.plaintext,
+      inputTopic: topic,
+      outputTopic: topic,
+      deadlineMs: 3000,
+      runTimeoutMs: 6000,
+    });
+    try {
+      const runs: PipelineReport[] = [];
+      const until = Date.now() + 5000;
+      while (Date.now() < until) runs.push((await p.runtime.runOnce()).details);
+      expect(p.output.events('pipeline_recovered')).toEqual([]);
+      expect(runs.map((r) => r.counts.lost)).toEqual(runs.map(() => 0));
+      expect(runs.every((r) => r.outcome === 'healthy')).toBe(true);
     } finally {
       await p.close();
     }

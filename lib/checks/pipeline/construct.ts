@@ -54,13 +54,6 @@ export class StreamProbePipeline extends Construct {
         sid: 'MskInput',
         writeTopics: [p.inputTopic],
         readTopics: [p.inputTopic],
-        groups: [
-          {
-            name: `${group}-recover-*`,
-            deletes: true,
-            why: "After a cold start the pipeline reads its predecessor's canaries back from the input topic through a throwaway group (streamprobe-pipeline-<name>-recover-<time>), deleted after; the wildcard covers only those.",
-          },
-        ],
       });
     }
     if (p.output.auth === 'msk-iam' && p.output.mskClusterArn) {

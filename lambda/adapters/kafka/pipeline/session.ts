@@ -12,6 +12,7 @@ import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../../co
 import { withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
+import { PartitionReader } from '../reader';
 
 export interface OutputArrival extends OutputRecord {
   readonly partition: number;
@@ -164,60 +165,42 @@ export class PipelineSession {
     const topic = this.config.inputTopic;
     const kafka = await this.client('input', 'recover');
     const admin = kafka.admin();
-    const groupId = `${pipelineGroupId(this.config.pipelineName)}-recover-${Date.now().toString(36)}`;
-    const consumer = kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
-      rebalanceTimeout: 4000,
-      heartbeatInterval: 1000,
-      retry: JOIN_RETRY,
-    });
+    const reader = new PartitionReader(kafka, { isolation: 'read_committed', maxWaitMs: 100 });
     const found: SentCanaryRecord[] = [];
     try {
       return await withDeadline(
         (async () => {
           await admin.connect();
           const starts = await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs);
-          const ends = await admin.fetchTopicOffsets(topic);
-          const todo = new Map(
-            ends
-              .filter((e) => Number(starts.find((s) => s.partition === e.partition)?.offset ?? e.high) < Number(e.high))
-              .map((e) => [e.partition, BigInt(e.high) - 1n]),
-          );
-          if (todo.size === 0) return found;
-          let finish: () => void = () => {};
-          const finished = new Promise<void>((r) => (finish = r));
-          consumer.on(consumer.events.GROUP_JOIN, () => {
-            for (const s of starts) if (todo.has(s.partition)) consumer.seek({ topic, partition: s.partition, offset: s.offset });
-          });
-          await consumer.connect();
-          await consumer.subscribe({ topic, fromBeginning: true });
-          await consumer.run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              for (const m of batch.messages) {
-                const h = headerText(m.headers);
-                const id = h[CANARY_HEADER];
-                const sentAtMs = id === undefined ? undefined : sentAtOf(id);
-                if (h[PIPELINE_HEADER] === this.config.pipelineName && id !== undefined && sentAtMs !== undefined) found.push({ id, sentAtMs });
-                if (BigInt(m.offset) >= (todo.get(batch.partition) ?? -1n)) todo.delete(batch.partition);
-              }
-              if (todo.size === 0) finish();
-            },
-          });
-          await finished;
+          const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, BigInt(e.high)]));
+          // Only partitions with records written since then, each from the first of them: no group, no seek.
+          let positions = starts
+            .filter((s) => BigInt(s.offset) < (ends.get(s.partition) ?? 0n))
+            .map((s) => ({ topic, partition: s.partition, offset: s.offset }));
+          while (positions.length > 0) {
+            const reads = await reader.read(positions, deadlineAt);
+            const failed = reads.find((r) => r.error);
+            if (failed) throw Object.assign(new Error(failed.error!.message), { type: failed.error!.type });
+            for (const m of reads.flatMap((r) => r.records)) {
+              const h = headerText(m.headers as IHeaders);
+              const id = h[CANARY_HEADER];
+              const sentAtMs = id === undefined ? undefined : sentAtOf(id);
+              if (h[PIPELINE_HEADER] === this.config.pipelineName && id !== undefined && sentAtMs !== undefined && sentAtMs >= sinceMs)
+                found.push({ id, sentAtMs });
+            }
+            // A partition that moved no further (an open transaction holds it) has nothing more to give now.
+            const asked = new Map(positions.map((p) => [p.partition, p.offset]));
+            positions = reads
+              .filter((r) => BigInt(r.nextOffset) < (ends.get(r.partition) ?? 0n) && r.nextOffset !== asked.get(r.partition))
+              .map((r) => ({ topic, partition: r.partition, offset: r.nextOffset }));
+          }
           return found;
         })(),
         deadlineAt,
         `reading the input topic for canaries sent before this process started`,
       );
     } finally {
-      void (async () => {
-        await consumer.disconnect().catch(() => {});
-        await admin.deleteGroups([groupId]).catch(() => {});
-        await admin.disconnect().catch(() => {});
-      })();
+      void Promise.all([reader.close(), admin.disconnect().catch(() => {})]);
     }
   }
 
