@@ -83,6 +83,17 @@ function expectReconciled(r: LoadReport): void {
 }
 
 describe('streamprobe load against a real broker', () => {
+  it('reads its records back by offset: the cluster lists the same groups before and after a load', async () => {
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    const listed = async () => (await admin.listGroups()).groups.map((g) => g.groupId).sort();
+    const before = await listed();
+    const { report } = await load(kafka.plaintext, { rate: '200/s', durationMs: 1000 });
+    expect(report.counts).toMatchObject({ intended: 200, received: 200, lost: 0 });
+    expect(await listed()).toEqual(before);
+    await admin.disconnect();
+  });
+
   it('a short load at a modest rate meets its target and accounts for every record', async () => {
     const { report, logs } = await load(kafka.plaintext, { rate: '500/s', durationMs: 3000, keys: 10 });
     expect(report.outcome, report.reasons.join('; ')).toBe('met');

@@ -15,14 +15,14 @@ import { checkRuntimeEnvironment, connectionEnvironment, definedOnly, metricsEnv
 import { ScheduledCheck } from '../../common/scheduled-check';
 
 const KIND = 'load test';
-/** Connecting, making the topic and joining the group before the load; reporting after it. */
+/** Connecting and making the topic before the load; reporting after it. */
 const PREPARE_AND_REPORT = Duration.seconds(60);
 
 /** Deployed like the scheduled checks, without a schedule or alarms; memorySize defaults to 1024 (a load needs the CPU). */
 export interface StreamProbeLoadTestProps
   extends ClusterAuthProps,
     Pick<CheckDeploymentProps, 'namespace' | 'memorySize' | 'logRetention' | 'vpc' | 'vpcSubnets' | 'securityGroups'> {
-  /** Names the load: dimension LoadTest of its metrics, log key, consumer groups. Default "load". */
+  /** Names the load: dimension LoadTest of its metrics, log key, client id. Default "load". */
   readonly loadTestName?: string;
   readonly brokers: readonly string[];
   /** Default streamprobe-load; made with `partitions` partitions when missing. */
@@ -113,13 +113,6 @@ export class StreamProbeLoadTest extends Construct {
         clusterArn: connection.mskClusterArn,
         sid: 'Msk',
         manageTopics: [topic],
-        groups: [
-          {
-            name: `streamprobe-load-${name}-*`,
-            deletes: true,
-            why: 'Each load reads its records back through a group of its own (streamprobe-load-<name>-<random>), deleted after; the wildcard covers only those.',
-          },
-        ],
       });
     }
     if (connection.scramSecretArn) grantSecret(check, 'ReadScramSecret', connection.scramSecretArn, props.scramSecretKeyArn);

@@ -1,11 +1,11 @@
 /**
  * One load test against Kafka: a producer sending on the schedule (records due but not yet sent wait for
- * a free request slot, and the wait counts as their latency) and a consumer in the same process reading
- * them back, each on its own connections. Ends hard at the load's duration and at the deadline; the drain
+ * a free request slot, and the wait counts as their latency) and a fetch-only reader in the same process
+ * reading them back by offset (no consumer group), each on its own connections. Ends hard at the load's duration and at the deadline; the drain
  * that follows is bounded too.
  */
 import { randomBytes } from 'node:crypto';
-import { type Admin, CompressionTypes, type Consumer, type EachBatchPayload, type Kafka, type logCreator, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, type Kafka, type logCreator, Partitioners, type Producer } from 'kafkajs';
 import type { LoadConfig } from '../../../config/load';
 import { decodeLoadRecord, encodeLoadRecord } from '../../../core/load/record';
 import { LoadSchedule } from '../../../core/load/schedule';
@@ -14,6 +14,7 @@ import { toErrorInfo } from '../../../core/redact';
 import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
+import { PartitionReader, type ReadRecord } from '../reader';
 import { waitForLeaders } from '../topic';
 
 const COMPRESSION = {
@@ -51,8 +52,7 @@ interface Prepared {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly producer: Producer;
-  readonly consumer: Consumer;
-  readonly groupId: string;
+  readonly reader: PartitionReader;
   readonly partitions: number;
   readonly partitionFor: (seq: number) => { partition: number; key: string | null };
 }
@@ -60,10 +60,11 @@ interface Prepared {
 export class KafkaLoadSession {
   private readonly loadId = randomBytes(8);
   private prepared: Prepared | undefined;
-  /** The next offset the consumer would read, per partition. */
+  /** The next offset the reader reads, per partition. */
   private readonly positions = new Map<number, number>();
   private tally: LoadTally | undefined;
-  private consumerError: Error | undefined;
+  private reading: Promise<void> | undefined;
+  private stopReading = false;
 
   constructor(
     private readonly config: LoadConfig,
@@ -119,41 +120,48 @@ export class KafkaLoadSession {
     const admin = kafka.admin();
     // The producer's own retries would hide a failed send and blur its latency: a failure is counted.
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 }, maxInFlightRequests: this.config.maxInFlight });
-    const groupId = `streamprobe-load-${this.config.loadTest}-${this.loadId.toString('hex').slice(0, 8)}`;
-    const consumer = kafka.consumer({
-      groupId,
-      maxWaitTimeInMs: 100,
-      minBytes: 1,
-      allowAutoTopicCreation: false,
-      ...(this.config.fetchMaxBytesPerPartition ? { maxBytesPerPartition: this.config.fetchMaxBytesPerPartition } : {}),
-    });
-    this.prepared = { kafka, admin, producer, consumer, groupId, partitions: 0, partitionFor: () => ({ partition: 0, key: null }) };
+    const reader = new PartitionReader(kafka, { isolation: 'read_uncommitted', maxWaitMs: 100, maxBytesPerPartition: this.config.fetchMaxBytesPerPartition });
+    this.prepared = { kafka, admin, producer, reader, partitions: 0, partitionFor: () => ({ partition: 0, key: null }) };
     await Promise.all([admin.connect(), producer.connect()]);
     const partitionMetadata = await this.ensureTopic(admin, deadlineAt);
     // A new topic's leaders may not answer ListOffsets yet (NOT_LEADER_FOR_PARTITION): asked again until they do.
     const ends = await retryWithin(() => admin.fetchTopicOffsets(this.config.topic), deadlineAt, 'reading where the topic ends');
     const partitionFor = this.partitioner(partitionMetadata);
-
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.config.topic], fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    // kafkajs restarts a consumer after a retriable crash (a stalled broker timing out a fetch): only a
-    // crash it gives up on ends the drain early.
-    consumer.on(consumer.events.CRASH, (event) => {
-      this.log.debug('the load consumer crashed', { error: event.payload.error.message, restart: event.payload.restart });
-      if (!event.payload.restart) this.consumerError = event.payload.error;
-    });
-    // No commits: positions are tracked here, and the group is deleted after; a commit per batch would
-    // hold the next fetch back by a round trip and show up in every latency.
-    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
-    await joined;
     // Read from where the topic ended before the load, so no record of this load is ever skipped.
-    for (const end of ends) {
-      consumer.seek({ topic: this.config.topic, partition: end.partition, offset: end.high });
-      this.positions.set(end.partition, Number(end.high));
-    }
-    this.prepared = { kafka, admin, producer, consumer, groupId, partitions: partitionMetadata.length, partitionFor };
+    for (const end of ends) this.positions.set(end.partition, Number(end.high));
+    this.prepared = { kafka, admin, producer, reader, partitions: partitionMetadata.length, partitionFor };
+    this.reading = this.readLoop(this.prepared);
     return this.prepared;
+  }
+
+  /** Reads every partition from its position until the load is closed; no commits, no group. */
+  private async readLoop(p: Prepared): Promise<void> {
+    while (!this.stopReading) {
+      const positions = [...this.positions].map(([partition, offset]) => ({ topic: this.config.topic, partition, offset: String(offset) }));
+      let reads: Awaited<ReturnType<PartitionReader['read']>>;
+      try {
+        reads = await p.reader.read(positions, monotonicNow() + 5000);
+      } catch (error) {
+        // Metadata or a connection, for the whole read: tried again shortly, as a consumer would.
+        this.log.debug('a load read failed', { error: (error as Error).message });
+        await sleep(100);
+        continue;
+      }
+      for (const r of reads) {
+        if (r.error) await this.onReadError(p, r.partition, r.error.type);
+        for (const record of r.records) this.onRecord(record);
+        if (!r.error) this.positions.set(r.partition, Number(r.nextOffset));
+      }
+    }
+  }
+
+  /** Records deleted under the reader: it goes on from where the log now starts (what it skipped counts as lost). */
+  private async onReadError(p: Prepared, partition: number, type: string): Promise<void> {
+    this.log.debug('a partition read failed', { partition, type });
+    if (type !== 'OFFSET_OUT_OF_RANGE') return sleep(20);
+    const offsets = await p.admin.fetchTopicOffsets(this.config.topic).catch(() => []);
+    const low = offsets.find((o) => o.partition === partition)?.low;
+    if (low !== undefined && Number(low) > (this.positions.get(partition) ?? 0)) this.positions.set(partition, Number(low));
   }
 
   /** The topic's partitions with their leaders; made with `partitions` partitions when it does not exist. */
@@ -244,33 +252,28 @@ export class KafkaLoadSession {
     }
   }
 
-  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
-    const arrivedAt = monotonicNow();
+  private onRecord(record: ReadRecord): void {
+    const seq = decodeLoadRecord(this.loadId, record.value);
     const tally = this.tally;
-    for (const message of batch.messages) {
-      const seq = decodeLoadRecord(this.loadId, message.value);
-      if (tally) {
-        if (seq === undefined) tally.markForeign();
-        else tally.markReceived(seq, batch.partition, arrivedAt);
-      }
-      const next = Number(message.offset) + 1;
-      if (next > (this.positions.get(batch.partition) ?? -1)) this.positions.set(batch.partition, next);
-    }
+    if (!tally) return;
+    if (seq === undefined) tally.markForeign();
+    else tally.markReceived(seq, record.partition, record.arrivedAt);
   }
 
   /** Until every acknowledged record arrived, the drain time passed, or the deadline. */
   private async drain(tally: LoadTally, deadlineAt: number): Promise<void> {
     const until = Math.min(deadlineAt, monotonicNow() + this.config.drainMs);
-    while (tally.received < tally.acked && monotonicNow() < until && !this.consumerError) await sleep(20);
+    while (tally.received < tally.acked && monotonicNow() < until) await sleep(20);
   }
 
   private async close(): Promise<void> {
     const p = this.prepared;
     if (!p) return;
     this.prepared = undefined;
+    this.stopReading = true;
     const quietly = (work: Promise<unknown>) => withDeadline(work, monotonicNow() + 5000, 'closing').catch(() => {});
-    await Promise.all([quietly(p.consumer.disconnect()), quietly(p.producer.disconnect())]);
-    await quietly(p.admin.deleteGroups([p.groupId]));
+    await quietly(this.reading ?? Promise.resolve());
+    await Promise.all([quietly(p.reader.close()), quietly(p.producer.disconnect())]);
     await quietly(p.admin.disconnect());
   }
 }
