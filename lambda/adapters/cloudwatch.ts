@@ -103,8 +103,8 @@ export class CloudWatchPublisher implements ReportSink {
   /** Every datum of one report, whatever the check, by `reportBy` (monotonic ms). */
   async publish(report: AnyCheckReport, reportBy: number): Promise<void> {
     const { sink } = this.options;
-    const datums = datumsOf(report, { highResolution: this.options.highResolution });
     if (sink === 'none') return;
+    const datums = datumsOf(report, { highResolution: this.options.highResolution });
     if (sink === 'emf' || sink === 'both') this.writeEmf(datums);
     if (sink === 'emf') return;
 

@@ -250,27 +250,13 @@ export function loadReportToDatums(r: LoadFigures, options: DatumOptions = {}): 
   ];
 }
 
-type FallbackSource =
-  | { probe: string; startedAt: string }
-  | { pipeline: string; startedAt: string }
-  | { check: string; startedAt: string }
-  | { loadTest: string; startedAt: string };
-
-/** The check a kind's own report names, as a kind and a name. */
-function checkOf(report: FallbackSource): { kind: CheckKind; name: string } {
-  if ('probe' in report) return { kind: 'roundtrip', name: report.probe };
-  if ('pipeline' in report) return { kind: 'pipeline', name: report.pipeline };
-  if ('loadTest' in report) return { kind: 'load', name: report.loadTest };
-  return { kind: 'lag', name: report.check };
-}
-
 /** The datum that says how many datums of a run reached CloudWatch through EMF instead of the API. */
 export function fallbackDatum(
-  report: FallbackSource | { kind: CheckKind; name: string; startedAt: string },
+  report: { readonly kind: CheckKind; readonly name: string; readonly startedAt: string },
   datums: number,
   options: DatumOptions = {},
 ): Datum {
-  const { kind, name } = 'kind' in report ? report : checkOf(report);
+  const { kind, name } = report;
   return {
     MetricName: 'MetricsFallback',
     Dimensions: [{ Name: CHECK_DIMENSION[kind], Value: name }],

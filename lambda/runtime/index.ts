@@ -10,7 +10,7 @@ import { RoundTripCheck, type RoundTripOptions } from './roundtrip';
 
 export { type Check, CheckRuntime, type CredentialsProvider, type ReportSink } from './check-runtime';
 export { LagCheck } from './lag';
-export { LOAD_REPORTING_MS, LoadCheck, loadTarget } from './load';
+export { LoadCheck } from './load';
 export { PipelineCheck } from './pipeline';
 export { RoundTripCheck } from './roundtrip';
 

@@ -460,8 +460,11 @@ describe('the metrics contract between Lambda and alarms', () => {
     for (const d of [...reportToDatums(report), ...reportToDatums(failedReport(ctx, []))]) {
       published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     }
-    published.set(JSON.stringify(['MetricsFallback', ['Probe']]), fallbackDatum(report, 1).Unit);
-    published.set(JSON.stringify(['MetricsFallback', ['Pipeline']]), fallbackDatum({ pipeline: 'p', startedAt: report.startedAt }, 1).Unit);
+    published.set(
+      JSON.stringify(['MetricsFallback', ['Probe']]),
+      fallbackDatum({ kind: 'roundtrip', name: report.probe, startedAt: report.startedAt }, 1).Unit,
+    );
+    published.set(JSON.stringify(['MetricsFallback', ['Pipeline']]), fallbackDatum({ kind: 'pipeline', name: 'p', startedAt: report.startedAt }, 1).Unit);
     // A pipeline run in which every counter is non-zero: its metrics are in the contract too.
     const pipelineRun = {
       pipeline: 'orders-flow',

@@ -91,6 +91,9 @@ const STALE_METADATA = new Set([
   'UNKNOWN_LEADER_EPOCH',
 ]);
 
+/** One key per topic-partition, for lookups by partition in a read of many. */
+const partitionKey = (p: { readonly topic: string; readonly partition: number }) => `${p.topic}/${p.partition}`;
+
 const Batch = require('kafkajs/src/consumer/batch') as new (topic: string, fetchedOffset: string, partitionData: unknown) => KafkajsBatch;
 
 /** kafkajs's own cluster factory on a Kafka instance, or undefined on a kafkajs that no longer has one. */
@@ -134,14 +137,17 @@ export class PartitionReader {
       const leader = cluster.findTopicPartitionMetadata(p.topic).find((m) => m.partitionId === p.partition)?.leader;
       if (leader === undefined || leader === null || leader < 0) {
         this.stale = true;
-        leaderless.push(this.failed(p, errorForCode(5), 'receive')); // LEADER_NOT_AVAILABLE
+        leaderless.push(this.failed(p, errorForCode(5))); // LEADER_NOT_AVAILABLE
         continue;
       }
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+      const led = byLeader.get(leader);
+      if (led) led.push(p);
+      else byLeader.set(leader, [p]);
     }
     const reads = await Promise.all([...byLeader].map(([nodeId, ps]) => this.fetchFrom(cluster, nodeId, ps, deadlineAt)));
     const all = [...reads.flat(), ...leaderless];
-    return positions.map((p) => all.find((r) => r.topic === p.topic && r.partition === p.partition)!);
+    const byPartition = new Map(all.map((r) => [partitionKey(r), r]));
+    return positions.map((p) => byPartition.get(partitionKey(p))!);
   }
 
   /** One fetch request to one leader for all of its positions. */
@@ -177,13 +183,14 @@ export class PartitionReader {
       if (!answers) this.stale = true;
     }
     const arrivedAt = stamps.get(nodeId) ?? monotonicNow();
+    const byPartition = new Map((answers ?? []).map((a) => [partitionKey(a), a]));
     return positions.map((p) => {
-      const answer = answers?.find((a) => a.topic === p.topic && a.partition === p.partition);
-      if (!answer) return this.failed(p, requestError ?? new Error(`broker ${nodeId} answered nothing for ${p.topic}/${p.partition}`), 'receive');
+      const answer = byPartition.get(partitionKey(p));
+      if (!answer) return this.failed(p, requestError ?? new Error(`broker ${nodeId} answered nothing for ${p.topic}/${p.partition}`));
       if (answer.errorCode !== 0) {
         const error = errorForCode(answer.errorCode);
         if (STALE_METADATA.has((error as { type?: string }).type ?? '')) this.stale = true;
-        return { ...this.failed(p, error, 'receive'), ...watermarks(answer) };
+        return { ...this.failed(p, error), ...watermarks(answer) };
       }
       return this.decoded(p, answer, arrivedAt);
     });
@@ -209,8 +216,8 @@ export class PartitionReader {
     return { topic: p.topic, partition: p.partition, records, nextOffset, ...watermarks(answer) };
   }
 
-  private failed(p: ReadPosition, error: unknown, phase: 'receive'): PartitionRead {
-    return { topic: p.topic, partition: p.partition, records: [], nextOffset: p.offset, error: toErrorInfo(error, phase, [], { partition: p.partition }) };
+  private failed(p: ReadPosition, error: unknown): PartitionRead {
+    return { topic: p.topic, partition: p.partition, records: [], nextOffset: p.offset, error: toErrorInfo(error, 'receive', [], { partition: p.partition }) };
   }
 
   async close(): Promise<void> {
