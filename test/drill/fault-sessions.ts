@@ -1,6 +1,6 @@
 /**
  * Kafka sessions that make faults for real on a real broker, for the drill and the fault tests: records
- * deleted before the consumer can read them (loss), and a partition whose consumer is held past the run's
+ * deleted before the probe can read them (loss), and a partition whose reading is held past the run's
  * deadline (late). Each overrides only the produce call; everything else is the probe's own session.
  */
 import type { RecordMetadata } from 'kafkajs';
@@ -9,17 +9,17 @@ import { KafkaProbeSession } from '../../lambda/adapters/kafka/roundtrip/session
 type Messages = Array<{ partition: number; value: string }>;
 
 /**
- * A session that deletes what it writes to the chosen partitions before its consumer can read it. The
- * written partitions are paused meanwhile; each is resumed only after its own record is gone.
+ * A session that deletes what it writes to the chosen partitions before it can read it back. The
+ * written partitions are held meanwhile; each is resumed only after its own record is gone.
  */
 export function deletingSession(deletes: (partition: number) => boolean = () => true): typeof KafkaProbeSession {
   return class DeletingSession extends KafkaProbeSession {
     protected override async produce(messages: Messages): Promise<RecordMetadata[]> {
       const partitions = [...new Set(messages.map((m) => m.partition))].filter(deletes);
       if (partitions.length === 0) return super.produce(messages);
-      const { admin, consumer } = this.clients;
+      const { admin, receiver } = this.clients;
       const topic = this.topicName;
-      consumer!.pause([{ topic, partitions }]);
+      receiver.hold(partitions);
       try {
         const acks = await super.produce(messages);
         await admin!.deleteTopicRecords({
@@ -28,7 +28,7 @@ export function deletingSession(deletes: (partition: number) => boolean = () => 
         });
         return acks;
       } finally {
-        consumer!.resume([{ topic, partitions }]);
+        receiver.release(partitions);
       }
     }
   };
@@ -38,11 +38,11 @@ export function deletingSession(deletes: (partition: number) => boolean = () => 
 export class LateSession extends KafkaProbeSession {
   private paused = false;
   protected override async produce(messages: Messages): Promise<RecordMetadata[]> {
-    const { consumer } = this.clients;
+    const { receiver } = this.clients;
     if (!this.paused && messages[0]?.partition === 0) {
       this.paused = true;
-      consumer!.pause([{ topic: this.topicName, partitions: [0] }]);
-      setTimeout(() => consumer!.resume([{ topic: this.topicName, partitions: [0] }]), 5000);
+      receiver.hold([0]);
+      setTimeout(() => receiver.release([0]), 5000);
     }
     return super.produce(messages);
   }

@@ -9,7 +9,7 @@
 import type { Kafka } from 'kafkajs';
 import type { ErrorInfo } from '../../core/check-report';
 import { toErrorInfo } from '../../core/redact';
-import { monotonicNow, remainingMs, withDeadline } from '../deadline';
+import { monotonicNow, remainingMs, sleep, withDeadline } from '../deadline';
 import { type FetchAnswer, fetchAnswers } from './kafkajs-patches/fetch-answers';
 import { errorForCode } from './kafkajs-patches/produce-answers';
 import { type FetchStamps, stampingFetches } from './kafkajs-patches/request-stamps';
@@ -81,6 +81,8 @@ interface ClusterLike {
   }): Promise<{ fetch(request: unknown): Promise<{ responses: Array<{ topicName: string; partitions: Array<Omit<FetchAnswer, 'topic'>> }> }> }>;
 }
 
+/** A leader whose fetch met an error is asked again after this long, not in a tight loop. */
+const LANE_REST_MS = 50;
 const ISOLATION_LEVEL: Readonly<Record<Isolation, number>> = { read_uncommitted: 0, read_committed: 1 };
 /** Errors after which the cluster's metadata is no longer to be trusted: the next read refreshes it first. */
 const STALE_METADATA = new Set([
@@ -103,9 +105,22 @@ function clusterFactory(kafka: Kafka): ((options: Record<string, unknown>) => Cl
   return typeof factory === 'function' ? (factory as (options: Record<string, unknown>) => ClusterLike) : undefined;
 }
 
+/** Each position's leader in the cluster's metadata; a partition without one is left out. */
+function leaderIndex(cluster: ClusterLike, positions: readonly ReadPosition[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (const topic of new Set(positions.map((p) => p.topic))) {
+    for (const m of cluster.findTopicPartitionMetadata(topic)) {
+      if (m.leader !== null && m.leader >= 0) index.set(partitionKey({ topic, partition: m.partitionId }), m.leader);
+    }
+  }
+  return index;
+}
+
 export class PartitionReader {
   private cluster: ClusterLike | undefined;
   private stale = false;
+  /** The fetches a finished follow left out; the next waits for them. */
+  private draining: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kafka: Kafka,
@@ -133,9 +148,10 @@ export class PartitionReader {
     const cluster = await withDeadline(this.connected([...new Set(positions.map((p) => p.topic))]), deadlineAt, 'reading cluster metadata');
     const byLeader = new Map<number, ReadPosition[]>();
     const leaderless: PartitionRead[] = [];
+    const leaders = leaderIndex(cluster, positions);
     for (const p of positions) {
-      const leader = cluster.findTopicPartitionMetadata(p.topic).find((m) => m.partitionId === p.partition)?.leader;
-      if (leader === undefined || leader === null || leader < 0) {
+      const leader = leaders.get(partitionKey(p));
+      if (leader === undefined) {
         this.stale = true;
         leaderless.push(this.failed(p, errorForCode(5))); // LEADER_NOT_AVAILABLE
         continue;
@@ -148,6 +164,61 @@ export class PartitionReader {
     const all = [...reads.flat(), ...leaderless];
     const byPartition = new Map(all.map((r) => [partitionKey(r), r]));
     return positions.map((p) => byPartition.get(partitionKey(p))!);
+  }
+
+  /**
+   * Reads again and again until `done()` or the deadline: one fetch at a time per leader (a broker answers
+   * one request per connection at a time), each leader at its own pace, so a slow or hung broker holds back
+   * only its own partitions. `want()` is asked before every fetch for the positions to read now (the caller
+   * moves them on in `onRead`, and may leave partitions out to hold them). A partition whose leader moved
+   * is read from its new leader once the metadata is refreshed. Fetches still out when this returns finish
+   * in the background and are dropped; the next follow waits for them, so no two ever overlap.
+   */
+  async follow(want: () => readonly ReadPosition[], deadlineAt: number, onRead: (read: PartitionRead) => void, done: () => boolean): Promise<void> {
+    await Promise.race([this.draining, sleep(remainingMs(deadlineAt))]);
+    let open = true;
+    let leaders = new Map<string, number>();
+    const lanes = new Map<number, Promise<void>>();
+    const restUntil = new Map<number, number>();
+    const report = (read: PartitionRead) => open && onRead(read);
+    const lane = async (cluster: ClusterLike, nodeId: number): Promise<void> => {
+      for (;;) {
+        if (!open || done() || remainingMs(deadlineAt) <= 0 || this.stale) return;
+        const mine = want().filter((p) => leaders.get(partitionKey(p)) === nodeId);
+        if (mine.length === 0) return;
+        const reads = await this.fetchFrom(cluster, nodeId, mine, deadlineAt);
+        for (const r of reads) report(r);
+        if (reads.some((r) => r.error)) {
+          restUntil.set(nodeId, monotonicNow() + LANE_REST_MS);
+          return;
+        }
+      }
+    };
+    try {
+      while (open && !done() && remainingMs(deadlineAt) > 0) {
+        const wanted = want();
+        const cluster = await withDeadline(this.connected([...new Set(wanted.map((p) => p.topic))]), deadlineAt, 'reading cluster metadata');
+        leaders = leaderIndex(cluster, wanted);
+        for (const p of wanted) {
+          const leader = leaders.get(partitionKey(p));
+          if (leader === undefined) {
+            this.stale = true;
+            report(this.failed(p, errorForCode(5))); // LEADER_NOT_AVAILABLE
+          } else if (!lanes.has(leader) && (restUntil.get(leader) ?? 0) <= monotonicNow()) {
+            lanes.set(
+              leader,
+              lane(cluster, leader).finally(() => lanes.delete(leader)),
+            );
+          }
+        }
+        // Wake when a lane ends (its partitions may have moved), or soon, for partitions handed back, a
+        // rested leader or a leaderless partition.
+        await Promise.race([...lanes.values(), sleep(Math.min(LANE_REST_MS, remainingMs(deadlineAt)))]);
+      }
+    } finally {
+      open = false;
+      this.draining = Promise.allSettled([...lanes.values()]).then(() => {});
+    }
   }
 
   /** One fetch request to one leader for all of its positions. */
@@ -229,7 +300,7 @@ export class PartitionReader {
 
 function watermarks(a: FetchAnswer): Pick<PartitionRead, 'highWatermark' | 'lastStableOffset' | 'logStartOffset'> {
   return {
-    highWatermark: a.highWatermark,
+    ...(a.highWatermark !== undefined && a.highWatermark !== '-1' ? { highWatermark: a.highWatermark } : {}),
     ...(a.lastStableOffset !== undefined && a.lastStableOffset !== '-1' ? { lastStableOffset: a.lastStableOffset } : {}),
     ...(a.lastStartOffset !== undefined && a.lastStartOffset !== '-1' ? { logStartOffset: a.lastStartOffset } : {}),
   };

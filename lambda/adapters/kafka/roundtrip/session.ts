@@ -1,9 +1,9 @@
 /**
- * One probe's Kafka clients, kept across warm runs: an admin, a producer (producer.ts) and a consumer
- * (consumer.ts), each on its own connections (a shared connection would serialize fetch and produce and
- * skew latency). This file is their lifecycle: connect, prepare a run, reset after a failure, close.
+ * One probe's Kafka clients, kept across warm runs: an admin, a producer (producer.ts) and a group-less
+ * receiver (receiver.ts), each on its own connections (a shared connection would serialize fetch and
+ * produce and skew latency). This file is their lifecycle: connect, prepare a run, reset after a failure, close.
  */
-import type { Admin, Consumer, Kafka, logCreator, RecordMetadata } from 'kafkajs';
+import type { Admin, Kafka, logCreator, RecordMetadata } from 'kafkajs';
 import type { ProbeConfig } from '../../../config/roundtrip';
 import type { ErrorInfo, RunPhase } from '../../../core/check-report';
 import { BrokerOrder } from '../../../core/roundtrip/broker-order';
@@ -13,8 +13,8 @@ import { monotonicNow, retryWithin, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from '../topic';
-import { CanaryConsumer, type DebugSink, type Received } from './consumer';
 import { CanaryProducer, type Messages } from './producer';
+import { CanaryReceiver, type DebugSink, type Received } from './receiver';
 
 export interface PreparedRun extends TopicLayout {
   readonly warm: boolean;
@@ -37,7 +37,7 @@ export class KafkaProbeSession {
   private kafka: Kafka | undefined;
   private admin: Admin | undefined;
   private readonly producer: CanaryProducer;
-  private readonly consumer: CanaryConsumer;
+  private readonly receiver: CanaryReceiver;
   progress: PrepareProgress = { warm: false, connectMs: 0, prepareMs: 0 };
   private readonly brokerOrder: BrokerOrder;
   private largestClusterSeen = 0;
@@ -50,12 +50,7 @@ export class KafkaProbeSession {
   ) {
     this.brokerOrder = new BrokerOrder(config.brokers);
     this.producer = new CanaryProducer(config, this.brokerOrder, (messages) => this.produce(messages));
-    this.consumer = new CanaryConsumer(config, log, this.brokerOrder, () => ({ kafka: this.kafka, admin: this.admin }));
-  }
-
-  /** The consumer group this process reads through. */
-  get groupId(): string {
-    return this.consumer.groupId;
+    this.receiver = new CanaryReceiver(config, log, () => ({ kafka: this.kafka, admin: this.admin }));
   }
 
   private readonly logCreator: logCreator =
@@ -83,8 +78,8 @@ export class KafkaProbeSession {
   }
 
   /**
-   * Connects (unless warm), checks the topic, joins and positions the consumer; `onPhase` names each step.
-   * Partitions holding overdue events are positioned at the oldest of them, so a new consumer still reads them.
+   * Connects (unless warm), checks the topic, positions the receiver; `onPhase` names each step. Partitions
+   * holding overdue events are positioned at the oldest of them, so a new receiver still reads them.
    */
   async prepare(deadlineAt: number, onPhase: (phase: RunPhase) => void = () => {}, pending: readonly PendingEvent[] = []): Promise<PreparedRun> {
     const warm = this.connected;
@@ -117,10 +112,8 @@ export class KafkaProbeSession {
       );
       await this.producer.ensureKnows(this.kafka!, layout, deadlineAt);
       if (!this.durabilityChecked) await this.warnOfWeakDurability(layout, deadlineAt);
-      onPhase('join');
-      await this.consumer.ensure(layout.partitions, deadlineAt);
-      await this.consumer.position(deadlineAt, pending);
-      this.consumer.beginRun();
+      onPhase('position');
+      await this.receiver.position(layout.partitions, pending, deadlineAt);
       this.markProgress(warm, start, connectedAt);
       // A broker that is down drops out of the metadata: only the size it should have can tell.
       this.largestClusterSeen = Math.max(this.largestClusterSeen, layout.brokers.length);
@@ -161,9 +154,9 @@ export class KafkaProbeSession {
     return this.producer.send(runId, layout, deadlineAt);
   }
 
-  /** Waits for the acknowledged events, or the deadline (consumer.ts). */
+  /** Reads until the acknowledged events are in, or the deadline (receiver.ts). */
   receive(expected: ReadonlySet<string>, deadlineAt: number, pendingPartitions: readonly number[] = []): Promise<Received> {
-    return this.consumer.receive(expected, deadlineAt, pendingPartitions);
+    return this.receiver.receive(expected, deadlineAt, pendingPartitions);
   }
 
   /** One produce call: acks=all, no retries. Tests override it to inject faults. */
@@ -176,8 +169,8 @@ export class KafkaProbeSession {
   }
 
   /** The clients, for subclasses that inject faults in tests. */
-  protected get clients(): { admin?: Admin; consumer?: Consumer } {
-    return { admin: this.admin, consumer: this.consumer.consumer };
+  protected get clients(): { admin?: Admin; receiver: CanaryReceiver } {
+    return { admin: this.admin, receiver: this.receiver };
   }
 
   /**
@@ -185,7 +178,7 @@ export class KafkaProbeSession {
    * finish in the background, because the run still has to report before its deadline.
    */
   reset(): Promise<void> {
-    const closing = Promise.all([this.consumer.reset(), this.producer.reset(), this.admin?.disconnect().catch(() => {})]).then(
+    const closing = Promise.all([this.receiver.reset(), this.producer.reset(), this.admin?.disconnect().catch(() => {})]).then(
       () => {},
       () => {},
     );
@@ -193,14 +186,8 @@ export class KafkaProbeSession {
     return closing;
   }
 
-  /** Leaves and deletes the group where the cluster allows, disconnects everything, waiting at most `waitMs`. */
+  /** Disconnects everything, waiting at most `waitMs`. Nothing is left on the cluster: no group was joined. */
   async close(waitMs = 10_000): Promise<void> {
-    const admin = this.admin;
-    const work = (async () => {
-      await this.consumer.stop();
-      await admin?.deleteGroups([...this.consumer.groups]).catch(() => {});
-      await this.reset();
-    })();
-    await Promise.race([work, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    await Promise.race([this.reset(), new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 }
