@@ -152,7 +152,11 @@ export const PROBE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  */
 export const BROKER_PATTERN = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
 
-/** Consumer group of one probe container. Unique per container: a new container never waits on a dead member. */
-export function consumerGroupPrefix(probeName: string): string {
-  return `streamprobe-${probeName}`;
+/**
+ * The round trip's own consumer group: it never has a member (the probe reads by offset), it only receives
+ * the probe's offset commits, which measure the group coordinator. Named by kind, like alarms, so no probe
+ * name can make it another check's group.
+ */
+export function roundTripCommitGroup(probeName: string): string {
+  return `streamprobe-roundtrip-${probeName}`;
 }

@@ -62,6 +62,15 @@ export const METRICS = {
     unit: 'Count',
     description: 'changes between healthy and unhealthy runs over the last runs of this container: high while failures come and go',
   },
+  OffsetCommitLatency: {
+    unit: 'Milliseconds',
+    description: "the probe's offset commit for its own group (no member): first request to acknowledgement, a moved coordinator included",
+  },
+  OffsetCommitErrors: {
+    unit: 'Count',
+    onlyWhenNonZero: true,
+    description: "1 when the probe's offset commit failed or took over 3 s: the group coordinator every consumer depends on",
+  },
   MetricsFallback: {
     unit: 'Count',
     onlyWhenNonZero: true,

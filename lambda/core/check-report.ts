@@ -11,7 +11,7 @@ import type { PipelineReport } from './pipeline/report';
 import type { RunReport } from './roundtrip/report';
 
 /** Where in a run an error happened. */
-export type RunPhase = 'config' | 'connect' | 'topic' | 'position' | 'join' | 'send' | 'receive' | 'publish';
+export type RunPhase = 'config' | 'connect' | 'topic' | 'position' | 'join' | 'send' | 'receive' | 'commit' | 'publish';
 
 /** One error of a run, secret-free: what failed, where, and how often. */
 export interface ErrorInfo {

@@ -118,6 +118,8 @@ export function reportToDatums(report: RunReport, options: DatumOptions = {}): D
     ...single('BrokersMissing', report.brokersMissing, base),
     ...(report.slowestBrokerMs === undefined ? [] : single('SlowestBrokerLatency', report.slowestBrokerMs, base)),
     ...single('RunOutcomeChanges', report.recentOutcomeChanges, base),
+    ...(report.offsetCommit?.latencyMs === undefined ? [] : single('OffsetCommitLatency', report.offsetCommit.latencyMs, base)),
+    ...single('OffsetCommitErrors', report.offsetCommit?.error ? 1 : 0, base),
   ];
   for (const [broker, samples] of Object.entries(report.samples.endToEndByBroker)) {
     const perBroker = { ...base, Dimensions: [...base.Dimensions, { Name: DIMENSIONS.broker, Value: broker }] };

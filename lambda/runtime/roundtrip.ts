@@ -90,7 +90,9 @@ export class RoundTripCheck implements Check<'roundtrip'> {
     const pendingPartitions = [...new Set(this.pending.map((p) => p.partition))];
     const received = await this.session.receive(expected, deadlineAt, pendingPartitions);
     const writer: ReconcileInput['writer'] = { ownRuns: this.ownRuns, startedWallMs: this.startedWallMs };
-    return reconcile({
+    // After the reads, so a slow coordinator never delays an arrival; within the same budget.
+    const offsetCommit = await this.session.commit(deadlineAt);
+    const reconciled = reconcile({
       ...context,
       timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
       sent,
@@ -101,6 +103,7 @@ export class RoundTripCheck implements Check<'roundtrip'> {
       logStartOffsets: received.logStartOffsets,
       writer,
     });
+    return { ...reconciled, offsetCommit };
   }
 
   private rememberRun(runId: string): void {

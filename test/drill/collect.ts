@@ -1,18 +1,21 @@
 /**
  * Collects the drill's run reports from real runs against a real broker, with the faults made for real:
  * a closed port (Kafka unreachable), records deleted before they are read (loss), a partition whose
- * consumer is paused past the deadline (late), and a CloudWatch endpoint that refuses (EMF fallback).
+ * reading is held past the deadline (late), the probe's commit group held by another member (its offset
+ * commits refused), and a CloudWatch endpoint that refuses (EMF fallback).
  */
 import { randomBytes } from 'node:crypto';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
 import type { KafkaProbeSession } from '../../lambda/adapters/kafka/roundtrip/session';
 import { ProbeLogger } from '../../lambda/adapters/logger';
 import { type ProbeConfig, parseConfig } from '../../lambda/config/roundtrip';
+import { roundTripCommitGroup } from '../../lambda/contract';
 import type { Datum } from '../../lambda/core/metric-datums';
 import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { checkReport } from '../../lambda/core/serializers';
 import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
+import { groupAt } from '../helpers/consumer-groups';
 import { deletingSession, LateSession } from './fault-sessions';
 import type { ReportPools } from './scenarios';
 
@@ -64,16 +67,30 @@ async function emfFallback(report: RunReport): Promise<Datum[]> {
   return datums;
 }
 
+/** Runs while a foreign consumer is a member of the probe's commit group: the broker refuses a member-less commit. */
+async function runsWithCommitGroupTaken(brokers: string): Promise<RunReport[]> {
+  const c = config(brokers);
+  await runs(c, 1); // makes the topic
+  const member = await groupAt(brokers, c.topic, roundTripCommitGroup(c.probeName), { 0: 0 }, true);
+  try {
+    return await runs(c, 3);
+  } finally {
+    await member?.disconnect();
+  }
+}
+
 export async function collectReports(brokers: string): Promise<ReportPools> {
   const healthy = (await runs(config(brokers), 12)).slice(1);
   const failed = await runs(config(`127.0.0.1:${await freePort()}`), 3);
   const lossy = await runs(config(brokers), 5, LosingSession);
   const late = await runs(config(brokers), 2, LateSession, 1500);
+  const commitFailing = await runsWithCommitGroupTaken(brokers);
   const pools: ReportPools = {
     healthy,
     failed,
     lossy: lossy.slice(1),
     latePair: [late[0]!, late[1]!],
+    commitFailing,
     emfFallback: await emfFallback(healthy[0]!),
   };
   checkPools(pools);
@@ -89,5 +106,6 @@ function checkPools(p: ReportPools): void {
   if (!p.failed.every((r) => r.outcome === 'failed')) fail('failed runs against an unreachable broker');
   if (!p.lossy.every((r) => r.counts.lost === 1)) fail(`one confirmed loss per run (${p.lossy.map((r) => r.counts.lost)})`);
   if (p.latePair[0].counts.overdue !== 1 || p.latePair[1].counts.late !== 1 || p.latePair[1].counts.lost !== 0) fail('one late event');
+  if (!p.commitFailing.every((r) => r.outcome === 'healthy' && r.offsetCommit?.error !== undefined)) fail('healthy runs whose offset commits failed');
   if (!p.emfFallback.some((d) => d.MetricName === 'MetricsFallback')) fail('metrics through the EMF fallback');
 }

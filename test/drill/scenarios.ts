@@ -20,6 +20,8 @@ export interface ReportPools {
   readonly lossy: readonly RunReport[];
   /** A run with one overdue event, then the run that reads it late. */
   readonly latePair: readonly [RunReport, RunReport];
+  /** Healthy runs whose offset commit failed for real (another member holds the probe's commit group). */
+  readonly commitFailing: readonly RunReport[];
   /** What a healthy run's metrics look like when they reached CloudWatch through the EMF fallback. */
   readonly emfFallback: readonly Datum[];
 }
@@ -212,6 +214,13 @@ function scenarioList(pools: ReportPools): Scenario[] {
       ],
     },
     { name: 'a single failed run', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(failed, 1) },
+    {
+      name: 'offset commits failing, runs healthy',
+      shouldPage: false,
+      deployedAt: 0,
+      onset: WARM,
+      minutes: timeline((i) => run(pick(pools.commitFailing, i))),
+    },
     {
       name: 'metrics through the EMF fallback',
       shouldPage: false,

@@ -41,6 +41,8 @@ export function expectedPoints(r: RunReport): Point[] {
   nonZero('BrokersMissing', r.brokersMissing);
   if (r.slowestBrokerMs !== undefined) add('SlowestBrokerLatency', [r.slowestBrokerMs]);
   add('RunOutcomeChanges', [r.recentOutcomeChanges]);
+  if (r.offsetCommit?.latencyMs !== undefined) add('OffsetCommitLatency', [r.offsetCommit.latencyMs]);
+  if (r.offsetCommit?.error) add('OffsetCommitErrors', [1]);
   return points;
 }
 

@@ -241,12 +241,15 @@ describe('least privilege', () => {
     });
   });
 
-  it('scopes MSK IAM to the cluster, the canary topic and the probe groups', () => {
+  it('scopes MSK IAM to the cluster, the canary topic and the one group the probe commits to, no wildcard', () => {
     const statements = policyStatementsOf('payments');
     const byId = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(byId.MskConnect).toMatchObject({ Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'], Resource: CLUSTER });
     expect(byId.MskTopics.Resource).toBe(`${CLUSTER.replace(':cluster/', ':topic/')}/streamprobe-canary`);
-    expect(byId.MskGroups.Resource).toBe(`${CLUSTER.replace(':cluster/', ':group/')}/streamprobe-payments-*`);
+    expect(byId.MskGroups).toMatchObject({
+      Action: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+      Resource: `${CLUSTER.replace(':cluster/', ':group/')}/streamprobe-roundtrip-payments`,
+    });
     expect(fnEnv('payments')[ENV.region]).toEqual({ Ref: 'AWS::Region' });
   });
 
@@ -276,7 +279,7 @@ function fnEnv(probe: string) {
 
 const PAGING = ['availability', 'has-run', 'lambda-errors', 'lambda-throttles', 'latency', 'loss', 'slow-broker', 'stopped', 'unstable'];
 const PIPELINE_ALARMS = ['availability', 'duplicated', 'has-run', 'lambda-errors', 'lambda-throttles', 'late', 'latency', 'loss', 'stopped', 'unexpected'];
-const NOTIFYING = ['broker-missing', 'corrupt', 'duplicates', 'late', 'leaderless-broker', 'metrics-fallback', 'out-of-order', 'slow-runs'];
+const NOTIFYING = ['broker-missing', 'corrupt', 'duplicates', 'late', 'leaderless-broker', 'metrics-fallback', 'offset-commits', 'out-of-order', 'slow-runs'];
 
 describe('alarms', () => {
   it('builds the paging and the notifying alarms and one composite per target', () => {
@@ -457,7 +460,9 @@ describe('the metrics contract between Lambda and alarms', () => {
     });
     expect(report.counts).toMatchObject({ lost: 1, late: 1 });
     const published = new Map<string, string>();
-    for (const d of [...reportToDatums(report), ...reportToDatums(failedReport(ctx, []))]) {
+    const committed = { ...report, offsetCommit: { group: 'streamprobe-roundtrip-orders', coordinator: 1, latencyMs: 2 } };
+    const commitFailed = { ...report, offsetCommit: { group: 'streamprobe-roundtrip-orders', error: { phase: 'commit' as const, type: 'E', message: 'x' } } };
+    for (const d of [...reportToDatums(committed), ...reportToDatums(commitFailed), ...reportToDatums(failedReport(ctx, []))]) {
       published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     }
     published.set(

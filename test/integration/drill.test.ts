@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 describe('the alarm drill', () => {
   it('meets the target in every scenario', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(14 + 8 + 10);
+    expect(rows.length).toBeGreaterThanOrEqual(15 + 8 + 10);
     expect(
       rows.filter((r) => !r.pass).map((r) => r.scenario),
       formatDrillTable(rows),
@@ -63,6 +63,7 @@ describe('the alarm drill', () => {
   it('tells integrity signals apart without paging: the late event and the EMF fallback notify', () => {
     expect(rows.find((r) => r.scenario === 'one late event')!.notifications).toContain('drill-late');
     expect(rows.find((r) => r.scenario === 'metrics through the EMF fallback')!.notifications).toContain('drill-metrics-fallback');
+    expect(rows.find((r) => r.scenario === 'offset commits failing, runs healthy')!.notifications).toEqual(['drill-offset-commits']);
     expect(rows.find((r) => r.scenario === 'pipeline flow: one canary late, within its deadline')!.notifications).toContain('flow-late');
     expect(rows.find((r) => r.scenario === 'lag lag: a named group the cluster does not know')!.notifications).toContain('lag-unknown-groups');
   });

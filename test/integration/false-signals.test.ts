@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
-import { consumerGroupPrefix } from '../../lambda/contract';
+import { roundTripCommitGroup } from '../../lambda/contract';
 import { encodeEvent } from '../../lambda/core/roundtrip/event';
 import type { RoundTripCheck } from '../../lambda/runtime';
 import { kafkaLibs } from '../../local-kafka/broker';
@@ -112,12 +112,13 @@ describe('no false signals on a real broker', () => {
     });
   });
 
-  it('#7 reads in no consumer group: none is made through a failure, a reset and close', async () => {
+  it('#7 joins no consumer group through a failure, a reset and close; commits to its one named group, never a member', async () => {
     const proxy = await SwitchableProxy.create(kafka.plaintext);
     const config = probeConfig(proxy.address, { runTimeoutMs: 6000 });
     const admin = rawKafka(kafka.plaintext).admin();
     await admin.connect();
-    const ours = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(consumerGroupPrefix(config.probeName)));
+    const ours = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.includes(config.probeName));
+    const commitGroup = roundTripCommitGroup(config.probeName);
     try {
       await withRuntime(config, async (runtime) => {
         expect((await runtime.runOnce()).details.outcome).toBe('failed'); // nothing listens yet
@@ -128,9 +129,19 @@ describe('no false signals on a real broker', () => {
         const afterReset = (await runtime.runOnce()).details;
         expect(afterReset.outcome).toBe('healthy');
         expect(afterReset.counts.lost).toBe(0);
-        expect(await ours()).toEqual([]);
+        expect(afterReset.offsetCommit).toMatchObject({ group: commitGroup, latencyMs: expect.any(Number) });
+        expect(afterReset.offsetCommit?.error).toBeUndefined();
+        expect(await ours()).toEqual([commitGroup]);
       });
-      expect(await ours()).toEqual([]);
+      expect(await ours()).toEqual([commitGroup]);
+      const {
+        groups: [described],
+      } = await admin.describeGroups([commitGroup]);
+      expect(described).toMatchObject({ state: 'Empty', members: [] });
+      // What it committed is where the probe had read to: the end of each partition.
+      const [committed] = await admin.fetchOffsets({ groupId: commitGroup, topics: [config.topic] });
+      const ends = await admin.fetchTopicOffsets(config.topic);
+      expect(committed!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(ends.map((e) => [e.partition, e.high]).sort());
     } finally {
       await Promise.all([admin.disconnect(), proxy.off()]);
     }

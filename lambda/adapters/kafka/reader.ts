@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import type { ErrorInfo } from '../../core/check-report';
 import { toErrorInfo } from '../../core/redact';
 import { monotonicNow, remainingMs, sleep, withDeadline } from '../deadline';
+import { type ClusterLike, newCluster } from './cluster';
 import { type FetchAnswer, fetchAnswers } from './kafkajs-patches/fetch-answers';
 import { errorForCode } from './kafkajs-patches/produce-answers';
 import { type FetchStamps, stampingFetches } from './kafkajs-patches/request-stamps';
@@ -70,17 +71,6 @@ interface KafkajsBatch {
   readonly messagesWithinOffset: KafkajsMessage[];
 }
 
-interface ClusterLike {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  addMultipleTargetTopics(topics: string[]): Promise<void>;
-  findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number | null }>;
-  findBroker(q: {
-    nodeId: string;
-  }): Promise<{ fetch(request: unknown): Promise<{ responses: Array<{ topicName: string; partitions: Array<Omit<FetchAnswer, 'topic'>> }> }> }>;
-}
-
 /** A leader whose fetch met an error is asked again after this long, not in a tight loop. */
 const LANE_REST_MS = 50;
 const ISOLATION_LEVEL: Readonly<Record<Isolation, number>> = { read_uncommitted: 0, read_committed: 1 };
@@ -97,13 +87,6 @@ const STALE_METADATA = new Set([
 const partitionKey = (p: { readonly topic: string; readonly partition: number }) => `${p.topic}/${p.partition}`;
 
 const Batch = require('kafkajs/src/consumer/batch') as new (topic: string, fetchedOffset: string, partitionData: unknown) => KafkajsBatch;
-
-/** kafkajs's own cluster factory on a Kafka instance, or undefined on a kafkajs that no longer has one. */
-function clusterFactory(kafka: Kafka): ((options: Record<string, unknown>) => ClusterLike) | undefined {
-  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  const factory = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
-  return typeof factory === 'function' ? (factory as (options: Record<string, unknown>) => ClusterLike) : undefined;
-}
 
 /** Each position's leader in the cluster's metadata; a partition without one is left out. */
 function leaderIndex(cluster: ClusterLike, positions: readonly ReadPosition[]): Map<string, number> {
@@ -129,9 +112,7 @@ export class PartitionReader {
 
   private async connected(topics: readonly string[]): Promise<ClusterLike> {
     if (!this.cluster) {
-      const create = clusterFactory(this.kafka);
-      if (!create) throw new Error('this kafkajs has no cluster factory: partitions cannot be read without a consumer group');
-      const cluster = create({ metadataMaxAge: 30_000, allowAutoTopicCreation: false, isolationLevel: ISOLATION_LEVEL[this.options.isolation] });
+      const cluster = newCluster(this.kafka, { metadataMaxAge: 30_000, isolationLevel: ISOLATION_LEVEL[this.options.isolation] });
       await cluster.connect();
       this.cluster = cluster;
     }

@@ -89,12 +89,25 @@ export interface RunReport {
   readonly errorsOmitted: number;
   /** The highest per-leader-broker median end-to-end latency of this run, ms. */
   readonly slowestBrokerMs?: number;
+  /**
+   * The probe's own offset commit this run (no group membership): the coordinator path every consumer in
+   * production depends on. Measured apart from the run's outcome; absent when the run did not read.
+   */
+  readonly offsetCommit?: OffsetCommitFigures;
   /** Changes between healthy and unhealthy over the recent runs of this process (set by the runtime). */
   readonly recentOutcomeChanges: number;
   /** Where each event read in this run was found: the next run counts a copy at another offset as a duplicate. */
   readonly arrivals: readonly EventLocation[];
   /** This run's overdue events, which the next run confirms as late or lost. */
   readonly pending: readonly PendingEvent[];
+}
+
+export interface OffsetCommitFigures {
+  readonly group: string;
+  readonly coordinator?: number;
+  /** Set when the commit succeeded: first request to acknowledgement, a moved coordinator's retry included. */
+  readonly latencyMs?: number;
+  readonly error?: ErrorInfo;
 }
 
 export interface EventLocation {

@@ -30,6 +30,12 @@ export function runSummary(report: RunReport): Record<string, unknown> {
     errorsOmitted: report.errorsOmitted,
     slowestBrokerMs: report.slowestBrokerMs,
     recentOutcomeChanges: report.recentOutcomeChanges,
+    offsetCommit: report.offsetCommit && {
+      group: report.offsetCommit.group,
+      coordinator: report.offsetCommit.coordinator,
+      latencyMs: report.offsetCommit.latencyMs,
+      ok: report.offsetCommit.error === undefined,
+    },
   };
 }
 
@@ -67,6 +73,21 @@ export const roundTripSerializer: CheckSerializer<'roundtrip'> = {
       (problem): LogLine => ({ level: 'warn', message: `canary event ${problem.status}`, fields: { event: 'run_problem', runId: r.runId, ...problem } }),
     ),
     ...r.errors.map((e): LogLine => ({ level: 'error', message: `${e.phase} error: ${e.message}`, fields: errorLine(r.runId, e) })),
+    // Its own line, not a run error: the commit path is measured beside the run, not part of its outcome.
+    ...(r.offsetCommit?.error
+      ? [
+          {
+            level: 'warn' as const,
+            message: `offset commit failed: ${r.offsetCommit.error.message}`,
+            fields: {
+              ...errorLine(r.runId, r.offsetCommit.error),
+              event: 'offset_commit_failed',
+              group: r.offsetCommit.group,
+              coordinator: r.offsetCommit.coordinator,
+            },
+          },
+        ]
+      : []),
   ],
   screen: (report) => formatSummaryTable(report.details),
   result: ({ details: r }) => ({ runId: r.runId, outcome: r.outcome, sent: r.counts.sent, received: r.counts.received, lost: r.counts.lost }),

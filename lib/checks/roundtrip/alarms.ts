@@ -44,6 +44,7 @@ export interface NotifyingAlarms {
   readonly leaderless: cloudwatch.Alarm;
   readonly metricsFallback: cloudwatch.Alarm;
   readonly slowRuns: cloudwatch.Alarm;
+  readonly offsetCommits: cloudwatch.Alarm;
 }
 
 export type TargetAlarms = PagingAlarms & NotifyingAlarms & { readonly composite: cloudwatch.CompositeAlarm };
@@ -205,6 +206,18 @@ export class ProbeAlarms extends AlarmKit {
         what: `runs took more than 80% of their ${target.runTimeout.toSeconds()} s budget in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
         metric: m('RunDuration', 'Maximum'),
         threshold: Math.round(target.runTimeout.toMilliseconds() * 0.8),
+        comparison: ABOVE,
+        periods: mOfN,
+        missing: NOT_BREACHING,
+      }),
+      // The coordinator path consumers depend on: a commit failing now and then (a coordinator moving in a
+      // rolling restart) is ordinary; failing in most runs is worth a look before consumers fall behind.
+      offsetCommits: this.alarm({
+        id: 'OffsetCommits',
+        name: 'offset-commits',
+        what: `the probe's offset commits (group coordinator) failed or took over 3 s in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
+        metric: counter('OffsetCommitErrors'),
+        threshold: 0,
         comparison: ABOVE,
         periods: mOfN,
         missing: NOT_BREACHING,

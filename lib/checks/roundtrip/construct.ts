@@ -7,7 +7,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { consumerGroupPrefix } from '../../../lambda/contract';
+import { roundTripCommitGroup } from '../../../lambda/contract';
 import type { AlarmTopicProps } from '../../common/alarm-kit';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
 import { ScheduledCheck } from '../../common/scheduled-check';
@@ -66,12 +66,8 @@ export class StreamProbeRoundTrip extends Construct {
         clusterArn: t.mskClusterArn,
         sid: 'Msk',
         manageTopics: [t.topic],
-        groups: [
-          {
-            name: `${consumerGroupPrefix(t.probeName)}-*`,
-            why: "Each probe container joins its own consumer group (streamprobe-<probe>-<random>), so a new container never waits on a dead member; the wildcard covers only this probe's groups.",
-          },
-        ],
+        // The probe joins no group; it commits offsets for this one, which never has a member.
+        groups: [{ name: roundTripCommitGroup(t.probeName) }],
       });
     }
     if (t.scramSecretArn) grantSecret(check, 'ReadScramSecret', t.scramSecretArn, props.scramSecretKeyArn);

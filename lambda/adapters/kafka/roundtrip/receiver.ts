@@ -130,6 +130,11 @@ export class CanaryReceiver {
     }
   }
 
+  /** Where each partition is read up to: the offsets a consumer would commit. */
+  get readPositions(): ReadonlyArray<{ topic: string; partition: number; offset: string }> {
+    return [...this.positions].map(([partition, offset]) => ({ topic: this.config.topic, partition, offset }));
+  }
+
   /** Holds partitions back from reading, as a slow consumer would (tests). */
   hold(partitions: readonly number[]): void {
     for (const p of partitions) this.held.add(p);

@@ -5,6 +5,7 @@
  */
 import type { Admin, Kafka, logCreator, RecordMetadata } from 'kafkajs';
 import type { ProbeConfig } from '../../../config/roundtrip';
+import { roundTripCommitGroup } from '../../../contract';
 import type { ErrorInfo, RunPhase } from '../../../core/check-report';
 import { BrokerOrder } from '../../../core/roundtrip/broker-order';
 import type { SentRecord } from '../../../core/roundtrip/reconcile';
@@ -12,6 +13,7 @@ import type { PendingEvent } from '../../../core/roundtrip/report';
 import { monotonicNow, retryWithin, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
+import { type CommitResult, OffsetCommitter } from '../offset-commit';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from '../topic';
 import { CanaryProducer, type Messages } from './producer';
 import { CanaryReceiver, type DebugSink, type Received } from './receiver';
@@ -38,6 +40,7 @@ export class KafkaProbeSession {
   private admin: Admin | undefined;
   private readonly producer: CanaryProducer;
   private readonly receiver: CanaryReceiver;
+  private committer: OffsetCommitter | undefined;
   progress: PrepareProgress = { warm: false, connectMs: 0, prepareMs: 0 };
   private readonly brokerOrder: BrokerOrder;
   private largestClusterSeen = 0;
@@ -159,6 +162,12 @@ export class KafkaProbeSession {
     return this.receiver.receive(expected, deadlineAt, pendingPartitions);
   }
 
+  /** Commits where the run read up to, for the probe's own group, without joining it (offset-commit.ts). */
+  commit(deadlineAt: number): Promise<CommitResult> {
+    this.committer ??= new OffsetCommitter(this.kafka!, roundTripCommitGroup(this.config.probeName));
+    return this.committer.commit(this.receiver.readPositions, deadlineAt);
+  }
+
   /** One produce call: acks=all, no retries. Tests override it to inject faults. */
   protected produce(messages: Messages): Promise<RecordMetadata[]> {
     return this.producer.sendMessages(messages);
@@ -178,11 +187,11 @@ export class KafkaProbeSession {
    * finish in the background, because the run still has to report before its deadline.
    */
   reset(): Promise<void> {
-    const closing = Promise.all([this.receiver.reset(), this.producer.reset(), this.admin?.disconnect().catch(() => {})]).then(
+    const closing = Promise.all([this.receiver.reset(), this.producer.reset(), this.committer?.close(), this.admin?.disconnect().catch(() => {})]).then(
       () => {},
       () => {},
     );
-    this.kafka = this.admin = undefined;
+    this.kafka = this.admin = this.committer = undefined;
     return closing;
   }
 
