@@ -160,3 +160,11 @@ export const BROKER_PATTERN = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/
 export function roundTripCommitGroup(probeName: string): string {
   return `streamprobe-roundtrip-${probeName}`;
 }
+
+/**
+ * A group streamprobe itself commits to (a round trip's or a pipeline's). A lag check's pattern never
+ * reports one: its lag is the probe's schedule, not a consumer falling behind. Named groups still are.
+ */
+export function isStreamprobeGroup(groupId: string): boolean {
+  return /^streamprobe-(roundtrip|pipeline)-/.test(groupId);
+}

@@ -1,7 +1,8 @@
 /**
  * The pipeline canary: canaries into the input topic, the output topic read for them, verdicts by
  * reconcilePipeline. Canaries in flight are carried from run to run in this process; a new process (a Lambda
- * after a cold start) resumes reading at the output group's committed position, and canaries its
+ * after a cold start) resumes reading at the output group's committed position (committed by this check each
+ * run, without a member), and canaries its
  * predecessor sent are recognised by the send time their ids carry and counted as `unknown`, not judged.
  */
 
@@ -72,9 +73,17 @@ export class PipelineCheck implements Check<'pipeline'> {
     const results = await this.session.send(canaries, budget.measureBy);
     const sent = canaries.map((c, i) => ({ id: c.id, sentAtMs: c.sentAtMs, acknowledged: results[i]!.error === undefined, error: results[i]!.error }));
     const waiting = new Set([...this.inFlight.map((c) => c.id), ...sent.filter((s) => s.acknowledged).map((s) => s.id)]);
-    if (this.config.expectOutputs > 0 && waiting.size > 0) {
-      await this.session.waitUntil((arrived) => this.allComplete(waiting, arrived), budget.measureBy);
-    }
+    // Expecting outputs: read until they are all in. Expecting none (a filtered canary) or waiting for
+    // none: read what the output holds now, so an output that should not exist is still seen.
+    const expecting = this.config.expectOutputs > 0 && waiting.size > 0;
+    await this.session.waitUntil(expecting ? (arrived) => this.allComplete(waiting, arrived) : undefined, budget.measureBy);
+    const commitError = await this.session.commit(budget.measureBy);
+    if (commitError)
+      this.logger.warn(`could not commit where the output was read to: ${commitError.message}`, {
+        event: 'pipeline_warning',
+        pipeline: this.config.pipelineName,
+        errorType: commitError.type,
+      });
     const outputs = this.session
       .take()
       .map((o) => ({ id: extractId(this.config.match, o), arrivedAtMs: o.arrivedAtMs, seenBefore: o.seenBefore, partition: o.partition, offset: o.offset }));
@@ -111,7 +120,7 @@ export class PipelineCheck implements Check<'pipeline'> {
   /**
    * Once per process: the canaries a predecessor sent within the deadline are found again in the input
    * topic and tracked as in flight, so one that never comes out is still reported lost after a restart.
-   * Reading them costs a join of a throwaway group; when it fails the run goes on without them.
+   * They are read by offset, in no group; when that fails the run goes on without them.
    */
   private async recoverPredecessorCanaries(sinceMs: number, deadlineAt: number): Promise<void> {
     this.recovered = true;

@@ -152,6 +152,10 @@ describe('pipeline canary through a Kafka Streams application', () => {
       // counted again. (Other tests' canaries on this shared output topic are counted `unknown`: not ours.)
       expect([total('late'), total('lost'), total('unexpected'), total('onTime')], JSON.stringify(runs.map((r) => r.problems))).toEqual([1, 0, 0, 2]);
       expect(second.output.events('pipeline_recovered')).toEqual([expect.objectContaining({ canaries: 2 })]);
+      // With the 6 s minimum budget, the new process's first run (positioning, the read-back of its
+      // predecessor's canaries, its own sends) is healthy: it joins no group, so waits for no rebalance.
+      expect(runs[0]!.outcome, JSON.stringify(runs[0]!.errors)).toBe('healthy');
+      expect(runs[0]!.counts.sendFailed).toBe(0);
 
       app.pause();
       await second.runtime.runOnce();

@@ -178,7 +178,16 @@ export class PartitionReader {
     try {
       while (open && !done() && remainingMs(deadlineAt) > 0) {
         const wanted = want();
-        const cluster = await withDeadline(this.connected([...new Set(wanted.map((p) => p.topic))]), deadlineAt, 'reading cluster metadata');
+        let cluster: ClusterLike;
+        try {
+          cluster = await withDeadline(this.connected([...new Set(wanted.map((p) => p.topic))]), deadlineAt, 'reading cluster metadata');
+        } catch (error) {
+          // No metadata, no leaders: every partition wanted carries the error, and it is tried again shortly.
+          this.stale = true;
+          for (const p of wanted) report(this.failed(p, error));
+          await sleep(Math.min(LANE_REST_MS, remainingMs(deadlineAt)));
+          continue;
+        }
         leaders = leaderIndex(cluster, wanted);
         for (const p of wanted) {
           const leader = leaders.get(partitionKey(p));

@@ -3,8 +3,10 @@
  * partition's log start and end, and the timestamp of the record at a lagging group's position (one small
  * read per lagging partition, by offset, joining no consumer group).
  */
+
 import type { Admin, Kafka } from 'kafkajs';
 import type { ConnectionSettings } from '../../../config/fields';
+import { isStreamprobeGroup } from '../../../contract';
 import type { PartitionOffsets } from '../../../core/lag/partition-lag';
 import { oldestUnreadOffset } from '../../../core/lag/partition-lag';
 import { withDeadline } from '../../deadline';
@@ -67,12 +69,12 @@ export class LagReader {
     return this.admin;
   }
 
-  /** Groups whose id matches the pattern (consumer groups the cluster lists). */
+  /** Groups whose id matches the pattern (consumer groups the cluster lists), streamprobe's own left out. */
   async listGroups(pattern: RegExp): Promise<string[]> {
     const { groups } = await (await this.connected()).listGroups();
     return groups
       .map((g) => g.groupId)
-      .filter((g) => pattern.test(g))
+      .filter((g) => pattern.test(g) && !isStreamprobeGroup(g))
       .sort();
   }
 

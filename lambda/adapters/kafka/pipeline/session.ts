@@ -1,24 +1,27 @@
 /**
- * The Kafka side of a pipeline canary: a producer on the input cluster, a consumer of the output topic
- * (possibly on another cluster). The consumer's group is the pipeline's own and commits as it reads, so a
- * new process (a Lambda after a cold start) resumes where the last one stopped instead of skipping outputs.
+ * The Kafka side of a pipeline canary: a producer on the input cluster, a group-less reader of the output
+ * topic (possibly on another cluster). Where it read to is committed each run for the pipeline's own group,
+ * without a member, so a new process (a Lambda after a cold start) resumes where the last one stopped
+ * instead of skipping outputs, and no join ever waits for a rebalance.
  */
-import type { Admin, Consumer, IHeaders, Kafka, logCreator, Producer } from 'kafkajs';
+import type { Admin, IHeaders, Kafka, logCreator, Producer } from 'kafkajs';
 import type { PipelineConfig } from '../../../config/pipeline';
 import { pipelineGroupId } from '../../../contract';
+import type { ErrorInfo } from '../../../core/check-report';
 import { sentAtOf } from '../../../core/pipeline/canary-id';
 import type { OutputRecord } from '../../../core/pipeline/match';
 import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../../core/pipeline/template';
-import { withDeadline } from '../../deadline';
+import { monotonicNow, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
-import { PartitionReader } from '../reader';
+import { OffsetCommitter } from '../offset-commit';
+import { type PartitionRead, PartitionReader, type ReadRecord } from '../reader';
 
 export interface OutputArrival extends OutputRecord {
   readonly partition: number;
   readonly offset: string;
   readonly arrivedAtMs: number;
-  /** Below the group's committed position when this process joined: a predecessor read it already. */
+  /** Below the group's committed position when this process started: a predecessor read it already. */
   readonly seenBefore: boolean;
 }
 
@@ -31,11 +34,6 @@ const DELIVERED_KEPT = 100_000;
 type CredentialsProvider = () => Promise<ResolvedCredentials | undefined>;
 /** kafkajs's own log lines stay out of the JSON logs: errors reach them through the run report. */
 const quietLogs: logCreator = () => () => {};
-/**
- * A group coordinator that is loading (a fresh or restarted broker, a moved coordinator) refuses joins for
- * a second or two; the consumer keeps trying, and the run's deadline bounds it.
- */
-const JOIN_RETRY = { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 };
 
 function headerText(headers: IHeaders | undefined): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -46,11 +44,13 @@ function headerText(headers: IHeaders | undefined): Record<string, string | unde
 export class PipelineSession {
   private producer: Producer | undefined;
   private admin: Admin | undefined;
-  private consumer: Consumer | undefined;
+  private reader: PartitionReader | undefined;
+  private committer: OffsetCommitter | undefined;
+  /** Output partition -> the next offset to read. */
+  private readonly positions = new Map<number, string>();
   private buffer: OutputArrival[] = [];
   private readonly committedAtStart = new Map<number, bigint>();
   private readonly delivered = new Set<string>();
-  private wake: (() => void) | undefined;
 
   constructor(
     private readonly config: PipelineConfig,
@@ -59,7 +59,7 @@ export class PipelineSession {
   ) {}
 
   get connected(): boolean {
-    return this.consumer !== undefined;
+    return this.reader !== undefined;
   }
 
   /** A client of one side, with its TLS and SASL; credentials from a secret are read once per process. */
@@ -77,9 +77,10 @@ export class PipelineSession {
   }
 
   /**
-   * Connects both sides and joins the output group. A group's first join starts at the end of the output
-   * topic; a group that has read before (a predecessor's) resumes at its committed position, or earlier,
-   * at `lookBackToMs`, so the outputs of the predecessor's canaries in flight are read again.
+   * Connects both sides and positions the output reader, in no consumer group. Where a process resumes is
+   * the pipeline group's committed offsets (committed by this probe each run, without a member); a group
+   * that never committed starts at the end of the output topic. A resume goes back to `lookBackToMs`, so
+   * the outputs of the predecessor's canaries in flight are read again.
    */
   async prepare(deadlineAt: number, lookBackToMs?: number): Promise<void> {
     if (this.connected) return;
@@ -91,70 +92,101 @@ export class PipelineSession {
     this.producer = input.producer({ allowAutoTopicCreation: false, idempotent: false, retry: { retries: 0 } });
     this.admin = output.admin();
     const groupId = pipelineGroupId(this.config.pipelineName);
-    const consumer = output.consumer({
-      groupId,
-      sessionTimeout: 300_000,
-      rebalanceTimeout: 4000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-      retry: JOIN_RETRY,
-    });
-    this.consumer = consumer;
-    const joined = new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, () => resolve());
-      // A retriable crash (a coordinator still loading) restarts the consumer by itself: wait for its join.
-      consumer.on(consumer.events.CRASH, ({ payload }) => payload.restart || reject(payload.error));
-    });
     await withDeadline(
       (async () => {
-        await Promise.all([this.producer!.connect(), this.admin!.connect(), consumer.connect()]);
-        await consumer.subscribe({ topic: this.config.outputTopic, fromBeginning: false });
-        await consumer.run({
-          autoCommit: true,
-          eachBatch: async ({ batch }) => {
-            const arrivedAtMs = Date.now();
-            for (const m of batch.messages) {
-              // Looking back after a restart, or a rebalance, may hand over a record again: one record, one output.
-              const at = `${batch.partition}:${m.offset}`;
-              if (this.delivered.has(at)) continue;
-              this.delivered.add(at);
-              if (this.delivered.size > DELIVERED_KEPT) this.delivered.delete(this.delivered.values().next().value!);
-              this.buffer.push({
-                partition: batch.partition,
-                offset: m.offset,
-                arrivedAtMs,
-                seenBefore: BigInt(m.offset) < (this.committedAtStart.get(batch.partition) ?? -1n),
-                key: m.key?.toString() ?? null,
-                value: m.value?.toString() ?? null,
-                headers: headerText(m.headers),
-              });
-            }
-            this.wake?.();
-          },
-        });
-        await joined;
+        await Promise.all([this.producer!.connect(), this.admin!.connect()]);
         await this.position(groupId, lookBackToMs);
       })(),
       deadlineAt,
-      `joining the output group ${groupId}`,
+      `reading where the output group ${groupId} left off`,
     );
+    // Read committed: an exactly-once application's aborted outputs are not outputs.
+    this.reader = new PartitionReader(output, { isolation: 'read_committed', maxWaitMs: 100 });
+    this.committer = new OffsetCommitter(output, groupId);
   }
 
-  /** A group with no committed offsets would resolve "latest" lazily, after our first canaries came out. */
   private async position(groupId: string, lookBackToMs: number | undefined): Promise<void> {
     const topic = this.config.outputTopic;
     const [committed] = await this.admin!.fetchOffsets({ groupId, topics: [topic] });
     const ends = await this.admin!.fetchTopicOffsets(topic);
     const since = lookBackToMs === undefined ? [] : await this.admin!.fetchTopicOffsetsByTimestamp(topic, lookBackToMs);
+    this.positions.clear();
     for (const end of ends) {
       const c = committed?.partitions.find((p) => p.partition === end.partition);
       const back = since.find((s) => s.partition === end.partition)?.offset;
-      if (c && Number(c.offset) >= 0) this.committedAtStart.set(end.partition, BigInt(c.offset));
-      if (!c || Number(c.offset) < 0) this.consumer!.seek({ topic, partition: end.partition, offset: end.high });
-      else if (back !== undefined && Number(back) >= 0 && Number(back) < Number(c.offset))
-        this.consumer!.seek({ topic, partition: end.partition, offset: back });
+      if (!c || Number(c.offset) < 0) {
+        this.positions.set(end.partition, end.high);
+        continue;
+      }
+      this.committedAtStart.set(end.partition, BigInt(c.offset));
+      const resume = back !== undefined && Number(back) >= 0 && Number(back) < Number(c.offset) ? back : c.offset;
+      // Never below the log start: records there are gone.
+      this.positions.set(end.partition, BigInt(resume) < BigInt(end.low) ? end.low : resume);
     }
+  }
+
+  /** One output record read: kept once per offset, stamped on the wall clock when its fetch response was complete. */
+  private take1(r: ReadRecord): void {
+    const at = `${r.partition}:${r.offset}`;
+    // Looking back after a restart may read a record again: one record, one output.
+    if (this.delivered.has(at)) return;
+    this.delivered.add(at);
+    if (this.delivered.size > DELIVERED_KEPT) this.delivered.delete(this.delivered.values().next().value!);
+    this.buffer.push({
+      partition: r.partition,
+      offset: r.offset,
+      arrivedAtMs: Date.now() - (monotonicNow() - r.arrivedAt),
+      seenBefore: BigInt(r.offset) < (this.committedAtStart.get(r.partition) ?? -1n),
+      key: r.key?.toString() ?? null,
+      value: r.value?.toString() ?? null,
+      headers: headerText(r.headers as IHeaders),
+    });
+  }
+
+  /**
+   * Reads the output topic until `done` holds for what arrived so far, or the deadline; with no `done`, until
+   * every partition was read up to where it ended when it was read (outputs that should not come, say).
+   */
+  async waitUntil(done: ((arrived: readonly OutputArrival[]) => boolean) | undefined, deadlineAt: number): Promise<void> {
+    const topic = this.config.outputTopic;
+    const behind = new Set(this.positions.keys());
+    const onRead = (read: PartitionRead) => {
+      if (read.error) return this.recoverPosition(read);
+      this.positions.set(read.partition, read.nextOffset);
+      for (const r of read.records) this.take1(r);
+      const end = read.lastStableOffset ?? read.highWatermark;
+      if (end !== undefined && BigInt(read.nextOffset) >= BigInt(end)) behind.delete(read.partition);
+    };
+    const want = () => [...this.positions].map(([partition, offset]) => ({ topic, partition, offset }));
+    await this.reader!.follow(want, deadlineAt, onRead, () => (done ? done(this.buffer) : behind.size === 0));
+  }
+
+  /** Records deleted under the reader (retention): it goes on from where the log now starts. */
+  private recoverPosition(read: PartitionRead): void {
+    if (read.error?.type !== 'OFFSET_OUT_OF_RANGE') return;
+    void this.admin
+      ?.fetchTopicOffsets(this.config.outputTopic)
+      .then((ends) => {
+        const end = ends.find((e) => e.partition === read.partition);
+        const at = this.positions.get(read.partition);
+        if (!end || at === undefined) return;
+        if (BigInt(end.low) > BigInt(at)) this.positions.set(read.partition, end.low);
+        else if (BigInt(end.high) < BigInt(at)) this.positions.set(read.partition, end.high);
+      })
+      .catch(() => {});
+  }
+
+  /**
+   * Commits where the output was read to for the pipeline's group, without a member: where the next process
+   * resumes. Never fails the run; a refusal is returned for the log.
+   */
+  async commit(deadlineAt: number): Promise<ErrorInfo | undefined> {
+    const topic = this.config.outputTopic;
+    const result = await this.committer!.commit(
+      [...this.positions].map(([partition, offset]) => ({ topic, partition, offset })),
+      deadlineAt,
+    );
+    return result.error;
   }
 
   /**
@@ -226,31 +258,17 @@ export class PipelineSession {
     );
   }
 
-  /** Waits until `done` holds for what arrived so far, or the deadline. */
-  async waitUntil(done: (arrived: readonly OutputArrival[]) => boolean, deadlineAt: number): Promise<void> {
-    while (!done(this.buffer) && performance.now() < deadlineAt) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, deadlineAt - performance.now()));
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
-  }
-
   take(): OutputArrival[] {
     const out = this.buffer;
     this.buffer = [];
     return out;
   }
 
-  /** Drops every client after a failure; the next run reconnects. */
+  /** Drops every client after a failure; the next run reconnects and positions again. */
   async reset(): Promise<void> {
-    const clients = [this.consumer, this.producer, this.admin];
-    this.consumer = this.producer = this.admin = undefined;
-    await Promise.race([Promise.all(clients.map((c) => c?.disconnect().catch(() => {}))), new Promise((r) => setTimeout(r, 3000).unref())]);
+    const closing = [this.reader?.close(), this.committer?.close(), this.producer?.disconnect(), this.admin?.disconnect()];
+    this.reader = this.committer = this.producer = this.admin = undefined;
+    await Promise.race([Promise.all(closing.map((c) => c?.catch(() => {}))), new Promise((r) => setTimeout(r, 3000).unref())]);
   }
 
   close(): Promise<void> {
