@@ -1,6 +1,7 @@
 /**
  * A real 3-node Apache Kafka cluster on 127.0.0.1 (KRaft, every node broker and controller, small heaps),
- * for failover tests: nodes can be killed (SIGKILL), restarted on their data, paused (SIGSTOP) and resumed.
+ * for failover tests: nodes can be killed (SIGKILL) or shut down cleanly (SIGTERM), restarted on their data,
+ * paused (SIGSTOP) and resumed.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export interface ClusterNode {
   readonly logFile: string;
   /** SIGKILL: no clean shutdown, as a crashed host. */
   kill(): Promise<void>;
+  /** SIGTERM: a clean, controlled shutdown (its leadership moves away first), as a rolling restart does. */
+  terminate(): Promise<void>;
   /** Starts the node again on its own data and waits until it is up. */
   restart(): Promise<void>;
   /** SIGSTOP: the process hangs, its sockets stay open. */
@@ -89,6 +92,12 @@ export async function startLocalKafkaCluster(options: LocalKafkaOptions & { size
       if (!node) return;
       node.child.kill('SIGKILL');
       await node.exited;
+      running[i] = undefined;
+    },
+    async terminate() {
+      const node = running[i];
+      if (!node) return;
+      await node.stop(120_000);
       running[i] = undefined;
     },
     async restart() {

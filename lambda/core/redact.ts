@@ -40,7 +40,8 @@ export function redact<T>(value: T, secrets: readonly string[], depth = 0): T {
  * The error that says what went wrong: client wrappers (kafkajs's "retries exceeded", say) carry the Kafka
  * error, such as NOT_ENOUGH_REPLICAS, as their cause.
  */
-function innermostCause(e: Error): Error {
+/** The error at the bottom of kafkajs's wrappers (retries exceeded, non-retriable), which says what happened. */
+export function innermostCause(e: Error): Error {
   let current = e;
   for (let depth = 0; depth < 5; depth++) {
     const next = (current as { originalError?: unknown; cause?: unknown }).originalError ?? (current as { cause?: unknown }).cause;

@@ -5,15 +5,17 @@
  * topic. Across all of it nothing acknowledged is reported lost or duplicated, every run ends within its
  * budget, and each fault is reported for what it is. The cases share one cluster and run in order.
  */
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeLogger } from '../../lambda/adapters/logger';
+import { roundTripCommitGroup } from '../../lambda/contract';
 import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { createRuntime } from '../../lambda/runtime';
-import { kafkaLibs } from '../../local-kafka/broker';
+import { kafkaLibs, PROJECT_ROOT } from '../../local-kafka/broker';
 import { type LocalKafkaCluster, startLocalKafkaCluster } from '../../local-kafka/cluster';
 import { tempDir } from '../helpers/cdk';
 import { CapturedOutput, probeConfig, rawKafka, uniqueName } from '../helpers/kafka';
@@ -336,4 +338,266 @@ describe('a real 3-broker cluster', () => {
       await cluster.node(3).restart();
     }
   }, 90_000);
+});
+
+/** Waits until every partition of every topic has all its replicas in sync again. */
+async function waitUntilFullyReplicated(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const a = admin();
+    try {
+      await a.connect();
+      const { topics } = await a.fetchTopicMetadata();
+      const behind = topics.flatMap((t) => t.partitions.filter((p) => p.isr.length < p.replicas.length).map((p) => `${t.name}/${p.partitionId}`));
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`still under-replicated: ${behind.join(', ')}`);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    } finally {
+      await a.disconnect().catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * A rolling restart as operators (and Amazon MSK patching) do it: each broker in turn shut down cleanly
+ * (SIGTERM: controlled shutdown moves its leadership away first), started again, and the next only once
+ * no partition is under-replicated. `between` runs at every step, while the cluster is in that state.
+ */
+async function rollingRestart(between: () => Promise<void>): Promise<void> {
+  for (const node of cluster.nodes) {
+    await between();
+    await node.terminate();
+    await between();
+    await node.restart();
+    await waitUntilFullyReplicated();
+    await between();
+  }
+}
+
+/** Kafka's group-to-partition rule: Utils.abs(groupId.hashCode()) % partitions of __consumer_offsets (4 on this cluster). */
+function offsetsPartitionOf(group: string, partitions = 4): number {
+  let h = 0;
+  for (const c of group) h = (Math.imul(31, h) + c.charCodeAt(0)) | 0;
+  return (h === -2147483648 ? 0 : Math.abs(h)) % partitions; // Kafka's Utils.abs
+}
+
+/** Moves the group's coordinator to another broker: the __consumer_offsets partition's preferred leader rotated, then elected. */
+async function moveCoordinatorOf(group: string): Promise<{ from: number; to: number }> {
+  const partition = offsetsPartitionOf(group);
+  const a = admin();
+  await a.connect();
+  try {
+    const {
+      topics: [meta],
+    } = await a.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+    const p = meta!.partitions.find((x) => x.partitionId === partition)!;
+    const replicas = [...p.replicas.filter((r) => r !== p.leader), p.leader];
+    await a.alterPartitionReassignments({ topics: [{ topic: '__consumer_offsets', partitionAssignment: [{ partition, replicas }] }] });
+    const file = join(tempDir('coordinator'), 'partitions.json');
+    writeFileSync(file, JSON.stringify({ partitions: [{ topic: '__consumer_offsets', partition }] }));
+    const election = spawnSync(
+      'java',
+      [
+        '-Xmx128m',
+        '-cp',
+        `${kafkaLibs()}/*`,
+        'org.apache.kafka.tools.LeaderElectionCommand',
+        '--bootstrap-server',
+        cluster.bootstrap,
+        '--election-type',
+        'PREFERRED',
+        '--path-to-json-file',
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (election.status !== 0) throw new Error(`leader election failed: ${election.stderr}`);
+    const {
+      topics: [after],
+    } = await a.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
+    return { from: p.leader, to: after!.partitions.find((x) => x.partitionId === partition)!.leader };
+  } finally {
+    await a.disconnect();
+  }
+}
+
+interface SummaryLine {
+  outcome: string;
+  counts: RunReport['counts'];
+  offsetCommit?: { coordinator?: number; ok: boolean };
+}
+
+/**
+ * The probe as a Lambda container lives: a separate process (the CLI, repeating) frozen with SIGSTOP after
+ * each run and thawed with SIGCONT when the next is due. `run()` thaws it for exactly one run.
+ */
+let bundledCli: string | undefined;
+
+/** The command line bundled from source, as the Lambda handlers are (the package's dist/ may be older). */
+function cliBundle(): string {
+  if (!bundledCli) {
+    bundledCli = join(tempDir('cli'), 'streamprobe.js');
+    buildSync({
+      entryPoints: [join(PROJECT_ROOT, 'bin', 'cli.ts')],
+      outfile: bundledCli,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'warning',
+    });
+  }
+  return bundledCli;
+}
+
+function frozenProbe(topic: string, probeName: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      cliBundle(),
+      'run',
+      '--brokers',
+      cluster.bootstrap,
+      '--topic',
+      topic,
+      '--probe-name',
+      probeName,
+      '--min-partitions',
+      '6',
+      '--timeout',
+      `${RUN_TIMEOUT_MS / 1000}s`,
+      '--every',
+      '1s',
+      '--log-level',
+      process.env.TEST_PROBE_LOG_LEVEL ?? 'INFO',
+      '--quiet',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  // TEST_PROBE_LOG_FILE keeps the frozen probe's whole log (with TEST_PROBE_LOG_LEVEL=DEBUG, kafkajs's too).
+  if (process.env.TEST_PROBE_LOG_FILE) child.stdout!.pipe(createWriteStream(process.env.TEST_PROBE_LOG_FILE));
+  const summaries: SummaryLine[] = [];
+  const errors: string[] = [];
+  let waiting: (() => void) | undefined;
+  let buffered = '';
+  child.stdout!.on('data', (d) => {
+    buffered += d;
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      if (line.includes('"event":"run_error"') || line.includes('"event":"run_problem"')) errors.push(line);
+      if (!line.includes('"event":"run_summary"')) continue;
+      // Frozen at once, before the next run can start: as Lambda freezes a container when the handler returns.
+      child.kill('SIGSTOP');
+      summaries.push(JSON.parse(line) as SummaryLine);
+      waiting?.();
+    }
+  });
+  return {
+    summaries,
+    errors,
+    async run(): Promise<SummaryLine> {
+      const count = summaries.length;
+      const next = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no run within 60 s; errors: ${errors.slice(-5).join('\n')}`)), 60_000);
+        waiting = () => {
+          if (summaries.length > count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+      });
+      child.kill('SIGCONT');
+      await next;
+      return summaries.at(-1)!;
+    },
+    stop() {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+describe('routine operations on a real 3-broker cluster: every run healthy', () => {
+  const healthyEvery = (runs: ReadonlyArray<{ outcome: string; counts: RunReport['counts'] }>, detail: () => string) => {
+    expect(runs.length).toBeGreaterThan(0);
+    for (const r of runs) {
+      expect([r.outcome, r.counts.lost, r.counts.duplicated], detail()).toEqual(['healthy', 0, 0]);
+    }
+  };
+
+  it('the offset-commit group coordinator moved on purpose, warm: commits follow it, every run healthy', async () => {
+    const p = probe();
+    try {
+      await p.runUntilHealthy(2);
+      const group = roundTripCommitGroup(p.config.probeName);
+      const before = p.reports.at(-1)!.offsetCommit!;
+      expect(before.error).toBeUndefined();
+      const moved = await moveCoordinatorOf(group);
+      expect(moved.to).not.toBe(moved.from);
+      const runs = [await p.run(), await p.run(), await p.run()];
+      healthyEvery(runs, () => describeRuns(runs));
+      expect(runs.at(-1)!.offsetCommit).toMatchObject({ coordinator: moved.to, latencyMs: expect.any(Number) });
+      expect(runs.at(-1)!.offsetCommit!.error).toBeUndefined();
+    } finally {
+      await p.close();
+    }
+  }, 90_000);
+
+  it('the offset-commit group coordinator moved while the probe was frozen: every run healthy, commits follow it', async () => {
+    const probeName = uniqueName('frozen-coord');
+    const frozen = frozenProbe(uniqueName('frozen-coord'), probeName);
+    try {
+      const first = [await frozen.run(), await frozen.run()];
+      const moved = await moveCoordinatorOf(roundTripCommitGroup(probeName));
+      expect(moved.to).not.toBe(moved.from);
+      const after = [await frozen.run(), await frozen.run()];
+      healthyEvery([...first.slice(1), ...after], () => frozen.errors.join('\n'));
+      expect(after.at(-1)!.offsetCommit).toMatchObject({ coordinator: moved.to, ok: true });
+    } finally {
+      frozen.stop();
+    }
+  }, 120_000);
+
+  it('a rolling restart with controlled shutdown, warm probe running throughout: every run healthy', async () => {
+    const p = probe();
+    let rolling = true;
+    try {
+      await p.runUntilHealthy(2);
+      const from = p.reports.length;
+      const loop = (async () => {
+        while (rolling) {
+          await p.run();
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      })();
+      await rollingRestart(() => new Promise((r) => setTimeout(r, 1500)));
+      rolling = false;
+      await loop;
+      const during = p.reports.slice(from);
+      expect(during.length).toBeGreaterThanOrEqual(9);
+      healthyEvery(during, () => describeRuns(during));
+    } finally {
+      rolling = false;
+      await p.close();
+    }
+  }, 600_000);
+
+  it('a rolling restart with controlled shutdown, the probe frozen between runs (SIGSTOP/SIGCONT): every run healthy', async () => {
+    const frozen = frozenProbe(uniqueName('frozen-roll'), uniqueName('frozen-roll'));
+    try {
+      await frozen.run();
+      const from = frozen.summaries.length;
+      // Each step of the restart happens while the probe is frozen; it thaws for one run after each.
+      await rollingRestart(async () => {
+        await frozen.run();
+      });
+      const during = frozen.summaries.slice(from);
+      expect(during.length).toBe(9);
+      healthyEvery(during, () => frozen.errors.join('\n'));
+    } finally {
+      frozen.stop();
+    }
+  }, 600_000);
 });

@@ -33,10 +33,10 @@ export type Messages = Array<{ partition: number; value: string; timestamp?: str
  * The round's produce requests: partitions grouped by the leader the topic's metadata names. A partition
  * without a leader goes alone, so its failure is its own.
  */
-function partitionsByLeader(layout: TopicLayout): number[][] {
+function partitionsByLeader(layout: TopicLayout, partitions: readonly number[]): number[][] {
   const byLeader = new Map<number, number[]>();
   const alone: number[][] = [];
-  for (const p of layout.partitions) {
+  for (const p of partitions) {
     const leader = layout.leaders[p];
     if (leader === undefined || leader < 0) alone.push([p]);
     else if (byLeader.has(leader)) byLeader.get(leader)!.push(p);
@@ -106,11 +106,12 @@ export class CanaryProducer {
    * Sends `eventsPerPartition` rounds of one event per partition. A round is one produce request per leader
    * (as a Java producer batches), each partition still judged on its own answer in the response, so one
    * partition's error never marks another's. Rounds are awaited in turn to keep each partition's events in
-   * sequence order. Nothing is sent once the deadline is too close.
+   * sequence order. Nothing is sent once the deadline is too close. `partitions` (all by default) are the
+   * ones to send to.
    */
-  async send(runId: string, layout: TopicLayout, deadlineAt: number): Promise<{ sent: SentRecord[]; errors: ErrorInfo[] }> {
+  async send(runId: string, layout: TopicLayout, deadlineAt: number, partitions = layout.partitions): Promise<{ sent: SentRecord[]; errors: ErrorInfo[] }> {
     const sent: SentRecord[] = [];
-    const requests = partitionsByLeader(layout);
+    const requests = partitionsByLeader(layout, partitions);
     for (let seq = 0; seq < this.config.eventsPerPartition; seq++) {
       if (remainingMs(deadlineAt) < MIN_SEND_WINDOW_MS) {
         const why = seq === 0 ? 'preparing the run left no time to send' : `sent ${seq} of ${this.config.eventsPerPartition} rounds before the deadline`;

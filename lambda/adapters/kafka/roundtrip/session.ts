@@ -7,15 +7,16 @@ import type { Admin, Kafka, logCreator, RecordMetadata } from 'kafkajs';
 import type { ProbeConfig } from '../../../config/roundtrip';
 import { roundTripCommitGroup } from '../../../contract';
 import type { ErrorInfo, RunPhase } from '../../../core/check-report';
+import { innermostCause } from '../../../core/redact';
 import { BrokerOrder } from '../../../core/roundtrip/broker-order';
 import type { SentRecord } from '../../../core/roundtrip/reconcile';
 import type { PendingEvent } from '../../../core/roundtrip/report';
-import { monotonicNow, retryWithin, withDeadline } from '../../deadline';
+import { monotonicNow, remainingMs, retryWithin, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
 import { type CommitResult, OffsetCommitter } from '../offset-commit';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from '../topic';
-import { CanaryProducer, type Messages } from './producer';
+import { CanaryProducer, type Messages, MIN_SEND_WINDOW_MS } from './producer';
 import { CanaryReceiver, type DebugSink, type Received } from './receiver';
 
 export interface PreparedRun extends TopicLayout {
@@ -34,6 +35,46 @@ export interface PrepareProgress {
 }
 
 const LEVEL_NAMES: Record<number, string> = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 5: 'DEBUG' };
+/** A prepare longer than this may have read leaders that have moved since. */
+const SLOW_PREPARE_MS = 1000;
+
+/** A connection found closed or reset (not a timeout, not a Kafka answer): worth one more try. */
+function isClosedConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = innermostCause(error) as { name?: string; code?: string; message?: string };
+  return (
+    e.name === 'KafkaJSConnectionClosedError' ||
+    e.code === 'ECONNRESET' ||
+    e.code === 'EPIPE' ||
+    /Connection (closed|reset)|socket hang up/i.test(e.message ?? '')
+  );
+}
+
+/** Errors that say the partition's leader is elsewhere (or gone), not that the cluster refused the write. */
+const LEADER_ELSEWHERE = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+]);
+
+/** Partitions whose every send of the run failed with a leader-elsewhere error. */
+function partitionsLedElsewhere(sent: readonly SentRecord[]): number[] {
+  const verdict = new Map<number, boolean>();
+  for (const s of sent) verdict.set(s.partition, (verdict.get(s.partition) ?? true) && s.error !== undefined && LEADER_ELSEWHERE.has(s.error.type));
+  return [...verdict].filter(([, elsewhere]) => elsewhere).map(([p]) => p);
+}
+
+async function retryOnceIfClosed<T>(request: (again: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await request(false);
+  } catch (error) {
+    if (!isClosedConnection(error)) throw error;
+    return request(true);
+  }
+}
 
 export class KafkaProbeSession {
   private kafka: Kafka | undefined;
@@ -101,22 +142,24 @@ export class KafkaProbeSession {
       }
       connectedAt = monotonicNow();
       onPhase('topic');
-      const cluster = handshake ?? (await describe());
-      this.brokerOrder.observe(cluster.brokers);
-      const layout = await retryWithin(
-        () =>
-          ensureCanaryTopic(
-            this.admin!,
-            this.config,
-            cluster.brokers.map((b) => b.nodeId),
-          ),
-        deadlineAt,
-        'checking the canary topic',
-      );
-      await this.producer.ensureKnows(this.kafka!, layout, deadlineAt);
+      // A thawed container's first requests may meet a connection the broker closed while it was frozen
+      // (the broker restarted): kafkajs does not retry that, so the step is tried once more, on new connections.
+      const { brokerIds, layout: firstLayout } = await retryOnceIfClosed(async (again) => {
+        const cluster = handshake && !again ? handshake : await describe();
+        this.brokerOrder.observe(cluster.brokers);
+        const brokerIds = cluster.brokers.map((b) => b.nodeId);
+        return { brokerIds, layout: await this.readLayout(brokerIds, deadlineAt) };
+      });
+      let layout = firstLayout;
+      let layoutAt = monotonicNow();
       if (!this.durabilityChecked) await this.warnOfWeakDurability(layout, deadlineAt);
       onPhase('position');
       await this.receiver.position(layout.partitions, pending, deadlineAt);
+      // Leaders read before a slow prepare may have moved since (a rolling restart): read them again.
+      if (monotonicNow() - layoutAt > SLOW_PREPARE_MS) {
+        layout = await this.readLayout(brokerIds, deadlineAt);
+        layoutAt = monotonicNow();
+      }
       this.markProgress(warm, start, connectedAt);
       // A broker that is down drops out of the metadata: only the size it should have can tell.
       this.largestClusterSeen = Math.max(this.largestClusterSeen, layout.brokers.length);
@@ -131,6 +174,13 @@ export class KafkaProbeSession {
       // A failed prepare still reports how far it got and how long each part took.
       this.markProgress(warm, start, connectedAt);
     }
+  }
+
+  /** The canary topic's partitions and leaders (made or grown as needed); the producer is told of new leaders. */
+  private async readLayout(brokerIds: readonly number[], deadlineAt: number): Promise<TopicLayout> {
+    const layout = await retryWithin(() => ensureCanaryTopic(this.admin!, this.config, brokerIds), deadlineAt, 'checking the canary topic');
+    await this.producer.ensureKnows(this.kafka!, layout, deadlineAt);
+    return layout;
   }
 
   private markProgress(warm: boolean, start: number, connectedAt: number | undefined): void {
@@ -152,9 +202,29 @@ export class KafkaProbeSession {
     if (warning) this.log.warn(warning, { event: 'topic_warning', topic: this.config.topic });
   }
 
-  /** Sends the run's events (producer.ts). */
-  send(runId: string, layout: TopicLayout, deadlineAt: number): Promise<{ sent: SentRecord[]; errors: ErrorInfo[] }> {
-    return this.producer.send(runId, layout, deadlineAt);
+  /**
+   * Sends the run's events (producer.ts). A partition whose every send failed because its leader was not
+   * where the probe thought (NOT_LEADER_FOR_PARTITION, a connection refused or closed) is sent again, once,
+   * if the leaders read afresh name another broker: the leader moved (a rolling restart, a preferred-leader
+   * election), which a Java producer would follow too. A leader that did not move keeps its failure, and
+   * the resend is a new sample from its own send, so nothing is hidden and no latency is inflated.
+   */
+  async send(runId: string, layout: TopicLayout, deadlineAt: number): Promise<{ sent: SentRecord[]; errors: ErrorInfo[] }> {
+    const first = await this.producer.send(runId, layout, deadlineAt);
+    const stale = partitionsLedElsewhere(first.sent);
+    if (stale.length === 0 || remainingMs(deadlineAt) < MIN_SEND_WINDOW_MS * 2) return first;
+    let fresh: TopicLayout;
+    try {
+      fresh = await this.readLayout(layout.brokers, deadlineAt);
+    } catch {
+      return first;
+    }
+    const moved = stale.filter((p) => fresh.leaders[p] !== undefined && fresh.leaders[p]! >= 0 && fresh.leaders[p] !== layout.leaders[p]);
+    if (moved.length === 0) return first;
+    this.log.debug('leaders moved during the sends; sending again to the new leaders', { partitions: moved });
+    const again = await this.producer.send(runId, fresh, deadlineAt, moved);
+    const resent = new Set(moved);
+    return { sent: [...first.sent.filter((s) => !resent.has(s.partition)), ...again.sent], errors: [...first.errors, ...again.errors] };
   }
 
   /** Reads until the acknowledged events are in, or the deadline (receiver.ts). */
