@@ -75,6 +75,10 @@ export class RoundTripCheck implements Check<'roundtrip'> {
       return failedReport(context, [toErrorInfo(error, phase)]);
     }
 
+    const pendingPartitions = [...new Set(this.pending.map((p) => p.partition))];
+    // Reading starts before the sends: a fetch already waits at each leader when an event is committed.
+    const receiving = this.session.beginReceiving(deadlineAt, pendingPartitions);
+    await receiving.ready;
     const { sent, errors: sendErrors } = await this.session.send(runId, prepared, deadlineAt);
     const context: RunContext = {
       ...base,
@@ -84,11 +88,14 @@ export class RoundTripCheck implements Check<'roundtrip'> {
       expectedBrokers: prepared.expectedBrokers,
       timings: roundTimings({ connectMs: prepared.connectMs, prepareMs: prepared.prepareMs, runMs: monotonicNow() - start }),
     };
-    // Nothing sent (preparing took the whole budget): nothing was measured, and nothing is called lost.
-    if (sent.length === 0) return failedReport(context, sendErrors);
+    // Nothing sent (preparing took the whole budget): nothing was measured, and nothing is called lost;
+    // what was read is read again next run.
+    if (sent.length === 0) {
+      await receiving.abandon();
+      return failedReport(context, sendErrors);
+    }
     const expected = new Set(sent.filter((s) => s.ackedAt !== undefined).map((s) => eventId({ run: runId, ...s })));
-    const pendingPartitions = [...new Set(this.pending.map((p) => p.partition))];
-    const received = await this.session.receive(expected, deadlineAt, pendingPartitions);
+    const received = await receiving.finish(expected);
     const writer: ReconcileInput['writer'] = { ownRuns: this.ownRuns, startedWallMs: this.startedWallMs };
     // After the reads, so a slow coordinator never delays an arrival; within the same budget.
     const offsetCommit = await this.session.commit(deadlineAt);

@@ -73,6 +73,8 @@ interface KafkajsBatch {
 
 /** A leader whose fetch met an error is asked again after this long, not in a tight loop. */
 const LANE_REST_MS = 50;
+/** A fetch's wait at the broker right after a fetch that brought records. */
+const AFTER_RECORDS_WAIT_MS = 0;
 const ISOLATION_LEVEL: Readonly<Record<Isolation, number>> = { read_uncommitted: 0, read_committed: 1 };
 /** Errors after which the cluster's metadata is no longer to be trusted: the next read refreshes it first. */
 const STALE_METADATA = new Set([
@@ -102,6 +104,7 @@ function leaderIndex(cluster: ClusterLike, positions: readonly ReadPosition[]): 
 export class PartitionReader {
   private cluster: ClusterLike | undefined;
   private stale = false;
+  private poked: (() => void) | undefined;
   /** The fetches a finished follow left out; the next waits for them. */
   private draining: Promise<void> = Promise.resolve();
 
@@ -155,26 +158,42 @@ export class PartitionReader {
    * is read from its new leader once the metadata is refreshed. Fetches still out when this returns finish
    * in the background and are dropped; the next follow waits for them, so no two ever overlap.
    */
-  async follow(want: () => readonly ReadPosition[], deadlineAt: number, onRead: (read: PartitionRead) => void, done: () => boolean): Promise<void> {
+  async follow(
+    want: () => readonly ReadPosition[],
+    deadlineAt: number,
+    onRead: (read: PartitionRead) => void,
+    done: () => boolean,
+    /** Called once the first fetches are out (or the follow ended without any). */
+    started: () => void = () => {},
+  ): Promise<void> {
     await Promise.race([this.draining, sleep(remainingMs(deadlineAt))]);
     let open = true;
     let leaders = new Map<string, number>();
     const lanes = new Map<number, Promise<void>>();
     const restUntil = new Map<number, number>();
     const report = (read: PartitionRead) => open && onRead(read);
-    const lane = async (cluster: ClusterLike, nodeId: number): Promise<void> => {
-      for (;;) {
-        if (!open || done() || remainingMs(deadlineAt) <= 0 || this.stale) return;
-        const mine = want().filter((p) => leaders.get(partitionKey(p)) === nodeId);
-        if (mine.length === 0) return;
-        const reads = await this.fetchFrom(cluster, nodeId, mine, deadlineAt);
-        for (const r of reads) report(r);
-        if (reads.some((r) => r.error)) {
-          restUntil.set(nodeId, monotonicNow() + LANE_REST_MS);
-          return;
+    const lane = async (cluster: ClusterLike, nodeId: number, sent: () => void = () => {}): Promise<void> => {
+      let waitMs = this.options.maxWaitMs;
+      try {
+        for (;;) {
+          if (!open || done() || remainingMs(deadlineAt) <= 0 || this.stale) return;
+          const mine = want().filter((p) => leaders.get(partitionKey(p)) === nodeId);
+          if (mine.length === 0) return;
+          const reads = await this.fetchFrom(cluster, nodeId, mine, deadlineAt, waitMs, sent);
+          // Right after records came, the caller is likely about to be done: a short wait keeps the fetch it
+          // leaves out (and the next follow waits for) short. Nothing coming, the wait grows back to the full one.
+          waitMs = reads.some((r) => r.records.length > 0) ? AFTER_RECORDS_WAIT_MS : Math.min(this.options.maxWaitMs, Math.max(1, waitMs * 4));
+          for (const r of reads) report(r);
+          if (reads.some((r) => r.error)) {
+            restUntil.set(nodeId, monotonicNow() + LANE_REST_MS);
+            return;
+          }
         }
+      } finally {
+        sent();
       }
     };
+    let first = true;
     try {
       while (open && !done() && remainingMs(deadlineAt) > 0) {
         const wanted = want();
@@ -184,36 +203,56 @@ export class PartitionReader {
         } catch (error) {
           // No metadata, no leaders: every partition wanted carries the error, and it is tried again shortly.
           this.stale = true;
+          started();
           for (const p of wanted) report(this.failed(p, error));
           await sleep(Math.min(LANE_REST_MS, remainingMs(deadlineAt)));
           continue;
         }
         leaders = leaderIndex(cluster, wanted);
+        const firstOut: Array<Promise<void>> = [];
         for (const p of wanted) {
           const leader = leaders.get(partitionKey(p));
           if (leader === undefined) {
             this.stale = true;
             report(this.failed(p, errorForCode(5))); // LEADER_NOT_AVAILABLE
           } else if (!lanes.has(leader) && (restUntil.get(leader) ?? 0) <= monotonicNow()) {
+            let sent: () => void = () => {};
+            firstOut.push(new Promise<void>((resolve) => (sent = resolve)));
             lanes.set(
               leader,
-              lane(cluster, leader).finally(() => lanes.delete(leader)),
+              lane(cluster, leader, sent).finally(() => lanes.delete(leader)),
             );
           }
         }
+        // Started once the first fetch of every leader is on its connection (or its lane ended).
+        if (first) void Promise.all(firstOut).then(started);
+        first = false;
         // Wake when a lane ends (its partitions may have moved), or soon, for partitions handed back, a
         // rested leader or a leaderless partition.
-        await Promise.race([...lanes.values(), sleep(Math.min(LANE_REST_MS, remainingMs(deadlineAt)))]);
+        await Promise.race([...lanes.values(), sleep(Math.min(LANE_REST_MS, remainingMs(deadlineAt))), new Promise<void>((r) => (this.poked = r))]);
       }
     } finally {
+      started();
       open = false;
       this.draining = Promise.allSettled([...lanes.values()]).then(() => {});
     }
   }
 
+  /** Wakes a follow at once, to look at `done()` again (the caller just changed what it waits for). */
+  poke(): void {
+    this.poked?.();
+  }
+
   /** One fetch request to one leader for all of its positions. */
-  private async fetchFrom(cluster: ClusterLike, nodeId: number, positions: readonly ReadPosition[], deadlineAt: number): Promise<PartitionRead[]> {
-    const stamps: FetchStamps = new Map();
+  private async fetchFrom(
+    cluster: ClusterLike,
+    nodeId: number,
+    positions: readonly ReadPosition[],
+    deadlineAt: number,
+    maxWaitMs = this.options.maxWaitMs,
+    onSent?: () => void,
+  ): Promise<PartitionRead[]> {
+    const stamps: FetchStamps = Object.assign(new Map<number, number>(), { onSent });
     let answers: FetchAnswer[] | undefined;
     let requestError: unknown;
     try {
@@ -222,7 +261,7 @@ export class PartitionReader {
         stampingFetches(stamps, () =>
           broker.fetch({
             isolationLevel: ISOLATION_LEVEL[this.options.isolation],
-            maxWaitTime: Math.max(0, Math.min(this.options.maxWaitMs, remainingMs(deadlineAt) - 50)),
+            maxWaitTime: Math.max(0, Math.min(maxWaitMs, remainingMs(deadlineAt) - 50)),
             minBytes: 1,
             maxBytes: 10_485_760,
             topics: [...new Set(positions.map((p) => p.topic))].map((topic) => ({

@@ -16,8 +16,11 @@ export interface RequestStamp {
   readyAt?: number;
 }
 
-/** One consumer's stamps: broker node id -> when its latest fetch response was complete, not yet decoded. */
-export type FetchStamps = Map<number, number>;
+/** One reader's stamps: broker node id -> when its latest fetch response was complete, not yet decoded. */
+export type FetchStamps = Map<number, number> & {
+  /** Called when a fetch request, encoded, goes to its connection. */
+  onSent?: (nodeId: number) => void;
+};
 
 const produceStamps = new AsyncLocalStorage<RequestStamp>();
 const fetchStamps = new AsyncLocalStorage<FetchStamps>();
@@ -43,8 +46,17 @@ export function stampRequests(): boolean {
     const stamps = fetchStamps.getStore();
     if (stamps === undefined || broker.nodeId === undefined) return protocol;
     const decode = protocol.response.decode;
+    const encode = protocol.request.encode;
     return {
       ...protocol,
+      request: {
+        ...protocol.request,
+        encode: async () => {
+          const encoded = await encode();
+          stamps.onSent?.(broker.nodeId!);
+          return encoded;
+        },
+      },
       response: {
         ...protocol.response,
         decode: (payload: unknown) => {

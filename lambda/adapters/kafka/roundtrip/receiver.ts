@@ -26,6 +26,14 @@ export interface Received {
   readonly logStartOffsets?: Readonly<Record<number, string>>;
 }
 
+/** One run's reading, begun before its sends. */
+export interface Receiving {
+  /** Resolves once the first fetches are out: what is sent from then on is read as soon as it is committed. */
+  readonly ready: Promise<void>;
+  finish(expected: ReadonlySet<string>): Promise<Received>;
+  abandon(): Promise<void>;
+}
+
 export class CanaryReceiver {
   private reader: PartitionReader | undefined;
   /** partition -> the next offset to read. */
@@ -55,15 +63,21 @@ export class CanaryReceiver {
   }
 
   /**
-   * Reads until every expected event has arrived or the deadline passes, and hands over everything read,
-   * including what arrived since the last run (late or foreign). A partition's read error is reported only
-   * when the partition still owes an expected event at the end: one that cleared on a later read cost nothing.
+   * Starts reading now, before the run's events are sent, so a fetch is already waiting at each leader when
+   * they are written: an event is read as soon as it is committed, as a consumer polling all along would read
+   * it (reading only after the acknowledgements added a fetch round trip to every sample). `finish` names
+   * the acknowledged events and reads until they are all in or the deadline passes; `abandon` stops reading
+   * and forgets what was read, so the next run reads it again. Everything read is handed over, what arrived
+   * since the last run included (late or foreign). A partition's read error is reported only when the
+   * partition still owes an expected event at the end: one that cleared on a later read cost nothing.
    */
-  async receive(expected: ReadonlySet<string>, deadlineAt: number, pendingPartitions: readonly number[] = []): Promise<Received> {
+  begin(deadlineAt: number, pendingPartitions: readonly number[] = []): Receiving {
     this.reader ??= new PartitionReader(this.clients().kafka!, { isolation: 'read_uncommitted', maxWaitMs: this.config.fetchMaxWaitMs });
-    const missing = new Set(expected);
-    const owedBy = new Map<string, number>();
-    for (const id of expected) owedBy.set(id, Number(id.split('/').at(-2)));
+    const reader = this.reader;
+    const startedAt = new Map(this.positions);
+    const arrived = new Set<string>();
+    let missing: Set<string> | undefined;
+    let abandoned = false;
     const records: ReceivedRecord[] = [];
     const lastError = new Map<number, ErrorInfo>();
     const logStarts: Record<number, string> = {};
@@ -72,6 +86,8 @@ export class CanaryReceiver {
     const skips: Array<Promise<void>> = [];
     const skipping = new Set<number>();
     const onRead = (read: PartitionRead) => {
+      // Held back (a test's slow consumer): not read now, so read again later.
+      if (abandoned || this.held.has(read.partition)) return;
       if (asked.has(read.partition) && read.logStartOffset !== undefined) logStarts[read.partition] = read.logStartOffset;
       if (read.error) {
         lastError.set(read.partition, read.error);
@@ -91,7 +107,10 @@ export class CanaryReceiver {
       for (const r of read.records) {
         records.push({ partition: r.partition, offset: r.offset, arrivedAt: r.arrivedAt, value: r.value });
         const decoded = decodeEvent(r.value);
-        if (decoded.kind === 'event' && decoded.event.probe === this.config.probeName) missing.delete(eventId(decoded.event));
+        if (decoded.kind !== 'event' || decoded.event.probe !== this.config.probeName) continue;
+        const id = eventId(decoded.event);
+        arrived.add(id);
+        missing?.delete(id);
       }
     };
     const want = (): ReadPosition[] =>
@@ -99,16 +118,33 @@ export class CanaryReceiver {
         .filter(([partition]) => !this.held.has(partition) && !skipping.has(partition))
         .map(([partition, offset]) => ({ topic, partition, offset }));
     let readError: ErrorInfo | undefined;
-    try {
-      await this.reader.follow(want, deadlineAt, onRead, () => missing.size === 0);
-    } catch (error) {
-      readError = { phase: 'receive', type: (error as { type?: string }).type ?? (error as Error).name, message: (error as Error).message };
-    }
-    await Promise.all(skips);
-    const owing = new Set([...missing].map((id) => owedBy.get(id)));
-    const errors = [...lastError].filter(([partition]) => owing.has(partition)).map(([, error]) => error);
-    if (readError && missing.size > 0) errors.push(readError);
-    return { records, errors, logStartOffsets: pendingPartitions.length ? logStarts : undefined };
+    let started: () => void = () => {};
+    const ready = new Promise<void>((resolve) => (started = resolve));
+    const following = reader
+      .follow(want, deadlineAt, onRead, () => abandoned || (missing !== undefined && missing.size === 0), started)
+      .catch((error: Error) => {
+        readError = { phase: 'receive', type: (error as { type?: string }).type ?? error.name, message: error.message };
+      });
+    return {
+      ready,
+      finish: async (expected) => {
+        missing = new Set([...expected].filter((id) => !arrived.has(id)));
+        reader.poke();
+        await following;
+        await Promise.all(skips);
+        const owing = new Set([...missing].map((id) => Number(id.split('/').at(-2))));
+        const errors = [...lastError].filter(([partition]) => owing.has(partition)).map(([, error]) => error);
+        if (readError && missing.size > 0) errors.push(readError);
+        return { records, errors, logStartOffsets: pendingPartitions.length ? logStarts : undefined };
+      },
+      abandon: async () => {
+        abandoned = true;
+        reader.poke();
+        await following;
+        this.positions.clear();
+        for (const [partition, offset] of startedAt) this.positions.set(partition, offset);
+      },
+    };
   }
 
   /**

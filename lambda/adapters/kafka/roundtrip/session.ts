@@ -17,7 +17,7 @@ import type { ResolvedCredentials } from '../client-options';
 import { type CommitResult, OffsetCommitter } from '../offset-commit';
 import { durabilityWarning, ensureCanaryTopic, type TopicLayout } from '../topic';
 import { CanaryProducer, type Messages, MIN_SEND_WINDOW_MS } from './producer';
-import { CanaryReceiver, type DebugSink, type Received } from './receiver';
+import { CanaryReceiver, type DebugSink, type Receiving } from './receiver';
 
 export interface PreparedRun extends TopicLayout {
   readonly warm: boolean;
@@ -227,9 +227,9 @@ export class KafkaProbeSession {
     return { sent: [...first.sent.filter((s) => !resent.has(s.partition)), ...again.sent], errors: [...first.errors, ...again.errors] };
   }
 
-  /** Reads until the acknowledged events are in, or the deadline (receiver.ts). */
-  receive(expected: ReadonlySet<string>, deadlineAt: number, pendingPartitions: readonly number[] = []): Promise<Received> {
-    return this.receiver.receive(expected, deadlineAt, pendingPartitions);
+  /** Starts reading before the sends; `finish` then reads until the acknowledged events are in, or the deadline (receiver.ts). */
+  beginReceiving(deadlineAt: number, pendingPartitions: readonly number[] = []): Receiving {
+    return this.receiver.begin(deadlineAt, pendingPartitions);
   }
 
   /** Commits where the run read up to, for the probe's own group, without joining it (offset-commit.ts). */
