@@ -106,6 +106,10 @@ function checkPools(p: ReportPools): void {
   if (!p.failed.every((r) => r.outcome === 'failed')) fail('failed runs against an unreachable broker');
   if (!p.lossy.every((r) => r.counts.lost === 1)) fail(`one confirmed loss per run (${p.lossy.map((r) => r.counts.lost)})`);
   if (p.latePair[0].counts.overdue !== 1 || p.latePair[1].counts.late !== 1 || p.latePair[1].counts.lost !== 0) fail('one late event');
+  // A run that waits for overdue events to its measuring deadline still has time to commit.
+  if (![...p.healthy, ...p.lossy, ...p.latePair].every((r) => r.offsetCommit !== undefined && r.offsetCommit.error === undefined)) {
+    fail('offset commits measured in every run that read, those that waited to their deadline included');
+  }
   if (!p.commitFailing.every((r) => r.outcome === 'healthy' && r.offsetCommit?.error !== undefined)) fail('healthy runs whose offset commits failed');
   if (!p.emfFallback.some((d) => d.MetricName === 'MetricsFallback')) fail('metrics through the EMF fallback');
 }
