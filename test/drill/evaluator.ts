@@ -5,7 +5,8 @@
  * real datapoints, fills the gaps by its TreatMissingData only when there are fewer than it needs, and
  * decides M of N. Composite alarms follow their rule over the children's states. Pure: no AWS, no clock.
  *
- * Where the guide gives no number, this model says what it assumes:
+ * Where the guide gives no number, this model says what it assumes, and `Assumptions` lets the drill try
+ * the others AWS leaves open (EVALUATION_ASSUMPTIONS):
  *  - the evaluation range is N + 2 periods (the guide's worked example: N = 3, range 5);
  *  - with fewer real datapoints than N, `missing` alarms when every real datapoint up to M breaches, and
  *    `ignore` keeps its state when the outcome would depend on the filled values (both match the guide's tables);
@@ -143,14 +144,79 @@ export function decide(range: ReadonlyArray<boolean | undefined>, m: number, n: 
   }
 }
 
-/** Range length used for evaluation (see the assumptions above). */
-export const evaluationRange = (n: number) => n + 2;
+/** What AWS does not document, as the drill assumes it; every scenario runs under each of EVALUATION_ASSUMPTIONS. */
+export interface Assumptions {
+  readonly name: string;
+  /** Periods beyond N in which CloudWatch still looks for real datapoints (the evaluation range is N + this). */
+  readonly extraRange: number;
+  /** Seconds after a datapoint's timestamp before an evaluation sees it. */
+  readonly visibleAfterSeconds: number;
+  /** The period still in progress is evaluated as the newest, with what it holds so far. */
+  readonly partialPeriod: boolean;
+}
 
-export function evaluateMetricAlarm(def: MetricAlarmDef, points: readonly DataPoint[], atSeconds: number, current: AlarmState): AlarmState {
-  const last = Math.floor(atSeconds / def.periodSeconds) - 1;
-  const first = last - evaluationRange(def.evaluationPeriods) + 1;
-  const values = periodValues(def, points, first, last);
-  const range = values.map((v) => (v === undefined ? undefined : breaches(def.comparison, v, def.threshold)));
+export const DEFAULT_ASSUMPTIONS: Assumptions = { name: 'default', extraRange: 2, visibleAfterSeconds: 0, partialPeriod: false };
+
+/** The default, then each pessimistic reading of what AWS leaves open. */
+export const EVALUATION_ASSUMPTIONS: readonly Assumptions[] = [
+  DEFAULT_ASSUMPTIONS,
+  { ...DEFAULT_ASSUMPTIONS, name: 'range N', extraRange: 0 },
+  { ...DEFAULT_ASSUMPTIONS, name: 'range N+5', extraRange: 5 },
+  { ...DEFAULT_ASSUMPTIONS, name: 'data 60 s late', visibleAfterSeconds: 60 },
+  { ...DEFAULT_ASSUMPTIONS, name: 'partial period', partialPeriod: true },
+];
+
+/** Range length used for evaluation (see the assumptions above). */
+export const evaluationRange = (n: number, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) => n + assumptions.extraRange;
+
+/**
+ * One alarm's datapoints by period, and each period's breach verdict once computed: a month of minutes is
+ * evaluated again and again over the same periods, and only what became visible since changes a verdict.
+ */
+export class AlarmData {
+  private readonly byPeriod = new Map<number, DataPoint[]>();
+  private readonly verdicts = new Map<number, { visible: number; breach: boolean | undefined }>();
+
+  constructor(
+    readonly def: MetricAlarmDef,
+    points: readonly DataPoint[],
+  ) {
+    for (const d of points) {
+      if (d.metricName !== def.metricName || d.namespace !== def.namespace || !sameDimensions(d.dimensions, def.dimensions)) continue;
+      if (def.unit !== undefined && d.unit !== undefined && d.unit !== def.unit) continue;
+      const period = Math.floor(d.timestampSeconds / def.periodSeconds);
+      const list = this.byPeriod.get(period);
+      if (list) list.push(d);
+      else this.byPeriod.set(period, [d]);
+    }
+  }
+
+  /** The period's verdict from the datapoints visible before `visibleBefore`: breaching, not, or missing. */
+  breach(period: number, visibleBefore: number): boolean | undefined {
+    const all = this.byPeriod.get(period);
+    if (!all) return undefined;
+    const visible = all.filter((d) => d.timestampSeconds < visibleBefore);
+    const cached = this.verdicts.get(period);
+    if (cached?.visible === visible.length) return cached.breach;
+    const samples = visible.flatMap(expand);
+    const breach = samples.length ? breaches(this.def.comparison, statistic(this.def.statistic, samples), this.def.threshold) : undefined;
+    this.verdicts.set(period, { visible: visible.length, breach });
+    return breach;
+  }
+}
+
+export function evaluateMetricAlarm(
+  def: MetricAlarmDef,
+  points: readonly DataPoint[] | AlarmData,
+  atSeconds: number,
+  current: AlarmState,
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+): AlarmState {
+  const data = points instanceof AlarmData ? points : new AlarmData(def, points);
+  const last = Math.floor(atSeconds / def.periodSeconds) - (assumptions.partialPeriod ? 0 : 1);
+  const first = last - evaluationRange(def.evaluationPeriods, assumptions) + 1;
+  const range: Array<boolean | undefined> = [];
+  for (let p = first; p <= last; p++) range.push(data.breach(p, atSeconds - assumptions.visibleAfterSeconds));
   return decide(range, def.datapointsToAlarm, def.evaluationPeriods, def.treatMissingData, current);
 }
 
@@ -234,24 +300,37 @@ export interface AlarmSet {
 
 export interface Simulation {
   readonly notifications: Notification[];
-  /** State of every alarm after each evaluation minute. */
-  readonly timeline: Array<{ atSeconds: number; states: Map<string, AlarmState> }>;
+  /** State of every alarm at the end. */
+  readonly states: ReadonlyMap<string, AlarmState>;
 }
 
 /** Evaluates every alarm at each minute boundary from `fromSeconds` to `toSeconds` (alarms created at `fromSeconds`). */
-export function simulate(alarms: AlarmSet, points: readonly DataPoint[], fromSeconds: number, toSeconds: number): Simulation {
+export function simulate(
+  alarms: AlarmSet,
+  points: readonly DataPoint[],
+  fromSeconds: number,
+  toSeconds: number,
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+): Simulation {
   const states = new Map<string, AlarmState>();
   for (const a of [...alarms.metricAlarms, ...alarms.compositeAlarms]) states.set(a.name, 'INSUFFICIENT_DATA');
   const notifications: Notification[] = [];
-  const timeline: Simulation['timeline'] = [];
   const transition = (name: string, next: AlarmState, actions: { alarmActions: readonly string[]; okActions: readonly string[] }, at: number) => {
     if (states.get(name) === next) return;
     states.set(name, next);
     const topics = next === 'ALARM' ? actions.alarmActions : next === 'OK' ? actions.okActions : [];
     for (const topic of topics) notifications.push({ atSeconds: at, alarm: name, state: next, topic });
   };
+  // Each alarm is given only the points of its metric name: a month of minutes holds a million points.
+  const byMetric = new Map<string, DataPoint[]>();
+  for (const d of points) {
+    const list = byMetric.get(d.metricName);
+    if (list) list.push(d);
+    else byMetric.set(d.metricName, [d]);
+  }
+  const data = alarms.metricAlarms.map((def) => new AlarmData(def, byMetric.get(def.metricName) ?? []));
   for (let at = fromSeconds; at <= toSeconds; at += 60) {
-    for (const def of alarms.metricAlarms) transition(def.name, evaluateMetricAlarm(def, points, at, states.get(def.name)!), def, at);
+    for (const d of data) transition(d.def.name, evaluateMetricAlarm(d.def, d, at, states.get(d.def.name)!, assumptions), d.def, at);
     // Composites may name composites: settle until nothing changes.
     for (let round = 0; round < 5; round++) {
       let changed = false;
@@ -262,7 +341,6 @@ export function simulate(alarms: AlarmSet, points: readonly DataPoint[], fromSec
       }
       if (!changed) break;
     }
-    timeline.push({ atSeconds: at, states: new Map(states) });
   }
-  return { notifications, timeline };
+  return { notifications, states };
 }

@@ -11,7 +11,8 @@ import { slowestBrokerMedian } from '../../lambda/core/roundtrip/reconcile';
 import type { RunReport } from '../../lambda/core/roundtrip/report';
 import { checkReport, datumsOf } from '../../lambda/core/serializers';
 import { summarize } from '../../lambda/core/stats';
-import { type AlarmSet, type DataPoint, simulate } from './evaluator';
+import { type AlarmSet, type Assumptions, type DataPoint, DEFAULT_ASSUMPTIONS, EVALUATION_ASSUMPTIONS, simulate } from './evaluator';
+import { seeded } from './routine-life';
 
 export interface ReportPools {
   readonly healthy: readonly RunReport[];
@@ -29,7 +30,7 @@ export interface ReportPools {
 /** What happens in one minute of a scenario. */
 export type Minute =
   /** A run of any check, published as its Lambda publishes it. */
-  | { kind: 'report'; report: AnyCheckReport }
+  | { kind: 'report'; report: AnyCheckReport; coldStart?: boolean }
   /** Datums as they reached CloudWatch through EMF lines. */
   | { kind: 'datums'; datums: readonly Datum[] }
   | { kind: 'lambda-error' }
@@ -113,12 +114,6 @@ export function toDataPoints(minute: number, m: Minute, functionName: string): D
   }
 }
 
-/** A seeded generator, so the random scenarios give the same table every time. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
-
 export const WARM = 30;
 export const FAULT = 20;
 export const AFTER = 30;
@@ -136,12 +131,16 @@ export function faultTimeline(healthy: (i: number) => Minute, fault: (i: number)
  * Replays the outcome history over a scenario's own runs, as the deployed container keeps it: a Lambda
  * error (a crash or a timeout) means a new container, which starts with no history.
  */
-function withOutcomeHistory(s: Scenario): Scenario {
+export function withOutcomeHistory(s: Scenario): Scenario {
   let history = new OutcomeHistory();
   const minutes = s.minutes.map((m): Minute => {
-    if (m.kind === 'lambda-error') history = new OutcomeHistory();
+    if (m.kind === 'lambda-error' || (m.kind === 'report' && m.coldStart)) history = new OutcomeHistory();
     if (m.kind !== 'report' || m.report.kind !== 'roundtrip') return m;
-    return run({ ...m.report.details, recentOutcomeChanges: history.record(m.report.details.outcome) });
+    return {
+      kind: 'report',
+      report: checkReport('roundtrip', { ...m.report.details, recentOutcomeChanges: history.record(m.report.details.outcome) }),
+      coldStart: m.coldStart,
+    };
   });
   return { ...s, minutes };
 }
@@ -233,6 +232,8 @@ function scenarioList(pools: ReportPools): Scenario[] {
 
 export interface DrillRow {
   readonly scenario: string;
+  /** The evaluation assumptions it ran under (EVALUATION_ASSUMPTIONS). */
+  readonly assumptions: string;
   readonly shouldPage: boolean;
   /** Minutes after onset of the first page. */
   readonly pagedAt?: number;
@@ -245,9 +246,15 @@ export interface DrillRow {
   readonly pass: boolean;
 }
 
-export function runScenario(s: Scenario, alarms: AlarmSet, topics: { paging: string; notify: string }, functionName: string): DrillRow {
+export function runScenario(
+  s: Scenario,
+  alarms: AlarmSet,
+  topics: { paging: string; notify: string },
+  functionName: string,
+  assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+): DrillRow {
   const points = s.minutes.flatMap((m, i) => toDataPoints(i, m, functionName));
-  const sim = simulate(alarms, points, s.deployedAt * 60, (s.minutes.length + 1) * 60);
+  const sim = simulate(alarms, points, s.deployedAt * 60, (s.minutes.length + 1) * 60, assumptions);
   const paging = sim.notifications.filter((n) => n.topic === topics.paging);
   const pagesAt = paging.filter((n) => n.state === 'ALARM').map((n) => n.atSeconds / 60);
   const oksAt = paging.filter((n) => n.state === 'OK').map((n) => n.atSeconds / 60);
@@ -262,7 +269,39 @@ export function runScenario(s: Scenario, alarms: AlarmSet, topics: { paging: str
   const pass = s.shouldPage
     ? pagesAt.length === 1 && pagedAt !== undefined && pagedAt <= (s.pageWithin ?? 3) && okWhileBroken === 0 && okAt !== undefined && okAt <= (s.okWithin ?? 3)
     : pagesAt.length === 0;
-  return { scenario: s.name, shouldPage: s.shouldPage, pagedAt, pages: pagesAt.length, okAt, okWhileBroken, notifications, pass };
+  return {
+    scenario: s.name,
+    assumptions: assumptions.name,
+    shouldPage: s.shouldPage,
+    pagedAt,
+    pages: pagesAt.length,
+    okAt,
+    okWhileBroken,
+    notifications,
+    pass,
+  };
+}
+
+/** The scenario under every evaluation assumption, the default first. */
+export function runUnderEveryAssumption(s: Scenario, alarms: AlarmSet, topics: { paging: string; notify: string }, functionName: string): DrillRow[] {
+  return EVALUATION_ASSUMPTIONS.map((a) => runScenario(s, alarms, topics, functionName, a));
+}
+
+/** One line per scenario, one column per assumption: pages, minute paged and minute OK, and whether the target held. */
+export function formatAssumptionTable(rows: readonly DrillRow[]): string {
+  const names = EVALUATION_ASSUMPTIONS.map((a) => a.name);
+  const lines = [`| scenario | ${names.join(' | ')} |`, `|---|${names.map(() => '---|').join('')}`];
+  const scenarios = [...new Set(rows.map((r) => r.scenario))];
+  for (const scenario of scenarios) {
+    const cells = names.map((n) => {
+      const r = rows.find((x) => x.scenario === scenario && x.assumptions === n);
+      if (!r) return '-';
+      const what = r.shouldPage ? `${r.pages} page, at ${r.pagedAt ?? '-'}, OK at ${r.okAt ?? '-'}` : `${r.pages} pages`;
+      return r.pass ? what : `**${what}**`;
+    });
+    lines.push(`| ${scenario} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
 }
 
 export function formatDrillTable(rows: readonly DrillRow[]): string {

@@ -7,12 +7,16 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { lagScenarios, pipelineScenarios } from '../drill/check-scenarios';
 import { collectReports } from '../drill/collect';
 import { collectLagReports, collectPipelineReports } from '../drill/collect-checks';
-import { buildScenarios, type DrillRow, formatDrillTable, runScenario } from '../drill/scenarios';
+import { routineMonth } from '../drill/routine-life';
+import { buildScenarios, type DrillRow, formatAssumptionTable, formatDrillTable, runUnderEveryAssumption, withOutcomeHistory } from '../drill/scenarios';
 import { alarmsFromTemplate, functionId, topicId } from '../drill/template';
 import { readTemplate, synth } from '../helpers/cdk';
 
 const kafka = inject('kafka');
+/** Every scenario under the default assumptions. */
 let rows: DrillRow[];
+/** Every scenario under every assumption (EVALUATION_ASSUMPTIONS). */
+let everyAssumption: DrillRow[];
 
 beforeAll(async () => {
   const brokers = ['b-1.drill.internal:9092'];
@@ -32,13 +36,23 @@ beforeAll(async () => {
   const alarms = alarmsFromTemplate(template);
   const topics = { paging: topicId(template, 'pages on-call'), notify: topicId(template, 'does not page') };
   rows = [
-    ...buildScenarios(pools).map((s) => runScenario(s, alarms, topics, functionId(template, 'drill'))),
-    ...pipelineScenarios(pipelinePools, 'flow').map((s) => runScenario(s, alarms, topics, functionId(template, 'flow', 'STREAMPROBE_PIPELINE_NAME'))),
-    ...lagScenarios(lagPools, 'lag', 'orders', 'etl-loader').map((s) =>
-      runScenario(s, alarms, topics, functionId(template, 'lag', 'STREAMPROBE_LAG_CHECK_NAME')),
+    ...buildScenarios(pools).flatMap((s) => runUnderEveryAssumption(s, alarms, topics, functionId(template, 'drill'))),
+    ...pipelineScenarios(pipelinePools, 'flow').flatMap((s) =>
+      runUnderEveryAssumption(s, alarms, topics, functionId(template, 'flow', 'STREAMPROBE_PIPELINE_NAME')),
+    ),
+    ...lagScenarios(lagPools, 'lag', 'orders', 'etl-loader').flatMap((s) =>
+      runUnderEveryAssumption(s, alarms, topics, functionId(template, 'lag', 'STREAMPROBE_LAG_CHECK_NAME')),
     ),
   ];
-  process.stdout.write(`\n${formatDrillTable(rows)}\n`);
+  everyAssumption = rows;
+  if (process.env.DRILL_MONTH) {
+    const started = performance.now();
+    const month = withOutcomeHistory(routineMonth(pools, 1));
+    const monthRows = runUnderEveryAssumption(month, alarms, topics, functionId(template, 'drill'));
+    process.stdout.write(`month: ${((performance.now() - started) / 1000).toFixed(1)} s\n${formatAssumptionTable(monthRows)}\n`);
+  }
+  rows = everyAssumption.filter((r) => r.assumptions === 'default');
+  process.stdout.write(`\n${formatDrillTable(rows)}\n\n${formatAssumptionTable(everyAssumption)}\n`);
 }, 240_000);
 
 describe('the alarm drill', () => {

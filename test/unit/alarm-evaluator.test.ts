@@ -6,8 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AlarmState,
+  type Assumptions,
   type DataPoint,
+  DEFAULT_ASSUMPTIONS,
   decide,
+  EVALUATION_ASSUMPTIONS,
   evaluateMetricAlarm,
   evaluateRule,
   type MetricAlarmDef,
@@ -89,6 +92,46 @@ describe('period statistics', () => {
     const def = alarm({ evaluationPeriods: 1, datapointsToAlarm: 1 });
     expect(evaluateMetricAlarm(def, [point(5, [99])], 5 * 60 + 30, 'INSUFFICIENT_DATA')).toBe('INSUFFICIENT_DATA');
     expect(evaluateMetricAlarm(def, [point(5, [99])], 6 * 60, 'INSUFFICIENT_DATA')).toBe('ALARM');
+  });
+});
+
+describe('what AWS leaves open, each way the drill tries it', () => {
+  const byName = (name: string) => EVALUATION_ASSUMPTIONS.find((a) => a.name === name)!;
+  /** The first minute at which a heartbeat (2 of 2, silence breaching) fires after runs stop at minute 2. */
+  const heartbeatFiresAt = (assumptions: Assumptions) => {
+    const def = alarm({
+      statistic: 'SampleCount',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: 'breaching',
+    });
+    const points = [0, 1, 2].map((m) => point(m, [1]));
+    for (let minute = 3; minute < 20; minute++) if (evaluateMetricAlarm(def, points, minute * 60, 'OK', assumptions) === 'ALARM') return minute;
+    return undefined;
+  };
+
+  it("the evaluation range: N, N+2 (the guide's example) and N+5 move when silence is seen", () => {
+    expect(heartbeatFiresAt(byName('range N'))).toBe(5);
+    expect(heartbeatFiresAt(DEFAULT_ASSUMPTIONS)).toBe(7);
+    expect(heartbeatFiresAt(byName('range N+5'))).toBe(10);
+  });
+
+  it('data seen 60 s late: a period is judged a minute after it ended', () => {
+    const def = alarm({ evaluationPeriods: 1, datapointsToAlarm: 1 });
+    const late = byName('data 60 s late');
+    expect(evaluateMetricAlarm(def, [point(5, [99])], 6 * 60, 'INSUFFICIENT_DATA', late)).toBe('INSUFFICIENT_DATA');
+    expect(evaluateMetricAlarm(def, [point(5, [99])], 7 * 60, 'INSUFFICIENT_DATA', late)).toBe('ALARM');
+  });
+
+  it('the period in progress evaluated with what it holds so far', () => {
+    const def = alarm({ evaluationPeriods: 1, datapointsToAlarm: 1 });
+    const partial = byName('partial period');
+    expect(evaluateMetricAlarm(def, [point(5, [99])], 5 * 60 + 30, 'INSUFFICIENT_DATA', partial)).toBe('ALARM');
+    // At the boundary the new period holds nothing yet: its datapoint is missing, and the range looks back.
+    expect(evaluateMetricAlarm(def, [point(5, [99])], 6 * 60, 'OK', partial)).toBe('ALARM');
+    expect(evaluateMetricAlarm(def, [point(5, [99])], 6 * 60, 'OK', { ...partial, extraRange: 0 })).toBe('INSUFFICIENT_DATA');
   });
 });
 
