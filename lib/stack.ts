@@ -1,5 +1,5 @@
 /** The deployable stack: a construct per configured canary target, pipeline and lag check, the alarm topics and one dashboard. */
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -73,6 +73,12 @@ export class StreamProbeStack extends Stack {
       const topic = encryptedTopic(this, 'PagingTopic', 'streamprobe: pages on-call');
       for (const email of config.alarmEmails) topic.addSubscription(new subscriptions.EmailSubscription(email));
       for (const url of config.alarmHttpsUrls) topic.addSubscription(new subscriptions.UrlSubscription(url));
+      if (config.alarmEmails.length + config.alarmHttpsUrls.length === 0) {
+        Annotations.of(this).addWarningV2(
+          'streamprobe:nobodyPaged',
+          'nobody is subscribed to the paging topic, so a page reaches no one: set alarmEmails, alarmHttpsUrls or alarmTopicArn in the streamprobe config, or subscribe to the PagingTopicArn output',
+        );
+      }
       this.pagingTopic = topic;
     }
     this.notificationTopic = encryptedTopic(this, 'NotificationTopic', 'streamprobe: alarm details (does not page)');

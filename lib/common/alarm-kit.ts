@@ -3,7 +3,7 @@
  * under one prefix, a description that links the runbook, child alarms that notify, a heartbeat gated so
  * a fresh deployment does not page, and one composite per check that pages once per incident.
  */
-import { ArnFormat, type Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, type Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -20,9 +20,12 @@ export const ONCE = { evaluationPeriods: 1, datapointsToAlarm: 1 };
 
 /** Where a check's alarms go: the same two topics for the canary, a pipeline and a lag check. */
 export interface AlarmTopicProps {
-  /** Pages on-call: the composite alarm's ALARM and OK actions. */
+  /** Pages on-call: the composite alarm's ALARM and OK actions, and nothing else. Without it nothing pages (synth warns). */
   readonly pagingTopic?: sns.ITopic;
-  /** Receives every child alarm's ALARM and OK (chat, tickets); does not page. Default: the paging topic. */
+  /**
+   * Receives every other alarm's ALARM and OK (chat, tickets); never pages. Without it those alarms notify
+   * nobody (synth warns): they are never sent to the paging topic, where one late event would page.
+   */
   readonly notificationTopic?: sns.ITopic;
 }
 
@@ -213,19 +216,39 @@ export class AlarmKit extends Construct {
     return composite;
   }
 
-  /** Routes the alarms to the check's topics; without a paging topic they stay unwired. */
+  /**
+   * Routes the alarms: only the composite pages; every other alarm notifies the notification topic, never
+   * the paging one. A topic left out leaves its alarms without actions, and synth says so.
+   */
   routeTo(topics: AlarmTopicProps): void {
-    if (!topics.pagingTopic) return;
-    this.wireActions(new actions.SnsAction(topics.notificationTopic ?? topics.pagingTopic), new actions.SnsAction(topics.pagingTopic));
+    const label = `streamprobe ${CHECK_LABELS[this.check.kind]} ${this.check.name}`;
+    if (!topics.pagingTopic) {
+      Annotations.of(this).addWarningV2(
+        'streamprobe:noPagingTopic',
+        `${label}: no pagingTopic, so its alarms page nobody; give it the topic your on-call subscribes to`,
+      );
+    }
+    if (!topics.notificationTopic) {
+      Annotations.of(this).addWarningV2(
+        'streamprobe:noNotificationTopic',
+        `${label}: no notificationTopic, so its ${this.notifying.length} other alarms (late events, a missing broker, ...) notify nobody; they never go to the paging topic`,
+      );
+    }
+    this.wireActions(
+      topics.notificationTopic && new actions.SnsAction(topics.notificationTopic),
+      topics.pagingTopic && new actions.SnsAction(topics.pagingTopic),
+    );
   }
 
   /** Child alarms notify (ALARM and OK) without paging; the composite pages. The heartbeat's parts stay silent. */
-  wireActions(notify: cloudwatch.IAlarmAction, page: cloudwatch.IAlarmAction): void {
-    for (const alarm of this.notifying) {
-      alarm.addAlarmAction(notify);
-      alarm.addOkAction(notify);
+  wireActions(notify: cloudwatch.IAlarmAction | undefined, page: cloudwatch.IAlarmAction | undefined): void {
+    for (const alarm of notify ? this.notifying : []) {
+      alarm.addAlarmAction(notify!);
+      alarm.addOkAction(notify!);
     }
-    this.composite?.addAlarmAction(page);
-    this.composite?.addOkAction(page);
+    if (page) {
+      this.composite?.addAlarmAction(page);
+      this.composite?.addOkAction(page);
+    }
   }
 }

@@ -4,8 +4,9 @@
  * an MSK cluster is built by CloudFormation from the token, not by string replacement on a placeholder.
  */
 import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeRoundTrip } from '../../lib';
@@ -55,5 +56,50 @@ describe('construct props given as tokens', () => {
           auth: 'scram-sha-512',
         }),
     ).toThrow(/scramSecretArn|saslUsername/);
+  });
+});
+
+describe('alarm routing', () => {
+  const alarmActions = (stack: Stack) =>
+    Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' || r.Type === 'AWS::CloudWatch::CompositeAlarm')
+      .map((r) => ({
+        name: String(r.Properties.AlarmName),
+        composite: r.Type === 'AWS::CloudWatch::CompositeAlarm',
+        actions: JSON.stringify(r.Properties.AlarmActions ?? []),
+      }));
+  const warnings = (stack: Stack) =>
+    Annotations.fromStack(stack)
+      .findWarning('*', Match.anyValue())
+      .map((w) => String(w.entry.data));
+
+  it('with only a paging topic, only the composite pages: no other alarm is sent to it, and synth says they notify nobody', () => {
+    const { stack } = userStack();
+    const paging = new sns.Topic(stack, 'Paging');
+    new StreamProbeRoundTrip(stack, 'Probe', { probeName: 'orders', brokers: ['b-1.example:9092'], pagingTopic: paging });
+    const alarms = alarmActions(stack);
+    const paged = alarms.filter((a) => a.actions.includes('Paging'));
+    expect(paged.map((a) => a.name)).toEqual(['streamprobe-roundtrip-orders-pages']);
+    expect(alarms.filter((a) => !a.composite).every((a) => a.actions === '[]')).toBe(true);
+    expect(warnings(stack)).toEqual([expect.stringMatching(/orders: no notificationTopic, so its \d+ other alarms .* notify nobody/)]);
+  });
+
+  it('with both topics, the composite pages and every other alarm notifies; without any, synth warns that nothing pages', () => {
+    const { stack } = userStack();
+    new StreamProbeRoundTrip(stack, 'Probe', {
+      probeName: 'orders',
+      brokers: ['b-1.example:9092'],
+      pagingTopic: new sns.Topic(stack, 'Paging'),
+      notificationTopic: new sns.Topic(stack, 'Notify'),
+    });
+    new StreamProbeLagCheck(stack, 'Lag', { brokers: ['b-1.example:9092'], groups: ['billing'] });
+    const alarms = alarmActions(stack).filter((a) => a.name.startsWith('streamprobe-roundtrip-orders-'));
+    const notifying = alarms.filter((a) => a.actions.includes('Notify'));
+    expect(notifying.length).toBeGreaterThan(10);
+    expect(alarms.filter((a) => a.actions.includes('Paging')).map((a) => a.name)).toEqual(['streamprobe-roundtrip-orders-pages']);
+    expect(warnings(stack)).toEqual([
+      expect.stringMatching(/lag check .*no pagingTopic, so its alarms page nobody/),
+      expect.stringMatching(/lag check .*no notificationTopic/),
+    ]);
   });
 });
