@@ -22,7 +22,6 @@ export const ENV = {
   messageBytes: 'STREAMPROBE_MESSAGE_BYTES',
   runTimeoutMs: 'STREAMPROBE_RUN_TIMEOUT_MS',
   fetchMaxWaitMs: 'STREAMPROBE_FETCH_MAX_WAIT_MS',
-  sessionTimeoutMs: 'STREAMPROBE_SESSION_TIMEOUT_MS',
   auth: 'STREAMPROBE_AUTH',
   tls: 'STREAMPROBE_TLS',
   tlsCaPem: 'STREAMPROBE_TLS_CA_PEM',

@@ -38,20 +38,17 @@ export const configSchema = z
     messageBytes: z._default(int(0, 900_000), 256),
     /**
      * Whole run budget, reporting included. The Lambda also caps it by its remaining time. The floor is what
-     * a cold start needs: a new consumer group's first join waits group.initial.rebalance.delay.ms (3 s by
-     * default), and a quarter of the budget is kept for reporting.
+     * a cold start on a secured cluster needs, with a quarter of the budget kept for reporting.
      */
     runTimeoutMs: z._default(
       int(
         MIN_RUN_TIMEOUT_MS,
         900_000,
-        'a cold start joins a consumer group, which brokers delay by 3 s (group.initial.rebalance.delay.ms), and a quarter of the budget is kept for reporting',
+        'a cold start connects to every broker (TLS and SASL handshakes) and reads where each partition ends before it sends, and a quarter of the budget is kept for reporting',
       ),
       20_000,
     ),
     fetchMaxWaitMs: z._default(int(10, 5000), 100),
-    /** Longer than the schedule interval, or a frozen Lambda is evicted from its group between runs. */
-    sessionTimeoutMs: z._default(int(6000, 1_800_000), 300_000),
     ...connectionFields,
     ...metricsFields,
   })

@@ -180,7 +180,8 @@ describe('the probe Lambda', () => {
       expect(Number(env[ENV.runTimeoutMs])).toBe(runTimeoutS * 1000);
       expect(fn.Properties.Timeout).toBe(runTimeoutS + 10);
       expect(env[ENV.metricsSink]).toBe('api');
-      expect(Number(env[ENV.sessionTimeoutMs])).toBe(probe === 'audit' ? 900_000 : 300_000);
+      // No consumer group, so no session timeout to outlive a frozen container.
+      expect(env.STREAMPROBE_SESSION_TIMEOUT_MS).toBeUndefined();
       expect(
         Object.keys(env)
           .filter((k) => k.startsWith('STREAMPROBE_'))

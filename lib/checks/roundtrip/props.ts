@@ -146,8 +146,6 @@ function probeEnvironment(props: EnvValues, d: ReturnType<typeof resolveDeployme
     [ENV.eventsPerPartition]: props.eventsPerPartition?.toString(),
     [ENV.messageBytes]: props.messageBytes?.toString(),
     [ENV.runTimeoutMs]: String(d.runTimeout.toMilliseconds()),
-    // A frozen Lambda sends no heartbeats: outlive three schedule intervals, or every run pays a rejoin.
-    [ENV.sessionTimeoutMs]: String(Math.min(1_800_000, Math.max(300_000, d.schedule.toMilliseconds() * 3))),
     ...connectionEnvironment({ ...d, scramSecretArn: props.scramSecretArn }, props.tlsCaPem, d.auth === 'msk-iam' ? region : undefined),
     ...metricsEnvironment(props.namespace, props.highResolutionMetrics),
   });
