@@ -252,8 +252,9 @@ export function runScenario(
   topics: { paging: string; notify: string },
   functionName: string,
   assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+  /** The scenario's datapoints, when the caller already has them (one scenario under several assumptions). */
+  points: readonly DataPoint[] = s.minutes.flatMap((m, i) => toDataPoints(i, m, functionName)),
 ): DrillRow {
-  const points = s.minutes.flatMap((m, i) => toDataPoints(i, m, functionName));
   const sim = simulate(alarms, points, s.deployedAt * 60, (s.minutes.length + 1) * 60, assumptions);
   const paging = sim.notifications.filter((n) => n.topic === topics.paging);
   const pagesAt = paging.filter((n) => n.state === 'ALARM').map((n) => n.atSeconds / 60);
@@ -284,7 +285,8 @@ export function runScenario(
 
 /** The scenario under every evaluation assumption, the default first. */
 export function runUnderEveryAssumption(s: Scenario, alarms: AlarmSet, topics: { paging: string; notify: string }, functionName: string): DrillRow[] {
-  return EVALUATION_ASSUMPTIONS.map((a) => runScenario(s, alarms, topics, functionName, a));
+  const points = s.minutes.flatMap((m, i) => toDataPoints(i, m, functionName));
+  return EVALUATION_ASSUMPTIONS.map((a) => runScenario(s, alarms, topics, functionName, a, points));
 }
 
 /** One line per scenario, one column per assumption: pages, minute paged and minute OK, and whether the target held. */

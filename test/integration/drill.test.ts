@@ -9,7 +9,7 @@ import { collectReports } from '../drill/collect';
 import { collectLagReports, collectPipelineReports } from '../drill/collect-checks';
 import { routineMonth } from '../drill/routine-life';
 import { buildScenarios, type DrillRow, formatAssumptionTable, formatDrillTable, runUnderEveryAssumption, withOutcomeHistory } from '../drill/scenarios';
-import { alarmsFromTemplate, functionId, topicId } from '../drill/template';
+import { alarmsFromTemplate, alarmsOfCheck, functionId, topicId } from '../drill/template';
 import { readTemplate, synth } from '../helpers/cdk';
 
 const kafka = inject('kafka');
@@ -48,7 +48,7 @@ beforeAll(async () => {
   if (process.env.DRILL_MONTH) {
     const started = performance.now();
     const month = withOutcomeHistory(routineMonth(pools, 1));
-    const monthRows = runUnderEveryAssumption(month, alarms, topics, functionId(template, 'drill'));
+    const monthRows = runUnderEveryAssumption(month, alarmsOfCheck(alarms, 'streamprobe-roundtrip-drill-'), topics, functionId(template, 'drill'));
     process.stdout.write(`month: ${((performance.now() - started) / 1000).toFixed(1)} s\n${formatAssumptionTable(monthRows)}\n`);
   }
   rows = everyAssumption.filter((r) => r.assumptions === 'default');
