@@ -219,27 +219,8 @@ describe('a real 3-broker cluster', () => {
       });
       await a.disconnect();
       // The canary topic's partitions only: --all-topic-partitions would also move __consumer_offsets leaders
-      // back after the earlier broker restart, and with them the probe's group coordinator, which is another
-      // fault (a rejoin in mid-run) than the one this case is about.
-      const partitionsFile = join(tempDir('election'), 'partitions.json');
-      writeFileSync(partitionsFile, JSON.stringify({ partitions: meta!.partitions.map((x) => ({ topic: p.config.topic, partition: x.partitionId })) }));
-      const election = spawnSync(
-        'java',
-        [
-          '-Xmx128m',
-          '-cp',
-          `${kafkaLibs()}/*`,
-          'org.apache.kafka.tools.LeaderElectionCommand',
-          '--bootstrap-server',
-          cluster.bootstrap,
-          '--election-type',
-          'PREFERRED',
-          '--path-to-json-file',
-          partitionsFile,
-        ],
-        { encoding: 'utf8' },
-      );
-      expect(election.status, election.stderr).toBe(0);
+      // back after the earlier broker restart, and with them the commit group's coordinator, a case of its own.
+      electPreferredLeaders(meta!.partitions.map((x) => ({ topic: p.config.topic, partition: x.partitionId })));
       const after = await leadersOf(p.config.topic);
       expect(Object.keys(after).filter((k) => after[Number(k)] !== before[Number(k)]).length).toBeGreaterThan(0);
       const runs = [await p.run(), await p.run()];
@@ -381,6 +362,29 @@ async function rollingRestart(between: () => Promise<void>): Promise<void> {
   }
 }
 
+/** Kafka's own LeaderElectionCommand: each partition's preferred replica becomes its leader. */
+function electPreferredLeaders(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+  const file = join(tempDir('election'), 'partitions.json');
+  writeFileSync(file, JSON.stringify({ partitions }));
+  const election = spawnSync(
+    'java',
+    [
+      '-Xmx128m',
+      '-cp',
+      `${kafkaLibs()}/*`,
+      'org.apache.kafka.tools.LeaderElectionCommand',
+      '--bootstrap-server',
+      cluster.bootstrap,
+      '--election-type',
+      'PREFERRED',
+      '--path-to-json-file',
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (election.status !== 0) throw new Error(`leader election failed: ${election.stderr}`);
+}
+
 /** Kafka's group-to-partition rule: Utils.abs(groupId.hashCode()) % partitions of __consumer_offsets (4 on this cluster). */
 function offsetsPartitionOf(group: string, partitions = 4): number {
   let h = 0;
@@ -400,25 +404,7 @@ async function moveCoordinatorOf(group: string): Promise<{ from: number; to: num
     const p = meta!.partitions.find((x) => x.partitionId === partition)!;
     const replicas = [...p.replicas.filter((r) => r !== p.leader), p.leader];
     await a.alterPartitionReassignments({ topics: [{ topic: '__consumer_offsets', partitionAssignment: [{ partition, replicas }] }] });
-    const file = join(tempDir('coordinator'), 'partitions.json');
-    writeFileSync(file, JSON.stringify({ partitions: [{ topic: '__consumer_offsets', partition }] }));
-    const election = spawnSync(
-      'java',
-      [
-        '-Xmx128m',
-        '-cp',
-        `${kafkaLibs()}/*`,
-        'org.apache.kafka.tools.LeaderElectionCommand',
-        '--bootstrap-server',
-        cluster.bootstrap,
-        '--election-type',
-        'PREFERRED',
-        '--path-to-json-file',
-        file,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (election.status !== 0) throw new Error(`leader election failed: ${election.stderr}`);
+    electPreferredLeaders([{ topic: '__consumer_offsets', partition }]);
     const {
       topics: [after],
     } = await a.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
