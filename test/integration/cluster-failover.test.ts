@@ -67,7 +67,10 @@ async function waitUntilNoneLedBy(topic: string, broker: number): Promise<void> 
 function probe(overrides: Record<string, unknown> = {}) {
   const config = probeConfig(cluster.bootstrap, { minPartitions: 6, runTimeoutMs: RUN_TIMEOUT_MS, ...overrides });
   const output = new CapturedOutput().start();
-  const runtime = createRuntime('roundtrip', { config, logger: new ProbeLogger({ level: 'INFO' }) });
+  const runtime = createRuntime('roundtrip', {
+    config,
+    logger: new ProbeLogger({ level: (process.env.TEST_PROBE_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO' }),
+  });
   const reports: RunReport[] = [];
   return {
     config,

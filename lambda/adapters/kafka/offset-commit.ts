@@ -34,7 +34,6 @@ const COMMIT_TIMEOUT_MS = 3000;
 export class OffsetCommitter {
   private cluster: ClusterLike | undefined;
   private coordinator: number | undefined;
-  private forgetCoordinator = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -54,11 +53,7 @@ export class OffsetCommitter {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const cluster = await this.connected(deadlineAt);
-        if (this.coordinator === undefined || attempt > 0 || this.forgetCoordinator) {
-          // After a coordinator that did not answer, the brokers themselves are read again first: a fenced
-          // broker leaves the metadata, and the look-up no longer goes to it.
-          if (this.forgetCoordinator) await withDeadline(cluster.refreshMetadata(), deadlineAt, 'reading the cluster metadata again');
-          this.forgetCoordinator = false;
+        if (this.coordinator === undefined || attempt > 0) {
           const found = await withDeadline(
             cluster.findGroupCoordinatorMetadata({ groupId: this.group }),
             deadlineAt,
@@ -79,11 +74,12 @@ export class OffsetCommitter {
         // A Kafka answer other than a moved coordinator is final; a connection error may be a coordinator
         // that went away: asked again after a fresh look-up.
         if (type && !COORDINATOR_MOVED.has(type) && /^[A-Z_]+$/.test(type)) break;
-        // A coordinator that does not answer may be gone for good (a broker hung, then fenced): the next
-        // commit looks it up afresh instead of waiting on it again.
+        // A coordinator that does not answer may be gone for good (a broker hung, then fenced), and the
+        // connections that waited on it with it: the next commit starts on new ones and looks it up afresh.
         if (error instanceof DeadlineError) {
-          this.forgetCoordinator = true;
-          break;
+          const asked = this.coordinator;
+          void this.close();
+          return { group: this.group, coordinator: asked, error: toErrorInfo(error, 'commit') };
         }
         await this.cluster?.refreshMetadata().catch(() => {});
       }

@@ -175,6 +175,11 @@ export class CanaryProducer {
     });
   }
 
+  /** The producer's own metadata routed a send to a broker that no longer leads: the next ensureKnows replaces it. */
+  distrust(): void {
+    if (this.producer !== undefined) this.producerKnows = REPLACE;
+  }
+
   /** Drops the producer (disconnecting in the background); the next connect makes a new one. */
   reset(): Promise<void> {
     const closing = this.producer?.disconnect().catch(() => {});

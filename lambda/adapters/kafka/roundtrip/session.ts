@@ -11,7 +11,7 @@ import { innermostCause } from '../../../core/redact';
 import { BrokerOrder } from '../../../core/roundtrip/broker-order';
 import type { SentRecord } from '../../../core/roundtrip/reconcile';
 import type { PendingEvent } from '../../../core/roundtrip/report';
-import { monotonicNow, remainingMs, retryWithin, withDeadline } from '../../deadline';
+import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
 import { type CommitResult, OffsetCommitter } from '../offset-commit';
@@ -35,6 +35,8 @@ export interface PrepareProgress {
 }
 
 const LEVEL_NAMES: Record<number, string> = { 1: 'ERROR', 2: 'WARN', 4: 'INFO', 5: 'DEBUG' };
+/** How long the leaders are read again after a send met a partition led elsewhere. */
+const LEADER_MOVE_WAIT_MS = 1000;
 /** A prepare longer than this may have read leaders that have moved since. */
 const SLOW_PREPARE_MS = 1000;
 
@@ -49,6 +51,9 @@ function isClosedConnection(error: unknown): boolean {
     /Connection (closed|reset)|socket hang up/i.test(e.message ?? '')
   );
 }
+
+/** Kafka's own answers that the broker asked is not the partition's leader. */
+const KAFKA_SAYS_ELSEWHERE = new Set(['NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH']);
 
 /** Errors that say the partition's leader is elsewhere (or gone), not that the cluster refused the write. */
 const LEADER_ELSEWHERE = new Set([
@@ -212,15 +217,30 @@ export class KafkaProbeSession {
   async send(runId: string, layout: TopicLayout, deadlineAt: number): Promise<{ sent: SentRecord[]; errors: ErrorInfo[] }> {
     const first = await this.producer.send(runId, layout, deadlineAt);
     const stale = partitionsLedElsewhere(first.sent);
-    if (stale.length === 0 || remainingMs(deadlineAt) < MIN_SEND_WINDOW_MS * 2) return first;
-    let fresh: TopicLayout;
-    try {
-      fresh = await this.readLayout(layout.brokers, deadlineAt);
-    } catch {
-      return first;
+    if (stale.length === 0) return first;
+    // The producer's own metadata sent them where the leader no longer is: whatever the leaders read next,
+    // the resend goes through a producer that reads its metadata afresh.
+    this.producer.distrust();
+    const refused = new Set(first.sent.filter((s) => s.error && KAFKA_SAYS_ELSEWHERE.has(s.error.type)).map((s) => s.partition));
+    // The broker that answered NOT_LEADER_FOR_PARTITION knows before the metadata does (a controlled
+    // shutdown moves leadership first): the leaders are read again, briefly, until they name another broker.
+    const readBy = Math.min(deadlineAt - MIN_SEND_WINDOW_MS * 2, monotonicNow() + LEADER_MOVE_WAIT_MS);
+    let moved: number[] = [];
+    let fresh: TopicLayout | undefined;
+    for (let attempt = 0; monotonicNow() < readBy; attempt++) {
+      if (attempt > 0) await sleep(Math.min(100, Math.max(0, readBy - monotonicNow())));
+      try {
+        fresh = await this.readLayout(layout.brokers, deadlineAt);
+      } catch {
+        continue;
+      }
+      const next = fresh.leaders;
+      // A broker that answered "not the leader" is not the leader, whatever the layout said before; a
+      // connection refused or closed proves only that a leader which did not move is down.
+      moved = stale.filter((p) => next[p] !== undefined && next[p]! >= 0 && (refused.has(p) || next[p] !== layout.leaders[p]));
+      if (moved.length === stale.length) break;
     }
-    const moved = stale.filter((p) => fresh.leaders[p] !== undefined && fresh.leaders[p]! >= 0 && fresh.leaders[p] !== layout.leaders[p]);
-    if (moved.length === 0) return first;
+    if (moved.length === 0 || !fresh || remainingMs(deadlineAt) < MIN_SEND_WINDOW_MS) return first;
     this.log.debug('leaders moved during the sends; sending again to the new leaders', { partitions: moved });
     const again = await this.producer.send(runId, fresh, deadlineAt, moved);
     const resent = new Set(moved);
