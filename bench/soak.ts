@@ -9,7 +9,7 @@ import { parseConfig } from '../lambda/config/roundtrip';
 import type { RunReport } from '../lambda/core/roundtrip/report';
 import { createRuntime } from '../lambda/runtime';
 import { run, runScenario } from '../test/drill/scenarios';
-import { alarmsFromTemplate, functionId, topicId } from '../test/drill/template';
+import { alarmsFromTemplate, checkIds, topicId } from '../test/drill/template';
 
 export interface SoakResult {
   readonly runs: number;
@@ -39,7 +39,7 @@ export async function healthySoak(brokers: string, runs: number, templateFile: s
     { name: 'healthy soak', shouldPage: false, deployedAt: 0, minutes: reports.map(run) },
     alarmsFromTemplate(template),
     { paging: topicId(template, 'pages on-call'), notify: topicId(template, 'does not page') },
-    functionId(template, probeName),
+    checkIds(template, probeName),
   );
   const outcomes: Record<string, number> = {};
   for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;

@@ -35,8 +35,6 @@ export const METRICS = {
   EndToEndLatency: { unit: 'Milliseconds', perBroker: true, description: 'produce request on the wire to the fetch response holding the event, per event' },
   ProduceLatency: { unit: 'Milliseconds', description: 'produce request on the wire to its acks=all acknowledgement, per event' },
   ConnectLatency: { unit: 'Milliseconds', onlyWhenNonZero: true, description: 'connecting the clients (cold runs only)' },
-  MessagesSent: { unit: 'Count', description: 'canary events the run tried to send' },
-  MessagesReceived: { unit: 'Count', description: 'events of the run read back intact' },
   MessagesLost: { unit: 'Count', onlyWhenNonZero: true, description: 'acknowledged events confirmed lost: still unread at the end of the run after their own' },
   MessagesLate: { unit: 'Count', onlyWhenNonZero: true, description: "events read back after their own run's deadline (slow, not lost)" },
   MessagesDuplicated: { unit: 'Count', onlyWhenNonZero: true, description: 'extra copies of events' },
@@ -57,10 +55,6 @@ export const METRICS = {
   SlowestBrokerLatency: {
     unit: 'Milliseconds',
     description: 'the highest per-leader-broker median end-to-end latency of the run: one slow broker shows whatever the cluster size',
-  },
-  RunOutcomeChanges: {
-    unit: 'Count',
-    description: 'changes between healthy and unhealthy runs over the last runs of this container: high while failures come and go',
   },
   OffsetCommitLatency: {
     unit: 'Milliseconds',
@@ -187,6 +181,3 @@ export const CLOUDWATCH_LIMITS = {
   emfMetricsPerLine: 100,
   emfValuesPerMetric: 100,
 } as const;
-
-/** How many recent runs of one container RunOutcomeChanges looks back over. */
-export const OUTCOME_HISTORY_RUNS = 15;

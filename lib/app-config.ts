@@ -87,7 +87,6 @@ const targetSchema = z
         lostMessages: whole().optional(),
         datapointsToAlarm: whole().optional(),
         evaluationPeriods: whole().optional(),
-        unstableOutcomeChanges: whole().optional(),
       })
       .strict()
       .optional(),
@@ -118,6 +117,7 @@ const pipelineSchema = z
     thresholds: z
       .object({
         pipelineLatencyMs: z.number({ error: 'must be a number of milliseconds' }).positive('must be positive').optional(),
+        latencyForSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
         latencyStatistic: z.string().optional(),
         availabilityPercent: z.number({ error: 'must be a number' }).gt(0, 'must be above 0').max(100, 'must be at most 100').optional(),
         lostCanaries: whole().optional(),
@@ -137,6 +137,8 @@ const lagCheckSchema = z
     groupPattern: z.string().optional(),
     timeLagThresholdSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
     stallAfterSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
+    stoppedForSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
+    timeLagForSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be positive').optional(),
     partitionMetrics: z.boolean({ error: 'must be true or false' }).optional(),
     ...authFields,
     ...common,

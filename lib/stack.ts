@@ -1,6 +1,7 @@
 /** The deployable stack: a construct per configured canary target, pipeline and lag check, the alarm topics and one dashboard. */
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -15,10 +16,6 @@ import { ProbeDashboard } from './dashboard';
 
 export interface StreamProbeStackProps extends StackProps {
   readonly config: AppConfig;
-}
-
-function encryptedTopic(scope: Construct, id: string, displayName: string): sns.Topic {
-  return new AlarmTopic(scope, id, { displayName }).topic;
 }
 
 function retention(days: number | undefined): RetentionDays | undefined {
@@ -67,10 +64,14 @@ export class StreamProbeStack extends Stack {
     super(scope, id, { description: 'streamprobe: synthetic canary monitoring of Kafka pipelines', ...props });
     const { config } = props;
 
+    // One KMS key for both topics when the stack makes both.
+    let key: kms.Key | undefined;
     if (config.alarmTopicArn) {
       this.pagingTopic = sns.Topic.fromTopicArn(this, 'PagingTopic', config.alarmTopicArn);
     } else {
-      const topic = encryptedTopic(this, 'PagingTopic', 'streamprobe: pages on-call');
+      const paging = new AlarmTopic(this, 'PagingTopic', { displayName: 'streamprobe: pages on-call' });
+      key = paging.key;
+      const topic = paging.topic;
       for (const email of config.alarmEmails) topic.addSubscription(new subscriptions.EmailSubscription(email));
       for (const url of config.alarmHttpsUrls) topic.addSubscription(new subscriptions.UrlSubscription(url));
       if (config.alarmEmails.length + config.alarmHttpsUrls.length === 0) {
@@ -81,7 +82,7 @@ export class StreamProbeStack extends Stack {
       }
       this.pagingTopic = topic;
     }
-    this.notificationTopic = encryptedTopic(this, 'NotificationTopic', 'streamprobe: alarm details (does not page)');
+    this.notificationTopic = new AlarmTopic(this, 'NotificationTopic', { displayName: 'streamprobe: alarm details (does not page)', key }).topic;
 
     this.probes = config.targets.map((t) => {
       const { endToEndLatencyMs, ...thresholds } = t.thresholds ?? {};
@@ -100,7 +101,7 @@ export class StreamProbeStack extends Stack {
     const topics = { pagingTopic: this.pagingTopic, notificationTopic: this.notificationTopic };
     this.pipelines = config.pipelines.map((p) => {
       const { vpc: placement, thresholds, scheduleMinutes, runTimeoutSeconds, logRetentionDays, deadlineSeconds, inputBrokers, outputBrokers, ...settings } = p;
-      const { pipelineLatencyMs, ...rest } = thresholds ?? {};
+      const { pipelineLatencyMs, latencyForSeconds, ...rest } = thresholds ?? {};
       return new StreamProbePipeline(this, `Pipeline-${p.pipelineName}`, {
         ...settings,
         ...vpcPlacement(this, `pipeline${p.pipelineName}`, placement),
@@ -110,11 +111,25 @@ export class StreamProbeStack extends Stack {
         outputBrokers,
         deadline: deadlineSeconds === undefined ? undefined : Duration.seconds(deadlineSeconds),
         logRetention: retention(logRetentionDays),
-        thresholds: { ...rest, pipelineLatency: pipelineLatencyMs === undefined ? undefined : Duration.millis(pipelineLatencyMs) },
+        thresholds: {
+          ...rest,
+          pipelineLatency: pipelineLatencyMs === undefined ? undefined : Duration.millis(pipelineLatencyMs),
+          latencyFor: latencyForSeconds === undefined ? undefined : Duration.seconds(latencyForSeconds),
+        },
       });
     });
     this.lagChecks = config.lagChecks.map((c) => {
-      const { vpc: placement, scheduleMinutes, runTimeoutSeconds, logRetentionDays, timeLagThresholdSeconds, stallAfterSeconds, ...settings } = c;
+      const {
+        vpc: placement,
+        scheduleMinutes,
+        runTimeoutSeconds,
+        logRetentionDays,
+        timeLagThresholdSeconds,
+        stallAfterSeconds,
+        stoppedForSeconds,
+        timeLagForSeconds,
+        ...settings
+      } = c;
       const name = c.checkName ?? 'lag';
       return new StreamProbeLagCheck(this, `LagCheck-${name}`, {
         ...settings,
@@ -124,6 +139,8 @@ export class StreamProbeStack extends Stack {
         logRetention: retention(logRetentionDays),
         timeLagThreshold: timeLagThresholdSeconds === undefined ? undefined : Duration.millis(timeLagThresholdSeconds * 1000),
         stallAfter: stallAfterSeconds === undefined ? undefined : Duration.millis(stallAfterSeconds * 1000),
+        stoppedFor: stoppedForSeconds === undefined ? undefined : Duration.millis(stoppedForSeconds * 1000),
+        timeLagFor: timeLagForSeconds === undefined ? undefined : Duration.millis(timeLagForSeconds * 1000),
       });
     });
 

@@ -101,8 +101,6 @@ export function reportToDatums(report: RunReport, options: DatumOptions = {}): D
     ...distribution('EndToEndLatency', report.samples.endToEnd, base, max),
     ...distribution('ProduceLatency', report.samples.produce, base, max),
     ...single('ConnectLatency', report.warm ? 0 : report.timings.connectMs, base),
-    ...single('MessagesSent', c.sent, base),
-    ...single('MessagesReceived', c.received, base),
     ...single('MessagesLost', c.lost, base),
     ...single('MessagesLate', c.late, base),
     ...single('MessagesDuplicated', c.duplicated, base),
@@ -117,7 +115,6 @@ export function reportToDatums(report: RunReport, options: DatumOptions = {}): D
     ...single('BrokersWithoutCanaryLeader', report.brokersWithoutCanaryLeader.length, base),
     ...single('BrokersMissing', report.brokersMissing, base),
     ...(report.slowestBrokerMs === undefined ? [] : single('SlowestBrokerLatency', report.slowestBrokerMs, base)),
-    ...single('RunOutcomeChanges', report.recentOutcomeChanges, base),
     ...(report.offsetCommit?.latencyMs === undefined ? [] : single('OffsetCommitLatency', report.offsetCommit.latencyMs, base)),
     ...single('OffsetCommitErrors', report.offsetCommit?.error ? 1 : 0, base),
   ];

@@ -1,7 +1,7 @@
 /**
  * The round trip: prepare, send one event per partition, receive, reconcile. One Kafka session per process
  * (reused while warm); what a run leaves for the next (where its events were read, its overdue events,
- * recent outcomes, this process's own run ids) lives here. Never throws: whatever happens is a report.
+ * this process's own run ids) lives here. Never throws: whatever happens is a report.
  */
 
 import { monotonicNow } from '../adapters/deadline';
@@ -12,7 +12,6 @@ import type { RunBudget } from '../core/budget';
 import type { RunPhase } from '../core/check-report';
 import { toErrorInfo } from '../core/redact';
 import { eventId } from '../core/roundtrip/event';
-import { OutcomeHistory } from '../core/roundtrip/outcome-history';
 import { failedReport, type ReconcileInput, type RunContext, reconcile } from '../core/roundtrip/reconcile';
 import type { EventLocation, PendingEvent, RunReport, Timings } from '../core/roundtrip/report';
 import { roundMs } from '../core/stats';
@@ -46,7 +45,6 @@ export class RoundTripCheck implements Check<'roundtrip'> {
   private readonly config: ProbeConfig;
   private arrivedLastRun: readonly EventLocation[] = [];
   private pending: readonly PendingEvent[] = [];
-  private readonly outcomes = new OutcomeHistory();
   /** Run ids this process sent lately (enough to outlast any event still in flight) and when it started. */
   private readonly ownRuns = new Set<string>();
   private readonly startedWallMs = Date.now();
@@ -66,7 +64,7 @@ export class RoundTripCheck implements Check<'roundtrip'> {
       this.arrivedLastRun = measured.arrivals;
       this.pending = measured.pending;
     }
-    return { ...measured, recentOutcomeChanges: this.outcomes.record(measured.outcome) };
+    return measured;
   }
 
   private async run(runId: string, deadlineAt: number, commitBy: number): Promise<RunReport> {

@@ -36,24 +36,10 @@ export class AlarmTopic extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
 
-  constructor(scope: Construct, id: string, props: { readonly displayName: string }) {
+  /** `key`: another AlarmTopic's, to share (a customer managed key costs $1 a month; one serves every topic). */
+  constructor(scope: Construct, id: string, props: { readonly displayName: string; readonly key?: kms.Key }) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: `streamprobe: encrypts "${props.displayName}"; CloudWatch alarms may use it to publish`,
-      enableKeyRotation: true,
-      // An alarm topic holds no data worth keeping once the stack is gone.
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsEncryptNotifications',
-        principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: sourceConditions(this),
-      }),
-    );
+    this.key = props.key ?? this.newKey();
     this.topic = new sns.Topic(this, 'Topic', { displayName: props.displayName, masterKey: this.key, enforceSSL: true });
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -64,5 +50,25 @@ export class AlarmTopic extends Construct {
         conditions: sourceConditions(this),
       }),
     );
+  }
+
+  private newKey(): kms.Key {
+    const key = new kms.Key(this, 'Key', {
+      description: 'streamprobe: encrypts its alarm topics; CloudWatch alarms may use it to publish',
+      enableKeyRotation: true,
+      // An alarm topic holds no data worth keeping once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsEncryptNotifications',
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: sourceConditions(this),
+      }),
+    );
+    return key;
   }
 }

@@ -94,11 +94,12 @@ export function alarmPeriods(
   name: string,
   t: { evaluationPeriods?: number; datapointsToAlarm?: number },
   kind = 'target',
+  defaults: { evaluationPeriods: number; datapointsToAlarm: number } = { evaluationPeriods: 5, datapointsToAlarm: 3 },
 ): { evaluationPeriods: number; datapointsToAlarm: number } {
   wholeIn(name, 'thresholds.evaluationPeriods', t.evaluationPeriods, 1, 100, kind);
   wholeIn(name, 'thresholds.datapointsToAlarm', t.datapointsToAlarm, 1, 100, kind);
-  const evaluationPeriods = t.evaluationPeriods ?? 5;
-  const datapointsToAlarm = t.datapointsToAlarm ?? Math.min(3, evaluationPeriods);
+  const evaluationPeriods = t.evaluationPeriods ?? defaults.evaluationPeriods;
+  const datapointsToAlarm = t.datapointsToAlarm ?? Math.min(defaults.datapointsToAlarm, evaluationPeriods);
   if (datapointsToAlarm > evaluationPeriods)
     throw new TargetConfigError(name, 'thresholds.datapointsToAlarm', 'cannot exceed thresholds.evaluationPeriods', kind);
   return { evaluationPeriods, datapointsToAlarm };

@@ -15,17 +15,25 @@
  *  - percentiles are nearest-rank over the expanded samples.
  */
 
+import { evaluateExpression, parseExpression } from './metric-math';
+
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export type TreatMissing = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
 export type Comparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
 
-export interface MetricAlarmDef {
-  readonly name: string;
+/** One metric as an alarm reads it. */
+export interface MetricQuery {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: Readonly<Record<string, string>>;
   readonly statistic: string;
   readonly unit?: string;
+}
+
+export interface MetricAlarmDef extends MetricQuery {
+  readonly name: string;
+  /** A metric-math alarm: the expression it watches and the metrics it reads by id (the fields above are then unused). */
+  readonly math?: { readonly expression: string; readonly metrics: Readonly<Record<string, MetricQuery>> };
   readonly periodSeconds: number;
   readonly evaluationPeriods: number;
   readonly datapointsToAlarm: number;
@@ -85,7 +93,12 @@ const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
 /** The alarm's datapoint for each period index, undefined where no datapoint matched (exact dimensions, unit). */
-export function periodValues(def: MetricAlarmDef, points: readonly DataPoint[], fromPeriod: number, toPeriod: number): Array<number | undefined> {
+export function periodValues(
+  def: MetricQuery & { periodSeconds: number },
+  points: readonly DataPoint[],
+  fromPeriod: number,
+  toPeriod: number,
+): Array<number | undefined> {
   const buckets = new Map<number, number[]>();
   for (const d of points) {
     if (d.namespace !== def.namespace || d.metricName !== def.metricName || !sameDimensions(d.dimensions, def.dimensions)) continue;
@@ -124,11 +137,22 @@ export function breaches(comparison: Comparison, value: number, threshold: numbe
  * breaching (false) or missing (undefined), oldest first.
  */
 export function decide(range: ReadonlyArray<boolean | undefined>, m: number, n: number, treat: TreatMissing, current: AlarmState): AlarmState {
-  const real = range.filter((v): v is boolean => v !== undefined);
-  if (real.length >= n) return real.slice(-n).filter(Boolean).length >= m ? 'ALARM' : 'OK';
-  const breachingReal = real.filter(Boolean).length;
-  const fill = n - real.length;
-  if (real.length === 0) {
+  // Counted newest first without copies: a month of minutes decides this a million times.
+  let realCount = 0;
+  let breachingNewest = 0;
+  let breachingReal = 0;
+  for (let k = range.length - 1; k >= 0; k--) {
+    const v = range[k];
+    if (v === undefined) continue;
+    realCount++;
+    if (v) {
+      breachingReal++;
+      if (realCount <= n) breachingNewest++;
+    }
+  }
+  if (realCount >= n) return breachingNewest >= m ? 'ALARM' : 'OK';
+  const fill = n - realCount;
+  if (realCount === 0) {
     return { missing: 'INSUFFICIENT_DATA', ignore: current, breaching: 'ALARM', notBreaching: 'OK' }[treat] as AlarmState;
   }
   switch (treat) {
@@ -137,10 +161,10 @@ export function decide(range: ReadonlyArray<boolean | undefined>, m: number, n: 
     case 'notBreaching':
       return breachingReal >= m ? 'ALARM' : 'OK';
     case 'missing':
-      return breachingReal >= Math.min(m, real.length) ? 'ALARM' : 'OK';
+      return breachingReal >= Math.min(m, realCount) ? 'ALARM' : 'OK';
     case 'ignore':
       if (breachingReal >= m) return 'ALARM';
-      return real.some((v) => !v) ? 'OK' : current;
+      return breachingReal < realCount ? 'OK' : current;
   }
 }
 
@@ -169,39 +193,113 @@ export const EVALUATION_ASSUMPTIONS: readonly Assumptions[] = [
 /** Range length used for evaluation (see the assumptions above). */
 export const evaluationRange = (n: number, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) => n + assumptions.extraRange;
 
+/** One metric's datapoints by period, and each period's value: computed once it is all visible, else from what is. */
+class MetricSeries {
+  private readonly byPeriod = new Map<number, { points: DataPoint[]; newest: number; complete?: { value: number | undefined } }>();
+
+  constructor(
+    private readonly query: MetricQuery,
+    periodSeconds: number,
+    points: readonly DataPoint[],
+  ) {
+    for (const d of points) {
+      if (d.metricName !== query.metricName || d.namespace !== query.namespace || !sameDimensions(d.dimensions, query.dimensions)) continue;
+      if (query.unit !== undefined && d.unit !== undefined && d.unit !== query.unit) continue;
+      const period = Math.floor(d.timestampSeconds / periodSeconds);
+      const entry = this.byPeriod.get(period);
+      if (entry) {
+        entry.points.push(d);
+        entry.newest = Math.max(entry.newest, d.timestampSeconds);
+      } else this.byPeriod.set(period, { points: [d], newest: d.timestampSeconds });
+    }
+  }
+
+  /** The period's statistic over the datapoints visible before `visibleBefore`, undefined when none. */
+  value(period: number, visibleBefore: number): number | undefined {
+    const entry = this.byPeriod.get(period);
+    if (!entry) return undefined;
+    if (entry.newest < visibleBefore) {
+      entry.complete ??= { value: this.statistic(entry.points) };
+      return entry.complete.value;
+    }
+    return this.statistic(entry.points.filter((d) => d.timestampSeconds < visibleBefore));
+  }
+
+  private statistic(points: readonly DataPoint[]): number | undefined {
+    const name = this.query.statistic;
+    if (name.startsWith('p')) {
+      const samples = points.flatMap(expand);
+      return samples.length ? statistic(name, samples) : undefined;
+    }
+    // The other statistics from Values and Counts as they are, without expanding them into samples.
+    let count = 0;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const d of points) {
+      d.values.forEach((v, i) => {
+        const c = d.counts?.[i] ?? 1;
+        if (c <= 0) return;
+        count += c;
+        sum += v * c;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      });
+    }
+    if (count === 0) return undefined;
+    const byName: Record<string, number> = { SampleCount: count, Sum: sum, Average: sum / count, Minimum: min, Maximum: max };
+    if (!(name in byName)) throw new Error(`the drill's evaluator does not model the statistic ${name}`);
+    return byName[name];
+  }
+}
+
 /**
- * One alarm's datapoints by period, and each period's breach verdict once computed: a month of minutes is
- * evaluated again and again over the same periods, and only what became visible since changes a verdict.
+ * One alarm's data: its metric, or the metrics its expression reads. A month of minutes is evaluated again
+ * and again over the same periods, and only what became visible since changes a period's value.
  */
 export class AlarmData {
-  private readonly byPeriod = new Map<number, DataPoint[]>();
-  private readonly verdicts = new Map<number, { visible: number; breach: boolean | undefined }>();
+  private readonly series: Readonly<Record<string, MetricSeries>>;
+  private readonly expression?: ReturnType<typeof parseExpression>;
 
   constructor(
     readonly def: MetricAlarmDef,
     points: readonly DataPoint[],
+    /** Series already built for other alarms of the same simulation, by metric, statistic and period. */
+    shared = new Map<string, MetricSeries>(),
   ) {
-    for (const d of points) {
-      if (d.metricName !== def.metricName || d.namespace !== def.namespace || !sameDimensions(d.dimensions, def.dimensions)) continue;
-      if (def.unit !== undefined && d.unit !== undefined && d.unit !== def.unit) continue;
-      const period = Math.floor(d.timestampSeconds / def.periodSeconds);
-      const list = this.byPeriod.get(period);
-      if (list) list.push(d);
-      else this.byPeriod.set(period, [d]);
-    }
+    const queries: Record<string, MetricQuery> = def.math ? { ...def.math.metrics } : { m: def };
+    const seriesOf = (q: MetricQuery) => {
+      const key = JSON.stringify([q.namespace, q.metricName, q.dimensions, q.statistic, q.unit, def.periodSeconds]);
+      let series = shared.get(key);
+      if (!series) shared.set(key, (series = new MetricSeries(q, def.periodSeconds, points)));
+      return series;
+    };
+    this.series = Object.fromEntries(Object.entries(queries).map(([id, q]) => [id, seriesOf(q)]));
+    if (def.math) this.expression = parseExpression(def.math.expression);
   }
 
-  /** The period's verdict from the datapoints visible before `visibleBefore`: breaching, not, or missing. */
-  breach(period: number, visibleBefore: number): boolean | undefined {
-    const all = this.byPeriod.get(period);
-    if (!all) return undefined;
-    const visible = all.filter((d) => d.timestampSeconds < visibleBefore);
-    const cached = this.verdicts.get(period);
-    if (cached?.visible === visible.length) return cached.breach;
-    const samples = visible.flatMap(expand);
-    const breach = samples.length ? breaches(this.def.comparison, statistic(this.def.statistic, samples), this.def.threshold) : undefined;
-    this.verdicts.set(period, { visible: visible.length, breach });
-    return breach;
+  /** The metric names this alarm reads. */
+  static metricNames(def: MetricAlarmDef): string[] {
+    return def.math ? Object.values(def.math.metrics).map((q) => q.metricName) : [def.metricName];
+  }
+
+  /** Each period's verdict from `first` to `last`: breaching, not, or missing, from what is visible before `visibleBefore`. */
+  breaches(first: number, last: number, visibleBefore: number): Array<boolean | undefined> {
+    const length = last - first + 1;
+    const { comparison, threshold } = this.def;
+    const out: Array<boolean | undefined> = new Array(length);
+    if (!this.expression) {
+      const series = this.series.m!;
+      for (let k = 0; k < length; k++) {
+        const v = series.value(first + k, visibleBefore);
+        out[k] = v === undefined ? undefined : breaches(comparison, v, threshold);
+      }
+      return out;
+    }
+    const seriesOf = (s: MetricSeries) => Array.from({ length }, (_, k) => s.value(first + k, visibleBefore));
+    const values = evaluateExpression(this.expression, Object.fromEntries(Object.entries(this.series).map(([id, s]) => [id, seriesOf(s)])), length);
+    for (let k = 0; k < length; k++) out[k] = values[k] === undefined ? undefined : breaches(comparison, values[k]!, threshold);
+    return out;
   }
 }
 
@@ -215,8 +313,7 @@ export function evaluateMetricAlarm(
   const data = points instanceof AlarmData ? points : new AlarmData(def, points);
   const last = Math.floor(atSeconds / def.periodSeconds) - (assumptions.partialPeriod ? 0 : 1);
   const first = last - evaluationRange(def.evaluationPeriods, assumptions) + 1;
-  const range: Array<boolean | undefined> = [];
-  for (let p = first; p <= last; p++) range.push(data.breach(p, atSeconds - assumptions.visibleAfterSeconds));
+  const range = data.breaches(first, last, atSeconds - assumptions.visibleAfterSeconds);
   return decide(range, def.datapointsToAlarm, def.evaluationPeriods, def.treatMissingData, current);
 }
 
@@ -228,8 +325,13 @@ type Token =
   | { kind: 'paren'; open: boolean }
   | { kind: 'bool'; value: boolean };
 
+const tokenized = new Map<string, Token[]>();
+
 function tokenize(rule: string): Token[] {
+  const cached = tokenized.get(rule);
+  if (cached) return cached;
   const tokens: Token[] = [];
+  tokenized.set(rule, tokens);
   const re = /\s*(?:(ALARM|OK|INSUFFICIENT_DATA)\(\s*"?([^")]+?)"?\s*\)|(AND|OR|NOT)\b|(\()|(\))|(TRUE|FALSE)\b)/y;
   let at = 0;
   while (at < rule.length) {
@@ -304,6 +406,13 @@ export interface Simulation {
   readonly states: ReadonlyMap<string, AlarmState>;
 }
 
+/** An operator's `aws cloudwatch set-alarm-state`: the alarm takes the state until its next evaluation changes it. */
+export interface SetAlarmState {
+  readonly atSeconds: number;
+  readonly alarm: string;
+  readonly state: AlarmState;
+}
+
 /** Evaluates every alarm at each minute boundary from `fromSeconds` to `toSeconds` (alarms created at `fromSeconds`). */
 export function simulate(
   alarms: AlarmSet,
@@ -311,6 +420,7 @@ export function simulate(
   fromSeconds: number,
   toSeconds: number,
   assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
+  operations: readonly SetAlarmState[] = [],
 ): Simulation {
   const states = new Map<string, AlarmState>();
   for (const a of [...alarms.metricAlarms, ...alarms.compositeAlarms]) states.set(a.name, 'INSUFFICIENT_DATA');
@@ -328,8 +438,22 @@ export function simulate(
     if (list) list.push(d);
     else byMetric.set(d.metricName, [d]);
   }
-  const data = alarms.metricAlarms.map((def) => new AlarmData(def, byMetric.get(def.metricName) ?? []));
+  const shared = new Map<string, MetricSeries>();
+  const data = alarms.metricAlarms.map(
+    (def) =>
+      new AlarmData(
+        def,
+        AlarmData.metricNames(def).flatMap((name) => byMetric.get(name) ?? []),
+        shared,
+      ),
+  );
+  const defs = new Map(alarms.metricAlarms.map((a) => [a.name, a]));
   for (let at = fromSeconds; at <= toSeconds; at += 60) {
+    for (const op of operations.filter((o) => o.atSeconds > at - 60 && o.atSeconds <= at)) {
+      const def = defs.get(op.alarm);
+      if (!def) throw new Error(`set-alarm-state names an unknown alarm ${op.alarm}`);
+      transition(op.alarm, op.state, def, op.atSeconds);
+    }
     for (const d of data) transition(d.def.name, evaluateMetricAlarm(d.def, d, at, states.get(d.def.name)!, assumptions), d.def, at);
     // Composites may name composites: settle until nothing changes.
     for (let round = 0; round < 5; round++) {

@@ -24,8 +24,6 @@ export function expectedPoints(r: RunReport): Point[] {
   for (const [broker, samples] of Object.entries(r.samples.endToEndByBroker)) add('EndToEndLatency', samples, { ...probe, Broker: broker });
   add('ProduceLatency', r.samples.produce);
   if (!r.warm) nonZero('ConnectLatency', r.timings.connectMs);
-  add('MessagesSent', [r.counts.sent]);
-  add('MessagesReceived', [r.counts.received]);
   nonZero('MessagesLost', r.counts.lost);
   nonZero('MessagesLate', r.counts.late);
   nonZero('MessagesDuplicated', r.counts.duplicated);
@@ -40,7 +38,6 @@ export function expectedPoints(r: RunReport): Point[] {
   nonZero('BrokersWithoutCanaryLeader', r.brokersWithoutCanaryLeader.length);
   nonZero('BrokersMissing', r.brokersMissing);
   if (r.slowestBrokerMs !== undefined) add('SlowestBrokerLatency', [r.slowestBrokerMs]);
-  add('RunOutcomeChanges', [r.recentOutcomeChanges]);
   if (r.offsetCommit?.latencyMs !== undefined) add('OffsetCommitLatency', [r.offsetCommit.latencyMs]);
   if (r.offsetCommit?.error) add('OffsetCommitErrors', [1]);
   return points;

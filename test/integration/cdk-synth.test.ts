@@ -3,7 +3,7 @@
  * assertions, cdk-nag (part of synth) and cfn-lint.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -279,26 +279,68 @@ function fnEnv(probe: string) {
   return functionOf(probe)[1].Properties.Environment.Variables;
 }
 
-const PAGING = ['availability', 'has-run', 'lambda-errors', 'lambda-throttles', 'latency', 'loss', 'slow-broker', 'stopped', 'unstable'];
-const PIPELINE_ALARMS = ['availability', 'duplicated', 'has-run', 'lambda-errors', 'lambda-throttles', 'late', 'latency', 'loss', 'stopped', 'unexpected'];
+/** Round-trip alarms the composite names: those that notify too, then the holds and gates that only decide it. */
+const PAGING = ['availability', 'failed-runs', 'lambda-errors', 'latency', 'loss', 'slow-broker'];
+const SILENT = [
+  'failed-lately',
+  'failed-within-20m',
+  'has-run',
+  'latency-lately',
+  'latency-near',
+  'maintenance',
+  'on-and-off',
+  'outage',
+  'scheduled',
+  'slow-broker-lately',
+  'slow-broker-near',
+  'stopped',
+];
+const FAILURE_WINDOWS = ['failed-runs', 'failed-lately', 'failed-within-20m', 'on-and-off', 'outage'];
+const PIPELINE_ALARMS = [
+  'availability',
+  'duplicated',
+  'has-run',
+  'lambda-errors',
+  'late',
+  'latency',
+  'latency-severe',
+  'latency-severe-lately',
+  'latency-severe-near',
+  'loss',
+  'maintenance',
+  'scheduled',
+  'stopped',
+  'unexpected',
+  ...FAILURE_WINDOWS,
+];
+const GROUP_ALARMS = [
+  'time-lag',
+  'time-lag-severe',
+  'time-lag-severe-lately',
+  'time-lag-severe-near',
+  'stopped',
+  'stopped-lately',
+  'stalled',
+  'retention-loss',
+];
 const NOTIFYING = ['broker-missing', 'corrupt', 'duplicates', 'late', 'leaderless-broker', 'metrics-fallback', 'offset-commits', 'out-of-order', 'slow-runs'];
 
 describe('alarms', () => {
   it('builds the paging and the notifying alarms and one composite per target', () => {
     for (const probe of ['orders', 'payments', 'audit']) {
-      expect(Object.keys(alarmsOf(probe)).sort()).toEqual([...PAGING, ...NOTIFYING].sort());
+      expect(Object.keys(alarmsOf(probe)).sort()).toEqual([...PAGING, ...SILENT, ...NOTIFYING].sort());
     }
     template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 6);
   });
 
-  it('latency: a statistic that behaves with few samples, M of N, and silence keeps the state', () => {
+  it('latency: a statistic that behaves with few samples, 3 runs in a row, silence keeps the state, and it clears below 80%', () => {
     expect(alarmsOf('orders').latency).toMatchObject({
       MetricName: 'EndToEndLatency',
       Namespace: 'StreamProbe',
       ExtendedStatistic: 'p90',
       Threshold: 1000,
       Period: 60,
-      EvaluationPeriods: 5,
+      EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'ignore',
@@ -312,9 +354,13 @@ describe('alarms', () => {
       Threshold: 1000,
       TreatMissingData: 'ignore',
     });
+    // The hold: above the threshold in 3 of the last 15, and above the clear level in one of the last 4.
+    expect(alarmsOf('orders')['latency-lately']).toMatchObject({ ExtendedStatistic: 'p90', Threshold: 1000, EvaluationPeriods: 15, DatapointsToAlarm: 3 });
+    expect(alarmsOf('orders')['latency-near']).toMatchObject({ ExtendedStatistic: 'p90', Threshold: 800, EvaluationPeriods: 4, DatapointsToAlarm: 1 });
+    expect(alarmsOf('payments')['slow-broker-near']).toMatchObject({ Statistic: 'Maximum', Threshold: 400 });
   });
 
-  it('availability and the hold on intermittent failure keep their state through silence; loss, published only when non-zero, reads silence as zero', () => {
+  it('availability keeps its state through silence; failed runs are counted over windows of time; loss, published only when non-zero, reads silence as zero', () => {
     expect(alarmsOf('payments').availability).toMatchObject({
       MetricName: 'EndToEndAvailability',
       Statistic: 'Average',
@@ -322,35 +368,46 @@ describe('alarms', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'ignore',
     });
-    expect(alarmsOf('orders').loss).toMatchObject({
-      MetricName: 'MessagesLost',
-      Statistic: 'Sum',
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 1,
+    const a = alarmsOf('orders');
+    expect(a.loss).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 1 });
+    expect(a.loss.Metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Expression: 'FILL(m, 0)' }),
+        expect.objectContaining({
+          Id: 'm',
+          ReturnData: false,
+          MetricStat: expect.objectContaining({ Stat: 'Sum', Metric: expect.objectContaining({ MetricName: 'MessagesLost' }) }),
+        }),
+      ]),
+    );
+    const failed = {
+      MetricName: 'EndToEndAvailability',
+      Statistic: 'Minimum',
+      Threshold: 50,
+      ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'notBreaching',
-    });
-    expect(alarmsOf('orders').unstable).toMatchObject({
-      MetricName: 'RunOutcomeChanges',
-      Statistic: 'Maximum',
-      Threshold: 4,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'ignore',
-      EvaluationPeriods: 10,
-      DatapointsToAlarm: 1,
-    });
+    };
+    expect(a['failed-runs']).toMatchObject({ ...failed, EvaluationPeriods: 60, DatapointsToAlarm: 3 });
+    expect(a['failed-lately']).toMatchObject({ ...failed, EvaluationPeriods: 4, DatapointsToAlarm: 1 });
+    expect(a['failed-within-20m']).toMatchObject({ ...failed, EvaluationPeriods: 20, DatapointsToAlarm: 1 });
+    expect(a.outage).toMatchObject({ ...failed, EvaluationPeriods: 40, DatapointsToAlarm: 10 });
+    expect(a['on-and-off']).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 40, DatapointsToAlarm: 3 });
+    expect(a['on-and-off'].Metrics[0]).toMatchObject({ Expression: 'ABS(DIFF(IF(m < 50, 1, 0)))', ReturnData: true });
+    // Windows are of time: at a 5-minute schedule the hour is 12 periods.
+    expect(alarmsOf('audit')['failed-runs']).toMatchObject({ Period: 300, EvaluationPeriods: 12, DatapointsToAlarm: 3 });
+    expect(alarmsOf('audit')['failed-lately']).toMatchObject({ EvaluationPeriods: 1 });
   });
 
-  it('heartbeat: silence for 3 schedule intervals, gated so a fresh deployment does not page', () => {
+  it('heartbeat: no successful run for 3 schedule intervals, gated so a fresh deployment does not page but one never invoked does', () => {
     expect(alarmsOf('orders').stopped).toMatchObject({
       MetricName: 'RunSucceeded',
-      Statistic: 'SampleCount',
+      Statistic: 'Maximum',
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
       Period: 60,
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
     });
     expect(alarmsOf('orders')['has-run']).toMatchObject({
       MetricName: 'RunSucceeded',
@@ -358,14 +415,24 @@ describe('alarms', () => {
       TreatMissingData: 'ignore',
       EvaluationPeriods: 1,
     });
+    const [fnId] = functionOf('orders');
+    const [ruleId] = byType('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.Targets).includes(`"${fnId}"`))!;
+    expect(alarmsOf('orders').scheduled).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: ruleId } }],
+      TreatMissingData: 'breaching',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 1,
+    });
     const audit = alarmsOf('audit');
     expect(audit.stopped.Period).toBe(5 * 60);
-    for (const alarm of Object.values(audit)) expect(alarm.Period ?? alarm.Metrics?.[0]?.MetricStat?.Period).toBeGreaterThanOrEqual(300);
+    for (const alarm of Object.values(audit)) expect(alarm.Period ?? alarm.Metrics?.[1]?.MetricStat?.Period).toBeGreaterThanOrEqual(300);
   });
 
-  it('Lambda errors and throttles are watched too, and the function never retries a run', () => {
+  it('Lambda errors are watched too (a throttled run is one the heartbeat misses), and the function never retries a run', () => {
     expect(alarmsOf('orders')['lambda-errors']).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 0 });
-    expect(alarmsOf('orders')['lambda-throttles']).toMatchObject({ MetricName: 'Throttles', Namespace: 'AWS/Lambda' });
+    expect(alarmsOf('orders')['lambda-throttles']).toBeUndefined();
     const [fnId] = functionOf('orders');
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 0 });
   });
@@ -386,7 +453,7 @@ describe('alarms', () => {
     const notifyId = topicId('does not page');
     for (const [name, alarm] of Object.entries(alarmsOf('orders'))) {
       expect(alarm.AlarmDescription).toContain('Runbook: https://wiki.example.com/kafka-runbook');
-      const expected = name === 'stopped' || name === 'has-run' ? undefined : [{ Ref: notifyId }];
+      const expected = SILENT.includes(name) ? undefined : [{ Ref: notifyId }];
       expect(alarm.AlarmActions, name).toEqual(expected);
       expect(alarm.OKActions, name).toEqual(expected);
     }
@@ -394,11 +461,41 @@ describe('alarms', () => {
     expect(composite[1].Properties.AlarmActions).toEqual([{ Ref: pagingId }]);
     expect(composite[1].Properties.OKActions).toEqual([{ Ref: pagingId }]);
     const rule = JSON.stringify(composite[1].Properties.AlarmRule);
-    for (const name of PAGING) expect(rule).toContain(`:alarm:streamprobe-roundtrip-orders-${name}\\"`);
+    for (const name of [...PAGING, ...SILENT]) expect(rule).toContain(`:alarm:streamprobe-roundtrip-orders-${name}\\"`);
     for (const name of NOTIFYING) expect(rule).not.toContain(`:alarm:streamprobe-roundtrip-orders-${name}\\"`);
     expect(rule).toContain('OK(\\"arn:');
-    const children = byType('AWS::CloudWatch::Alarm').filter(([, a]) => PAGING.some((n) => a.Properties.AlarmName === `streamprobe-roundtrip-orders-${n}`));
+    const children = byType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+      [...PAGING, ...SILENT].some((n) => a.Properties.AlarmName === `streamprobe-roundtrip-orders-${n}`),
+    );
     for (const [id] of children) expect((composite[1] as { DependsOn?: string[] }).DependsOn).toContain(id);
+  });
+
+  it('a maintenance alarm per check holds its pages while an operator sets it to ALARM, and keeps the state it is set to', () => {
+    for (const name of ['streamprobe-roundtrip-orders-', 'streamprobe-pipeline-wordcount-', 'streamprobe-lag-billing-']) {
+      const maintenance = byType('AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === `${name}maintenance`)![1].Properties;
+      // Nothing publishes its metric, and missing data keeps the state: set-alarm-state sticks.
+      expect(maintenance).toMatchObject({ Namespace: 'StreamProbe/Maintenance', TreatMissingData: 'ignore', EvaluationPeriods: 1 });
+      expect(maintenance.AlarmActions).toBeUndefined();
+      const rule = JSON.stringify(
+        byType('AWS::CloudWatch::CompositeAlarm').find(([, c]) => c.Properties.AlarmName === `${name}pages`)![1].Properties.AlarmRule,
+      );
+      expect(rule).toContain(`NOT (ALARM(\\"arn:`);
+      expect(rule).toContain(`:alarm:${name}maintenance\\")`);
+    }
+  });
+
+  it('every alarm of every check names its own entry of the runbook, which the runbook has', () => {
+    const runbook = readFileSync(join(__dirname, '..', '..', 'docs', 'RUNBOOK.md'), 'utf8');
+    const anchors = new Set([...runbook.matchAll(/<a id="([a-z0-9-]+)"><\/a>/g)].map((m) => m[1]!));
+    const alarms = [...byType('AWS::CloudWatch::Alarm'), ...byType('AWS::CloudWatch::CompositeAlarm')].map(([, a]) => a.Properties);
+    expect(alarms.length).toBeGreaterThan(100);
+    for (const a of alarms) {
+      const entry = /Runbook: (?:https?:\/\/\S+#|.*section ")([a-z0-9-]+)/.exec(String(a.AlarmDescription))?.[1];
+      expect(entry && anchors.has(entry), `${a.AlarmName}: ${a.AlarmDescription}`).toBe(true);
+    }
+    // A runbook given as a URL links each alarm to its section.
+    expect(alarmsOf('orders').latency.AlarmDescription).toMatch(/Runbook: https:\/\/wiki\.example\.com\/kafka-runbook#roundtrip-latency$/);
+    expect(alarmsOf('payments').latency.AlarmDescription).toMatch(/Runbook: docs\/RUNBOOK\.md in the streamprobe repository, section "roundtrip-latency"$/);
   });
 
   it('pages through a topic CloudWatch can use: its own KMS key and a topic policy for alarms of this account', () => {
@@ -537,11 +634,23 @@ describe('the metrics contract between Lambda and alarms', () => {
     for (const d of loadReportToDatums(load)) published.set(JSON.stringify([d.MetricName, d.Dimensions.map((x) => x.Name).sort()]), d.Unit);
     expect(new Set([...published.keys()].map((k) => JSON.parse(k)[0]))).toEqual(new Set(Object.keys(METRICS)));
 
+    // Every metric an alarm reads, its own or one its expression reads.
     const watched = byType('AWS::CloudWatch::Alarm')
-      .map(([, a]) => a.Properties)
+      .flatMap(([, a]) =>
+        a.Properties.Metrics
+          ? a.Properties.Metrics.filter((q: any) => q.MetricStat).map((q: any) => ({
+              AlarmName: a.Properties.AlarmName,
+              ...q.MetricStat.Metric,
+              Unit: q.MetricStat.Unit,
+            }))
+          : [a.Properties],
+      )
       .filter((a) => a.Namespace === 'StreamProbe');
-    expect(watched.filter((a) => a.Dimensions[0].Name === 'Probe').length).toBe(3 * (PAGING.length + NOTIFYING.length - 2));
-    expect(watched.filter((a) => a.Dimensions[0].Name !== 'Probe').length).toBe(2 * (PIPELINE_ALARMS.length - 2) + 4 * 3 + 4);
+    // Lambda errors and the schedule's gate read AWS's own metrics; the maintenance hold a metric nothing publishes.
+    expect(watched.filter((a) => a.Dimensions[0].Name === 'Probe').length).toBe(3 * (PAGING.length + SILENT.length + NOTIFYING.length - 3));
+    // Lag: three sets of group alarms (two named groups, and the pattern's), and the check's own (failing, its
+    // failure windows, stopped, has-run, unknown-groups).
+    expect(watched.filter((a) => a.Dimensions[0].Name !== 'Probe').length).toBe(2 * (PIPELINE_ALARMS.length - 3) + 3 * GROUP_ALARMS.length + 4 + 5);
     for (const a of watched) {
       const key = JSON.stringify([a.MetricName, a.Dimensions.map((d: { Name: string }) => d.Name).sort()]);
       expect(published.has(key), `alarm ${a.AlarmName} watches ${key}`).toBe(true);
@@ -655,17 +764,12 @@ describe('pipeline canary and lag check', () => {
       TreatMissingData: 'ignore',
       Dimensions: [{ Name: 'Pipeline', Value: 'wordcount' }],
     });
-    expect(a.loss).toMatchObject({
-      MetricName: 'PipelineCanariesLost',
-      Statistic: 'Sum',
-      Threshold: 0,
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-    });
-    expect(a.stopped).toMatchObject({ MetricName: 'PipelineRunSucceeded', Statistic: 'SampleCount', TreatMissingData: 'breaching', EvaluationPeriods: 2 });
+    expect(a.loss).toMatchObject({ Threshold: 0, EvaluationPeriods: 2, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching' });
+    expect(JSON.stringify(a.loss.Metrics)).toContain('PipelineCanariesLost');
+    expect(a.stopped).toMatchObject({ MetricName: 'PipelineRunSucceeded', Statistic: 'Maximum', TreatMissingData: 'breaching', EvaluationPeriods: 3 });
     expect(a.latency.AlarmDescription).toContain('Runbook: https://wiki.example.com/wordcount');
     const rule = JSON.stringify(composite('streamprobe-pipeline-wordcount-pages').AlarmRule);
-    for (const child of ['latency', 'loss', 'availability', 'lambda-errors', 'stopped', 'has-run'])
+    for (const child of ['latency', 'loss', 'availability', 'lambda-errors', 'stopped', 'has-run', 'scheduled'])
       expect(rule).toContain(`alarm:streamprobe-pipeline-wordcount-${child}`);
     expect(rule).not.toMatch(/wordcount-late[^n]/);
   });
@@ -673,32 +777,39 @@ describe('pipeline canary and lag check', () => {
   it("lag: per named group time lag, stopped, stalled and retention loss; the same over the pattern's groups; the check's own failure and heartbeat", () => {
     const a = named('streamprobe-lag-billing-');
     for (const group of ['billing-writer', 'ledger', 'any']) {
-      expect(Object.keys(a)).toEqual(expect.arrayContaining(['time-lag', 'stopped', 'stalled', 'retention-loss'].map((k) => `${group}-${k}`)));
+      expect(Object.keys(a)).toEqual(expect.arrayContaining(GROUP_ALARMS.map((k) => `${group}-${k}`)));
     }
+    // Above the threshold for 20 minutes, or twice it for 3 checks unless the group was empty lately.
     expect(a['ledger-time-lag']).toMatchObject({
       MetricName: 'ConsumerGroupMaxTimeLag',
       Threshold: 30_000,
-      EvaluationPeriods: 5,
-      DatapointsToAlarm: 3,
+      EvaluationPeriods: 20,
+      DatapointsToAlarm: 20,
       TreatMissingData: 'ignore',
     });
+    expect(a['ledger-time-lag-severe']).toMatchObject({ Threshold: 60_000, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+    expect(a['ledger-time-lag-severe-near']).toMatchObject({ Threshold: 30_000, EvaluationPeriods: 4, DatapointsToAlarm: 1 });
+    expect(a['ledger-stopped-lately']).toMatchObject({ MetricName: 'ConsumerGroupStopped', EvaluationPeriods: 10, DatapointsToAlarm: 1 });
     expect(a['ledger-time-lag']!.Dimensions).toEqual(
       expect.arrayContaining([
         { Name: 'LagCheck', Value: 'billing' },
         { Name: 'ConsumerGroup', Value: 'ledger' },
       ]),
     );
+    // Empty for 5 minutes is a deploy: the 6th check in a row pages.
     expect(a['ledger-stopped']).toMatchObject({
       MetricName: 'ConsumerGroupStopped',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      DatapointsToAlarm: 3,
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 6,
       TreatMissingData: 'notBreaching',
     });
     expect(a['any-time-lag']).toMatchObject({ MetricName: 'LagCheckMaxTimeLag', Dimensions: [{ Name: 'LagCheck', Value: 'billing' }] });
     expect(a.failing).toMatchObject({ MetricName: 'LagCheckSucceeded', Statistic: 'Average', ComparisonOperator: 'LessThanThreshold' });
     const rule = JSON.stringify(composite('streamprobe-lag-billing-pages').AlarmRule);
-    for (const child of ['ledger-stopped', 'billing-writer-retention-loss', 'any-stalled', 'failing', 'stopped', 'has-run'])
+    for (const child of ['ledger-stopped', 'billing-writer-retention-loss', 'any-stalled', 'failing', 'stopped', 'has-run', 'scheduled', ...FAILURE_WINDOWS])
       expect(rule).toContain(`alarm:streamprobe-lag-billing-${child}`);
+    expect(rule).toContain('NOT (ALARM(');
     expect(rule).not.toContain('unknown-groups');
   });
 });

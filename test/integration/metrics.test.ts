@@ -83,8 +83,13 @@ describe('metrics to the CloudWatch API', () => {
           expect(emf).toEqual([]);
           expect(output.events('metrics_error')).toEqual([]);
           const client = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1' });
-          const sent = await readBack(client, namespace, { metric: 'MessagesSent', dims: { Probe: config.probeName }, values: [] }, new Date(report.startedAt));
-          expect(sent).toMatchObject({ sampleCount: 1, sum: report.counts.sent });
+          const availability = await readBack(
+            client,
+            namespace,
+            { metric: 'EndToEndAvailability', dims: { Probe: config.probeName }, values: [] },
+            new Date(report.startedAt),
+          );
+          expect(availability).toMatchObject({ sampleCount: 1, sum: report.availability.endToEnd });
         },
         runtimeWith(front.endpoint, 'api', emf),
       );

@@ -18,6 +18,7 @@ import {
   statistic,
   type TreatMissing,
 } from '../drill/evaluator';
+import { evaluateExpression, parseExpression } from '../drill/metric-math';
 
 const parse = (row: string) => row.split(' ').map((c) => (c === '-' ? undefined : c === 'X'));
 const TREATS: TreatMissing[] = ['missing', 'ignore', 'breaching', 'notBreaching'];
@@ -163,5 +164,41 @@ describe('composite rules and actions', () => {
       [2, 'ALARM'],
       [5, 'OK'],
     ]);
+  });
+});
+
+describe('metric math, as the alarms use it', () => {
+  const series = (text: string, m: Array<number | undefined>) => evaluateExpression(parseExpression(text), { m }, m.length);
+
+  it('FILL gives every period a datapoint; an operation on a missing datapoint gives none', () => {
+    expect(series('FILL(m, 0)', [undefined, 3, undefined])).toEqual([0, 3, 0]);
+    expect(series('m * 2 + 1', [undefined, 3])).toEqual([undefined, 7]);
+    expect(series('-m', [2])).toEqual([-2]);
+  });
+
+  it('IF and comparisons give 1 or 0; IF without a false value gives no datapoint', () => {
+    expect(series('IF(m < 50, 1, 0)', [0, 100, undefined])).toEqual([1, 0, undefined]);
+    expect(series('IF(m < 50, 1)', [0, 100])).toEqual([1, undefined]);
+    expect(series('m >= 2 AND m <= 3', [1, 2, 3, 4])).toEqual([0, 1, 1, 0]);
+  });
+
+  it('DIFF subtracts the previous datapoint of the range, over gaps; the first has none', () => {
+    expect(series('ABS(DIFF(IF(m < 50, 1, 0)))', [100, 0, undefined, 0, 100])).toEqual([undefined, 1, undefined, 0, 1]);
+  });
+
+  it('rejects what it does not model, and unknown ids', () => {
+    expect(() => series('RATE(m)', [1])).toThrow(/does not model RATE/);
+    expect(() => series('n + 1', [1])).toThrow(/unknown id n/);
+    expect(() => parseExpression('m +')).toThrow(/ends early/);
+  });
+
+  it('a FILL(m, 0) alarm clears a sparse counter as soon as it stops, where the plain metric looks back', () => {
+    const plain = alarm({ statistic: 'Sum', threshold: 0, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: 'notBreaching' });
+    const filled = alarm({ ...plain, math: { expression: 'FILL(m, 0)', metrics: { m: plain } } });
+    const points = [point(5, [1])];
+    const wide = { ...DEFAULT_ASSUMPTIONS, extraRange: 5 };
+    expect(evaluateMetricAlarm(plain, points, 8 * 60, 'ALARM', wide)).toBe('ALARM');
+    expect(evaluateMetricAlarm(filled, points, 8 * 60, 'ALARM', wide)).toBe('OK');
+    expect(evaluateMetricAlarm(filled, points, 6 * 60, 'OK', wide)).toBe('ALARM');
   });
 });

@@ -24,7 +24,7 @@ function assertValidEmf(line: EmfLine): void {
 describe('Embedded Metric Format', () => {
   it('declares every metric with its unit and carries every dimension value', () => {
     const datums: Datum[] = [
-      { MetricName: 'MessagesSent', Unit: 'Count', Dimensions: probe, Timestamp: t, Value: 3 },
+      { MetricName: 'RunSucceeded', Unit: 'Count', Dimensions: probe, Timestamp: t, Value: 3 },
       { MetricName: 'EndToEndLatency', Unit: 'Milliseconds', Dimensions: probe, Timestamp: t, Values: [1.5, 2], Counts: [2, 1] },
       {
         MetricName: 'EndToEndLatency',
@@ -46,14 +46,14 @@ describe('Embedded Metric Format', () => {
               Namespace: 'StreamProbe',
               Dimensions: [['Probe']],
               Metrics: [
-                { Name: 'MessagesSent', Unit: 'Count' },
+                { Name: 'RunSucceeded', Unit: 'Count' },
                 { Name: 'EndToEndLatency', Unit: 'Milliseconds' },
               ],
             },
           ],
         },
         Probe: 'orders',
-        MessagesSent: 3,
+        RunSucceeded: 3,
         EndToEndLatency: [1.5, 1.5, 2],
       },
       {
@@ -73,13 +73,13 @@ describe('Embedded Metric Format', () => {
 
   it('splits a metric with more than 100 values over several lines, losing none', () => {
     const datum: Datum = { MetricName: 'EndToEndLatency', Unit: 'Milliseconds', Dimensions: probe, Timestamp: t, Values: [1, 2, 3], Counts: [100, 100, 50] };
-    const lines = datumsToEmf('StreamProbe', [datum, { MetricName: 'MessagesSent', Unit: 'Count', Dimensions: probe, Timestamp: t, Value: 250 }]);
+    const lines = datumsToEmf('StreamProbe', [datum, { MetricName: 'RunSucceeded', Unit: 'Count', Dimensions: probe, Timestamp: t, Value: 250 }]);
     expect(lines).toHaveLength(3);
     lines.forEach(assertValidEmf);
     const all = lines.flatMap((l) => (l.EndToEndLatency === undefined ? [] : [l.EndToEndLatency].flat())) as number[];
     expect(all).toHaveLength(250);
     expect(all.filter((v) => v === 3)).toHaveLength(50);
-    expect(lines.filter((l) => l.MessagesSent === 250)).toHaveLength(1);
+    expect(lines.filter((l) => l.RunSucceeded === 250)).toHaveLength(1);
   });
 
   it('keeps to 100 metrics per line', () => {

@@ -7,7 +7,7 @@ import { MONTH_MINUTES, ROUTINE_SEEDS, routineMonthPlan } from '../drill/routine
 
 describe('a month of routine life', () => {
   for (let seed = 1; seed <= ROUTINE_SEEDS; seed++) {
-    it(`seed ${seed}: blips single and at most two an hour, weekly rolling restarts, cold starts every 30 to 60 minutes`, () => {
+    it(`seed ${seed}: blips single and at most two in any hour, weekly rolling restarts, cold starts every 30 to 60 minutes`, () => {
       const { slots, coldStarts } = routineMonthPlan(seed);
       expect(slots.length).toBe(MONTH_MINUTES);
       // Runs of consecutive non-healthy minutes ('lateRead' is healthy: it reads a late event).
@@ -20,9 +20,11 @@ describe('a month of routine life', () => {
         stretches.push({ at: m, length });
       }
       expect(Math.max(...stretches.map((s) => s.length))).toBeLessThanOrEqual(2);
-      const failedPerHour = new Map<number, number>();
-      for (let m = 0; m < slots.length; m++) if (slots[m] === 'failed') failedPerHour.set(Math.floor(m / 60), (failedPerHour.get(Math.floor(m / 60)) ?? 0) + 1);
-      expect(Math.max(...failedPerHour.values())).toBeLessThanOrEqual(2);
+      // At most two failed runs in any 60 minutes, and often two.
+      const failed = slots.flatMap((s, m) => (s === 'failed' ? [m] : []));
+      const inHour = failed.map((f) => failed.filter((g) => g >= f && g < f + 60).length);
+      expect(Math.max(...inHour)).toBe(2);
+      expect(inHour.filter((n) => n === 2).length).toBeGreaterThan(50);
       // Rolling restarts: 4 or 5 weeks, 3 brokers each: at least 12 two-or-one-minute stretches beyond the blips.
       expect(stretches.length).toBeGreaterThan(12);
       const colds = [...coldStarts].sort((a, b) => a - b);

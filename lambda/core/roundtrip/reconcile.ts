@@ -428,7 +428,6 @@ export function reconcile(input: ReconcileInput): RunReport {
     errors: errors.errors,
     errorsOmitted: errors.omitted,
     slowestBrokerMs: slowestBrokerMedian(f.e2eByBroker),
-    recentOutcomeChanges: 0,
     arrivals: [
       ...[...first.values()].map((a) => ({ eventId: eventId(a.event), partition: a.record.partition, offset: a.record.offset })),
       ...received.lateArrivals,
@@ -490,7 +489,6 @@ export function failedReport(context: RunContext, errors: readonly ErrorInfo[]):
     problemsOmitted: 0,
     errors: folded.errors,
     errorsOmitted: folded.omitted,
-    recentOutcomeChanges: 0,
     arrivals: [],
     pending: [],
   };

@@ -94,8 +94,6 @@ export interface RunReport {
    * production depends on. Measured apart from the run's outcome; absent when the run did not read.
    */
   readonly offsetCommit?: OffsetCommitFigures;
-  /** Changes between healthy and unhealthy over the recent runs of this process (set by the runtime). */
-  readonly recentOutcomeChanges: number;
   /** Where each event read in this run was found: the next run counts a copy at another offset as a duplicate. */
   readonly arrivals: readonly EventLocation[];
   /** This run's overdue events, which the next run confirms as late or lost. */

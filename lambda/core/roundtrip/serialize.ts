@@ -29,7 +29,6 @@ export function runSummary(report: RunReport): Record<string, unknown> {
     errorCount: errorCount(report),
     errorsOmitted: report.errorsOmitted,
     slowestBrokerMs: report.slowestBrokerMs,
-    recentOutcomeChanges: report.recentOutcomeChanges,
     offsetCommit: report.offsetCommit && {
       group: report.offsetCommit.group,
       coordinator: report.offsetCommit.coordinator,

@@ -1,15 +1,34 @@
 /** A lag check's alarms: per named group, over every group a pattern finds, and the check's own health. */
 import { Duration } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
-import { ABOVE, AlarmKit, AT_LEAST, BELOW, contractMetric, IGNORE, NOT_BREACHING, ONCE } from '../../common/alarm-kit';
+import {
+  ABOVE,
+  AlarmKit,
+  AT_LEAST,
+  BELOW,
+  contractMetric,
+  type FailureWindows,
+  filled,
+  type Heartbeat,
+  IGNORE,
+  IN_LAST_TWO,
+  type LevelAlarms,
+  NOT_BREACHING,
+} from '../../common/alarm-kit';
 import type { ResolvedLagCheck } from './props';
 
 export interface GroupAlarms {
+  /** Above the threshold for `timeLagFor`: a consumer slowly falling behind. */
   readonly timeLag: cloudwatch.Alarm;
+  /** Above twice the threshold in 3 checks in a row, held until back under the threshold: far behind, now. */
+  readonly timeLagSevere: LevelAlarms;
   readonly stopped: cloudwatch.Alarm;
+  /** Stopped in any of the last 10 checks: a deploy's backlog, which the severe lag does not page on. */
+  readonly stoppedLately: cloudwatch.Alarm;
   readonly stalled: cloudwatch.Alarm;
   readonly retentionLoss: cloudwatch.Alarm;
 }
@@ -19,116 +38,54 @@ export interface LagCheckAlarms {
   /** Over every group the check read: present when a pattern finds groups no alarm names. */
   readonly anyGroup?: GroupAlarms;
   readonly failing: cloudwatch.Alarm;
-  readonly stopped: cloudwatch.Alarm;
-  readonly hasRun: cloudwatch.Alarm;
+  readonly failures: FailureWindows;
+  readonly heartbeat: Heartbeat;
   readonly lambdaErrors: cloudwatch.Alarm;
-  readonly lambdaThrottles: cloudwatch.Alarm;
   readonly unknownGroups: cloudwatch.Alarm;
   readonly composite: cloudwatch.CompositeAlarm;
 }
 
+/** The metrics one set of group alarms watches: a named group's own, or the check's over every group. */
+interface GroupMetrics {
+  readonly timeLag: cloudwatch.IMetric;
+  readonly stopped: cloudwatch.IMetric;
+  readonly stalled: cloudwatch.IMetric;
+  readonly retentionLoss: cloudwatch.IMetric;
+}
+
+/** Checks a group may be stopped for after which the severe lag pages again: a deploy and its catch-up. */
+const STOPPED_LATELY_CHECKS = 10;
+
 export class LagAlarmSet extends AlarmKit {
   readonly alarms: LagCheckAlarms;
+  private readonly c: ResolvedLagCheck;
+  private readonly period: Duration;
 
-  constructor(scope: Construct, id: string, c: ResolvedLagCheck, fn: lambda.IFunction) {
+  constructor(scope: Construct, id: string, c: ResolvedLagCheck, scheduled: { function: lambda.IFunction; rule?: events.IRule }) {
     super(scope, id, { kind: 'lag', name: c.name, runbookUrl: c.runbookUrl });
-    const period = Duration.seconds(Math.max(60, c.schedule.toSeconds()));
-    const metric = (dims: Record<string, string>) => (name: MetricName, statistic: string) => contractMetric(c.namespace, name, dims, statistic, period);
+    this.c = c;
+    this.period = Duration.seconds(Math.max(60, c.schedule.toSeconds()));
+    const metric = (dims: Record<string, string>) => (name: MetricName, statistic: string) => contractMetric(c.namespace, name, dims, statistic, this.period);
     const check = metric({ [DIMENSIONS.lagCheck]: c.name });
-    // Silence keeps the state for time lag (a failed check says nothing about it); counters published only
-    // when non-zero read silence as zero. A consumer restarting for a deploy is STOPPED for a check or two:
-    // M of N lets that pass and pages on a consumer that stays down.
     const groups: Record<string, GroupAlarms> = {};
     c.groups.forEach((group, i) => {
       const m = metric({ [DIMENSIONS.lagCheck]: c.name, [DIMENSIONS.consumerGroup]: group });
-      groups[group] = {
-        timeLag: this.alarm({
-          id: `Group${i}TimeLag`,
-          name: `${group}-time-lag`,
-          what: `consumer group ${group}: time lag above ${c.timeLagThresholdMs} ms in ${c.periods.datapointsToAlarm} of ${c.periods.evaluationPeriods} checks`,
-          metric: m('ConsumerGroupMaxTimeLag', 'Maximum'),
-          threshold: c.timeLagThresholdMs,
-          comparison: ABOVE,
-          periods: c.periods,
-          missing: IGNORE,
-        }),
-        stopped: this.alarm({
-          id: `Group${i}Stopped`,
-          name: `${group}-stopped`,
-          what: `consumer group ${group}: no members while records wait, in ${c.periods.datapointsToAlarm} of ${c.periods.evaluationPeriods} checks`,
-          metric: m('ConsumerGroupStopped', 'Maximum'),
-          threshold: 1,
-          comparison: AT_LEAST,
-          periods: c.periods,
-          missing: NOT_BREACHING,
-        }),
-        stalled: this.alarm({
-          id: `Group${i}Stalled`,
-          name: `${group}-stalled`,
-          what: `consumer group ${group}: members present, records waiting, no commit for ${c.stallAfterMs / 1000} s, in ${c.periods.datapointsToAlarm} of ${c.periods.evaluationPeriods} checks`,
-          metric: m('ConsumerGroupStalled', 'Maximum'),
-          threshold: 1,
-          comparison: AT_LEAST,
-          periods: c.periods,
-          missing: NOT_BREACHING,
-        }),
-        retentionLoss: this.alarm({
-          id: `Group${i}RetentionLoss`,
-          name: `${group}-retention-loss`,
-          what: `consumer group ${group}: records deleted by retention before the group read them`,
-          metric: m('ConsumerGroupRetentionLost', 'Maximum'),
-          threshold: 0,
-          comparison: ABOVE,
-          periods: ONCE,
-          missing: NOT_BREACHING,
-        }),
-      };
+      groups[group] = this.groupAlarms(`Group${i}`, group, `consumer group ${group}`, {
+        timeLag: m('ConsumerGroupMaxTimeLag', 'Maximum'),
+        stopped: m('ConsumerGroupStopped', 'Maximum'),
+        stalled: m('ConsumerGroupStalled', 'Maximum'),
+        retentionLoss: m('ConsumerGroupRetentionLost', 'Maximum'),
+      });
     });
-    const anyGroup: GroupAlarms | undefined =
+    const anyGroup =
       c.groupPattern === undefined
         ? undefined
-        : {
-            timeLag: this.alarm({
-              id: 'AnyTimeLag',
-              name: 'any-time-lag',
-              what: `a group matching /${c.groupPattern}/: time lag above ${c.timeLagThresholdMs} ms in ${c.periods.datapointsToAlarm} of ${c.periods.evaluationPeriods} checks`,
-              metric: check('LagCheckMaxTimeLag', 'Maximum'),
-              threshold: c.timeLagThresholdMs,
-              comparison: ABOVE,
-              periods: c.periods,
-              missing: IGNORE,
-            }),
-            stopped: this.alarm({
-              id: 'AnyStopped',
-              name: 'any-stopped',
-              what: `a group matching /${c.groupPattern}/ has no members while records wait`,
-              metric: check('LagCheckGroupsStopped', 'Maximum'),
-              threshold: 1,
-              comparison: AT_LEAST,
-              periods: c.periods,
-              missing: NOT_BREACHING,
-            }),
-            stalled: this.alarm({
-              id: 'AnyStalled',
-              name: 'any-stalled',
-              what: `a group matching /${c.groupPattern}/ has stopped committing`,
-              metric: check('LagCheckGroupsStalled', 'Maximum'),
-              threshold: 1,
-              comparison: AT_LEAST,
-              periods: c.periods,
-              missing: NOT_BREACHING,
-            }),
-            retentionLoss: this.alarm({
-              id: 'AnyRetentionLoss',
-              name: 'any-retention-loss',
-              what: `a group matching /${c.groupPattern}/ lost records to retention`,
-              metric: check('LagCheckGroupsRetentionLoss', 'Maximum'),
-              threshold: 0,
-              comparison: ABOVE,
-              periods: ONCE,
-              missing: NOT_BREACHING,
-            }),
-          };
+        : this.groupAlarms('Any', 'any', `a group matching /${c.groupPattern}/`, {
+            timeLag: check('LagCheckMaxTimeLag', 'Maximum'),
+            stopped: check('LagCheckGroupsStopped', 'Maximum'),
+            stalled: check('LagCheckGroupsStalled', 'Maximum'),
+            retentionLoss: check('LagCheckGroupsRetentionLoss', 'Maximum'),
+          });
     const failing = this.alarm({
       id: 'Failing',
       name: 'failing',
@@ -139,8 +96,15 @@ export class LagAlarmSet extends AlarmKit {
       periods: c.periods,
       missing: IGNORE,
     });
-    const lambdaAlarms = this.lambdaAlarms(fn, period);
-    const heartbeat = this.heartbeat(check('LagCheckSucceeded', 'SampleCount'), 'the lag check');
+    const failures = this.failureWindows(check('LagCheckSucceeded', 'Minimum'), 1, 'checks', this.period);
+    const lambdaAlarms = this.lambdaAlarms(scheduled.function, this.period);
+    const heartbeat = this.heartbeat(
+      check('LagCheckSucceeded', 'Maximum'),
+      check('LagCheckSucceeded', 'SampleCount'),
+      'the lag check',
+      scheduled.rule,
+      this.period,
+    );
     const unknownGroups = this.alarm({
       id: 'UnknownGroups',
       name: 'unknown-groups',
@@ -148,16 +112,113 @@ export class LagAlarmSet extends AlarmKit {
       metric: check('LagCheckUnknownGroups', 'Maximum'),
       threshold: 0,
       comparison: ABOVE,
-      periods: ONCE,
+      periods: { evaluationPeriods: 1, datapointsToAlarm: 1 },
       missing: NOT_BREACHING,
     });
-    const direct = [...Object.values(groups), ...(anyGroup ? [anyGroup] : [])].flatMap((g) => Object.values(g)).concat(failing, ...Object.values(lambdaAlarms));
     const composite = this.pagingComposite(
       'pages',
       'a consumer group is lagging, stopped, stalled or losing records, or the check cannot run; the child alarm in ALARM says which',
-      direct,
-      heartbeat,
+      [
+        ...[...Object.values(groups), ...(anyGroup ? [anyGroup] : [])].map((g) => this.groupRule(g)),
+        failing,
+        this.failureRule(failures),
+        this.heartbeatRule(heartbeat),
+        lambdaAlarms.lambdaErrors,
+      ],
     );
-    this.alarms = { groups, anyGroup, failing, ...heartbeat, ...lambdaAlarms, unknownGroups, composite };
+    this.alarms = { groups, anyGroup, failing, failures, heartbeat, ...lambdaAlarms, unknownGroups, composite };
+  }
+
+  /**
+   * A consumer's deploy empties its group for a few minutes (STOPPED), and its lag grows meanwhile and for
+   * the catch-up after: neither pages unless the group stays empty past `stoppedFor`. Lag pages when it is
+   * far behind (twice the threshold, 3 checks in a row, unless the group was empty lately) or has been
+   * behind for `timeLagFor`: lag wandering around the threshold for an hour is ordinary.
+   */
+  private groupAlarms(id: string, name: string, label: string, m: GroupMetrics): GroupAlarms {
+    const c = this.c;
+    const checks = (d: Duration) => Math.max(1, Math.floor(d.toSeconds() / this.period.toSeconds()));
+    const stoppedChecks = checks(c.stoppedFor) + 1;
+    const lagChecks = checks(c.timeLagFor);
+    const severeMs = 2 * c.timeLagThresholdMs;
+    const dense = { missing: NOT_BREACHING };
+    return {
+      timeLag: this.alarm({
+        id: `${id}TimeLag`,
+        name: `${name}-time-lag`,
+        runbook: 'group-time-lag',
+        what: `${label}: time lag above ${c.timeLagThresholdMs} ms in each of ${lagChecks} checks`,
+        metric: m.timeLag,
+        threshold: c.timeLagThresholdMs,
+        comparison: ABOVE,
+        periods: { evaluationPeriods: lagChecks, datapointsToAlarm: lagChecks },
+        missing: IGNORE,
+      }),
+      timeLagSevere: this.level({
+        id: `${id}TimeLagSevere`,
+        name: `${name}-time-lag-severe`,
+        runbook: 'group-time-lag-severe',
+        what: `${label}: time lag above ${severeMs} ms (twice the threshold) in 3 checks in a row, not within ${STOPPED_LATELY_CHECKS} checks of the group being empty; clears below ${c.timeLagThresholdMs} ms`,
+        metric: m.timeLag,
+        threshold: severeMs,
+        enter: { evaluationPeriods: 3, datapointsToAlarm: 3 },
+        hold: { nearShare: 0.5 },
+      }),
+      stopped: this.alarm({
+        id: `${id}Stopped`,
+        name: `${name}-stopped`,
+        runbook: 'group-stopped',
+        what: `${label}: no members while records wait, in each of ${stoppedChecks} checks (longer than a deploy's ${c.stoppedFor.toSeconds()} s)`,
+        metric: m.stopped,
+        threshold: 1,
+        comparison: AT_LEAST,
+        periods: { evaluationPeriods: stoppedChecks, datapointsToAlarm: stoppedChecks },
+        ...dense,
+      }),
+      stoppedLately: this.alarm({
+        id: `${id}StoppedLately`,
+        name: `${name}-stopped-lately`,
+        runbook: 'group-stopped-lately',
+        what: `hold of ${name}-time-lag-severe: the group was empty in one of the last ${STOPPED_LATELY_CHECKS} checks (a deploy and its catch-up)`,
+        metric: m.stopped,
+        threshold: 1,
+        comparison: AT_LEAST,
+        periods: { evaluationPeriods: STOPPED_LATELY_CHECKS, datapointsToAlarm: 1 },
+        ...dense,
+        silent: true,
+      }),
+      stalled: this.alarm({
+        id: `${id}Stalled`,
+        name: `${name}-stalled`,
+        runbook: 'group-stalled',
+        what: `${label}: members present, records waiting, no commit for ${c.stallAfterMs / 1000} s, in ${c.periods.datapointsToAlarm} of ${c.periods.evaluationPeriods} checks`,
+        metric: m.stalled,
+        threshold: 1,
+        comparison: AT_LEAST,
+        periods: c.periods,
+        ...dense,
+      }),
+      retentionLoss: this.alarm({
+        id: `${id}RetentionLoss`,
+        name: `${name}-retention-loss`,
+        runbook: 'group-retention-loss',
+        what: `${label}: records deleted by retention before the group read them`,
+        metric: filled(m.retentionLoss, 'records lost to retention'),
+        threshold: 0,
+        comparison: ABOVE,
+        periods: IN_LAST_TWO,
+        missing: NOT_BREACHING,
+      }),
+    };
+  }
+
+  private groupRule(g: GroupAlarms): cloudwatch.IAlarmRule {
+    return cloudwatch.AlarmRule.anyOf(
+      this.when(g.timeLag),
+      cloudwatch.AlarmRule.allOf(this.levelRule(g.timeLagSevere), cloudwatch.AlarmRule.not(this.when(g.stoppedLately))),
+      this.when(g.stopped),
+      this.when(g.stalled),
+      this.when(g.retentionLoss),
+    );
   }
 }

@@ -49,7 +49,7 @@ export class StreamProbeLagCheck extends Construct {
     if (c.connection.scramSecretArn) grantSecret(scheduled, 'ReadScramSecret', c.connection.scramSecretArn, props.scramSecretKeyArn);
     scheduled.acknowledgeWildcards();
     this.function = scheduled.function;
-    const alarms = new LagAlarmSet(this, 'Alarms', c, this.function);
+    const alarms = new LagAlarmSet(this, 'Alarms', c, scheduled);
     alarms.routeTo(props);
     this.alarms = alarms.alarms;
   }

@@ -1,5 +1,5 @@
 /** Props of a consumer-lag check, resolved once with their defaults, and the environment its Lambda reads. */
-import type { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { parseLagConfig } from '../../../lambda/config/lag';
 import { LAG_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import type { AlarmTopicProps, Periods } from '../../common/alarm-kit';
@@ -20,7 +20,7 @@ import { checkRuntimeEnvironment, connectionEnvironment, definedOnly, metricsEnv
 export const KIND = 'lag check';
 
 export interface LagThresholds {
-  /** M of N for time lag, stopped and stalled, and for failed checks. Default 3 of 5. */
+  /** M of N for stalled, and for failed checks. Default 3 of 3. */
   readonly datapointsToAlarm?: number;
   readonly evaluationPeriods?: number;
 }
@@ -33,8 +33,15 @@ export interface StreamProbeLagCheckProps extends CheckDeploymentProps, ClusterA
   readonly groups?: readonly string[];
   /** Every group the cluster lists whose id matches: paged on through the check's aggregate alarms. */
   readonly groupPattern?: string;
-  /** Time lag above which a group is LAGGING and pages (M of N). Default 60 s. */
+  /**
+   * Time lag above which a group is LAGGING. It pages when above it for `timeLagFor`, or above twice it in 3
+   * checks in a row (not while a deploy's backlog drains). Default 60 s.
+   */
   readonly timeLagThreshold?: Duration;
+  /** How long time lag must stay above the threshold to page: lag wandering around it is ordinary. Default 20 minutes. */
+  readonly timeLagFor?: Duration;
+  /** How long a group may stay empty with records waiting without paging: a consumer's deploy. Default 5 minutes. */
+  readonly stoppedFor?: Duration;
   /** Members present, lag, and no commit for this long: STALLED. Default 2 minutes. */
   readonly stallAfter?: Duration;
   /** Time and offset lag series per topic-partition too (each is a billed metric). Default false. */
@@ -53,6 +60,8 @@ export interface ResolvedLagCheck {
   readonly groupPattern?: string;
   readonly timeLagThresholdMs: number;
   readonly stallAfterMs: number;
+  readonly stoppedFor: Duration;
+  readonly timeLagFor: Duration;
   readonly periods: Periods;
   readonly connection: ResolvedAuth;
 }
@@ -74,8 +83,18 @@ export function resolveLagCheck(props: StreamProbeLagCheckProps, region: string)
   for (const [field, d] of [
     ['timeLagThreshold', props.timeLagThreshold],
     ['stallAfter', props.stallAfter],
+    ['stoppedFor', props.stoppedFor],
+    ['timeLagFor', props.timeLagFor],
   ] as const) {
     if (d !== undefined && !isDuration(d)) throw new TargetConfigError(name, field, 'must be a Duration', KIND);
+  }
+  // Alarms look back at most a day of one-minute periods.
+  for (const [field, d] of [
+    ['stoppedFor', props.stoppedFor],
+    ['timeLagFor', props.timeLagFor],
+  ] as const) {
+    if (d !== undefined && (d.toSeconds() < 60 || d.toSeconds() > 12 * 3600))
+      throw new TargetConfigError(name, field, 'must be from 1 minute to 12 hours', KIND);
   }
   wholeIn(name, 'memorySize', props.memorySize, 128, 10_240, KIND);
   const given = {
@@ -98,7 +117,9 @@ export function resolveLagCheck(props: StreamProbeLagCheckProps, region: string)
     runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
     timeLagThresholdMs: config.timeLagThresholdMs,
     stallAfterMs: config.stallAfterMs,
-    periods: alarmPeriods(name, props.thresholds ?? {}, KIND),
+    stoppedFor: props.stoppedFor ?? Duration.minutes(5),
+    timeLagFor: props.timeLagFor ?? Duration.minutes(20),
+    periods: alarmPeriods(name, props.thresholds ?? {}, KIND, { evaluationPeriods: 3, datapointsToAlarm: 3 }),
   };
   return { check, environment: lagEnvironment(props, check, region) };
 }

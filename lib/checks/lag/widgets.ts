@@ -19,8 +19,6 @@ export function lagWidgets(scope: Construct, c: StreamProbeLagCheck): cloudwatch
       label,
       period,
     });
-  const groupAlarms = [...Object.values(c.alarms.groups), ...(c.alarms.anyGroup ? [c.alarms.anyGroup] : [])].flatMap((g) => Object.values(g));
-  const { groups: _g, anyGroup: _a, ...checkAlarms } = c.alarms;
   return [
     new cloudwatch.TextWidget({
       markdown: `## consumer lag: ${r.name}\n${[...r.groups.map((g) => `\`${g}\``), ...(r.groupPattern ? [`groups matching \`/${r.groupPattern}/\``] : [])].join(', ')}; LAGGING above ${r.timeLagThresholdMs / 1000} s. Runbook: ${r.runbookUrl}`,
@@ -53,6 +51,6 @@ export function lagWidgets(scope: Construct, c: StreamProbeLagCheck): cloudwatch
       ],
       right: [check('LagCheckSucceeded', 'SampleCount', 'checks'), check('LagCheckSucceeded', 'Sum', 'checks that read the cluster')],
     }),
-    alarmRow(scope, `Alarms: lag check ${r.name}`, [...groupAlarms, ...Object.values(checkAlarms)]),
+    alarmRow(scope, `Alarms: lag check ${r.name}`, c.alarms),
   ];
 }

@@ -1,20 +1,34 @@
 /** A pipeline canary's alarms: what pages (through one composite) and what only notifies. */
 import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
-import { ABOVE, AlarmKit, BELOW, contractMetric, IGNORE, NOT_BREACHING, ONCE } from '../../common/alarm-kit';
+import {
+  ABOVE,
+  AlarmKit,
+  BELOW,
+  contractMetric,
+  type FailureWindows,
+  filled,
+  type Heartbeat,
+  IGNORE,
+  IN_LAST_TWO,
+  type LevelAlarms,
+  NOT_BREACHING,
+  ONCE,
+} from '../../common/alarm-kit';
 import type { ResolvedPipeline } from './props';
 
 export interface PipelineAlarms {
   readonly latency: cloudwatch.Alarm;
+  readonly latencySevere: LevelAlarms;
+  readonly failures: FailureWindows;
   readonly loss: cloudwatch.Alarm;
   readonly availability: cloudwatch.Alarm;
-  readonly stopped: cloudwatch.Alarm;
-  readonly hasRun: cloudwatch.Alarm;
+  readonly heartbeat: Heartbeat;
   readonly lambdaErrors: cloudwatch.Alarm;
-  readonly lambdaThrottles: cloudwatch.Alarm;
   readonly late: cloudwatch.Alarm;
   readonly duplicated: cloudwatch.Alarm;
   readonly unexpected: cloudwatch.Alarm;
@@ -24,32 +38,44 @@ export interface PipelineAlarms {
 export class PipelineAlarmSet extends AlarmKit {
   readonly alarms: PipelineAlarms;
 
-  constructor(scope: Construct, id: string, p: ResolvedPipeline, fn: lambda.IFunction) {
+  constructor(scope: Construct, id: string, p: ResolvedPipeline, scheduled: { function: lambda.IFunction; rule?: events.IRule }) {
     super(scope, id, { kind: 'pipeline', name: p.name, runbookUrl: p.runbookUrl });
     const t = p.thresholds;
     const period = Duration.seconds(Math.max(60, p.schedule.toSeconds()));
     const m = (name: MetricName, statistic: string) => contractMetric(p.namespace, name, { [DIMENSIONS.pipeline]: p.name }, statistic, period);
     const mOfN = { evaluationPeriods: t.evaluationPeriods, datapointsToAlarm: t.datapointsToAlarm };
+    const latencyChecks = Math.max(1, Math.floor(t.latencyFor.toSeconds() / period.toSeconds()));
     const direct = {
+      // Above the threshold for latencyFor, or twice it in 3 runs in a row (held until back under it):
+      // latency wandering around the threshold for an hour is ordinary.
       latency: this.alarm({
         id: 'Latency',
         name: 'latency',
-        what: `pipeline latency ${t.latencyStatistic} above ${t.latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
+        what: `pipeline latency ${t.latencyStatistic} above ${t.latencyMs} ms in each of ${latencyChecks} runs`,
         metric: m('PipelineLatency', t.latencyStatistic),
         threshold: t.latencyMs,
         comparison: ABOVE,
-        periods: mOfN,
+        periods: { evaluationPeriods: latencyChecks, datapointsToAlarm: latencyChecks },
         missing: IGNORE,
+      }),
+      latencySevere: this.level({
+        id: 'LatencySevere',
+        name: 'latency-severe',
+        what: `pipeline latency ${t.latencyStatistic} above ${2 * t.latencyMs} ms (twice the threshold) in 3 runs in a row; clears below ${t.latencyMs} ms`,
+        metric: m('PipelineLatency', t.latencyStatistic),
+        threshold: 2 * t.latencyMs,
+        enter: { evaluationPeriods: 3, datapointsToAlarm: 3 },
+        hold: { nearShare: 0.5 },
       }),
       // Lost means the deadline passed without the expected outputs: the application stopped or dropped it.
       loss: this.alarm({
         id: 'Loss',
         name: 'loss',
         what: `more than ${t.lostCanaries} canaries without their outputs by their ${p.deadline.toSeconds()} s deadline (${p.inputTopic} to ${p.outputTopic})`,
-        metric: m('PipelineCanariesLost', 'Sum'),
+        metric: filled(m('PipelineCanariesLost', 'Sum'), 'canaries lost'),
         threshold: t.lostCanaries,
         comparison: ABOVE,
-        periods: ONCE,
+        periods: IN_LAST_TWO,
         missing: NOT_BREACHING,
       }),
       availability: this.alarm({
@@ -62,9 +88,16 @@ export class PipelineAlarmSet extends AlarmKit {
         periods: mOfN,
         missing: IGNORE,
       }),
-      ...this.lambdaAlarms(fn, period),
+      failures: this.failureWindows(m('PipelineRunSucceeded', 'Minimum'), 1, 'runs', period),
+      ...this.lambdaAlarms(scheduled.function, period),
     };
-    const heartbeat = this.heartbeat(m('PipelineRunSucceeded', 'SampleCount'), 'the pipeline canary');
+    const heartbeat = this.heartbeat(
+      m('PipelineRunSucceeded', 'Maximum'),
+      m('PipelineRunSucceeded', 'SampleCount'),
+      'the pipeline canary',
+      scheduled.rule,
+      period,
+    );
     const notifying = {
       late: this.alarm({
         id: 'Late',
@@ -100,9 +133,16 @@ export class PipelineAlarmSet extends AlarmKit {
     const composite = this.pagingComposite(
       'pages',
       `the pipeline ${p.inputTopic} to ${p.outputTopic} or its canary is unhealthy; the child alarm in ALARM says which`,
-      Object.values(direct),
-      heartbeat,
+      [
+        direct.latency,
+        this.levelRule(direct.latencySevere),
+        direct.loss,
+        direct.availability,
+        this.failureRule(direct.failures),
+        direct.lambdaErrors,
+        this.heartbeatRule(heartbeat),
+      ],
     );
-    this.alarms = { ...direct, ...heartbeat, ...notifying, composite };
+    this.alarms = { ...direct, heartbeat, ...notifying, composite };
   }
 }

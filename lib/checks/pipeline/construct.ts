@@ -41,7 +41,7 @@ export class StreamProbePipeline extends Construct {
     });
     this.grantClusterAccess(check, p, props);
     this.function = check.function;
-    const alarms = new PipelineAlarmSet(this, 'Alarms', p, this.function);
+    const alarms = new PipelineAlarmSet(this, 'Alarms', p, check);
     alarms.routeTo(props);
     this.alarms = alarms.alarms;
   }

@@ -29,7 +29,9 @@ export interface PipelineThresholds {
   readonly availabilityPercent?: number;
   /** Lost canaries per period above which the loss alarm fires. Default 0: any confirmed loss. */
   readonly lostCanaries?: number;
-  /** M of N for latency and availability. Default 3 of 5. */
+  /** How long latency must stay above its threshold to page (twice the threshold pages in 3 runs). Default 20 minutes. */
+  readonly latencyFor?: Duration;
+  /** M of N for availability. Default 3 of 3: one or two failed runs are ordinary. */
   readonly datapointsToAlarm?: number;
   readonly evaluationPeriods?: number;
 }
@@ -78,6 +80,7 @@ export interface ResolvedPipeline {
   readonly thresholds: {
     latencyMs: number;
     latencyStatistic: string;
+    latencyFor: Duration;
     availabilityPercent: number;
     lostCanaries: number;
     evaluationPeriods: number;
@@ -113,12 +116,17 @@ function resolveThresholds(name: string, t: PipelineThresholds, deadline: Durati
     throw new TargetConfigError(name, 'thresholds.availabilityPercent', `must be a number in (0, 100] (got ${JSON.stringify(availability)})`, KIND);
   }
   wholeIn(name, 'thresholds.lostCanaries', t.lostCanaries, 0, 1_000_000, KIND);
+  const latencyFor = t.latencyFor ?? Duration.minutes(20);
+  if (!isDuration(latencyFor) || latencyFor.toSeconds() < 60 || latencyFor.toSeconds() > 12 * 3600) {
+    throw new TargetConfigError(name, 'thresholds.latencyFor', 'must be a Duration from 1 minute to 12 hours', KIND);
+  }
   return {
     latencyMs: latency.toMilliseconds(),
     latencyStatistic: checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'Maximum', KIND),
+    latencyFor,
     availabilityPercent: availability,
     lostCanaries: t.lostCanaries ?? 0,
-    ...alarmPeriods(name, t, KIND),
+    ...alarmPeriods(name, t, KIND, { evaluationPeriods: 3, datapointsToAlarm: 3 }),
   };
 }
 

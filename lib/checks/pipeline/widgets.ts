@@ -46,6 +46,6 @@ export function pipelineWidgets(scope: Construct, p: StreamProbePipeline): cloud
       leftAnnotations: [{ value: r.thresholds.availabilityPercent, label: 'alarm' }],
       right: [m('PipelineRunSucceeded', 'SampleCount', 'runs')],
     }),
-    alarmRow(scope, `Alarms: pipeline ${r.name}`, Object.values(p.alarms)),
+    alarmRow(scope, `Alarms: pipeline ${r.name}`, p.alarms),
   ];
 }

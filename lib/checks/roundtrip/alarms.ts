@@ -5,10 +5,24 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { DIMENSIONS, type MetricName, OUTCOME_HISTORY_RUNS } from '../../../lambda/metrics-contract';
-import { ABOVE, AlarmKit, AT_LEAST, BELOW, contractMetric, IGNORE, NOT_BREACHING, ONCE } from '../../common/alarm-kit';
+import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
+import {
+  ABOVE,
+  AlarmKit,
+  BELOW,
+  contractMetric,
+  type FailureWindows,
+  filled,
+  type Heartbeat,
+  IGNORE,
+  IN_LAST_TWO,
+  type LevelAlarms,
+  NOT_BREACHING,
+  ONCE,
+} from '../../common/alarm-kit';
 
 import type { ResolvedTarget } from './props';
 
@@ -23,15 +37,13 @@ export function alarmPeriod(target: ResolvedTarget): Duration {
 
 /** Alarms whose ALARM pages on-call (through the composite). */
 export interface PagingAlarms {
-  readonly latency: cloudwatch.Alarm;
-  readonly slowBroker: cloudwatch.Alarm;
+  readonly latency: LevelAlarms;
+  readonly slowBroker: LevelAlarms;
   readonly availability: cloudwatch.Alarm;
-  readonly unstable: cloudwatch.Alarm;
+  readonly failures: FailureWindows;
   readonly loss: cloudwatch.Alarm;
-  readonly stopped: cloudwatch.Alarm;
-  readonly hasRun: cloudwatch.Alarm;
+  readonly heartbeat: Heartbeat;
   readonly lambdaErrors: cloudwatch.Alarm;
-  readonly lambdaThrottles: cloudwatch.Alarm;
 }
 
 /** Alarms that only notify: integrity signals worth a look, not a page. */
@@ -52,13 +64,16 @@ export type TargetAlarms = PagingAlarms & NotifyingAlarms & { readonly composite
 /** The share of the run budget above which a run is slow: below the 75% at which measuring stops (core/budget). */
 export const SLOW_RUN_SHARE = 0.7;
 
-/** Steady periods the unstable alarm waits for before it clears. */
-export const UNSTABLE_HOLD_PERIODS = 10;
+/** A run that brought back less than this share of its events (percent) failed; a late event or two does not. */
+export const FAILED_RUN_BELOW_PERCENT = 50;
+
+/** Latency pages clear only below this share of the threshold. */
+export const LATENCY_CLEAR_SHARE = 0.8;
 
 export class ProbeAlarms extends AlarmKit {
   readonly alarms: TargetAlarms;
 
-  constructor(scope: Construct, id: string, target: ResolvedTarget, fn: lambda.IFunction) {
+  constructor(scope: Construct, id: string, target: ResolvedTarget, scheduled: { function: lambda.IFunction; rule?: events.IRule }) {
     super(scope, id, { kind: 'roundtrip', name: target.probeName, runbookUrl: target.runbookUrl });
     const t = target.thresholds;
     const period = alarmPeriod(target);
@@ -68,31 +83,28 @@ export class ProbeAlarms extends AlarmKit {
 
     // Missing data keeps the state (ignore) on every signal a run always publishes: a run that failed or
     // never ran says nothing about latency or availability, so an alarm neither clears nor fires on silence.
-    // The heartbeat speaks for silence; this is what keeps the composite in ALARM when Kafka is down and the
-    // probe then stops. Loss is published only when non-zero (a custom metric is billed for the hours it has
-    // data): for it missing means zero. Outcome changes stay dense: sparse, CloudWatch would look back past
-    // the hold for older readings and clear the unstable alarm two minutes later.
+    // The heartbeat speaks for silence. Loss is published only when non-zero (a custom metric is billed for
+    // the hours it has data): its alarm reads silence as 0.
     const paging: PagingAlarms = {
-      latency: this.alarm({
+      latency: this.level({
         id: 'Latency',
         name: 'latency',
-        what: `end-to-end latency ${t.latencyStatistic} above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods`,
+        what: `end-to-end latency ${t.latencyStatistic} above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods; clears below ${latencyMs * LATENCY_CLEAR_SHARE} ms`,
         metric: m('EndToEndLatency', t.latencyStatistic),
         threshold: latencyMs,
-        comparison: ABOVE,
-        periods: mOfN,
-        missing: IGNORE,
+        enter: mOfN,
+        hold: { nearShare: LATENCY_CLEAR_SHARE },
       }),
-      slowBroker: this.alarm({
+      slowBroker: this.level({
         id: 'SlowBroker',
         name: 'slow-broker',
-        what: `the slowest leader broker's median end-to-end latency above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods (one slow broker, whatever the cluster size)`,
+        what: `the slowest leader broker's median end-to-end latency above ${latencyMs} ms in ${t.datapointsToAlarm} of ${t.evaluationPeriods} periods (one slow broker, whatever the cluster size); clears below ${latencyMs * LATENCY_CLEAR_SHARE} ms`,
         metric: m('SlowestBrokerLatency', 'Maximum'),
         threshold: latencyMs,
-        comparison: ABOVE,
-        periods: mOfN,
-        missing: IGNORE,
+        enter: mOfN,
+        hold: { nearShare: LATENCY_CLEAR_SHARE },
       }),
+      // Sustained: a rolling restart delays a run's events now and then, never three runs in a row.
       availability: this.alarm({
         id: 'Availability',
         name: 'availability',
@@ -103,33 +115,24 @@ export class ProbeAlarms extends AlarmKit {
         periods: mOfN,
         missing: IGNORE,
       }),
-      // Holds the page while failures come and go: a hard fault changes the outcome twice (down, up) and
-      // clears in minutes; intermittent failure keeps changing it, and 3 good runs in a row prove nothing.
-      // 1 of N is the hysteresis: it fires on the first unsteady reading and clears only after N steady ones,
-      // so a quiet spell inside intermittent failure (a third of runs failing go 13 runs clean about once
-      // an hour) does not end the incident and page again.
-      unstable: this.alarm({
-        id: 'Unstable',
-        name: 'unstable',
-        what: `run outcomes changed ${t.unstableOutcomeChanges} or more times in the last ${OUTCOME_HISTORY_RUNS} runs (intermittent failure); clears after ${UNSTABLE_HOLD_PERIODS} steady periods`,
-        metric: m('RunOutcomeChanges', 'Maximum'),
-        threshold: t.unstableOutcomeChanges,
-        comparison: AT_LEAST,
-        periods: { evaluationPeriods: UNSTABLE_HOLD_PERIODS, datapointsToAlarm: 1 },
-        missing: IGNORE,
-      }),
+      failures: this.failureWindows(
+        m('EndToEndAvailability', 'Minimum'),
+        FAILED_RUN_BELOW_PERCENT,
+        `runs (less than ${FAILED_RUN_BELOW_PERCENT}% of events back)`,
+        period,
+      ),
       loss: this.alarm({
         id: 'Loss',
         name: 'loss',
         what: `more than ${t.lostMessages} acknowledged canary events confirmed lost (acks=all, still unread a full run after their own)`,
-        metric: m('MessagesLost', 'Sum'),
+        metric: filled(m('MessagesLost', 'Sum'), 'events lost'),
         threshold: t.lostMessages,
         comparison: ABOVE,
-        periods: ONCE,
+        periods: IN_LAST_TWO,
         missing: NOT_BREACHING,
       }),
-      ...this.heartbeat(m('RunSucceeded', 'SampleCount'), 'the probe'),
-      ...this.lambdaAlarms(fn, period),
+      heartbeat: this.heartbeat(m('RunSucceeded', 'Maximum'), m('RunSucceeded', 'SampleCount'), 'the probe', scheduled.rule, period),
+      ...this.lambdaAlarms(scheduled.function, period),
     };
     const counter = (name: MetricName) => m(name, 'Sum');
     const notifying: NotifyingAlarms = {
@@ -229,13 +232,15 @@ export class ProbeAlarms extends AlarmKit {
       }),
     };
 
-    const { stopped, hasRun, ...direct } = paging;
-    const composite = this.pagingComposite(
-      'pages',
-      'the Kafka pipeline or its probe is unhealthy; the child alarm in ALARM says which',
-      Object.values(direct),
-      { stopped, hasRun },
-    );
+    const composite = this.pagingComposite('pages', 'the Kafka pipeline or its probe is unhealthy; the child alarm in ALARM says which', [
+      this.levelRule(paging.latency),
+      this.levelRule(paging.slowBroker),
+      paging.availability,
+      this.failureRule(paging.failures),
+      paging.loss,
+      this.heartbeatRule(paging.heartbeat),
+      paging.lambdaErrors,
+    ]);
     this.alarms = { ...paging, ...notifying, composite };
   }
 }

@@ -55,7 +55,7 @@ export class StreamProbeRoundTrip extends Construct {
     this.function = check.function;
     this.rule = check.rule!;
     this.grantPermissions(check, t, props);
-    const alarms = new ProbeAlarms(this, 'Alarms', t, this.function);
+    const alarms = new ProbeAlarms(this, 'Alarms', t, check);
     alarms.routeTo(props);
     this.alarms = alarms.alarms;
   }

@@ -30,14 +30,12 @@ export interface AlarmThresholds {
   readonly availabilityPercent?: number;
   /** Lost events per period above which the loss alarm fires. Default 0: any loss. */
   readonly lostMessages?: number;
-  /** M of N: datapoints that must breach among the evaluated ones (latency, availability). Default 3 of 5. */
+  /**
+   * M of N: datapoints that must breach among the evaluated ones (latency, slow broker, availability).
+   * Default 3 of 3: a rolling restart delays one or two runs per broker, never three in a row.
+   */
   readonly datapointsToAlarm?: number;
   readonly evaluationPeriods?: number;
-  /**
-   * Outcome changes (healthy to unhealthy or back) within the last 15 runs at which the page is held while
-   * failures come and go. Default 4: two separate failure episodes. A single failed run changes it by 2.
-   */
-  readonly unstableOutcomeChanges?: number;
 }
 
 /** The round trip's own props (the construct adds where its alarms go). */
@@ -107,14 +105,12 @@ function resolveThresholds(name: string, t: AlarmThresholds): Required<AlarmThre
     throw new TargetConfigError(name, 'thresholds.availabilityPercent', `must be a number in (0, 100] (got ${JSON.stringify(availability)})`);
   }
   wholeIn(name, 'thresholds.lostMessages', t.lostMessages, 0, 1_000_000);
-  wholeIn(name, 'thresholds.unstableOutcomeChanges', t.unstableOutcomeChanges, 3, 14);
   return {
     endToEndLatency: latency,
     latencyStatistic: checkStatistic(name, 'thresholds.latencyStatistic', t.latencyStatistic ?? 'p90'),
     availabilityPercent: availability,
     lostMessages: t.lostMessages ?? 0,
-    ...alarmPeriods(name, t),
-    unstableOutcomeChanges: t.unstableOutcomeChanges ?? 4,
+    ...alarmPeriods(name, t, 'target', { evaluationPeriods: 3, datapointsToAlarm: 3 }),
   };
 }
 

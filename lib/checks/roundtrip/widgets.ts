@@ -3,8 +3,7 @@ import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { DIMENSIONS } from '../../../lambda/metrics-contract';
-import { alarmByName } from '../../common/alarm-kit';
-import { HEIGHT, WIDTH } from '../../common/widgets';
+import { alarmRow, HEIGHT, WIDTH } from '../../common/widgets';
 import { alarmPeriod, probeMetric } from './alarms';
 import type { StreamProbeRoundTrip } from './construct';
 
@@ -70,14 +69,9 @@ export function roundTripWidgets(scope: Construct, probe: StreamProbeRoundTrip):
       title: 'Heartbeat (runs, successful runs)',
       width: WIDTH,
       height: HEIGHT,
-      left: [m('RunSucceeded', 'SampleCount', 'runs'), m('RunSucceeded', 'Sum', 'successful runs'), m('RunOutcomeChanges', 'Maximum', 'outcome changes')],
+      left: [m('RunSucceeded', 'SampleCount', 'runs'), m('RunSucceeded', 'Sum', 'successful runs')],
       right: [m('RunDuration', 'Maximum', 'run duration (ms)')],
     }),
-    new cloudwatch.AlarmStatusWidget({
-      title: `Alarms: ${t.probeName}`,
-      width: 24,
-      height: 3,
-      alarms: Object.values(probe.alarms).map((a) => alarmByName(scope, a)),
-    }),
+    alarmRow(scope, `Alarms: ${t.probeName}`, probe.alarms),
   ];
 }
