@@ -210,16 +210,19 @@ export class AlarmKit extends Construct {
    * The price of counting failed runs: a fresh deployment whose very first run fails pages (the periods
    * before it are silent); a probe resuming into an outage looks the same.
    */
-  heartbeat(successes: cloudwatch.IMetric, runs: cloudwatch.IMetric, what: string, rule: events.IRule | undefined, period: Duration): Heartbeat {
+  heartbeat(successes: cloudwatch.Metric, runs: cloudwatch.IMetric, what: string, rule: events.IRule | undefined, period: Duration): Heartbeat {
+    // One-minute periods whatever the schedule: with periods as long as the interval, CloudWatch looks back
+    // over N + a few of them for real datapoints, which at a 5-minute schedule delays the page by 25 minutes.
+    const minutes = 3 * Math.max(1, Math.round(period.toSeconds() / 60));
     return {
       stopped: this.alarm({
         id: 'Stopped',
         name: 'stopped',
         what: `${what} completed no run in 3 schedule intervals (stopped, or failing every run)`,
-        metric: successes,
+        metric: successes.with({ period: Duration.minutes(1) }),
         threshold: 1,
         comparison: BELOW,
-        periods: { evaluationPeriods: 3, datapointsToAlarm: 3 },
+        periods: { evaluationPeriods: minutes, datapointsToAlarm: minutes },
         missing: BREACHING,
         silent: true,
       }),
@@ -287,9 +290,9 @@ export class AlarmKit extends Construct {
       outage: failed(
         'Outage',
         'outage',
-        'hold of failed-runs: 10 or more runs failed in the last 40 minutes (an outage, not failures at random)',
+        'hold of failed-runs: 10 minutes of runs or more failed in the last 40 minutes (an outage, not failures at random)',
         40,
-        10,
+        periods(10),
         true,
       ),
       onAndOff: this.alarm({

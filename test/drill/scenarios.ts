@@ -267,6 +267,48 @@ export function buildScenarios(pools: ReportPools): Scenario[] {
   ];
 }
 
+/**
+ * A probe on a 5-minute schedule: a run every 5th minute, nothing between. Its alarms judge 5-minute periods,
+ * so the targets are in runs: a page within 3 runs of the fault (15 minutes; a stopped probe 5 runs), OK
+ * within 2 runs of recovery.
+ */
+export const FIVE_MINUTE_PROBE = 'drill5';
+
+export function fiveMinuteScenarios(pools: ReportPools): Scenario[] {
+  const every5 =
+    (f: (run: number) => Minute) =>
+    (i: number): Minute =>
+      i % 5 === 0 ? f(i / 5) : { kind: 'nothing' };
+  const as = (r: RunReport) => run({ ...r, probe: FIVE_MINUTE_PROBE });
+  const healthy = every5((k) => as(pick(pools.healthy, k)));
+  const failed = every5((k) => as(pick(pools.failed, k)));
+  const timeline = (fault: (i: number) => Minute, minutes = 30) => faultTimeline(healthy, (i) => fault(i + WARM), minutes);
+  const fault = (name: string, f: (i: number) => Minute, extra: Partial<Scenario> = {}): Scenario => ({
+    name: `every 5 minutes: ${name}`,
+    shouldPage: true,
+    onset: WARM,
+    recovery: WARM + 30,
+    deployedAt: 0,
+    minutes: timeline(f),
+    pageWithin: 15,
+    okWithin: 10,
+    ...extra,
+  });
+  return [
+    { name: 'every 5 minutes: healthy, 6 hours', shouldPage: false, deployedAt: 0, minutes: Array.from({ length: 360 }, (_, i) => healthy(i)) },
+    fault('Kafka unreachable', failed),
+    fault('probe stopped', () => ({ kind: 'nothing' }), { pageWithin: 25 }),
+    { name: 'every 5 minutes: a single failed run', shouldPage: false, deployedAt: 0, onset: WARM, minutes: timeline(failed, 5) },
+    {
+      name: 'every 5 minutes: two failed runs 20 minutes apart',
+      shouldPage: false,
+      deployedAt: 0,
+      onset: WARM,
+      minutes: timeline((i) => (i === WARM || i === WARM + 20 ? failed(i) : healthy(i)), 25),
+    },
+  ];
+}
+
 /** Runs failing at random (`share` of them) for an hour, a Lambda container recycled every 30 to 60 minutes. */
 export const INTERMITTENT_SEEDS = 20;
 

@@ -425,9 +425,12 @@ describe('alarms', () => {
       EvaluationPeriods: 2,
       DatapointsToAlarm: 1,
     });
+    // At a 5-minute schedule every alarm judges 5-minute periods, but the heartbeat: one-minute periods over
+    // 3 intervals, so CloudWatch's look-back past its periods is minutes, not intervals.
     const audit = alarmsOf('audit');
-    expect(audit.stopped.Period).toBe(5 * 60);
-    for (const alarm of Object.values(audit)) expect(alarm.Period ?? alarm.Metrics?.[1]?.MetricStat?.Period).toBeGreaterThanOrEqual(300);
+    expect(audit.stopped).toMatchObject({ Period: 60, EvaluationPeriods: 15, DatapointsToAlarm: 15 });
+    const { stopped: _stopped, ...rest } = audit;
+    for (const alarm of Object.values(rest)) expect(alarm.Period ?? alarm.Metrics?.[1]?.MetricStat?.Period).toBeGreaterThanOrEqual(300);
   });
 
   it('Lambda errors are watched too (a throttled run is one the heartbeat misses), and the function never retries a run', () => {

@@ -13,6 +13,7 @@ import { ROUTINE_SEEDS, routineMonth } from '../drill/routine-life';
 import {
   buildScenarios,
   type DrillRow,
+  fiveMinuteScenarios,
   formatAssumptionTable,
   formatDrillTable,
   INTERMITTENT_SEEDS,
@@ -36,7 +37,10 @@ beforeAll(async () => {
     collectLagReports(kafka.plaintext),
     synth({
       stackName: 'Drill',
-      targets: [{ probeName: 'drill', brokers }],
+      targets: [
+        { probeName: 'drill', brokers },
+        { probeName: 'drill5', brokers, scheduleMinutes: 5 },
+      ],
       pipelines: [{ pipelineName: 'flow', inputBrokers: brokers, inputTopic: 'in', outputTopic: 'out' }],
       lagChecks: [{ checkName: 'lag', brokers, groups: ['orders'], groupPattern: '^etl' }],
     }),
@@ -48,6 +52,7 @@ beforeAll(async () => {
   // Each check's scenarios against its own alarms: the others would only slow a month of minutes down.
   const check = (prefix: string, ids: CheckIds) => ({ alarms: alarmsOfCheck(all, prefix), ids });
   const roundTrip = check('streamprobe-roundtrip-drill-', checkIds(template, 'drill'));
+  const everyFive = check('streamprobe-roundtrip-drill5-', checkIds(template, 'drill5'));
   const pipeline = check('streamprobe-pipeline-flow-', checkIds(template, 'flow', 'STREAMPROBE_PIPELINE_NAME'));
   const lag = check('streamprobe-lag-lag-', checkIds(template, 'lag', 'STREAMPROBE_LAG_CHECK_NAME'));
   const replay = (scenarios: readonly Scenario[], c: { alarms: AlarmSet; ids: CheckIds }) =>
@@ -68,6 +73,7 @@ beforeAll(async () => {
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   rows = [
     ...replay(buildScenarios(pools), roundTrip),
+    ...replay(fiveMinuteScenarios(pools), everyFive),
     ...worstOf(replay(intermittentScenarios(pools, 0.3), roundTrip), `30% of runs fail at random for an hour (worst of ${INTERMITTENT_SEEDS} seeds)`),
     ...worstOf(replay(intermittentScenarios(pools, 0.5), roundTrip), `50% of runs fail at random for an hour (worst of ${INTERMITTENT_SEEDS} seeds)`),
     ...worstOf(months, `a month of routine life (worst of ${ROUTINE_SEEDS} seeds)`),
@@ -82,7 +88,7 @@ beforeAll(async () => {
 
 describe('the alarm drill', () => {
   it('meets the target in every scenario, under every evaluation assumption', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(5 * (21 + 11 + 15));
+    expect(rows.length).toBeGreaterThanOrEqual(5 * (24 + 5 + 11 + 15));
     expect(
       rows.filter((r) => !r.pass).map((r) => `${r.scenario} (${r.assumptions})`),
       formatAssumptionTable(rows),
