@@ -89,6 +89,8 @@ export interface LevelSpec {
   readonly hold?: { readonly nearShare: number };
   /** Its runbook entry, as AlarmSpec's; the hold's are `<this>-lately` and `<this>-near`. */
   readonly runbook?: string;
+  /** `above` only decides the composite too: its ALARM alone means nothing to tell anyone. */
+  readonly silent?: boolean;
 }
 
 export interface LevelAlarms {
@@ -376,7 +378,7 @@ export class AlarmKit extends Construct {
   level(spec: LevelSpec): LevelAlarms {
     const { id, name, what, metric, threshold, enter, hold } = spec;
     const runbook = spec.runbook ?? name;
-    const above = this.alarm({ id, name, what, metric, threshold, comparison: ABOVE, periods: enter, missing: IGNORE, runbook });
+    const above = this.alarm({ id, name, what, metric, threshold, comparison: ABOVE, periods: enter, missing: IGNORE, runbook, silent: spec.silent });
     if (!hold) return { above };
     return {
       above,

@@ -791,6 +791,9 @@ describe('pipeline canary and lag check', () => {
       TreatMissingData: 'ignore',
     });
     expect(a['ledger-time-lag-severe']).toMatchObject({ Threshold: 60_000, EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+    // Every consumer deploy sends the severe lag to ALARM: it notifies nobody; the sustained lag does.
+    expect(a['ledger-time-lag-severe']!.AlarmActions).toBeUndefined();
+    expect(a['ledger-time-lag']!.AlarmActions).toHaveLength(1);
     expect(a['ledger-time-lag-severe-near']).toMatchObject({ Threshold: 30_000, EvaluationPeriods: 4, DatapointsToAlarm: 1 });
     expect(a['ledger-stopped-lately']).toMatchObject({ MetricName: 'ConsumerGroupStopped', EvaluationPeriods: 10, DatapointsToAlarm: 1 });
     expect(a['ledger-time-lag']!.Dimensions).toEqual(

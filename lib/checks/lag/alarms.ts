@@ -163,6 +163,8 @@ export class LagAlarmSet extends AlarmKit {
         threshold: severeMs,
         enter: { evaluationPeriods: 3, datapointsToAlarm: 3 },
         hold: { nearShare: 0.5 },
+        // Every consumer deploy sends it to ALARM; only the composite knows when that matters.
+        silent: true,
       }),
       stopped: this.alarm({
         id: `${id}Stopped`,
