@@ -501,9 +501,13 @@ describe('alarms', () => {
     expect(alarmsOf('payments').latency.AlarmDescription).toMatch(/Runbook: docs\/RUNBOOK\.md in the streamprobe repository, section "roundtrip-latency"$/);
   });
 
-  it('pages through a topic CloudWatch can use: its own KMS key and a topic policy for alarms of this account', () => {
+  it('pages through a topic CloudWatch can use: a KMS key of its own, shared with the notification topic, and a topic policy for alarms of this account', () => {
     const [pagingId, paging] = byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName === 'streamprobe: pages on-call')!;
     const keyId = paging.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    // One customer managed key ($1 a month) serves both topics.
+    const notification = byType('AWS::SNS::Topic').find(([, t]) => t.Properties.DisplayName.includes('does not page'))![1];
+    expect(notification.Properties.KmsMasterKeyId['Fn::GetAtt'][0]).toBe(keyId);
+    template.resourceCountIs('AWS::KMS::Key', 1);
     const key = resources[keyId]!.Properties;
     expect(key.EnableKeyRotation).toBe(true);
     expect(key.KeyPolicy.Statement).toContainEqual(
