@@ -254,4 +254,10 @@ describe('reconcile', () => {
     expect(report).toMatchObject({ outcome: 'failed', measured: false, availability: { produce: 0, endToEnd: 0 }, errors: [error] });
     expect(report.counts.sent).toBe(0);
   });
+
+  it('a run whose every send failed still says which brokers are missing; one that read no metadata says none', () => {
+    const error = { phase: 'send' as const, type: 'KafkaJSConnectionError', message: 'refused' };
+    expect(failedReport({ ...context, brokers: [1, 2], expectedBrokers: 3 }, [error]).brokersMissing).toBe(1);
+    expect(failedReport({ ...context, brokers: [], expectedBrokers: 3 }, [error]).brokersMissing).toBe(0);
+  });
 });

@@ -422,7 +422,7 @@ export function reconcile(input: ReconcileInput): RunReport {
     samples: { endToEnd: f.endToEnd, produce: f.produce, endToEndByBroker: f.e2eByBroker },
     brokers: brokerReports(input, f),
     brokersWithoutCanaryLeader: brokersWithoutLeader(input.brokers, input.leaders),
-    brokersMissing: Math.max(0, (input.expectedBrokers ?? 0) - input.brokers.length),
+    brokersMissing: brokersMissing(input),
     problems: problems.items,
     problemsOmitted: problems.omitted,
     errors: errors.errors,
@@ -466,6 +466,14 @@ const ZERO_COUNTS: Counts = {
   otherWriter: 0,
 };
 
+/**
+ * Brokers the cluster should have that its metadata did not list. Unknown (0) when the run read no metadata:
+ * a run that could not connect says nothing about which brokers are there.
+ */
+function brokersMissing(context: RunContext): number {
+  return context.brokers.length === 0 ? 0 : Math.max(0, (context.expectedBrokers ?? 0) - context.brokers.length);
+}
+
 /** The report of a run that failed before it could measure: availability 0, the error says why. */
 export function failedReport(context: RunContext, errors: readonly ErrorInfo[]): RunReport {
   const folded = aggregateErrors(errors);
@@ -484,7 +492,7 @@ export function failedReport(context: RunContext, errors: readonly ErrorInfo[]):
     samples: { endToEnd: [], produce: [], endToEndByBroker: {} },
     brokers: [],
     brokersWithoutCanaryLeader: brokersWithoutLeader(context.brokers, context.leaders),
-    brokersMissing: 0,
+    brokersMissing: brokersMissing(context),
     problems: [],
     problemsOmitted: 0,
     errors: folded.errors,
