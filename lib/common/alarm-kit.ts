@@ -98,6 +98,36 @@ export interface LevelAlarms {
   readonly hold?: { readonly aboveLately: cloudwatch.Alarm; readonly near: cloudwatch.Alarm };
 }
 
+/** A check's alarm period: its schedule interval, never less than a minute (standard resolution). */
+export function alarmPeriod(schedule: Duration): Duration {
+  return Duration.seconds(Math.max(60, schedule.toSeconds()));
+}
+
+/** Whole periods in `span`, at least one. */
+export function periodsIn(span: Duration, period: Duration): number {
+  return Math.max(1, Math.floor(span.toSeconds() / period.toSeconds()));
+}
+
+/** A value that pages when it stays above its threshold for a while, or goes far above it (AlarmKit.slowOrFar). */
+export interface SlowOrFarSpec {
+  readonly id: string;
+  readonly name: string;
+  /** What is measured, for the descriptions: "pipeline latency Maximum", "consumer group g: time lag". */
+  readonly subject: string;
+  /** What one period is: "runs", "checks". */
+  readonly periodsAre: string;
+  readonly metric: cloudwatch.IMetric;
+  readonly thresholdMs: number;
+  /** Periods in a row above the threshold that page. */
+  readonly sustained: number;
+  /** Said of the far path, after "in 3 ... in a row". */
+  readonly farUnless?: string;
+  /** The far path's `above` notifies nobody (LevelSpec.silent). */
+  readonly farSilent?: boolean;
+  /** Runbook entries as AlarmSpec's: `<runbook>` and `<runbook>-severe`. */
+  readonly runbook?: string;
+}
+
 /** A metric of the contract, with the dimensions it is published with. */
 export function contractMetric(
   namespace: string,
@@ -160,7 +190,6 @@ export function checkAlarmPrefix(kind: CheckKind, name: string): string {
 
 export class AlarmKit extends Construct {
   private readonly notifying: cloudwatch.Alarm[] = [];
-  private readonly silent: cloudwatch.Alarm[] = [];
   private composite: cloudwatch.CompositeAlarm | undefined;
   /** Every alarm a composite rule names. */
   private readonly referenced = new Set<cloudwatch.Alarm>();
@@ -195,7 +224,7 @@ export class AlarmKit extends Construct {
       treatMissingData: missing,
       ...periods,
     });
-    (silent ? this.silent : this.notifying).push(alarm);
+    if (!silent) this.notifying.push(alarm);
     return alarm;
   }
 
@@ -408,6 +437,39 @@ export class AlarmKit extends Construct {
           runbook: `${runbook}-near`,
         }),
       },
+    };
+  }
+
+  /**
+   * A value that drifts (a group's time lag, a pipeline's latency) pages two ways: above its threshold in
+   * every one of `sustained` periods, or above twice it in 3 in a row, held until back under the threshold.
+   * Wandering around the threshold for an hour is ordinary and pages neither.
+   */
+  slowOrFar(spec: SlowOrFarSpec): { sustained: cloudwatch.Alarm; severe: LevelAlarms } {
+    const { id, name, subject, periodsAre, metric, thresholdMs, sustained, runbook = name } = spec;
+    return {
+      sustained: this.alarm({
+        id,
+        name,
+        what: `${subject} above ${thresholdMs} ms in each of ${sustained} ${periodsAre}`,
+        metric,
+        threshold: thresholdMs,
+        comparison: ABOVE,
+        periods: { evaluationPeriods: sustained, datapointsToAlarm: sustained },
+        missing: IGNORE,
+        runbook,
+      }),
+      severe: this.level({
+        id: `${id}Severe`,
+        name: `${name}-severe`,
+        what: `${subject} above ${2 * thresholdMs} ms (twice the threshold) in 3 ${periodsAre} in a row${spec.farUnless ? `, ${spec.farUnless}` : ''}; clears below ${thresholdMs} ms`,
+        metric,
+        threshold: 2 * thresholdMs,
+        enter: { evaluationPeriods: 3, datapointsToAlarm: 3 },
+        hold: { nearShare: 0.5 },
+        silent: spec.farSilent,
+        runbook: `${runbook}-severe`,
+      }),
     };
   }
 

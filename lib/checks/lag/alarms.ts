@@ -1,5 +1,5 @@
 /** A lag check's alarms: per named group, over every group a pattern finds, and the check's own health. */
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +9,7 @@ import {
   ABOVE,
   AlarmKit,
   AT_LEAST,
+  alarmPeriod,
   BELOW,
   contractMetric,
   type FailureWindows,
@@ -18,6 +19,7 @@ import {
   IN_LAST_TWO,
   type LevelAlarms,
   NOT_BREACHING,
+  periodsIn,
 } from '../../common/alarm-kit';
 import type { ResolvedLagCheck } from './props';
 
@@ -64,7 +66,7 @@ export class LagAlarmSet extends AlarmKit {
   constructor(scope: Construct, id: string, c: ResolvedLagCheck, scheduled: { function: lambda.IFunction; rule?: events.IRule }) {
     super(scope, id, { kind: 'lag', name: c.name, runbookUrl: c.runbookUrl });
     this.c = c;
-    this.period = Duration.seconds(Math.max(60, c.schedule.toSeconds()));
+    this.period = alarmPeriod(c.schedule);
     const metric = (dims: Record<string, string>) => (name: MetricName, statistic: string) => contractMetric(c.namespace, name, dims, statistic, this.period);
     const check = metric({ [DIMENSIONS.lagCheck]: c.name });
     const groups: Record<string, GroupAlarms> = {};
@@ -137,35 +139,24 @@ export class LagAlarmSet extends AlarmKit {
    */
   private groupAlarms(id: string, name: string, label: string, m: GroupMetrics): GroupAlarms {
     const c = this.c;
-    const checks = (d: Duration) => Math.max(1, Math.floor(d.toSeconds() / this.period.toSeconds()));
-    const stoppedChecks = checks(c.stoppedFor) + 1;
-    const lagChecks = checks(c.timeLagFor);
-    const severeMs = 2 * c.timeLagThresholdMs;
+    const stoppedChecks = periodsIn(c.stoppedFor, this.period) + 1;
     const dense = { missing: NOT_BREACHING };
+    const lag = this.slowOrFar({
+      id: `${id}TimeLag`,
+      name: `${name}-time-lag`,
+      subject: `${label}: time lag`,
+      periodsAre: 'checks',
+      metric: m.timeLag,
+      thresholdMs: c.timeLagThresholdMs,
+      sustained: periodsIn(c.timeLagFor, this.period),
+      farUnless: `not within ${STOPPED_LATELY_CHECKS} checks of the group being empty`,
+      // Every consumer deploy sends the far path to ALARM; only the composite knows when that matters.
+      farSilent: true,
+      runbook: 'group-time-lag',
+    });
     return {
-      timeLag: this.alarm({
-        id: `${id}TimeLag`,
-        name: `${name}-time-lag`,
-        runbook: 'group-time-lag',
-        what: `${label}: time lag above ${c.timeLagThresholdMs} ms in each of ${lagChecks} checks`,
-        metric: m.timeLag,
-        threshold: c.timeLagThresholdMs,
-        comparison: ABOVE,
-        periods: { evaluationPeriods: lagChecks, datapointsToAlarm: lagChecks },
-        missing: IGNORE,
-      }),
-      timeLagSevere: this.level({
-        id: `${id}TimeLagSevere`,
-        name: `${name}-time-lag-severe`,
-        runbook: 'group-time-lag-severe',
-        what: `${label}: time lag above ${severeMs} ms (twice the threshold) in 3 checks in a row, not within ${STOPPED_LATELY_CHECKS} checks of the group being empty; clears below ${c.timeLagThresholdMs} ms`,
-        metric: m.timeLag,
-        threshold: severeMs,
-        enter: { evaluationPeriods: 3, datapointsToAlarm: 3 },
-        hold: { nearShare: 0.5 },
-        // Every consumer deploy sends it to ALARM; only the composite knows when that matters.
-        silent: true,
-      }),
+      timeLag: lag.sustained,
+      timeLagSevere: lag.severe,
       stopped: this.alarm({
         id: `${id}Stopped`,
         name: `${name}-stopped`,

@@ -1,15 +1,14 @@
 /** A lag check's dashboard row: time and offset lag per group, groups stopped or stalled, heartbeat, alarms. */
-import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
-import { contractMetric } from '../../common/alarm-kit';
+import { alarmPeriod, contractMetric } from '../../common/alarm-kit';
 import { alarmRow, HEIGHT, WIDTH } from '../../common/widgets';
 import type { StreamProbeLagCheck } from './construct';
 
 export function lagWidgets(scope: Construct, c: StreamProbeLagCheck): cloudwatch.IWidget[] {
   const r = c.check;
-  const period = Duration.seconds(Math.max(60, r.schedule.toSeconds()));
+  const period = alarmPeriod(r.schedule);
   const check = (name: MetricName, statistic: string, label: string) =>
     contractMetric(r.namespace, name, { [DIMENSIONS.lagCheck]: r.name }, statistic, period).with({ label });
   // One line per group, whichever groups the check found (named or by pattern): a search, not a list.

@@ -1,5 +1,4 @@
 /** A pipeline canary's alarms: what pages (through one composite) and what only notifies. */
-import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +7,7 @@ import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
 import {
   ABOVE,
   AlarmKit,
+  alarmPeriod,
   BELOW,
   contractMetric,
   type FailureWindows,
@@ -18,6 +18,7 @@ import {
   type LevelAlarms,
   NOT_BREACHING,
   ONCE,
+  periodsIn,
 } from '../../common/alarm-kit';
 import type { ResolvedPipeline } from './props';
 
@@ -41,32 +42,23 @@ export class PipelineAlarmSet extends AlarmKit {
   constructor(scope: Construct, id: string, p: ResolvedPipeline, scheduled: { function: lambda.IFunction; rule?: events.IRule }) {
     super(scope, id, { kind: 'pipeline', name: p.name, runbookUrl: p.runbookUrl });
     const t = p.thresholds;
-    const period = Duration.seconds(Math.max(60, p.schedule.toSeconds()));
+    const period = alarmPeriod(p.schedule);
     const m = (name: MetricName, statistic: string) => contractMetric(p.namespace, name, { [DIMENSIONS.pipeline]: p.name }, statistic, period);
     const mOfN = { evaluationPeriods: t.evaluationPeriods, datapointsToAlarm: t.datapointsToAlarm };
-    const latencyChecks = Math.max(1, Math.floor(t.latencyFor.toSeconds() / period.toSeconds()));
+    // Above the threshold for latencyFor, or twice it in 3 runs in a row: latency wandering around the
+    // threshold for an hour is ordinary.
+    const latency = this.slowOrFar({
+      id: 'Latency',
+      name: 'latency',
+      subject: `pipeline latency ${t.latencyStatistic}`,
+      periodsAre: 'runs',
+      metric: m('PipelineLatency', t.latencyStatistic),
+      thresholdMs: t.latencyMs,
+      sustained: periodsIn(t.latencyFor, period),
+    });
     const direct = {
-      // Above the threshold for latencyFor, or twice it in 3 runs in a row (held until back under it):
-      // latency wandering around the threshold for an hour is ordinary.
-      latency: this.alarm({
-        id: 'Latency',
-        name: 'latency',
-        what: `pipeline latency ${t.latencyStatistic} above ${t.latencyMs} ms in each of ${latencyChecks} runs`,
-        metric: m('PipelineLatency', t.latencyStatistic),
-        threshold: t.latencyMs,
-        comparison: ABOVE,
-        periods: { evaluationPeriods: latencyChecks, datapointsToAlarm: latencyChecks },
-        missing: IGNORE,
-      }),
-      latencySevere: this.level({
-        id: 'LatencySevere',
-        name: 'latency-severe',
-        what: `pipeline latency ${t.latencyStatistic} above ${2 * t.latencyMs} ms (twice the threshold) in 3 runs in a row; clears below ${t.latencyMs} ms`,
-        metric: m('PipelineLatency', t.latencyStatistic),
-        threshold: 2 * t.latencyMs,
-        enter: { evaluationPeriods: 3, datapointsToAlarm: 3 },
-        hold: { nearShare: 0.5 },
-      }),
+      latency: latency.sustained,
+      latencySevere: latency.severe,
       // Lost means the deadline passed without the expected outputs: the application stopped or dropped it.
       loss: this.alarm({
         id: 'Loss',

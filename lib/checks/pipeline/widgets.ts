@@ -1,15 +1,14 @@
 /** A pipeline canary's dashboard row: latency, canaries, availability and heartbeat, alarms. */
-import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
-import { contractMetric } from '../../common/alarm-kit';
+import { alarmPeriod, contractMetric } from '../../common/alarm-kit';
 import { alarmRow, HEIGHT, WIDTH } from '../../common/widgets';
 import type { StreamProbePipeline } from './construct';
 
 export function pipelineWidgets(scope: Construct, p: StreamProbePipeline): cloudwatch.IWidget[] {
   const r = p.pipeline;
-  const period = Duration.seconds(Math.max(60, r.schedule.toSeconds()));
+  const period = alarmPeriod(r.schedule);
   const m = (name: MetricName, statistic: string, label: string) =>
     contractMetric(r.namespace, name, { [DIMENSIONS.pipeline]: r.name }, statistic, period).with({ label });
   return [

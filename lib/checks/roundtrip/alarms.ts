@@ -3,7 +3,7 @@
  * publishes. Child alarms notify (a non-paging topic); one composite alarm per target pages, once per
  * incident. The design, and the drill that proves it, are in the README ("What pages whom").
  */
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +12,7 @@ import { DIMENSIONS, type MetricName } from '../../../lambda/metrics-contract';
 import {
   ABOVE,
   AlarmKit,
+  alarmPeriod,
   BELOW,
   contractMetric,
   type FailureWindows,
@@ -28,11 +29,6 @@ import type { ResolvedTarget } from './props';
 
 export function probeMetric(target: ResolvedTarget, name: MetricName, statistic: string, period: Duration): cloudwatch.Metric {
   return contractMetric(target.namespace, name, { [DIMENSIONS.probe]: target.probeName }, statistic, period);
-}
-
-/** Alarm periods: the schedule interval, never less than a minute (standard resolution). */
-export function alarmPeriod(target: ResolvedTarget): Duration {
-  return Duration.seconds(Math.max(60, target.schedule.toSeconds()));
 }
 
 /** Alarms whose ALARM pages on-call (through the composite). */
@@ -76,7 +72,7 @@ export class ProbeAlarms extends AlarmKit {
   constructor(scope: Construct, id: string, target: ResolvedTarget, scheduled: { function: lambda.IFunction; rule?: events.IRule }) {
     super(scope, id, { kind: 'roundtrip', name: target.probeName, runbookUrl: target.runbookUrl });
     const t = target.thresholds;
-    const period = alarmPeriod(target);
+    const period = alarmPeriod(target.schedule);
     const mOfN = { evaluationPeriods: t.evaluationPeriods, datapointsToAlarm: t.datapointsToAlarm };
     const latencyMs = t.endToEndLatency.toMilliseconds();
     const m = (name: MetricName, statistic: string) => probeMetric(target, name, statistic, period);

@@ -3,13 +3,14 @@ import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { DIMENSIONS } from '../../../lambda/metrics-contract';
+import { alarmPeriod } from '../../common/alarm-kit';
 import { alarmRow, HEIGHT, WIDTH } from '../../common/widgets';
-import { alarmPeriod, probeMetric } from './alarms';
+import { probeMetric } from './alarms';
 import type { StreamProbeRoundTrip } from './construct';
 
 export function roundTripWidgets(scope: Construct, probe: StreamProbeRoundTrip): cloudwatch.IWidget[] {
   const t = probe.target;
-  const period = alarmPeriod(t);
+  const period = alarmPeriod(t.schedule);
   const m = (name: Parameters<typeof probeMetric>[1], statistic: string, label: string, p: Duration = period) =>
     probeMetric(t, name, statistic, p).with({ label });
   const perBroker = new cloudwatch.MathExpression({
