@@ -92,31 +92,6 @@ function expand(d: DataPoint): number[] {
 const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
-/** The alarm's datapoint for each period index, undefined where no datapoint matched (exact dimensions, unit). */
-export function periodValues(
-  def: MetricQuery & { periodSeconds: number },
-  points: readonly DataPoint[],
-  fromPeriod: number,
-  toPeriod: number,
-): Array<number | undefined> {
-  const buckets = new Map<number, number[]>();
-  for (const d of points) {
-    if (d.namespace !== def.namespace || d.metricName !== def.metricName || !sameDimensions(d.dimensions, def.dimensions)) continue;
-    if (def.unit !== undefined && d.unit !== undefined && d.unit !== def.unit) continue;
-    const period = Math.floor(d.timestampSeconds / def.periodSeconds);
-    if (period < fromPeriod || period > toPeriod) continue;
-    const list = buckets.get(period) ?? [];
-    list.push(...expand(d));
-    buckets.set(period, list);
-  }
-  const out: Array<number | undefined> = [];
-  for (let p = fromPeriod; p <= toPeriod; p++) {
-    const samples = buckets.get(p);
-    out.push(samples?.length ? statistic(def.statistic, samples) : undefined);
-  }
-  return out;
-}
-
 export function breaches(comparison: Comparison, value: number, threshold: number): boolean {
   switch (comparison) {
     case 'GreaterThanThreshold':

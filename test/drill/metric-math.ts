@@ -86,22 +86,6 @@ export function parseExpression(text: string): Node {
   return node;
 }
 
-/** The metric ids an expression reads. */
-export function idsOf(node: Node): string[] {
-  switch (node.kind) {
-    case 'id':
-      return [node.name];
-    case 'call':
-      return node.args.flatMap(idsOf);
-    case 'bin':
-      return [...idsOf(node.left), ...idsOf(node.right)];
-    case 'neg':
-      return idsOf(node.arg);
-    case 'num':
-      return [];
-  }
-}
-
 function binary(op: string, a: number, b: number): number {
   switch (op) {
     case '+':
