@@ -8,6 +8,7 @@ import type { Admin, IHeaders, Kafka, logCreator, Producer } from 'kafkajs';
 import type { PipelineConfig } from '../../../config/pipeline';
 import { pipelineGroupId } from '../../../contract';
 import type { ErrorInfo } from '../../../core/check-report';
+import { positionInLog } from '../../../core/log-bounds';
 import { sentAtOf } from '../../../core/pipeline/canary-id';
 import type { OutputRecord } from '../../../core/pipeline/match';
 import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../../core/pipeline/template';
@@ -161,7 +162,7 @@ export class PipelineSession {
     await this.reader!.follow(want, deadlineAt, onRead, () => (done ? done(this.buffer) : behind.size === 0));
   }
 
-  /** Records deleted under the reader (retention): it goes on from where the log now starts. */
+  /** Records deleted under the reader (retention), or the log cut back: it goes on where positionInLog says. */
   private recoverPosition(read: PartitionRead): void {
     if (read.error?.type !== 'OFFSET_OUT_OF_RANGE') return;
     void this.admin
@@ -170,8 +171,8 @@ export class PipelineSession {
         const end = ends.find((e) => e.partition === read.partition);
         const at = this.positions.get(read.partition);
         if (!end || at === undefined) return;
-        if (BigInt(end.low) > BigInt(at)) this.positions.set(read.partition, end.low);
-        else if (BigInt(end.high) < BigInt(at)) this.positions.set(read.partition, end.high);
+        const next = positionInLog(at, end);
+        if (next !== undefined) this.positions.set(read.partition, next);
       })
       .catch(() => {});
   }

@@ -7,6 +7,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { ProbeConfig } from '../../../config/roundtrip';
 import type { ErrorInfo } from '../../../core/check-report';
+import { positionInLog } from '../../../core/log-bounds';
 import { decodeEvent, eventId } from '../../../core/roundtrip/event';
 import type { ReceivedRecord } from '../../../core/roundtrip/reconcile';
 import type { PendingEvent } from '../../../core/roundtrip/report';
@@ -148,9 +149,8 @@ export class CanaryReceiver {
   }
 
   /**
-   * An offset out of range: the records there were deleted (retention, deleteRecords) or the log was cut
-   * back, and the broker's answer says neither where it starts nor ends. Reading goes on from where the log
-   * now starts, or from its end; what was skipped is the reconciliation's to call lost, the log start its evidence.
+   * An offset out of range: reading goes on where positionInLog says; what was skipped is the
+   * reconciliation's to call lost, the log start its evidence.
    */
   private async skipDeleted(partition: number, deadlineAt: number, onLogStart: (low: string) => void): Promise<void> {
     try {
@@ -159,8 +159,8 @@ export class CanaryReceiver {
       const at = this.positions.get(partition);
       if (!ends || at === undefined) return;
       onLogStart(ends.low);
-      if (BigInt(ends.low) > BigInt(at)) this.positions.set(partition, ends.low);
-      else if (BigInt(ends.high) < BigInt(at)) this.positions.set(partition, ends.high);
+      const next = positionInLog(at, ends);
+      if (next !== undefined) this.positions.set(partition, next);
     } catch (error) {
       this.log.debug('could not read where a partition starts; it is read again next run', { partition, error: (error as Error).message });
     }
