@@ -157,6 +157,8 @@ export type PipelineConfig = Omit<Parsed, 'match' | 'outputBrokers' | keyof Conn
   outputTopic: string;
   input: ConnectionSettings;
   output: ConnectionSettings;
+  /** The flag or variable that set each setting a run can find wrong, for its errors. */
+  names: { readonly inputTopic: string; readonly outputTopic: string; readonly match: string };
 };
 
 export function parsePipelineConfig(raw: Record<string, unknown>, name: FieldNamer = (f) => f): PipelineConfig {
@@ -169,6 +171,7 @@ export function parsePipelineConfig(raw: Record<string, unknown>, name: FieldNam
     outputBrokers: c.outputBrokers ?? c.inputBrokers,
     input: connectionOf(c),
     output: connectionOf(outputConnection(c)),
+    names: { inputTopic: name('inputTopic'), outputTopic: name('outputTopic'), match: name('match') },
   };
 }
 

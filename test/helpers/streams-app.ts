@@ -22,7 +22,14 @@ export function ensureStreamsApp(): Promise<string> {
   );
 }
 
-export async function startWordCount(brokers: string, options: { applicationId: string; compression?: string }): Promise<RunningApp> {
+export interface WordCountOptions {
+  readonly applicationId: string;
+  readonly compression?: string;
+  /** exactly_once_v2: outputs written in transactions, as exactly-once applications in production write them. */
+  readonly processingGuarantee?: 'at_least_once' | 'exactly_once_v2';
+}
+
+export async function startWordCount(brokers: string, options: WordCountOptions): Promise<RunningApp> {
   const libs = await ensureStreamsApp();
   const dir = tempDir('wordcount');
   const props = join(dir, 'app.properties');
@@ -35,6 +42,9 @@ export async function startWordCount(brokers: string, options: { applicationId: 
       'commit.interval.ms=100',
       // Output batches as stream applications often write them.
       ...(options.compression ? [`producer.compression.type=${options.compression}`] : []),
+      ...(options.processingGuarantee ? [`processing.guarantee=${options.processingGuarantee}`] : []),
+      // A killed instance's partitions move to its successor in seconds, not the default 45.
+      'consumer.session.timeout.ms=6000',
     ].join('\n'),
   );
   const logFile = join(dir, 'app.log');

@@ -599,6 +599,7 @@ describe('the metrics contract between Lambda and alarms', () => {
         filtered: 0,
         afterDeadline: 0,
         unknown: 0,
+        unmatched: 0,
         inFlight: 0,
       },
       problems: [],

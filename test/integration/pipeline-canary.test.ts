@@ -1,9 +1,12 @@
 /**
  * The pipeline canary against a real streaming application the project did not write: Apache Kafka's
- * WordCountDemo (Kafka Streams, from Maven Central), run on the test broker. Canary lines go into its
- * input; the canary id comes out as the key of a word count, written lz4-compressed.
+ * WordCountDemo (Kafka Streams, from Maven Central), run on the test broker exactly-once
+ * (processing.guarantee=exactly_once_v2: its outputs are written in transactions, read committed). Canary
+ * lines go into its input; the canary id comes out as the key of a word count, written lz4-compressed.
  */
 
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CloudWatchPublisher } from '../../lambda/adapters/cloudwatch';
@@ -12,9 +15,11 @@ import { newCanaryId } from '../../lambda/core/pipeline/canary-id';
 import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import { CANARY_HEADER, PIPELINE_HEADER } from '../../lambda/core/pipeline/template';
 import type { ReportSink } from '../../lambda/runtime';
+import { PROJECT_ROOT } from '../../local-kafka/broker';
 import { rawKafka, uniqueName } from '../helpers/kafka';
 import { readBack } from '../helpers/metrics';
 import { pipelineUnderTest } from '../helpers/pipeline';
+import { type LogEvent, type ProbeProcess, startProbeProcess } from '../helpers/probe-process';
 import { type RunningApp, startWordCount, WORDCOUNT_INPUT, WORDCOUNT_OUTPUT } from '../helpers/streams-app';
 
 const kafka = inject('kafka');
@@ -51,7 +56,7 @@ beforeAll(async () => {
     waitForLeaders: true,
   });
   await admin.disconnect();
-  app = await startWordCount(kafka.plaintext, { applicationId, compression: 'lz4' });
+  app = await startWordCount(kafka.plaintext, { applicationId, compression: 'lz4', processingGuarantee: 'exactly_once_v2' });
 }, 300_000);
 
 afterAll(async () => {
@@ -151,7 +156,8 @@ describe('pipeline canary through a Kafka Streams application', () => {
       // The first process's in-flight canary comes out now: late, judged; the one it saw come out is not
       // counted again. (Other tests' canaries on this shared output topic are counted `unknown`: not ours.)
       expect([total('late'), total('lost'), total('unexpected'), total('onTime')], JSON.stringify(runs.map((r) => r.problems))).toEqual([1, 0, 0, 2]);
-      expect(second.output.events('pipeline_recovered')).toEqual([expect.objectContaining({ canaries: 2 })]);
+      // Exactly the one canary in flight at its last commit, carried in that commit.
+      expect(second.output.events('pipeline_recovered')).toEqual([expect.objectContaining({ canaries: 1, inFlightAtItsLastCommit: 1, sentAfterIt: 0 })]);
       // With the 6 s minimum budget, the new process's first run (positioning, the read-back of its
       // predecessor's canaries, its own sends) is healthy: it joins no group, so waits for no rebalance.
       expect(runs[0]!.outcome, JSON.stringify(runs[0]!.errors)).toBe('healthy');
@@ -226,5 +232,212 @@ describe('pipeline canary after a restart', () => {
     } finally {
       await p.close();
     }
+  }, 60_000);
+});
+
+/** The built command and the deployed handler bundle (global setup builds dist/). */
+const CLI = join(PROJECT_ROOT, 'dist', 'bin', 'streamprobe.js');
+const HANDLER_BUNDLE = join(PROJECT_ROOT, 'dist', 'handlers', 'pipeline', 'index.js');
+/** The bundled handler invoked as Lambda invokes it: once a second in one warm container, RUNS times or until killed. */
+const LAMBDA_LOOP = `
+const { handler } = require(process.env.BUNDLE);
+(async () => {
+  for (let i = 1; ; i++) {
+    const started = Date.now(), end = started + 20000;
+    await handler({}, { functionName: 'streamprobe-pipeline', awsRequestId: 'r' + i, getRemainingTimeInMillis: () => end - Date.now() });
+    if (process.env.RUNS && i >= Number(process.env.RUNS)) process.exit(0);
+    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
+  }
+})();`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A probe killed (SIGKILL) in the middle of a run, its canaries sent and not yet out (the application is
+ * paused), then restarted `gapMs` after the kill, within one deadline. Canaries go to one partition of the
+ * two-partition input (a fixed key); the other carries no recent record.
+ */
+async function killedMidRun(start: (runs?: number) => ProbeProcess, gapMs: number): Promise<LogEvent[]> {
+  const first = start();
+  await first.waitFor('pipeline_summary', 3, 60_000);
+  app.pause();
+  try {
+    // Long enough for the next run to send its canaries and wait for them.
+    await sleep(3000);
+    await first.kill();
+  } finally {
+    app.resume();
+  }
+  await sleep(gapMs);
+  const second = start(12);
+  expect(await second.exited(90_000), second.stderr()).not.toBeNull();
+  return second.events;
+}
+
+const of = (events: LogEvent[], name: string) => events.filter((e) => e.event === name);
+
+describe('the pipeline probe killed (SIGKILL) mid-run and restarted within one deadline', () => {
+  const settings = (name: string) => ({
+    name,
+    inputTopic: WORDCOUNT_INPUT,
+    outputTopic: WORDCOUNT_OUTPUT,
+    valueTemplate: 'canary {{id}} says hello',
+    keyTemplate: 'fixed-key',
+  });
+
+  it('the CLI: the canaries its predecessor left are judged once, none lost, and its own start-up is in no latency', async () => {
+    const s = settings(uniqueName('kill-cli'));
+    const start = (runs?: number) =>
+      startProbeProcess(
+        process.execPath,
+        [
+          CLI,
+          'pipeline',
+          '--input-brokers',
+          kafka.plaintext,
+          '--input-topic',
+          s.inputTopic,
+          '--output-topic',
+          s.outputTopic,
+          '--name',
+          s.name,
+          '--value-template',
+          s.valueTemplate,
+          '--key-template',
+          s.keyTemplate,
+          '--match',
+          'key',
+          '--deadline',
+          `${DEADLINE_MS}ms`,
+          '--canaries',
+          '3',
+          '--timeout',
+          '6s',
+          '--every',
+          '1s',
+          '--quiet',
+          ...(runs ? ['--runs', String(runs)] : []),
+        ],
+        {},
+      );
+    const events = await killedMidRun(start, 1000);
+    const problems = of(events, 'pipeline_problem');
+    expect(of(events, 'pipeline_recovered'), JSON.stringify(problems)).toEqual([expect.objectContaining({ canaries: 3, sentAfterIt: 3 })]);
+    expect(
+      problems.filter((p) => p.status === 'lost'),
+      JSON.stringify(problems),
+    ).toEqual([]);
+    // Found in the log before the new process's first read, before their deadline: in time, at most so late.
+    const found = problems.filter((p) => p.status === 'late' && /no process of this pipeline was reading/.test(String(p.detail)));
+    expect(found, JSON.stringify(problems)).toHaveLength(3);
+    const summaries = of(events, 'pipeline_summary') as Array<LogEvent & { counts: { lost: number }; latency?: { max: number } }>;
+    expect(summaries.length).toBe(12);
+    expect(summaries.map((r) => r.counts.lost)).toEqual(summaries.map(() => 0));
+    // Every latency is a canary of this process, read as it came: none carries the restart's start-up.
+    expect(Math.max(...summaries.map((r) => r.latency?.max ?? 0))).toBeLessThan(3000);
+  }, 180_000);
+
+  it('the bundled Lambda handler: restarted after its canaries were due, they are unknown (out while no one read), never lost', async () => {
+    const name = uniqueName('kill-lambda');
+    const s = settings(name);
+    const start = (runs?: number) =>
+      startProbeProcess(process.execPath, ['-e', LAMBDA_LOOP], {
+        BUNDLE: HANDLER_BUNDLE,
+        ...(runs ? { RUNS: String(runs) } : {}),
+        AWS_REGION: 'eu-west-1',
+        STREAMPROBE_PIPELINE_NAME: name,
+        STREAMPROBE_INPUT_BROKERS: kafka.plaintext,
+        STREAMPROBE_INPUT_TOPIC: s.inputTopic,
+        STREAMPROBE_OUTPUT_TOPIC: s.outputTopic,
+        STREAMPROBE_VALUE_TEMPLATE: s.valueTemplate,
+        STREAMPROBE_KEY_TEMPLATE: s.keyTemplate,
+        STREAMPROBE_MATCH: 'key',
+        STREAMPROBE_DEADLINE_MS: String(DEADLINE_MS),
+        STREAMPROBE_CANARIES_PER_RUN: '3',
+        STREAMPROBE_RUN_TIMEOUT_MS: '6000',
+        STREAMPROBE_METRICS_SINK: 'none',
+      });
+    const events = await killedMidRun(start, DEADLINE_MS);
+    const problems = of(events, 'pipeline_problem');
+    expect(of(events, 'pipeline_recovered'), JSON.stringify(problems)).toEqual([expect.objectContaining({ canaries: 3, sentAfterIt: 3 })]);
+    expect(
+      problems.filter((p) => p.status === 'lost'),
+      JSON.stringify(problems),
+    ).toEqual([]);
+    const unknown = problems.filter((p) => p.status === 'unknown' && /whether within its \d+ ms deadline is not known/.test(String(p.detail)));
+    expect(unknown, JSON.stringify(problems)).toHaveLength(3);
+    const summaries = of(events, 'pipeline_summary') as Array<LogEvent & { counts: { lost: number; onTime: number } }>;
+    expect(summaries.map((r) => r.counts.lost)).toEqual(summaries.map(() => 0));
+    expect(summaries.reduce((n, r) => n + r.counts.onTime, 0)).toBe(36);
+  }, 180_000);
+});
+
+describe('a misconfigured pipeline canary, named as such through the CLI', () => {
+  const once = (args: string[]) => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'pipeline',
+        '--input-brokers',
+        kafka.plaintext,
+        '--name',
+        uniqueName('mis'),
+        '--deadline',
+        `${DEADLINE_MS}ms`,
+        '--timeout',
+        '6s',
+        '--quiet',
+        ...args,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    const events = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as LogEvent);
+    return { code: r.status, events, stderr: r.stderr };
+  };
+
+  it('--match jsonpath on output that is not JSON: the canary is unmatched, never lost, and the run fails naming --match', () => {
+    const r = once([
+      '--input-topic',
+      WORDCOUNT_INPUT,
+      '--output-topic',
+      WORDCOUNT_OUTPUT,
+      '--value-template',
+      'canary {{id}} says hello',
+      '--match',
+      'jsonpath:$.canary',
+      '--deadline',
+      '2s',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(of(r.events, 'pipeline_summary')).toEqual([
+      expect.objectContaining({ outcome: 'failed', counts: expect.objectContaining({ unmatched: 1, lost: 0 }) }),
+    ]);
+    expect(of(r.events, 'pipeline_problem')).toContainEqual(
+      expect.objectContaining({ status: 'unmatched', detail: expect.stringMatching(/value is not JSON/) }),
+    );
+    expect(of(r.events, 'pipeline_error')).toEqual([
+      expect.objectContaining({
+        errorType: 'MatchRuleMismatch',
+        errorMessage: expect.stringMatching(/the match rule "jsonpath:\$\.canary" \(--match\) found no id in them: its value is not JSON/),
+      }),
+    ]);
+  }, 60_000);
+
+  it('a topic that does not exist is named with the flag that gave it', () => {
+    const missing = uniqueName('no-such-topic');
+    const output = once(['--input-topic', WORDCOUNT_INPUT, '--output-topic', missing]);
+    expect(output.code).toBe(1);
+    expect(of(output.events, 'pipeline_error')).toEqual([
+      expect.objectContaining({ errorMessage: expect.stringContaining(`the output topic "${missing}" (--output-topic) does not exist`) }),
+    ]);
+    const input = once(['--input-topic', missing, '--output-topic', WORDCOUNT_OUTPUT]);
+    expect(input.code).toBe(1);
+    expect(of(input.events, 'pipeline_error')).toContainEqual(
+      expect.objectContaining({ errorMessage: expect.stringContaining(`the input topic "${missing}" (--input-topic) does not exist`) }),
+    );
+    expect(of(input.events, 'pipeline_summary')).toEqual([expect.objectContaining({ outcome: 'failed', counts: expect.objectContaining({ lost: 0 }) })]);
   }, 60_000);
 });

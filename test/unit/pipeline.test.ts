@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipelineConfig } from '../../lambda/config/pipeline';
 import { newCanaryId, sentAtOf } from '../../lambda/core/pipeline/canary-id';
-import { checkMatchRule, extractId, parseJsonPath } from '../../lambda/core/pipeline/match';
+import { decodeCarryOver, encodeCarryOver } from '../../lambda/core/pipeline/carry-over';
+import { anyCanaryId, checkMatchRule, extractId, parseJsonPath, whyNoMatch } from '../../lambda/core/pipeline/match';
 import { type PipelineRunInput, reconcilePipeline } from '../../lambda/core/pipeline/reconcile';
 import { CANARY_HEADER, mentionsId, PIPELINE_HEADER, renderCanary, unknownPlaceholders } from '../../lambda/core/pipeline/template';
 
@@ -52,6 +53,17 @@ describe('finding the id in an output record', () => {
     expect(extractId({ by: 'header' }, rec({ headers: { [CANARY_HEADER]: id } }))).toBe(id);
     expect(extractId({ by: 'jsonPath', path: '$.order.ids[1]' }, rec({ value: JSON.stringify({ order: { ids: ['a', id] } }) }))).toBe(id);
     expect(extractId({ by: 'regex', pattern: 'ref=(\\w+)' }, rec({ value: `total=3 ref=${id}` }))).toBe(id);
+    expect(extractId({ by: 'regex', pattern: '(order|refund)-(?<id>\\w+)' }, rec({ value: `refund-${id}` }))).toBe(id);
+  });
+
+  it('says where a canary the rule cannot see is, and why the rule missed it', () => {
+    const streamsOutput = rec({ key: 'word', value: '\u0000\u0000\u0003', headers: { [CANARY_HEADER]: id } });
+    expect(extractId({ by: 'jsonPath', path: '$.canary' }, streamsOutput)).toBeUndefined();
+    expect(anyCanaryId(streamsOutput)).toBe(id);
+    expect(whyNoMatch({ by: 'jsonPath', path: '$.canary' }, streamsOutput)).toBe('its value is not JSON');
+    expect(whyNoMatch({ by: 'jsonPath', path: '$.canary' }, rec({ value: '{"a":1}' }))).toBe('its value has no canary id at $.canary');
+    expect(whyNoMatch({ by: 'key' }, rec({}))).toBe('the record has no key');
+    expect(anyCanaryId(rec({ key: 'customer-42', value: 'hello' }))).toBeUndefined();
   });
 
   it('finds nothing in records that are not canaries, and never throws on them', () => {
@@ -64,6 +76,9 @@ describe('finding the id in an output record', () => {
   it('rejects, at start-up, a rule that can never match', () => {
     expect(checkMatchRule({ by: 'regex', pattern: 'ref=\\w+' })).toMatch(/capture group/);
     expect(checkMatchRule({ by: 'regex', pattern: 'ref=(' })).toMatch(/Invalid regular expression/);
+    // Two groups: the first would be taken for the id, and every canary would look lost.
+    expect(checkMatchRule({ by: 'regex', pattern: '(order|refund)-(sp\\w+)' })).toMatch(/has 2 capture groups: name the id's \(\?<id>/);
+    expect(checkMatchRule({ by: 'regex', pattern: '(?:order|refund)-(sp\\w+)' })).toBeUndefined();
     expect(checkMatchRule({ by: 'jsonPath', path: 'order.id' })).toMatch(/must start with \$/);
     expect(checkMatchRule({ by: 'jsonPath', path: "$.order['id'][0]" })).toBeUndefined();
     expect(parseJsonPath("$.order['id'][0]")).toEqual(['order', 'id', 0]);
@@ -137,23 +152,51 @@ describe('reconciling a pipeline run', () => {
     expect(later.availability).toBe(100);
   });
 
-  it("after a restart: a predecessor's canary already read by it is concluded silently; one that comes out now is late; one that never does is lost", () => {
+  it("after a restart: a predecessor's canary found in the log is in time when found before its deadline (no latency sample), unknown when after; one out now is late; one never out is lost", () => {
     const processStartMs = T0 + 5_000;
-    const inherited = (id: string) => ({ id, runId: 'predecessor', sentAtMs: T0, arrivals: [], inherited: true });
+    const predecessors = (id: string) => ({ id, runId: 'predecessor', sentAtMs: T0, arrivals: [] });
     const r = reconcilePipeline(
       base({
         processStartMs,
         nowMs: T0 + 60_000,
-        inFlight: [inherited('read-before'), inherited('out-now'), inherited('never')],
+        inFlight: [predecessors('found-in-time'), predecessors('out-now'), predecessors('never'), { ...predecessors('found-late'), sentAtMs: T0 - 58_000 }],
         outputs: [
-          { ...out('read-before', T0 + 6_000), seenBefore: true },
-          { ...out('out-now', T0 + 7_000), seenBefore: false },
+          { ...out('found-in-time', T0 + 6_000), arrivedBefore: true },
+          { ...out('found-late', T0 + 6_000), arrivedBefore: true },
+          out('out-now', T0 + 7_000),
         ],
       }),
     );
-    expect(r.counts).toMatchObject({ onTime: 0, late: 1, lost: 1, unknown: 0, unexpected: 0 });
+    expect(r.counts).toMatchObject({ onTime: 0, late: 2, lost: 1, unknown: 1, unexpected: 0 });
+    // Only the output read as it came is a latency sample; the restart's start-up is in no sample.
     expect(r.latencies).toEqual([7_000]);
-    expect(r.concluded.get('read-before')).toBe('complete');
+    expect(r.problems.find((p) => p.canaryId === 'found-in-time')?.detail).toMatch(/at most 6000 ms .* not a sample/);
+    expect(r.problems.find((p) => p.canaryId === 'found-late')).toMatchObject({ status: 'unknown' });
+    expect(r.availability).toBeCloseTo(200 / 3);
+  });
+
+  it('a canary out only where the match rule does not look is unmatched at its deadline, neither delivered nor lost, with where it is', () => {
+    const unmatched = { id: 'a', reason: 'its value is not JSON' };
+    // Before the deadline it waits: an application may write other records with the canary's headers first.
+    const first = reconcilePipeline(
+      base({ sent: [{ id: 'a', sentAtMs: T0, acknowledged: true }], outputs: [{ ...out(undefined, T0 + 50, '7'), unmatched }], nowMs: T0 + 1000 }),
+    );
+    expect(first.counts).toMatchObject({ unmatched: 0, inFlight: 1 });
+    const r = reconcilePipeline(base({ inFlight: first.inFlight, concluded: first.concluded, nowMs: T0 + 60_000 }));
+    expect(r.counts).toMatchObject({ unmatched: 1, lost: 0, onTime: 0, inFlight: 0 });
+    expect(r.availability).toBeUndefined();
+    expect(r.problems).toEqual([expect.objectContaining({ status: 'unmatched', canaryId: 'a', offset: '7', detail: expect.stringMatching(/not JSON/) })]);
+  });
+
+  it('an output that comes in the same run that declares its canary lost is reported after its deadline, with where it is', () => {
+    const r = reconcilePipeline(
+      base({ inFlight: [{ id: 'a', runId: 'r1', sentAtMs: T0, arrivals: [] }], outputs: [out('a', T0 + 61_000, '42')], nowMs: T0 + 62_000 }),
+    );
+    expect(r.counts).toMatchObject({ lost: 1, afterDeadline: 1 });
+    expect(r.problems).toEqual([
+      expect.objectContaining({ status: 'lost', canaryId: 'a' }),
+      expect.objectContaining({ status: 'after_deadline', canaryId: 'a', partition: 0, offset: '42' }),
+    ]);
   });
 
   it('a send that failed is not in flight; ids it never sent are unexpected, or unknown when older than the process', () => {
@@ -239,5 +282,36 @@ describe('extra canary headers', () => {
     );
     expect(() => parsePipelineConfig({ ...base, headers: { a: '{{idd}}' } })).toThrow(/headers: unknown placeholder\(s\) \{\{idd\}\}/);
     expect(() => parsePipelineConfig({ ...base, headers: 'not json' })).toThrow(/headers: must be an object of header name to template/);
+  });
+});
+
+describe('what one pipeline process hands the next in its commit', () => {
+  const a = newCanaryId(T0);
+  const b = newCanaryId(T0 + 1000);
+  it('round-trips the commit time and the canaries in flight with their arrivals, across partitions', () => {
+    const state = {
+      committedAtMs: T0 + 5000,
+      inFlight: [
+        { id: a, arrivals: [T0 + 120] },
+        { id: b, arrivals: [] },
+      ],
+    };
+    const chunks = encodeCarryOver(state, 3, 60);
+    expect(chunks).toHaveLength(3);
+    expect(chunks.every((c) => c.length <= 60)).toBe(true);
+    expect(decodeCarryOver(chunks)).toEqual({ committedAtMs: T0 + 5000, inFlight: expect.arrayContaining(state.inFlight) });
+    expect(decodeCarryOver(encodeCarryOver({ committedAtMs: T0, inFlight: [] }, 1))).toEqual({ committedAtMs: T0, inFlight: [] });
+  });
+
+  it('says nothing when the state is missing, foreign, corrupt or incomplete, rather than something wrong', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => ({ id: newCanaryId(T0 + i), arrivals: [] }));
+    const tooMany = encodeCarryOver({ committedAtMs: T0, inFlight: ids }, 2, 60);
+    expect(decodeCarryOver(tooMany)).toBeUndefined();
+    expect(decodeCarryOver([null])).toBeUndefined();
+    expect(decodeCarryOver(['consumer-app-metadata'])).toBeUndefined();
+    expect(decodeCarryOver([`sp1;${T0.toString(36)};1;not-an-id`])).toBeUndefined();
+    const [one] = encodeCarryOver({ committedAtMs: T0, inFlight: [{ id: a, arrivals: [] }] }, 1);
+    const [other] = encodeCarryOver({ committedAtMs: T0 + 1, inFlight: [{ id: a, arrivals: [] }] }, 1);
+    expect(decodeCarryOver([one!, other!])).toBeUndefined();
   });
 });

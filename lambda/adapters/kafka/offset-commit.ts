@@ -15,6 +15,8 @@ export interface CommitPosition {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** Kept with the offset for whoever reads it next (offset.metadata.max.bytes, 4096 by default). */
+  readonly metadata?: string;
 }
 
 export type CommitResult = OffsetCommitFigures;
@@ -45,10 +47,14 @@ export class OffsetCommitter {
     const start = monotonicNow();
     // A coordinator that hangs fails the commit, not the run: the run keeps the rest of its budget to report.
     const deadlineAt = Math.min(runDeadlineAt, start + COMMIT_TIMEOUT_MS);
-    const topics = [...new Set(positions.map((p) => p.topic))].map((topic) => ({
-      topic,
-      partitions: positions.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, offset: p.offset })),
-    }));
+    const topicsOf = (withMetadata: boolean) =>
+      [...new Set(positions.map((p) => p.topic))].map((topic) => ({
+        topic,
+        partitions: positions
+          .filter((p) => p.topic === topic)
+          .map((p) => ({ partition: p.partition, offset: p.offset, metadata: withMetadata ? (p.metadata ?? null) : null })),
+      }));
+    let topics = topicsOf(true);
     let lastError: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -71,6 +77,11 @@ export class OffsetCommitter {
       } catch (error) {
         lastError = error;
         const type = (error as { type?: string }).type ?? '';
+        // A cluster that keeps less metadata than asked: the offsets matter more; committed without it.
+        if (type === 'OFFSET_METADATA_TOO_LARGE') {
+          topics = topicsOf(false);
+          continue;
+        }
         // A Kafka answer other than a moved coordinator is final; a connection error may be a coordinator
         // that went away: asked again after a fresh look-up.
         if (type && !COORDINATOR_MOVED.has(type) && /^[A-Z_]+$/.test(type)) break;

@@ -33,13 +33,33 @@ export function parseJsonPath(path: string): Array<string | number> {
   return steps;
 }
 
-/** Checks a rule once, at start-up: a pattern that does not compile or captures nothing can never match. */
+/** The rule as it is written on the command line: "jsonpath:$.id", "regex:…". */
+export function ruleText(rule: MatchRule): string {
+  switch (rule.by) {
+    case 'key':
+      return 'key';
+    case 'header':
+      return rule.name ? `header:${rule.name}` : 'header';
+    case 'jsonPath':
+      return `jsonpath:${rule.path}`;
+    case 'regex':
+      return `regex:${rule.pattern}`;
+  }
+}
+
+/**
+ * Checks a rule once, at start-up: a pattern that does not compile, or whose capture of the id is not
+ * plain (none, or several unnamed), can never match or would match the wrong text.
+ */
 export function checkMatchRule(rule: MatchRule): string | undefined {
   try {
     if (rule.by === 'jsonPath') parseJsonPath(rule.path);
     if (rule.by === 'regex') {
       const re = new RegExp(rule.pattern);
-      if (new RegExp(`${re.source}|`).exec('')!.length < 2) return 'needs a capture group around the id, e.g. "order-(sp[0-9a-z]+)"';
+      const groups = new RegExp(`${re.source}|`).exec('')!;
+      if (groups.length < 2) return 'needs a capture group around the id, e.g. "order-(sp[0-9a-z]+)"';
+      if (groups.length > 2 && !(groups.groups && 'id' in groups.groups))
+        return `has ${groups.length - 1} capture groups: name the id's (?<id>...) or make the others non-capturing (?:...)`;
     }
   } catch (error) {
     return (error as Error).message;
@@ -61,7 +81,7 @@ export function extractId(rule: MatchRule, record: OutputRecord): string | undef
       return idIn(record.headers[rule.name ?? CANARY_HEADER]);
     case 'regex': {
       const m = record.value === null ? null : new RegExp(rule.pattern).exec(record.value);
-      return idIn(m?.[1]);
+      return idIn(m?.groups?.id ?? m?.[1]);
     }
     case 'jsonPath': {
       if (record.value === null) return undefined;
@@ -76,6 +96,35 @@ export function extractId(rule: MatchRule, record: OutputRecord): string | undef
         node = (node as Record<string | number, unknown>)[step];
       }
       return typeof node === 'string' ? idIn(node) : undefined;
+    }
+  }
+}
+
+/**
+ * A canary id anywhere in the record (the canary header first: Kafka Streams and Kafka Connect copy
+ * headers), for an output the rule found nothing in: a canary that came out where the rule does not look.
+ */
+export function anyCanaryId(record: OutputRecord): string | undefined {
+  return idIn(record.headers[CANARY_HEADER]) ?? idIn(record.key) ?? idIn(record.value);
+}
+
+/** Why the rule found no id in a record, for the error that names it. */
+export function whyNoMatch(rule: MatchRule, record: OutputRecord): string {
+  switch (rule.by) {
+    case 'key':
+      return record.key === null ? 'the record has no key' : 'its key holds no canary id';
+    case 'header':
+      return `it has no ${rule.name ?? CANARY_HEADER} header with a canary id`;
+    case 'regex':
+      return record.value === null ? 'the record has no value' : `the pattern captures no canary id in its value`;
+    case 'jsonPath': {
+      if (record.value === null) return 'the record has no value';
+      try {
+        JSON.parse(record.value);
+      } catch {
+        return 'its value is not JSON';
+      }
+      return `its value has no canary id at ${rule.path}`;
     }
   }
 }

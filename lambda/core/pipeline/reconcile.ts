@@ -10,26 +10,37 @@
  */
 import { sentAtOf } from './canary-id';
 
+/** When one output of a canary arrived: exactly, or (`bound`) at the latest. */
+export interface Arrival {
+  readonly at: number;
+  /**
+   * It came out while no process of this pipeline was reading (before a restart): it arrived at or before
+   * `at`, the moment the new process found it in the log. (Record timestamps cannot tell: stream
+   * applications copy the input's.)
+   */
+  readonly bound?: boolean;
+  /** Where the output is, when this process read it. */
+  readonly partition?: number;
+  readonly offset?: string;
+}
+
 export interface InFlightCanary {
   readonly id: string;
   readonly runId: string;
   readonly sentAtMs: number;
-  readonly arrivals: readonly number[];
-  /** Sent by the process before this one (found again in the input topic after a restart). */
-  readonly inherited?: boolean;
-  /** Per arrival: read already by the process before this one (below the group's committed position). */
-  readonly seenBefore?: readonly boolean[];
+  readonly arrivals: readonly Arrival[];
+  /** Its outputs so far that carry its id only where the match rule does not look. */
+  readonly unmatched?: readonly PipelineOutput[];
 }
 
 export interface PipelineOutput {
   /** The canary id found in the record, if any. */
   readonly id: string | undefined;
   readonly arrivedAtMs: number;
-  /**
-   * Below the output group's committed position when this process started: the process before it read
-   * this output already. (Record timestamps cannot tell: stream applications copy the input's.)
-   */
-  readonly seenBefore?: boolean;
+  /** Read from the log a restart found: arrived at or before `arrivedAtMs`. */
+  readonly arrivedBefore?: boolean;
+  /** No id by the match rule, but this canary id elsewhere in the record (its header, say), and why not. */
+  readonly unmatched?: { readonly id: string; readonly reason: string };
   readonly partition: number;
   readonly offset: string;
 }
@@ -41,7 +52,7 @@ export interface PipelineSent {
   readonly error?: string;
 }
 
-export type PipelineProblemStatus = 'lost' | 'late' | 'duplicated' | 'unexpected' | 'send_failed' | 'after_deadline' | 'unknown';
+export type PipelineProblemStatus = 'lost' | 'late' | 'duplicated' | 'unexpected' | 'send_failed' | 'after_deadline' | 'unknown' | 'unmatched';
 
 export interface PipelineProblem {
   readonly status: PipelineProblemStatus;
@@ -79,6 +90,8 @@ export interface PipelineCounts {
   filtered: number;
   afterDeadline: number;
   unknown: number;
+  /** Canaries whose outputs came out where the match rule does not look: a misconfiguration, not a loss. */
+  unmatched: number;
   inFlight: number;
 }
 
@@ -109,6 +122,7 @@ export function noCanaries(inFlight: number): PipelineCounts {
     filtered: 0,
     afterDeadline: 0,
     unknown: 0,
+    unmatched: 0,
     inFlight,
   };
 }
@@ -122,18 +136,19 @@ interface Verdicts {
 
 interface Tracked {
   readonly canary: InFlightCanary;
-  readonly arrivals: number[];
-  readonly seenBefore: boolean[];
+  readonly arrivals: Arrival[];
+  /** Its outputs the match rule found no id in. */
+  readonly unmatched: PipelineOutput[];
 }
 
 /** The canaries this run judges: those still in flight, and this run's acknowledged ones. */
 function trackCanaries(input: PipelineRunInput, v: Verdicts): Map<string, Tracked> {
   const tracked = new Map<string, Tracked>();
-  for (const c of input.inFlight) tracked.set(c.id, { canary: c, arrivals: [...c.arrivals], seenBefore: [...(c.seenBefore ?? [])] });
+  for (const c of input.inFlight) tracked.set(c.id, { canary: c, arrivals: [...c.arrivals], unmatched: [...(c.unmatched ?? [])] });
   for (const s of input.sent) {
     if (s.acknowledged) {
       v.counts.acknowledged++;
-      tracked.set(s.id, { canary: { id: s.id, runId: input.runId, sentAtMs: s.sentAtMs, arrivals: [] }, arrivals: [], seenBefore: [] });
+      tracked.set(s.id, { canary: { id: s.id, runId: input.runId, sentAtMs: s.sentAtMs, arrivals: [] }, arrivals: [], unmatched: [] });
     } else {
       v.counts.sendFailed++;
       v.problems.push({ status: 'send_failed', canaryId: s.id, detail: s.error ?? 'not acknowledged by the input topic' });
@@ -145,11 +160,15 @@ function trackCanaries(input: PipelineRunInput, v: Verdicts): Map<string, Tracke
 /** Each output to its canary; an output of a canary no longer tracked says something about that canary. */
 function attributeOutputs(input: PipelineRunInput, tracked: ReadonlyMap<string, Tracked>, v: Verdicts): void {
   for (const out of input.outputs) {
-    if (out.id === undefined) continue; // not a canary: the pipeline's own traffic
+    if (out.id === undefined) {
+      // Not a canary (the pipeline's own traffic), or one of ours the rule cannot see.
+      if (out.unmatched) tracked.get(out.unmatched.id)?.unmatched.push(out);
+      continue;
+    }
     const t = tracked.get(out.id);
     if (t) {
-      t.arrivals.push(out.arrivedAtMs);
-      t.seenBefore.push(out.seenBefore === true);
+      const where = { partition: out.partition, offset: out.offset };
+      t.arrivals.push(out.arrivedBefore ? { at: out.arrivedAtMs, bound: true, ...where } : { at: out.arrivedAtMs, ...where });
       continue;
     }
     untrackedOutput(input, { ...out, id: out.id }, v);
@@ -189,7 +208,7 @@ type Judged = { readonly good: true; readonly latency?: number } | { readonly go
 
 /** A canary the application must filter out: any output is unexpected, silence until its deadline is the success. */
 function judgeFiltered(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged {
-  const { canary, arrivals, seenBefore } = t;
+  const { canary, arrivals } = t;
   if (arrivals.length > 0) {
     v.counts.unexpected += arrivals.length;
     v.concluded.set(canary.id, 'filtered');
@@ -201,34 +220,53 @@ function judgeFiltered(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged
     v.concluded.set(canary.id, 'filtered');
     return { good: true };
   }
-  return { inFlight: { ...canary, arrivals, seenBefore } };
+  return { inFlight: { ...canary, arrivals } };
 }
 
-/** A canary with outputs expected: complete (on time or late, duplicated beyond the count), lost at its deadline, or in flight. */
+/**
+ * A canary with outputs expected: complete (on time or late, duplicated beyond the count), lost at its
+ * deadline, or in flight. An output found in the log after a restart arrived at some time before it was
+ * found: in time if that is before the deadline, not a latency sample, and unknown if that is after.
+ */
 function judgeExpected(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged {
-  const { canary, arrivals, seenBefore } = t;
+  const { canary } = t;
   const due = canary.sentAtMs + input.deadlineMs;
-  const ordered = [...arrivals].sort((a, b) => a - b);
-  const inTime = ordered.filter((a) => a <= due);
+  const ordered = [...t.arrivals].sort((a, b) => a.at - b.at);
+  const inTime = ordered.filter((a) => a.at <= due);
+  const perhaps = ordered.filter((a) => a.bound && a.at > due);
   if (inTime.length >= input.expectOutputs) {
-    const completedAt = inTime[input.expectOutputs - 1]!;
+    const completing = inTime[input.expectOutputs - 1]!;
+    const latency = Math.round(completing.at - canary.sentAtMs);
     const extra = ordered.length - input.expectOutputs;
     if (extra > 0) {
       v.counts.duplicated += extra;
       v.problems.push({ status: 'duplicated', canaryId: canary.id, detail: `${ordered.length} outputs, ${input.expectOutputs} expected` });
     }
-    if (canary.runId === input.runId) v.counts.onTime++;
+    if (canary.runId === input.runId && !completing.bound) v.counts.onTime++;
     else {
       v.counts.late++;
       v.problems.push({
         status: 'late',
         canaryId: canary.id,
-        detail: `completed ${Math.round(completedAt - canary.sentAtMs)} ms after it was sent, after its own run ended (deadline ${input.deadlineMs} ms)`,
+        detail: completing.bound
+          ? `completed at most ${latency} ms after it was sent, within its ${input.deadlineMs} ms deadline; it came out while no process of this pipeline was reading, so its latency is not a sample`
+          : `completed ${latency} ms after it was sent, after its own run ended (deadline ${input.deadlineMs} ms)`,
       });
     }
     v.concluded.set(canary.id, 'complete');
-    return { good: true, latency: completedAt - canary.sentAtMs };
+    return completing.bound ? { good: true } : { good: true, latency: completing.at - canary.sentAtMs };
   }
+  if (inTime.length + perhaps.length >= input.expectOutputs) {
+    v.counts.unknown++;
+    v.concluded.set(canary.id, 'complete');
+    v.problems.push({
+      status: 'unknown',
+      canaryId: canary.id,
+      detail: `came out while no process of this pipeline was reading, at most ${Math.round(perhaps.at(-1)!.at - canary.sentAtMs)} ms after it was sent: whether within its ${input.deadlineMs} ms deadline is not known`,
+    });
+    return undefined;
+  }
+  if (input.nowMs >= due && t.unmatched.length > 0) return judgeUnmatched(t, v);
   if (input.nowMs >= due) {
     v.counts.lost++;
     v.concluded.set(canary.id, 'lost');
@@ -237,18 +275,43 @@ function judgeExpected(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged
       canaryId: canary.id,
       detail: `${inTime.length} of ${input.expectOutputs} output(s) within its ${input.deadlineMs} ms deadline`,
     });
+    // Outputs that came in this same run, too late: "came out late" is not "never came out".
+    for (const a of ordered.filter((a) => a.at > due && !a.bound)) {
+      v.counts.afterDeadline++;
+      v.problems.push({
+        status: 'after_deadline',
+        canaryId: canary.id,
+        partition: a.partition,
+        offset: a.offset,
+        detail: `arrived ${Math.round(a.at - canary.sentAtMs)} ms after it was sent, past its ${input.deadlineMs} ms deadline (reported lost)`,
+      });
+    }
     return { good: false };
   }
-  return { inFlight: { ...canary, arrivals: ordered, seenBefore } };
+  return { inFlight: { ...canary, arrivals: ordered, ...(t.unmatched.length ? { unmatched: t.unmatched.slice(0, 3) } : {}) } };
+}
+
+/**
+ * A canary due with too few outputs the rule found, but with outputs that carry its id where the rule does
+ * not look: neither delivered nor lost as far as the rule can tell. Its own verdict, so a misconfiguration
+ * never reads as data loss. (Only at the deadline: an application may write other records that carry the
+ * canary's headers, a word count's other words, before the one the rule finds.)
+ */
+function judgeUnmatched(t: Tracked, v: Verdicts): Judged {
+  v.counts.unmatched++;
+  v.concluded.set(t.canary.id, 'complete');
+  for (const out of t.unmatched)
+    v.problems.push({
+      status: 'unmatched',
+      canaryId: t.canary.id,
+      partition: out.partition,
+      offset: out.offset,
+      detail: `came out, but the match rule found no id in it: ${out.unmatched!.reason}`,
+    });
+  return undefined;
 }
 
 function judge(input: PipelineRunInput, t: Tracked, v: Verdicts): Judged {
-  // A predecessor's canary whose outputs the predecessor read already: it judged it. Concluded without
-  // a second count.
-  if (t.canary.inherited && t.arrivals.length >= Math.max(1, input.expectOutputs) && t.seenBefore.every(Boolean)) {
-    v.concluded.set(t.canary.id, 'complete');
-    return undefined;
-  }
   return input.expectOutputs === 0 ? judgeFiltered(input, t, v) : judgeExpected(input, t, v);
 }
 

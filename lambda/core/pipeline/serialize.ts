@@ -16,6 +16,7 @@ export function formatPipelineLine(r: PipelineReport): string {
     c.filtered && `${c.filtered} filtered as expected`,
     c.afterDeadline && `${c.afterDeadline} after their deadline`,
     c.unknown && `${c.unknown} from before this process`,
+    c.unmatched && `${c.unmatched} out but unmatched by the match rule`,
     `${c.inFlight} in flight`,
   ].filter(Boolean);
   const errors = r.errors.map((e) => `\n  ${e.phase} error: ${e.message}`).join('');

@@ -10,6 +10,7 @@ import { pipelineGroupId } from '../../../contract';
 import type { ErrorInfo } from '../../../core/check-report';
 import { positionInLog } from '../../../core/log-bounds';
 import { sentAtOf } from '../../../core/pipeline/canary-id';
+import { type CarryOver, decodeCarryOver } from '../../../core/pipeline/carry-over';
 import type { OutputRecord } from '../../../core/pipeline/match';
 import { CANARY_HEADER, PIPELINE_HEADER, type RenderedCanary } from '../../../core/pipeline/template';
 import { monotonicNow, withDeadline } from '../../deadline';
@@ -22,8 +23,8 @@ export interface OutputArrival extends OutputRecord {
   readonly partition: number;
   readonly offset: string;
   readonly arrivedAtMs: number;
-  /** Below the group's committed position when this process started: a predecessor read it already. */
-  readonly seenBefore: boolean;
+  /** In the log before this process positioned its reader: it arrived at or before `arrivedAtMs`. */
+  readonly arrivedBefore: boolean;
 }
 
 export interface SentCanaryRecord {
@@ -50,8 +51,12 @@ export class PipelineSession {
   /** Output partition -> the next offset to read. */
   private readonly positions = new Map<number, string>();
   private buffer: OutputArrival[] = [];
-  private readonly committedAtStart = new Map<number, bigint>();
+  /** Output partition -> where its log ended when the reader was positioned; the wall-clock time of that. */
+  private readonly endAtStart = new Map<number, bigint>();
+  private positionedAtMs = 0;
   private readonly delivered = new Set<string>();
+  /** What the last commit handed over: the canaries then in flight; undefined when it said nothing usable. */
+  carriedOver: CarryOver | undefined;
 
   constructor(
     private readonly config: PipelineConfig,
@@ -79,11 +84,11 @@ export class PipelineSession {
 
   /**
    * Connects both sides and positions the output reader, in no consumer group. Where a process resumes is
-   * the pipeline group's committed offsets (committed by this probe each run, without a member); a group
-   * that never committed starts at the end of the output topic. A resume goes back to `lookBackToMs`, so
-   * the outputs of the predecessor's canaries in flight are read again.
+   * the pipeline group's committed offsets (committed by this probe each run, without a member, with the
+   * canaries then in flight as their metadata); a group that never committed starts at the end of the
+   * output topic.
    */
-  async prepare(deadlineAt: number, lookBackToMs?: number): Promise<void> {
+  async prepare(deadlineAt: number): Promise<void> {
     if (this.connected) return;
     const [input, output] = await withDeadline(
       Promise.all([this.client('input', 'in'), this.client('output', 'out')]),
@@ -96,7 +101,7 @@ export class PipelineSession {
     await withDeadline(
       (async () => {
         await Promise.all([this.producer!.connect(), this.admin!.connect()]);
-        await this.position(groupId, lookBackToMs);
+        await this.position(groupId);
       })(),
       deadlineAt,
       `reading where the output group ${groupId} left off`,
@@ -106,21 +111,23 @@ export class PipelineSession {
     this.committer = new OffsetCommitter(output, groupId);
   }
 
-  private async position(groupId: string, lookBackToMs: number | undefined): Promise<void> {
+  private async position(groupId: string): Promise<void> {
     const topic = this.config.outputTopic;
+    const ends = await this.admin!.fetchTopicOffsets(topic).catch((error: Error & { type?: string }) => {
+      if (!/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/.test(`${error.type} ${error.message}`)) throw error;
+      const named = `the output topic "${topic}" (${this.config.names.outputTopic}) does not exist on ${this.config.outputBrokers.join(',')}`;
+      throw Object.assign(new Error(named), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    });
     const [committed] = await this.admin!.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await this.admin!.fetchTopicOffsets(topic);
-    const since = lookBackToMs === undefined ? [] : await this.admin!.fetchTopicOffsetsByTimestamp(topic, lookBackToMs);
+    this.positionedAtMs = Date.now();
+    const commits = (committed?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
+    this.carriedOver = commits.length ? decodeCarryOver(commits.map((p) => p.metadata)) : undefined;
     this.positions.clear();
     for (const end of ends) {
-      const c = committed?.partitions.find((p) => p.partition === end.partition);
-      const back = since.find((s) => s.partition === end.partition)?.offset;
-      if (!c || Number(c.offset) < 0) {
-        this.positions.set(end.partition, end.high);
-        continue;
-      }
-      this.committedAtStart.set(end.partition, BigInt(c.offset));
-      const resume = back !== undefined && Number(back) >= 0 && Number(back) < Number(c.offset) ? back : c.offset;
+      this.endAtStart.set(end.partition, BigInt(end.high));
+      const c = commits.find((p) => p.partition === end.partition);
+      // Never committed: from the end. A partition added since the group last committed: from its start.
+      const resume = c?.offset ?? (commits.length ? end.low : end.high);
       // Never below the log start: records there are gone.
       this.positions.set(end.partition, BigInt(resume) < BigInt(end.low) ? end.low : resume);
     }
@@ -129,15 +136,17 @@ export class PipelineSession {
   /** One output record read: kept once per offset, stamped on the wall clock when its fetch response was complete. */
   private take1(r: ReadRecord): void {
     const at = `${r.partition}:${r.offset}`;
-    // Looking back after a restart may read a record again: one record, one output.
+    // A position moved back (to the log start after OFFSET_OUT_OF_RANGE) may read a record again: one record, one output.
     if (this.delivered.has(at)) return;
     this.delivered.add(at);
     if (this.delivered.size > DELIVERED_KEPT) this.delivered.delete(this.delivered.values().next().value!);
+    // Already in the log when the reader was positioned: it came out before then, when is not known.
+    const arrivedBefore = BigInt(r.offset) < (this.endAtStart.get(r.partition) ?? -1n);
     this.buffer.push({
       partition: r.partition,
       offset: r.offset,
-      arrivedAtMs: Date.now() - (monotonicNow() - r.arrivedAt),
-      seenBefore: BigInt(r.offset) < (this.committedAtStart.get(r.partition) ?? -1n),
+      arrivedAtMs: arrivedBefore ? this.positionedAtMs : Date.now() - (monotonicNow() - r.arrivedAt),
+      arrivedBefore,
       key: r.key?.toString() ?? null,
       value: r.value?.toString() ?? null,
       headers: headerText(r.headers as IHeaders),
@@ -177,14 +186,20 @@ export class PipelineSession {
       .catch(() => {});
   }
 
+  get outputPartitions(): number {
+    return this.positions.size;
+  }
+
   /**
    * Commits where the output was read to for the pipeline's group, without a member: where the next process
-   * resumes. Never fails the run; a refusal is returned for the log.
+   * resumes, with `metadata[i]` on the i-th partition (what it must know). Never fails the run; a refusal
+   * is returned for the log.
    */
-  async commit(deadlineAt: number): Promise<ErrorInfo | undefined> {
+  async commit(deadlineAt: number, metadata: readonly string[] = []): Promise<ErrorInfo | undefined> {
     const topic = this.config.outputTopic;
+    const partitions = [...this.positions].sort(([a], [b]) => a - b);
     const result = await this.committer!.commit(
-      [...this.positions].map(([partition, offset]) => ({ topic, partition, offset })),
+      partitions.map(([partition, offset], i) => ({ topic, partition, offset, metadata: metadata[i] })),
       deadlineAt,
     );
     return result.error;
