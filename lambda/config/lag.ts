@@ -21,8 +21,13 @@ import {
   resolveConnection,
 } from './fields';
 
-/** Kafka's own limit on a group id is the request's string length; these keep alarm names within CloudWatch's 255. */
-const GROUP_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+/**
+ * Kafka takes any string as a group id (`svc/orders@v2`). Left out: commas (the variable lists groups with
+ * them), double quotes (a composite alarm's rule quotes alarm names) and control characters; at most 200
+ * keeps alarm names within CloudWatch's 255.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+const GROUP_PATTERN = /^[^,"\u0000-\u001f\u007f]{1,200}$/;
 
 const groupList = z.pipe(
   z.transform((v: unknown) =>
@@ -33,7 +38,7 @@ const groupList = z.pipe(
           .filter(Boolean)
       : v,
   ),
-  z.array(z.string().check(z.regex(GROUP_PATTERN, 'each group id: letters, digits, ".", "_", ":" or "-", at most 200')), {
+  z.array(z.string().check(z.regex(GROUP_PATTERN, 'each group id: 1 to 200 characters, without commas, double quotes or control characters')), {
     error: 'must be a list of consumer group ids',
   }),
 );

@@ -165,6 +165,7 @@ export interface LagCheckFigures {
   readonly check: string;
   readonly checkedAt: string;
   readonly succeeded: boolean;
+  readonly patternMatched?: number;
   readonly groups: readonly GroupLagFigures[];
 }
 
@@ -184,10 +185,11 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
   if (!r.succeeded) return datums;
   datums.push(
     ...(known.some((g) => g.maxTimeLagMs === undefined) ? [] : single('LagCheckMaxTimeLag', Math.max(0, ...known.map((g) => g.maxTimeLagMs!)), base)),
-    ...single('LagCheckGroupsStopped', count('STOPPED'), base),
+    ...single('LagCheckGroupsStopped', known.filter((g) => g.members === 0 && g.laggingPartitions > 0).length, base),
     ...single('LagCheckGroupsStalled', count('STALLED'), base),
     ...single('LagCheckGroupsRetentionLoss', known.filter((g) => g.retentionLost > 0n).length, base),
-    ...single('LagCheckUnknownGroups', r.groups.length - known.length, base),
+    // A pattern that finds no group watches nothing, as a named group the cluster does not know.
+    ...single('LagCheckUnknownGroups', r.groups.length - known.length + (r.patternMatched === 0 ? 1 : 0), base),
   );
   for (const g of known) {
     const group = { ...base, Dimensions: [...base.Dimensions, { Name: DIMENSIONS.consumerGroup, Value: g.group }] };
@@ -197,7 +199,8 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
       ...single('ConsumerGroupMembers', g.members, group),
       ...single('ConsumerGroupLaggingPartitions', g.laggingPartitions, group),
       ...single('ConsumerGroupRetentionLost', Number(g.retentionLost), group),
-      ...single('ConsumerGroupStopped', g.status === 'STOPPED' ? 1 : 0, group),
+      // Stopped as a fact, whatever headline status outranks it (a reset while stopped, retention loss).
+      ...single('ConsumerGroupStopped', g.members === 0 && g.laggingPartitions > 0 ? 1 : 0, group),
       ...single('ConsumerGroupStalled', g.status === 'STALLED' ? 1 : 0, group),
     );
     if (!options.partitionMetrics) continue;

@@ -40,11 +40,13 @@ export class LagCheck implements Check<'lag'> {
     const base = { check: this.config.checkName, runId: newRunId(), partitionMetrics: this.config.partitionMetrics };
     try {
       // The reader retries patiently (a loading coordinator); the check's budget bounds it all, connecting included.
+      let patternMatched: number | undefined;
       const snapshots = await withDeadline(
         (async () => {
           const pattern = this.config.groupPattern;
-          const groups = [...new Set([...this.config.groups, ...(pattern ? await this.reader.listGroups(pattern) : [])])];
-          return this.reader.snapshot(groups, budget.measureBy);
+          const found = pattern ? await this.reader.listGroups(pattern) : [];
+          if (pattern) patternMatched = found.length;
+          return this.reader.snapshot([...new Set([...this.config.groups, ...found])], budget.measureBy);
         })(),
         budget.measureBy,
         'reading the consumer groups',
@@ -55,6 +57,7 @@ export class LagCheck implements Check<'lag'> {
         ...base,
         checkedAt: new Date(nowMs).toISOString(),
         succeeded: true,
+        ...(patternMatched === undefined ? {} : { patternMatched }),
         groups,
         problems: groups.flatMap((g) => lagProblems(g, this.config.timeLagThresholdMs)),
         errors: [],
@@ -75,7 +78,10 @@ export class LagCheck implements Check<'lag'> {
   }
 
   private judge(s: GroupSnapshot, nowMs: number): GroupLagReport {
-    const partitions = s.partitions.map((p) => partitionLag(p, nowMs, s.timestamps.get(tpKey(p.topic, p.partition))));
+    const partitions = s.partitions.map((p) => {
+      const k = tpKey(p.topic, p.partition);
+      return partitionLag(p, nowMs, s.unread.get(k), s.openSince.get(k));
+    });
     const check: GroupCheck = { group: s.group, atMs: nowMs, members: s.members, partitions };
     const before = this.previous.get(s.group);
     const verdict = groupVerdict(check, before, this.config);

@@ -112,6 +112,18 @@ describe('streamprobe CLI', () => {
     const r = streamprobe(['lag', '--brokers', 'kafka_1.invalid:9092', '--group', 'g', '--timeout', '6s', '--quiet', '--log-level', 'SILENT']);
     expect(r.code, r.stderr).toBe(1);
   });
+
+  it('lag: a group pattern that matches no group says so, on screen and in the log, and exits 1', () => {
+    const r = streamprobe(['lag', '--brokers', kafka.plaintext, '--group-pattern', '^no-such-group-anywhere-', '--timeout', '6s']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('no consumer group matches the group pattern');
+    const events = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(events).toContainEqual(expect.objectContaining({ event: 'lag_check', succeeded: true, groups: 0, patternMatched: 0 }));
+    expect(events).toContainEqual(expect.objectContaining({ event: 'lag_pattern_unmatched' }));
+  });
 });
 
 describe('streamprobe run with an IPv6 bootstrap broker', () => {

@@ -23,7 +23,7 @@ const RECORD_AGE_MS = 30_000;
 const consumers: Consumer[] = [];
 
 /** Kafka's own view: [topic, partition, current offset, log end offset, lag] per row. */
-function describeWithKafka(group: string): Array<[string, number, string, string, string]> {
+function describeWithKafka(group: string, topic = TOPIC): Array<[string, number, string, string, string]> {
   const r = spawnSync(
     'java',
     [
@@ -42,7 +42,7 @@ function describeWithKafka(group: string): Array<[string, number, string, string
   return r.stdout
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
-    .filter((c) => c[0] === group && c[1] === TOPIC)
+    .filter((c) => c[0] === group && c[1] === topic)
     .map((c) => [c[1]!, Number(c[2]), c[3]!, c[4]!, c[5]!] as [string, number, string, string, string])
     .sort((a, b) => a[1] - b[1]);
 }
@@ -173,6 +173,61 @@ describe('consumer-lag check', () => {
       expect(byGroup(report, lagging).maxTimeLagMs).toBeGreaterThan(RECORD_AGE_MS - 5000);
     } finally {
       await c.close();
+    }
+  }, 60_000);
+
+  it("transactional logs, partition by partition as Kafka's command counts them: markers and aborted records are caught up, records behind an open transaction are lag with their age", async () => {
+    const topic = uniqueName('lag-txlog');
+    const admin = rawKafka(kafka.plaintext).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producerOf = () => rawKafka(kafka.plaintext).producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
+    const tx = producerOf();
+    await tx.connect();
+    const inTransaction = async (partition: number, values: string[], end: 'commit' | 'abort') => {
+      const t = await tx.transaction();
+      await t.send({ topic, messages: values.map((value) => ({ partition, value })) });
+      await (end === 'commit' ? t.commit() : t.abort());
+    };
+    await inTransaction(0, ['a', 'b'], 'commit'); // p0: records 0-1, commit marker 2
+    await inTransaction(1, ['a', 'b'], 'commit'); // p1: records 0-1, commit marker 2,
+    await inTransaction(1, ['c', 'd'], 'abort'); //      aborted records 3-4, abort marker 5
+    await tx.disconnect();
+    // p2: 5 records stamped 20 s ago in a transaction that stays open while the check runs.
+    const open = producerOf();
+    await open.connect();
+    const pending = await open.transaction();
+    const openedAt = Date.now() - 20_000;
+    await pending.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 2, value: `o${i}`, timestamp: String(openedAt + i) })) });
+    const atMarkers = uniqueName('g-at-markers');
+    const behindOpen = uniqueName('g-behind-open');
+    await groupAtOffsets(kafka.plaintext, topic, atMarkers, { 0: 2, 1: 3 }, false);
+    await groupAtOffsets(kafka.plaintext, topic, behindOpen, { 0: 3, 1: 6, 2: 0 }, false);
+    const c = check([atMarkers, behindOpen]);
+    try {
+      const report = (await c.runtime.runOnce()).details;
+      const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
+      for (const group of [atMarkers, behindOpen]) {
+        const ours = byGroup(report, group).partitions.map((p) => [p.topic, p.partition, String(p.committed), String(p.logEnd), String(p.offsetLag)]);
+        expect(ours, json(byGroup(report, group))).toEqual(describeWithKafka(group, topic));
+      }
+      // Only markers and aborted records unread: 4 by offsets, caught up by records, never stopped.
+      expect(byGroup(report, atMarkers)).toMatchObject({ status: 'OK', totalOffsetLag: 4n, maxTimeLagMs: 0, laggingPartitions: 0 });
+      // Records behind the open transaction: the lag Kafka counts, and the age of the oldest of them.
+      const p2 = byGroup(report, behindOpen).partitions.find((p) => p.partition === 2)!;
+      expect(p2).toMatchObject({ offsetLag: 5n, openTransaction: { records: 5n } });
+      const age = Date.parse(report.checkedAt) - openedAt;
+      expect(Math.abs(p2.timeLagMs! - age), json(p2)).toBeLessThan(1000);
+      expect(Math.abs(p2.openTransaction!.oldestAgeMs! - age)).toBeLessThan(1000);
+      expect(byGroup(report, behindOpen)).toMatchObject({ status: 'STOPPED', laggingPartitions: 1 });
+      expect(byGroup(report, behindOpen).reasons).toContainEqual(
+        expect.stringMatching(/5 records on .*\/2 wait behind an open transaction, the oldest \d+ s old/),
+      );
+    } finally {
+      await c.close();
+      await pending.abort().catch(() => {});
+      await open.disconnect();
     }
   }, 60_000);
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseLagConfig } from '../../lambda/config/lag';
 import { type GroupCheck, groupVerdict } from '../../lambda/core/lag/group-status';
 import { oldestUnreadOffset, type PartitionOffsets, partitionLag } from '../../lambda/core/lag/partition-lag';
 
 const NOW = 1_800_000_000_000;
+const at = (timestampMs: number) => ({ timestampMs });
 const offsets = (over: Partial<PartitionOffsets>): PartitionOffsets => ({
   topic: 'orders',
   partition: 0,
@@ -21,17 +23,34 @@ describe('partition lag', () => {
   it('behind: lag in records, and time lag as the age of the record at the committed offset', () => {
     const o = offsets({ committed: 90n });
     expect(oldestUnreadOffset(o)).toBe(90n);
-    expect(partitionLag(o, NOW, NOW - 4_200)).toMatchObject({ offsetLag: 10n, timeLagMs: 4_200, oldestUnread: 90n });
+    expect(partitionLag(o, NOW, at(NOW - 4_200))).toMatchObject({ offsetLag: 10n, timeLagMs: 4_200, oldestUnread: 90n });
     // The record's timestamp could not be read: the time lag is unknown, never a made-up number.
     expect(partitionLag(o, NOW).timeLagMs).toBeUndefined();
     // A producer clock ahead of ours never gives a negative lag.
-    expect(partitionLag(o, NOW, NOW + 50).timeLagMs).toBe(0);
+    expect(partitionLag(o, NOW, at(NOW + 50)).timeLagMs).toBe(0);
   });
 
   it('committed below the log start: the skipped records are retention loss, and lag counts from the log start', () => {
     const o = offsets({ committed: 40n, logStart: 60n, logEnd: 100n });
     expect(oldestUnreadOffset(o)).toBe(60n);
-    expect(partitionLag(o, NOW, NOW - 1000)).toMatchObject({ retentionLost: 20n, offsetLag: 40n, oldestUnread: 60n });
+    expect(partitionLag(o, NOW, at(NOW - 1000))).toMatchObject({ retentionLost: 20n, offsetLag: 40n, oldestUnread: 60n });
+  });
+
+  it('only transaction markers or aborted records unread: lag as Kafka counts it, but caught up (time lag 0), nothing to stall on', () => {
+    const atMarker = partitionLag(offsets({ committed: 2n, logEnd: 3n, lastStable: 3n }), NOW, { onlyControl: true });
+    expect(atMarker).toMatchObject({ offsetLag: 1n, timeLagMs: 0, onlyControlUnread: true });
+    expect(atMarker.openTransaction).toBeUndefined();
+  });
+
+  it('records behind an open transaction: counted to the log end, their wait reported on its own, and their age is the time lag', () => {
+    const o = offsets({ committed: 10n, logEnd: 65n, lastStable: 10n });
+    // Nothing committed to read before the open transaction: the oldest unread record is its first.
+    const lag = partitionLag(o, NOW, undefined, NOW - 7_000);
+    expect(lag).toMatchObject({ offsetLag: 55n, timeLagMs: 7_000, openTransaction: { records: 55n, oldestAgeMs: 7_000 } });
+    expect(lag.onlyControlUnread).toBeUndefined();
+    // Committed records before it are older: theirs is the time lag; the open transaction still said.
+    const behind = partitionLag(offsets({ committed: 5n, logEnd: 65n, lastStable: 10n }), NOW, at(NOW - 9_000), NOW - 7_000);
+    expect(behind).toMatchObject({ offsetLag: 60n, timeLagMs: 9_000, openTransaction: { records: 55n } });
   });
 
   it('a group that never committed on a partition has no lag to report, not zero', () => {
@@ -46,7 +65,7 @@ describe('group status', () => {
     group: 'g',
     atMs,
     members,
-    partitions: parts.map(({ ts, ...p }, i) => partitionLag(offsets({ partition: i, ...p }), atMs, ts)),
+    partitions: parts.map(({ ts, ...p }, i) => partitionLag(offsets({ partition: i, ...p }), atMs, ts === undefined ? undefined : at(ts))),
   });
 
   it('OK for an idle group that is caught up, with or without members (not STOP, as Burrow says)', () => {
@@ -110,14 +129,34 @@ describe('group status', () => {
       group: 'g',
       atMs: NOW - 200_000,
       members: 1,
-      partitions: [partitionLag({ topic: 'a', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW - 200_000, NOW)],
+      partitions: [partitionLag({ topic: 'a', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW - 200_000, at(NOW))],
     };
     const now: GroupCheck = {
       group: 'g',
       atMs: NOW,
       members: 1,
-      partitions: [partitionLag({ topic: 'b', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW, NOW - 10)],
+      partitions: [partitionLag({ topic: 'b', partition: 0, committed: 5n, logStart: 0n, logEnd: 10n }, NOW, at(NOW - 10))],
     };
     expect(groupVerdict(now, before, rules).status).toBe('OK');
+  });
+});
+
+describe('lag check configuration', () => {
+  const base = { checkName: 'c', brokers: ['b:9092'] };
+  const error = (groups: string[]) => {
+    try {
+      parseLagConfig({ ...base, groups });
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+
+  it('takes any group id Kafka takes, and refuses only what a list or an alarm rule cannot carry', () => {
+    expect(error(['svc/orders@v2', 'billing.consumer', 'étl jobs'])).toBeUndefined();
+    expect(parseLagConfig({ ...base, groups: 'svc/orders@v2, billing' }).groups).toEqual(['svc/orders@v2', 'billing']);
+    expect(error(['say "hi"'])).toMatch(/groups.*without commas, double quotes or control characters/);
+    expect(error(['tab\there'])).toMatch(/without commas, double quotes or control characters/);
+    expect(error(['x'.repeat(201)])).toMatch(/1 to 200 characters/);
   });
 });

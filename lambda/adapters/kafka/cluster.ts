@@ -27,7 +27,14 @@ export interface ClusterLike {
   findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number | null }>;
   findBroker(q: { nodeId: string }): Promise<BrokerLike>;
   findGroupCoordinatorMetadata(q: { groupId: string }): Promise<{ coordinator: { nodeId: number } }>;
+  /** Each partition's latest offset, at the cluster's isolation level (read_uncommitted: the high watermark). */
+  fetchTopicsOffset(
+    topics: Array<{ topic: string; fromBeginning: boolean; partitions: Array<{ partition: number }> }>,
+  ): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
 }
+
+/** Kafka's isolation levels, as ListOffsets and Fetch take them. */
+export const READ_UNCOMMITTED = 0;
 
 /** A new cluster of `kafka` (not connected), or an error on a kafkajs that no longer has the factory. */
 export function newCluster(kafka: Kafka, options: { metadataMaxAge: number; isolationLevel?: number }): ClusterLike {

@@ -27,6 +27,8 @@ export interface LagCheckReport {
   readonly runId: string;
   readonly checkedAt: string;
   readonly succeeded: boolean;
+  /** Groups the pattern found, when a pattern is set: 0 is said, as a named group unknown to the cluster is. */
+  readonly patternMatched?: number;
   readonly groups: readonly GroupLagReport[];
   readonly problems: readonly LagProblem[];
   readonly errors: readonly ErrorInfo[];

@@ -19,13 +19,15 @@ export function formatLagTable(r: GroupLagReport): string {
 export function formatLagCheck(r: LagCheckReport): string {
   if (!r.succeeded)
     return `lag check ${r.check} FAILED (${(r.runMs / 1000).toFixed(1)} s)${r.errors.map((e) => `\n  ${e.phase} error: ${e.message}`).join('')}`;
-  return r.groups.map(formatLagTable).join('\n\n');
+  return [...(r.patternMatched === 0 ? [patternMessage(r)] : []), ...r.groups.map(formatLagTable)].join('\n\n');
 }
+
+const patternMessage = (r: LagCheckReport) => `lag check ${r.check}: no consumer group matches the group pattern`;
 
 /** Failed when the cluster could not be read; degraded when a group is not OK. */
 function lagOutcome(r: LagCheckReport): CheckOutcome {
   if (!r.succeeded) return 'failed';
-  return r.groups.every((g) => g.status === 'OK') ? 'healthy' : 'degraded';
+  return r.patternMatched !== 0 && r.groups.every((g) => g.status === 'OK') ? 'healthy' : 'degraded';
 }
 
 function groupLines(r: GroupLagReport): LogLine {
@@ -57,7 +59,15 @@ export const lagSerializer: CheckSerializer<'lag'> = {
   }),
   datums: (report, options) => lagCheckToDatums(report.details, { ...options, partitionMetrics: report.details.partitionMetrics }),
   logLines: ({ details: r }) => {
-    const summary = { event: 'lag_check', check: r.check, runId: r.runId, succeeded: r.succeeded, groups: r.groups.length, runMs: r.runMs };
+    const summary = {
+      event: 'lag_check',
+      check: r.check,
+      runId: r.runId,
+      succeeded: r.succeeded,
+      groups: r.groups.length,
+      ...(r.patternMatched === undefined ? {} : { patternMatched: r.patternMatched }),
+      runMs: r.runMs,
+    };
     const byGroup = (g: GroupLagReport) =>
       r.problems
         .filter((p) => p.group === g.group)
@@ -72,6 +82,9 @@ export const lagSerializer: CheckSerializer<'lag'> = {
       r.succeeded
         ? { level: 'info', message: `lag check read ${r.groups.length} groups`, fields: summary }
         : { level: 'error', message: 'lag check failed', fields: summary },
+      ...(r.patternMatched === 0
+        ? [{ level: 'warn' as const, message: patternMessage(r), fields: { event: 'lag_pattern_unmatched', check: r.check, runId: r.runId } }]
+        : []),
       ...r.errors.map(
         (e): LogLine => ({
           level: 'error',

@@ -1,18 +1,20 @@
 /**
- * Reads what the lag check needs from Kafka: each group's state, members and committed offsets, each
- * partition's log start and end, and the timestamp of the record at a lagging group's position (one small
- * read per lagging partition, by offset, joining no consumer group).
+ * Reads what the lag check needs from Kafka: each group's state, members, what they own and committed,
+ * each partition's log start, last stable offset and end (the high watermark, where Kafka's tools count
+ * lag to), and the timestamp of the oldest unread record at a lagging group's position (one small read per
+ * lagging partition, by offset, joining no consumer group; another at an open transaction's first record).
  */
 
-import type { Admin, Kafka } from 'kafkajs';
+import { type Admin, AssignerProtocol, type Kafka } from 'kafkajs';
 import type { ConnectionSettings } from '../../../config/fields';
 import { isStreamprobeGroup } from '../../../contract';
-import type { PartitionOffsets } from '../../../core/lag/partition-lag';
-import { oldestUnreadOffset } from '../../../core/lag/partition-lag';
+import type { PartitionOffsets, UnreadAt } from '../../../core/lag/partition-lag';
+import { committedReadFrom, openTransactionStart } from '../../../core/lag/partition-lag';
 import { withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
 import type { ResolvedCredentials } from '../client-options';
-import { PartitionReader } from '../reader';
+import { type ClusterLike, newCluster, READ_UNCOMMITTED } from '../cluster';
+import { type Isolation, PartitionReader } from '../reader';
 
 /** Fetches per partition at most, stepping over transaction markers and aborted records to the next record. */
 const TIMESTAMP_READ_STEPS = 4;
@@ -24,8 +26,10 @@ export interface GroupSnapshot {
   readonly state: string;
   readonly members: number;
   readonly partitions: readonly PartitionOffsets[];
-  /** topic/partition -> timestamp (ms) of the record at the group's position, for lagging partitions. */
-  readonly timestamps: ReadonlyMap<string, number>;
+  /** topic/partition -> what is at the group's position among committed records, for lagging partitions. */
+  readonly unread: ReadonlyMap<string, UnreadAt>;
+  /** topic/partition -> timestamp (ms) of the first record of an open transaction the group waits for. */
+  readonly openSince: ReadonlyMap<string, number>;
   /** Why timestamps could not be read, when they could not: time lag is then unknown, never guessed. */
   readonly timestampError?: string;
 }
@@ -35,7 +39,8 @@ export const tpKey = (topic: string, partition: number) => `${topic}/${partition
 export class LagReader {
   private kafka: Kafka | undefined;
   private admin: Admin | undefined;
-  private reader: PartitionReader | undefined;
+  private readonly readers = new Map<Isolation, PartitionReader>();
+  private ends: ClusterLike | undefined;
 
   constructor(
     private readonly connection: ConnectionSettings & { readonly brokers: readonly string[]; readonly runTimeoutMs: number },
@@ -81,83 +86,128 @@ export class LagReader {
   async snapshot(groups: readonly string[], deadlineAt: number): Promise<GroupSnapshot[]> {
     const admin = await this.connected();
     const described = await withDeadline(admin.describeGroups([...groups]), deadlineAt, 'describing the consumer groups');
-    const ends = new Map<string, Array<{ partition: number; high: string; low: string }>>();
-    const snapshots: Array<Omit<GroupSnapshot, 'timestamps'>> = [];
+    const ends = new Map<string, Array<{ partition: number; high: bigint; lastStable: bigint; low: bigint }>>();
+    const endsOf = async (topic: string) => {
+      if (!ends.has(topic)) ends.set(topic, await withDeadline(this.topicEnds(admin, topic), deadlineAt, `reading the offsets of ${topic}`));
+      return ends.get(topic)!;
+    };
+    const snapshots: Array<Omit<GroupSnapshot, 'unread' | 'openSince'>> = [];
     for (const group of groups) {
       const d = described.groups.find((g) => g.groupId === group);
       const committed = await withDeadline(admin.fetchOffsets({ groupId: group }), deadlineAt, `reading the offsets of ${group}`);
+      const owned = ownedPartitions(d);
       const partitions: PartitionOffsets[] = [];
-      for (const t of committed) {
-        if (!ends.has(t.topic)) ends.set(t.topic, await withDeadline(admin.fetchTopicOffsets(t.topic), deadlineAt, `reading the offsets of ${t.topic}`));
-        for (const end of ends.get(t.topic)!) {
-          const c = t.partitions.find((p) => p.partition === end.partition);
+      for (const topic of [...new Set([...committed.map((t) => t.topic), ...owned.keys()])].sort()) {
+        const commits = committed.find((t) => t.topic === topic)?.partitions ?? [];
+        for (const end of await endsOf(topic)) {
+          const c = commits.find((p) => p.partition === end.partition);
           const offset = c === undefined || Number(c.offset) < 0 ? undefined : BigInt(c.offset);
-          partitions.push({ topic: t.topic, partition: end.partition, committed: offset, logStart: BigInt(end.low), logEnd: BigInt(end.high) });
+          const isOwned = owned.get(topic)?.has(end.partition) ?? false;
+          if (offset === undefined && !isOwned) continue;
+          partitions.push({
+            topic,
+            partition: end.partition,
+            committed: offset,
+            logStart: end.low,
+            logEnd: end.high,
+            lastStable: end.lastStable,
+            ...(isOwned ? { owned: true } : {}),
+          });
         }
       }
-      const withCommits = partitions
-        .filter((p) => p.committed !== undefined)
-        .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+      partitions.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
       const members = d?.members.length ?? 0;
       snapshots.push({
         group,
         state: d?.state ?? 'Unknown',
         members,
-        partitions: withCommits,
-        exists: members > 0 || withCommits.length > 0 || (d !== undefined && d.state !== 'Dead'),
+        partitions,
+        exists: members > 0 || partitions.some((p) => p.committed !== undefined) || (d !== undefined && d.state !== 'Dead'),
       });
     }
-    const wanted = new Map<string, bigint>();
-    for (const s of snapshots)
-      for (const p of s.partitions) {
-        const at = oldestUnreadOffset(p);
-        if (at !== undefined) {
-          const k = tpKey(p.topic, p.partition);
-          if (!wanted.has(k) || wanted.get(k)! > at) wanted.set(k, at);
-        }
-      }
+    const all = snapshots.flatMap((s) => s.partitions);
+    const committedAt = oldestPerPartition(all, committedReadFrom);
+    const openAt = oldestPerPartition(all, openTransactionStart);
     let timestampError: string | undefined;
-    // One retry: the throwaway group's first join can meet a coordinator that is still loading.
-    const timestamps = await this.timestampsAt(wanted, deadlineAt)
-      .catch(() => this.timestampsAt(wanted, deadlineAt))
-      .catch((error: Error) => {
-        timestampError = `${(error as { type?: string }).type ?? error.name}: ${error.message}`;
-        return new Map<string, number>();
-      });
+    const failed = (error: Error) => {
+      timestampError = `${(error as { type?: string }).type ?? error.name}: ${error.message}`;
+      return new Map<string, UnreadAt>();
+    };
+    // One retry: a leader that moved, a connection that went away.
+    const [unreadAll, openAll] = await Promise.all([
+      this.unreadAt(committedAt, 'read_committed', deadlineAt)
+        .catch(() => this.unreadAt(committedAt, 'read_committed', deadlineAt))
+        .catch(failed),
+      this.unreadAt(openAt, 'read_uncommitted', deadlineAt).catch(failed),
+    ]);
     return snapshots.map((s) => {
-      const ts = new Map<string, number>();
+      const unread = new Map<string, UnreadAt>();
+      const openSince = new Map<string, number>();
       for (const p of s.partitions) {
         const k = tpKey(p.topic, p.partition);
-        // Read once per partition, from the oldest position any group has there; exact for that group.
-        if (oldestUnreadOffset(p) !== undefined && oldestUnreadOffset(p) === wanted.get(k) && timestamps.has(k)) ts.set(k, timestamps.get(k)!);
+        // Read once per partition, from the oldest position any group has there: exact for that group, and
+        // "only markers and aborted records" holds for every later position too.
+        const found = unreadAll.get(k);
+        if (found && (committedReadFrom(p) === committedAt.get(k) || 'onlyControl' in found)) unread.set(k, found);
+        const open = openAll.get(k);
+        if (open && 'timestampMs' in open && openTransactionStart(p) === openAt.get(k)) openSince.set(k, open.timestampMs);
       }
-      return { ...s, timestamps: ts, timestampError };
+      return { ...s, unread, openSince, timestampError };
     });
   }
 
   /**
-   * The timestamp of the first record at or after each wanted offset, read by offset with no consumer group
-   * (the fetch-only reader): compaction may have removed the record at the offset itself, and transaction
-   * markers or aborted records before the next record are stepped over, a few fetches at most.
+   * Each partition's log start, last stable offset (the admin lists offsets read committed) and high
+   * watermark (listed again read uncommitted, on a cluster of its own: the log end Kafka's tools count to).
    */
-  private async timestampsAt(wanted: ReadonlyMap<string, bigint>, deadlineAt: number): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  private async topicEnds(admin: Admin, topic: string): Promise<Array<{ partition: number; high: bigint; lastStable: bigint; low: bigint }>> {
+    const stable = await admin.fetchTopicOffsets(topic);
+    if (!this.ends) {
+      const cluster = newCluster(await this.client(), { metadataMaxAge: 60_000, isolationLevel: READ_UNCOMMITTED });
+      await cluster.connect();
+      this.ends = cluster;
+    }
+    await this.ends.addMultipleTargetTopics([topic]);
+    const [latest] = await this.ends.fetchTopicsOffset([{ topic, fromBeginning: false, partitions: stable.map((s) => ({ partition: s.partition })) }]);
+    return stable.map((s) => {
+      const high = latest?.partitions.find((p) => p.partition === s.partition)?.offset;
+      const lastStable = BigInt(s.high);
+      return { partition: s.partition, low: BigInt(s.low), lastStable, high: high === undefined ? lastStable : BigInt(high) };
+    });
+  }
+
+  /**
+   * What is at or after each wanted offset, read by offset with no consumer group (the fetch-only reader):
+   * the first record's timestamp (compaction may have removed the record at the offset itself), or, when
+   * only transaction markers and aborted records lie between it and the end the read can reach, that.
+   * They are stepped over a few fetches at most.
+   */
+  private async unreadAt(wanted: ReadonlyMap<string, bigint>, isolation: Isolation, deadlineAt: number): Promise<Map<string, UnreadAt>> {
+    const out = new Map<string, UnreadAt>();
+    if (wanted.size === 0) return out;
     let positions = [...wanted].map(([k, offset]) => ({
       topic: k.slice(0, k.lastIndexOf('/')),
       partition: Number(k.slice(k.lastIndexOf('/') + 1)),
       offset: offset.toString(),
     }));
-    this.reader ??= new PartitionReader(await this.client(), { isolation: 'read_committed', maxWaitMs: 100, maxBytesPerPartition: 65_536 });
+    let reader = this.readers.get(isolation);
+    if (!reader) {
+      reader = new PartitionReader(await this.client(), { isolation, maxWaitMs: 100, maxBytesPerPartition: 65_536 });
+      this.readers.set(isolation, reader);
+    }
     const errors: string[] = [];
     for (let step = 0; step < TIMESTAMP_READ_STEPS && positions.length > 0; step++) {
       const asked = new Map(positions.map((p) => [tpKey(p.topic, p.partition), p.offset]));
-      const reads = await this.reader.read(positions, deadlineAt);
+      const reads = await reader.read(positions, deadlineAt);
       positions = [];
       for (const r of reads) {
         const k = tpKey(r.topic, r.partition);
         const first = r.records.find((m) => BigInt(m.offset) >= wanted.get(k)!);
-        if (first) out.set(k, Number(first.timestamp));
+        const end = r.lastStableOffset ?? r.highWatermark;
+        if (first) out.set(k, { timestampMs: Number(first.timestamp) });
         else if (r.error) errors.push(`${k}: ${r.error.type}`);
+        // Stepped over markers or aborted records to the end it can read: nothing there to date.
+        else if (end !== undefined && BigInt(r.nextOffset) >= BigInt(end) && r.nextOffset !== asked.get(k)) out.set(k, { onlyControl: true });
         // Only markers or aborted records so far: read on from past them. Nothing at all: nothing to date.
         else if (r.nextOffset !== asked.get(k)) positions.push({ topic: r.topic, partition: r.partition, offset: r.nextOffset });
       }
@@ -167,8 +217,42 @@ export class LagReader {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.admin?.disconnect().catch(() => {}), this.reader?.close()]);
+    const closing = [this.admin?.disconnect().catch(() => {}), this.ends?.disconnect().catch(() => {}), ...[...this.readers.values()].map((r) => r.close())];
     this.admin = undefined;
-    this.reader = undefined;
+    this.ends = undefined;
+    this.readers.clear();
+    await Promise.all(closing);
   }
+}
+
+/** The lowest offset `at` gives per partition over every group's partitions: one read serves them all. */
+function oldestPerPartition(partitions: readonly PartitionOffsets[], at: (p: PartitionOffsets) => bigint | undefined): Map<string, bigint> {
+  const wanted = new Map<string, bigint>();
+  for (const p of partitions) {
+    const offset = at(p);
+    if (offset === undefined) continue;
+    const k = tpKey(p.topic, p.partition);
+    if (!wanted.has(k) || wanted.get(k)! > offset) wanted.set(k, offset);
+  }
+  return wanted;
+}
+
+/** Partitions the group's members own, by topic (consumer-protocol groups; others own nothing we can read). */
+function ownedPartitions(d: { protocolType?: string; members: Array<{ memberAssignment: Buffer }> } | undefined): Map<string, Set<number>> {
+  const owned = new Map<string, Set<number>>();
+  if (d?.protocolType !== 'consumer') return owned;
+  for (const m of d.members) {
+    let decoded: { assignment: Record<string, number[]> } | null = null;
+    try {
+      decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+    } catch {
+      continue; // an assignment this kafkajs cannot read: the member's partitions go unlisted, as before
+    }
+    for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) {
+      const set = owned.get(topic) ?? new Set<number>();
+      for (const p of partitions) set.add(p);
+      owned.set(topic, set);
+    }
+  }
+  return owned;
 }
