@@ -9,10 +9,11 @@ import { ProbeLogger } from '../lambda/adapters/logger';
 import { connectionSecrets } from '../lambda/config/fields';
 import { parseLoadConfig } from '../lambda/config/load';
 import { isGood } from '../lambda/core/check-report';
-import { parseBaseline } from '../lambda/core/load/baseline';
+import { parseBaseline, settingsDiffer } from '../lambda/core/load/baseline';
 import type { LoadTally } from '../lambda/core/load/tally';
 import { screenOf } from '../lambda/core/serializers';
 import { createRuntime } from '../lambda/runtime';
+import { loadTarget } from '../lambda/runtime/load';
 import {
   CLI_SINKS,
   CONNECTION_FLAG_OF,
@@ -145,7 +146,7 @@ export async function loadMain(argv: readonly string[]): Promise<number> {
     if (values.duration === undefined) throw new UsageError('--duration is required, with a unit (60s, 2m)');
     const tolerancePct = values.tolerance === undefined ? 10 : Number(values.tolerance);
     if (!(tolerancePct >= 0)) throw new UsageError(`--tolerance: "${values.tolerance}" is not a percentage`);
-    const baseline = values.baseline === undefined ? undefined : parseBaseline(readText(values.baseline, '--baseline'), values.baseline);
+    const baseline = values.baseline === undefined ? undefined : readBaseline(values.baseline);
     const raw = (brokers: string | undefined) =>
       Object.fromEntries(
         Object.entries({
@@ -169,7 +170,11 @@ export async function loadMain(argv: readonly string[]): Promise<number> {
       );
     const name = (f: string) => FLAG_OF[f] ?? f;
     // Every flag is checked before a local broker is fetched or started.
-    parseLoadConfig(raw(values.brokers ?? '127.0.0.1:9092'), name);
+    const checked = parseLoadConfig(raw(values.brokers ?? '127.0.0.1:9092'), name);
+    // A regression is a change under the same load: a baseline of other settings compares nothing.
+    const differ = baseline ? settingsDiffer(baseline.target, loadTarget(checked, 0)) : [];
+    if (differ.length)
+      throw new UsageError(`--baseline ${values.baseline}: made with other settings (${differ.join(', ')}); compare loads run with the same settings`);
     const metricsTo = metricsTarget(
       { sink: values.metrics, namespace: values.namespace, region: values.region, endpoint: values['metrics-endpoint'] },
       CLI_SINKS,
@@ -206,5 +211,15 @@ function readText(file: string, flag: string): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError(`${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+/** The saved report --baseline names; any problem with it is a usage error naming the file. */
+function readBaseline(file: string) {
+  try {
+    return parseBaseline(readText(file, '--baseline'), file);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--baseline ${(error as Error).message}`);
   }
 }

@@ -127,6 +127,22 @@ describe('consumer-lag check', () => {
     }
   }, 60_000);
 
+  it("a partition a live member owns but never committed on is listed, as Kafka's command lists it (no offset, no lag)", async () => {
+    const group = uniqueName('g-owns-uncommitted');
+    await groupAt(group, { 0: 4 }, true); // one member owns both partitions, commits on 0 only
+    const c = check([group]);
+    try {
+      const r = byGroup((await c.runtime.runOnce()).details, group);
+      const dash = (v: bigint | undefined) => (v === undefined ? '-' : String(v));
+      const ours = r.partitions.map((p) => [p.topic, p.partition, dash(p.committed), String(p.logEnd), dash(p.offsetLag)]);
+      expect(ours).toEqual(describeWithKafka(group));
+      const owned = r.partitions.find((p) => p.partition === 1)!;
+      expect([owned.owned, owned.committed, owned.offsetLag]).toEqual([true, undefined, undefined]);
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
   it('reads time lag by offset, joining no group: the cluster lists the same groups before and after a check', async () => {
     const group = uniqueName('g-no-trace');
     await groupAt(group, { 0: 3, 1: 6 }, false);

@@ -238,6 +238,18 @@ describe('streamprobe load on the command line', () => {
       .map((l) => JSON.parse(l))
       .find((e) => e.event === 'load_report');
     expect(line.baseline.regressions).toBeGreaterThan(0);
+
+    // A baseline of another rate and record size is refused before anything runs, naming what differs.
+    const other = streamprobe(['--brokers', kafka.plaintext, '--rate', '400/s', '--message-bytes', '2048', '--duration', '2s', '--baseline', saved]);
+    expect(other.code, other.stderr).toBe(2);
+    expect(other.stderr).toMatch(/--baseline .*last-week\.json: made with other settings \(--rate \(records\/s\) 200 -> 400, --message-bytes 1024 -> 2048\)/);
+    // A malformed file is a usage error naming it, not a stack trace.
+    const broken = join(dir, 'broken.json');
+    require('node:fs').writeFileSync(broken, '{"target": {}, "throughput": {}}');
+    const malformed = streamprobe(['--brokers', kafka.plaintext, '--rate', '200/s', '--duration', '2s', '--baseline', broken]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/--baseline .*broken\.json: not a streamprobe load report/);
+    expect(malformed.stderr).not.toMatch(/\n\s+at /);
   });
 });
 

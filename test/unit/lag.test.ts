@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLagConfig } from '../../lambda/config/lag';
 import { type GroupCheck, groupVerdict } from '../../lambda/core/lag/group-status';
 import { oldestUnreadOffset, type PartitionOffsets, partitionLag } from '../../lambda/core/lag/partition-lag';
+import { lagCheckToDatums } from '../../lambda/core/metric-datums';
 
 const NOW = 1_800_000_000_000;
 const at = (timestampMs: number) => ({ timestampMs });
@@ -116,6 +117,37 @@ describe('group status', () => {
       status: 'REWIND',
       reasons: ['committed offset moved back on orders/0'],
     });
+  });
+
+  it('REWIND also when the offsets were reset while the group was empty, and the group is still counted stopped', () => {
+    const stopped = check(NOW - 60_000, 0, [{ committed: 90n, ts: NOW - 70_000 }]);
+    const reset = check(NOW, 0, [{ committed: 20n, ts: NOW - 90_000 }]);
+    const v = groupVerdict(reset, stopped, rules);
+    expect(v.status).toBe('REWIND');
+    expect(v.reasons).toContainEqual(expect.stringContaining('no members'));
+    const figures = { ...v, group: 'g', exists: true, members: 0, partitions: reset.partitions };
+    const stoppedDatum = lagCheckToDatums({ check: 'c', checkedAt: new Date(NOW).toISOString(), succeeded: true, groups: [figures] }).find(
+      (d) => d.MetricName === 'ConsumerGroupStopped',
+    );
+    expect(stoppedDatum?.Value).toBe(1);
+  });
+
+  it('the stall period is judged with slack for the schedule: checks 29.99 s apart meet a 30 s period, 28 s apart do not', () => {
+    const thirty = { timeLagThresholdMs: 600_000, stallAfterMs: 30_000 };
+    const now = check(NOW, 1, [{ committed: 90n, ts: NOW - 5_000 }]);
+    expect(groupVerdict(now, check(NOW - 29_990, 1, [{ committed: 90n, ts: NOW - 5_000 }]), thirty).status).toBe('STALLED');
+    expect(groupVerdict(now, check(NOW - 28_000, 1, [{ committed: 90n, ts: NOW - 5_000 }]), thirty).status).toBe('OK');
+  });
+
+  it('markers and aborted records only: never STOPPED nor STALLED, though Kafka counts their offsets', () => {
+    const atMarker = (atMs: number, members: number): GroupCheck => ({
+      group: 'g',
+      atMs,
+      members,
+      partitions: [partitionLag(offsets({ committed: 2n, logEnd: 3n, lastStable: 3n }), atMs, { onlyControl: true })],
+    });
+    expect(groupVerdict(atMarker(NOW, 0), undefined, rules)).toMatchObject({ status: 'OK', totalOffsetLag: 1n, laggingPartitions: 0, maxTimeLagMs: 0 });
+    expect(groupVerdict(atMarker(NOW, 1), atMarker(NOW - 600_000, 1), rules).status).toBe('OK');
   });
 
   it('RETENTION_LOSS first, with the count, whatever else is wrong', () => {

@@ -1,7 +1,7 @@
 /** The load test's pure parts: rate, schedule, record format, tally, report and baseline comparison. */
 import { describe, expect, it } from 'vitest';
 import { parseLoadConfig } from '../../lambda/config/load';
-import { compareWithBaseline, parseBaseline } from '../../lambda/core/load/baseline';
+import { compareWithBaseline, parseBaseline, settingsDiffer } from '../../lambda/core/load/baseline';
 import { parseRate, recordsPerSecond } from '../../lambda/core/load/rate';
 import { decodeLoadRecord, encodeLoadRecord } from '../../lambda/core/load/record';
 import { type LoadReport, loadReport } from '../../lambda/core/load/report';
@@ -152,5 +152,17 @@ describe('baseline comparison', () => {
   it('refuses a file that is not a saved load report', () => {
     expect(() => parseBaseline('not json', 'old.json')).toThrow(/old.json: not JSON/);
     expect(() => parseBaseline('{"a":1}', 'old.json')).toThrow(/not a streamprobe load report/);
+    // A report with a figure missing or of the wrong kind fails at the start, naming the figure.
+    const partial = { target: {}, throughput: { produceRecordsPerSecond: 1, consumeRecordsPerSecond: 1 }, latency: { endToEnd: {} } };
+    expect(() => parseBaseline(JSON.stringify(partial), 'old.json')).toThrow(/old.json: not a streamprobe load report.*: it has no end-to-end p50 ms/);
+  });
+
+  it('names every setting a baseline was made with that this load does not share', () => {
+    const target = { recordsPerSecond: 5000, durationMs: 60_000, messageBytes: 512, keys: 0, partitions: 6, acks: -1, compression: 'none' };
+    expect(settingsDiffer(target, { ...target, durationMs: 10_000 })).toEqual([]);
+    expect(settingsDiffer(target, { ...target, recordsPerSecond: 20_000, messageBytes: 1024 })).toEqual([
+      '--rate (records/s) 5000 -> 20000',
+      '--message-bytes 512 -> 1024',
+    ]);
   });
 });

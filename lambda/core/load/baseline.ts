@@ -2,7 +2,7 @@
  * A load report against a saved one (`--baseline FILE`): what got worse, by how much. Throughput is worse
  * when lower, latency and errors when higher; a change within the tolerance is noise, not a regression.
  */
-import type { LoadReport } from './report';
+import type { LoadReport, LoadTarget } from './report';
 
 export interface Change {
   readonly metric: string;
@@ -41,7 +41,7 @@ export function compareWithBaseline(current: LoadReport, baseline: LoadReport, t
   });
 }
 
-/** The baseline file as saved by --report; a clear error for anything else. */
+/** The baseline file as saved by --report; a clear error for anything else, naming the file. */
 export function parseBaseline(text: string, source: string): LoadReport {
   let parsed: unknown;
   try {
@@ -49,9 +49,33 @@ export function parseBaseline(text: string, source: string): LoadReport {
   } catch (error) {
     throw new Error(`${source}: not JSON (${(error as Error).message})`);
   }
-  const r = parsed as Partial<LoadReport>;
-  if (!r || typeof r !== 'object' || !r.throughput || !r.latency?.endToEnd || !r.counts) {
-    throw new Error(`${source}: not a streamprobe load report (save one with --report FILE)`);
+  const r = parsed as LoadReport;
+  const notReport = `${source}: not a streamprobe load report (save one with --report FILE)`;
+  if (!r || typeof r !== 'object' || !r.target || typeof r.target !== 'object') throw new Error(notReport);
+  // Every figure the comparison reads must be there, a number or null: a hand-edited file fails here, not later.
+  for (const [metric, , read] of COMPARED) {
+    let value: unknown;
+    try {
+      value = read(r);
+    } catch {
+      throw new Error(`${notReport}: it has no ${metric}`);
+    }
+    if (value === undefined) throw new Error(`${notReport}: it has no ${metric}`);
+    if (value !== null && typeof value !== 'number') throw new Error(`${notReport}: its ${metric} is not a number`);
   }
-  return r as LoadReport;
+  return r;
+}
+
+/** The settings that shape the figures: two loads that differ in one measure different things. */
+const SETTINGS: ReadonlyArray<[Exclude<keyof LoadTarget, 'partitions' | 'durationMs'>, string]> = [
+  ['recordsPerSecond', '--rate (records/s)'],
+  ['messageBytes', '--message-bytes'],
+  ['keys', '--keys'],
+  ['acks', '--acks'],
+  ['compression', '--compression'],
+];
+
+/** What differs between the baseline's settings and this load's, one "flag: baseline -> now" each. */
+export function settingsDiffer(baseline: LoadTarget, current: Omit<LoadTarget, 'partitions'>): string[] {
+  return SETTINGS.filter(([k]) => String(baseline[k]) !== String(current[k])).map(([k, flag]) => `${flag} ${baseline[k]} -> ${current[k]}`);
 }
