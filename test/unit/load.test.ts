@@ -6,7 +6,7 @@ import { parseRate, recordsPerSecond } from '../../lambda/core/load/rate';
 import { decodeLoadRecord, encodeLoadRecord } from '../../lambda/core/load/record';
 import { type LoadReport, loadReport } from '../../lambda/core/load/report';
 import { LoadSchedule } from '../../lambda/core/load/schedule';
-import { LoadTally } from '../../lambda/core/load/tally';
+import { LoadTally, sendOutcomeUnknown } from '../../lambda/core/load/tally';
 
 const identity = (t: LoadTally) => ({
   loadTest: 't',
@@ -122,6 +122,25 @@ describe('load tally and report', () => {
     expect(r.errors).toEqual({ NOT_ENOUGH_REPLICAS: 2 });
     expect(r.outcome).toBe('missed');
     expect(r.reasons.join(' ')).toMatch(/never sent.*failed to send.*lost.*not read back/s);
+  });
+
+  it('a send that timed out has an unknown outcome, settled by reading back: received reconciles with acknowledged', () => {
+    const t = new LoadTally(new LoadSchedule(0, 1000, 1000));
+    t.markSent(0, 4, 0);
+    t.markAcked([0, 1], 0, 0, 1);
+    // A broker paused past the request timeout: kafkajs says failed, the broker wrote one of the two.
+    t.markFailed([2, 3], 'KafkaJSRequestTimeoutError', sendOutcomeUnknown('KafkaJSRequestTimeoutError'));
+    for (const seq of [0, 1, 2]) t.markReceived(seq, 0, 5);
+    t.settleUnread({ positions: new Map([[0, 3]]), logStarts: new Map([[0, 0]]) });
+    const r = loadReport(identity(t), t);
+    expect(r.counts).toMatchObject({ acked: 2, failed: 2, outcomeUnknown: 2, writtenAfterFailure: 1, received: 3, lost: 0 });
+    expect(r.counts.received).toBe(r.counts.acked - r.counts.lost - r.counts.unaccounted + r.counts.writtenAfterFailure);
+    expect(r.reasons.join(' ')).toMatch(/2 of them got no answer .*: 1 were read back, written after all/);
+    expect([sendOutcomeUnknown('NOT_ENOUGH_REPLICAS'), sendOutcomeUnknown('REQUEST_TIMED_OUT'), sendOutcomeUnknown('DeadlineError')]).toEqual([
+      false,
+      true,
+      true,
+    ]);
   });
 });
 

@@ -53,6 +53,10 @@ export interface LoadReport {
     readonly unsent: number;
     readonly acked: number;
     readonly failed: number;
+    /** Of `failed`, sends the broker never answered (a timeout): they may have been written. */
+    readonly outcomeUnknown: number;
+    /** Records reported failed that were read back: written after all. received = acked read back + these. */
+    readonly writtenAfterFailure: number;
     readonly received: number;
     readonly lost: number;
     readonly unaccounted: number;
@@ -125,6 +129,8 @@ export function loadReport(id: LoadIdentity, t: LoadTally): LoadReport {
   }
   if (t.unsent > 0) reasons.push(`${t.unsent} records were never sent: the generator fell behind`);
   if (t.failed > 0) reasons.push(`${t.failed} records failed to send (${[...t.errors].map(([type, n]) => `${type} ${n}`).join(', ')})`);
+  if (t.outcomeUnknown > 0)
+    reasons.push(`${t.outcomeUnknown} of them got no answer (their outcome was unknown): ${t.writtenAfterFailure} were read back, written after all`);
   if (t.lost > 0) reasons.push(`${t.lost} acknowledged records were lost (the consumer read past them, or the log no longer holds them)`);
   if (t.unaccounted > 0) reasons.push(`${t.unaccounted} acknowledged records were not read back by the end of the drain`);
   return {
@@ -141,6 +147,8 @@ export function loadReport(id: LoadIdentity, t: LoadTally): LoadReport {
       unsent: t.unsent,
       acked: t.acked,
       failed: t.failed,
+      outcomeUnknown: t.outcomeUnknown,
+      writtenAfterFailure: t.writtenAfterFailure,
       received: t.received,
       lost: t.lost,
       unaccounted: t.unaccounted,

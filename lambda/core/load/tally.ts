@@ -10,6 +10,8 @@ import type { LoadSchedule } from './schedule';
 const SENT = 1;
 const ACKED = 2;
 const FAILED = 3;
+/** Failed with no answer from the broker (a timeout, a dropped connection): it may have been written. */
+const OUTCOME_UNKNOWN = 4;
 /** Latencies above an hour are recorded as an hour: a load is never that long. */
 const MAX_TRACKABLE_US = 3_600_000_000;
 
@@ -59,6 +61,9 @@ export class LoadTally {
   acked = 0;
   failed = 0;
   received = 0;
+  /** Of `failed`, sends whose outcome is unknown; of those, the ones read back (written after all). */
+  outcomeUnknown = 0;
+  writtenAfterFailure = 0;
   duplicated = 0;
   outOfOrder = 0;
   foreign = 0;
@@ -119,12 +124,14 @@ export class LoadTally {
     }
   }
 
-  markFailed(seqs: readonly number[], errorType: string): void {
+  /** `outcomeUnknown`: the broker never answered (see sendOutcomeUnknown); reading back settles it. */
+  markFailed(seqs: readonly number[], errorType: string, outcomeUnknown = false): void {
     for (const seq of seqs) {
       if (this.state[seq] !== SENT) continue;
-      this.state[seq] = FAILED;
+      this.state[seq] = outcomeUnknown ? OUTCOME_UNKNOWN : FAILED;
       this.second(seq).failed += 1;
       this.failed += 1;
+      if (outcomeUnknown) this.outcomeUnknown += 1;
     }
     this.errors.set(errorType, (this.errors.get(errorType) ?? 0) + seqs.length);
   }
@@ -140,6 +147,8 @@ export class LoadTally {
     }
     this.seen[seq] = 1;
     this.received += 1;
+    // A send reported failed whose record arrives was written after all: a timeout that lost only the answer.
+    if (this.state[seq] === OUTCOME_UNKNOWN || this.state[seq] === FAILED) this.writtenAfterFailure += 1;
     const latency = arrivalMs - this.schedule.intendedAt(seq);
     recordMs(this.endToEnd, latency);
     const second = this.second(seq);
@@ -176,4 +185,14 @@ export class LoadTally {
   get unsent(): number {
     return this.schedule.total - this.sent;
   }
+}
+
+/**
+ * Whether a failed send may still have been written: no answer (a timeout, a connection closed, the
+ * load's own deadline) or an answer that says so (REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND).
+ * Any other Kafka error code refused the records.
+ */
+export function sendOutcomeUnknown(errorType: string): boolean {
+  if (errorType === 'REQUEST_TIMED_OUT' || errorType === 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' || errorType === 'NETWORK_EXCEPTION') return true;
+  return !/^[A-Z][A-Z_]+$/.test(errorType);
 }

@@ -9,7 +9,7 @@ import { type Admin, CompressionTypes, type Kafka, type logCreator, Partitioners
 import type { LoadConfig } from '../../../config/load';
 import { decodeLoadRecord, encodeLoadRecord } from '../../../core/load/record';
 import { LoadSchedule } from '../../../core/load/schedule';
-import { LoadTally } from '../../../core/load/tally';
+import { LoadTally, sendOutcomeUnknown } from '../../../core/load/tally';
 import { toErrorInfo } from '../../../core/redact';
 import { monotonicNow, remainingMs, retryWithin, sleep, withDeadline } from '../../deadline';
 import { kafkaClient } from '../client';
@@ -247,7 +247,8 @@ export class KafkaLoadSession {
       for (const [partition, seqs] of seqsOf) tally.markAckedBlind(seqs, partition);
     } catch (error) {
       // By the innermost cause (UNKNOWN_TOPIC_OR_PARTITION), not kafkajs's wrapper (NumberOfRetriesExceeded).
-      tally.markFailed([...seqsOf.values()].flat(), toErrorInfo(error, 'send', []).type);
+      const type = toErrorInfo(error, 'send', []).type;
+      tally.markFailed([...seqsOf.values()].flat(), type, sendOutcomeUnknown(type));
       this.log.debug('a produce request failed', { from, to, error: (error as Error).message });
     }
   }
