@@ -31,6 +31,8 @@ export const bool = z.pipe(
 );
 /** The smallest run budget that a cold start can fit in. */
 export const MIN_RUN_TIMEOUT_MS = 6000;
+const WHY_MIN_RUN_TIMEOUT =
+  'a cold start connects to every broker (TLS and SASL handshakes) and reads where each partition ends before it sends or reads, and a quarter of the budget is kept for reporting';
 
 export const int = (min: number, max: number, whyMin?: string) =>
   z.coerce.number({ error: 'must be a number' }).check(
@@ -38,6 +40,17 @@ export const int = (min: number, max: number, whyMin?: string) =>
     z.minimum(min, `must be at least ${min}${whyMin ? `: ${whyMin}` : ''}`),
     z.maximum(max, `must be at most ${max}`),
   );
+/** One run's whole budget, reporting included (the Lambda also caps it by its remaining time): every check's. */
+export const runTimeoutField = () =>
+  z._default(
+    z.coerce.number({ error: 'must be a number' }).check(
+      z.refine((n) => Number.isInteger(n), 'must be a whole number'),
+      z.minimum(MIN_RUN_TIMEOUT_MS, `must be at least ${MIN_RUN_TIMEOUT_MS} ms (${MIN_RUN_TIMEOUT_MS / 1000} s): ${WHY_MIN_RUN_TIMEOUT}`),
+      z.maximum(900_000, 'must be at most 900000 ms (15 minutes, the Lambda limit)'),
+    ),
+    20_000,
+  );
+
 const pem = (marker: string, what: string) => z.string().check(z.includes(marker, `must hold a PEM ${what}`));
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
 

@@ -15,10 +15,10 @@ import {
   envNamer,
   type FieldNamer,
   int,
-  MIN_RUN_TIMEOUT_MS,
   metricsFields,
   rawConfigFromEnv,
   resolveConnection,
+  runTimeoutField,
 } from './fields';
 
 /**
@@ -66,7 +66,7 @@ const schema = z
     stallAfterMs: z._default(int(1000, 86_400_000), 120_000),
     /** Also publish time and offset lag per topic-partition (a metric series each: they cost). */
     partitionMetrics: z._default(bool, false),
-    runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+    runTimeoutMs: runTimeoutField(),
     ...connectionFields,
     ...metricsFields,
   })

@@ -16,10 +16,10 @@ import {
   envNamer,
   type FieldNamer,
   int,
-  MIN_RUN_TIMEOUT_MS,
   metricsFields,
   rawConfigFromEnv,
   resolveConnection,
+  runTimeoutField,
 } from './fields';
 
 export const DEFAULT_VALUE_TEMPLATE = '{"canary":"{{id}}","sentAt":"{{sentAtIso}}"}';
@@ -74,7 +74,7 @@ const schema = z
     /** How long the application may take, from send to the last expected output; may exceed a run. */
     deadlineMs: z._default(int(1000, 86_400_000), 60_000),
     canariesPerRun: z._default(int(1, 100), 1),
-    runTimeoutMs: z._default(int(MIN_RUN_TIMEOUT_MS, 900_000), 20_000),
+    runTimeoutMs: runTimeoutField(),
     /** How to reach the input cluster (and the output cluster, unless the output settings say otherwise). */
     ...connectionFields,
     outputAuth: z.optional(authMode),

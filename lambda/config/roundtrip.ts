@@ -15,10 +15,10 @@ import {
   envNamer,
   type FieldNamer,
   int,
-  MIN_RUN_TIMEOUT_MS,
   metricsFields,
   rawConfigFromEnv,
   resolveConnection,
+  runTimeoutField,
 } from './fields';
 
 export const configSchema = z
@@ -40,14 +40,7 @@ export const configSchema = z
      * Whole run budget, reporting included. The Lambda also caps it by its remaining time. The floor is what
      * a cold start on a secured cluster needs, with a quarter of the budget kept for reporting.
      */
-    runTimeoutMs: z._default(
-      int(
-        MIN_RUN_TIMEOUT_MS,
-        900_000,
-        'a cold start connects to every broker (TLS and SASL handshakes) and reads where each partition ends before it sends, and a quarter of the budget is kept for reporting',
-      ),
-      20_000,
-    ),
+    runTimeoutMs: runTimeoutField(),
     fetchMaxWaitMs: z._default(int(10, 5000), 100),
     ...connectionFields,
     ...metricsFields,

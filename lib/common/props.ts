@@ -74,7 +74,7 @@ export function scheduleAndTimeout(
     throw new TargetConfigError(
       name,
       'runTimeout',
-      `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to join its consumer group) to 10 minutes`,
+      `must be from ${MIN_RUN_TIMEOUT_MS / 1000} seconds (what a cold start needs to connect to every broker and read where each partition ends) to 10 minutes`,
       kind,
     );
   }

@@ -80,7 +80,7 @@ describe('configuration', () => {
 
   it('rejects numbers out of range and settings of the wrong type', () => {
     expect(errorOf(() => parseConfig({ probeName: 'x', brokers: 'b:1', runTimeoutMs: 10, tls: 'maybe' })).issues).toEqual([
-      'runTimeoutMs: must be at least 6000: a cold start connects to every broker (TLS and SASL handshakes) and reads where each partition ends before it sends, and a quarter of the budget is kept for reporting',
+      'runTimeoutMs: must be at least 6000 ms (6 s): a cold start connects to every broker (TLS and SASL handshakes) and reads where each partition ends before it sends or reads, and a quarter of the budget is kept for reporting',
       'tls: must be true or false',
     ]);
   });
