@@ -192,7 +192,7 @@ describe('pipeline canary through a Kafka Streams application', () => {
     }
   }, 120_000);
 
-  it('the application killed (SIGKILL, an open transaction abandoned): lost once past the deadline; restarted, healthy again, nothing duplicated', async () => {
+  it('the application killed (SIGKILL): lost once past the deadline; restarted exactly-once, healthy again, nothing duplicated', async () => {
     const p = pipeline();
     try {
       expect((await p.runtime.runOnce()).details.outcome).toBe('healthy');
