@@ -34,6 +34,13 @@ export interface GroupSnapshot {
   readonly timestampError?: string;
 }
 
+interface TopicEnd {
+  readonly partition: number;
+  readonly low: bigint;
+  readonly lastStable: bigint;
+  readonly high: bigint;
+}
+
 export const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 export class LagReader {
@@ -86,20 +93,22 @@ export class LagReader {
   async snapshot(groups: readonly string[], deadlineAt: number): Promise<GroupSnapshot[]> {
     const admin = await this.connected();
     const described = await withDeadline(admin.describeGroups([...groups]), deadlineAt, 'describing the consumer groups');
-    const ends = new Map<string, Array<{ partition: number; high: bigint; lastStable: bigint; low: bigint }>>();
-    const endsOf = async (topic: string) => {
-      if (!ends.has(topic)) ends.set(topic, await withDeadline(this.topicEnds(admin, topic), deadlineAt, `reading the offsets of ${topic}`));
-      return ends.get(topic)!;
-    };
+    const read: Array<{ group: string; d: (typeof described.groups)[number] | undefined; committed: Awaited<ReturnType<Admin['fetchOffsets']>> }> = [];
+    for (const group of groups)
+      read.push({
+        group,
+        d: described.groups.find((g) => g.groupId === group),
+        committed: await withDeadline(admin.fetchOffsets({ groupId: group }), deadlineAt, `reading the offsets of ${group}`),
+      });
+    const topics = [...new Set(read.flatMap(({ d, committed }) => [...committed.map((t) => t.topic), ...ownedPartitions(d).keys()]))].sort();
+    const ends = await withDeadline(this.topicEnds(admin, topics), deadlineAt, 'reading where the topics end');
     const snapshots: Array<Omit<GroupSnapshot, 'unread' | 'openSince'>> = [];
-    for (const group of groups) {
-      const d = described.groups.find((g) => g.groupId === group);
-      const committed = await withDeadline(admin.fetchOffsets({ groupId: group }), deadlineAt, `reading the offsets of ${group}`);
+    for (const { group, d, committed } of read) {
       const owned = ownedPartitions(d);
       const partitions: PartitionOffsets[] = [];
-      for (const topic of [...new Set([...committed.map((t) => t.topic), ...owned.keys()])].sort()) {
+      for (const topic of [...new Set([...committed.map((t) => t.topic), ...owned.keys()])]) {
         const commits = committed.find((t) => t.topic === topic)?.partitions ?? [];
-        for (const end of await endsOf(topic)) {
+        for (const end of ends.get(topic) ?? []) {
           const c = commits.find((p) => p.partition === end.partition);
           const offset = c === undefined || Number(c.offset) < 0 ? undefined : BigInt(c.offset);
           const isOwned = owned.get(topic)?.has(end.partition) ?? false;
@@ -157,23 +166,34 @@ export class LagReader {
   }
 
   /**
-   * Each partition's log start, last stable offset (the admin lists offsets read committed) and high
-   * watermark (listed again read uncommitted, on a cluster of its own: the log end Kafka's tools count to).
+   * Each partition's log start and last stable offset (the admin lists offsets read committed, a topic at a
+   * time) and high watermark (listed again read uncommitted, every topic in one request per leader, on a
+   * cluster of its own: the log end Kafka's tools count to).
    */
-  private async topicEnds(admin: Admin, topic: string): Promise<Array<{ partition: number; high: bigint; lastStable: bigint; low: bigint }>> {
-    const stable = await admin.fetchTopicOffsets(topic);
+  private async topicEnds(admin: Admin, topics: readonly string[]): Promise<Map<string, TopicEnd[]>> {
+    const stable = new Map<string, Array<{ partition: number; low: string; high: string }>>();
+    for (const topic of topics) stable.set(topic, await admin.fetchTopicOffsets(topic));
     if (!this.ends) {
       const cluster = newCluster(await this.client(), { metadataMaxAge: 60_000, isolationLevel: READ_UNCOMMITTED });
       await cluster.connect();
       this.ends = cluster;
     }
-    await this.ends.addMultipleTargetTopics([topic]);
-    const [latest] = await this.ends.fetchTopicsOffset([{ topic, fromBeginning: false, partitions: stable.map((s) => ({ partition: s.partition })) }]);
-    return stable.map((s) => {
-      const high = latest?.partitions.find((p) => p.partition === s.partition)?.offset;
-      const lastStable = BigInt(s.high);
-      return { partition: s.partition, low: BigInt(s.low), lastStable, high: high === undefined ? lastStable : BigInt(high) };
-    });
+    if (topics.length) await this.ends.addMultipleTargetTopics([...topics]);
+    const latest = topics.length
+      ? await this.ends.fetchTopicsOffset(
+          topics.map((topic) => ({ topic, fromBeginning: false, partitions: stable.get(topic)!.map((s) => ({ partition: s.partition })) })),
+        )
+      : [];
+    return new Map(
+      topics.map((topic) => [
+        topic,
+        stable.get(topic)!.map((s) => {
+          const high = latest.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === s.partition)?.offset;
+          const lastStable = BigInt(s.high);
+          return { partition: s.partition, low: BigInt(s.low), lastStable, high: high === undefined ? lastStable : BigInt(high) };
+        }),
+      ]),
+    );
   }
 
   /**
