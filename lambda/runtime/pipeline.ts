@@ -16,7 +16,7 @@ import type { ErrorInfo } from '../core/check-report';
 import { newCanaryId, sentAtOf } from '../core/pipeline/canary-id';
 import { type CarryOver, encodeCarryOver } from '../core/pipeline/carry-over';
 import { anyCanaryId, extractId, ruleText, whyNoMatch } from '../core/pipeline/match';
-import { type InFlightCanary, noCanaries, type PipelineProblem, reconcilePipeline } from '../core/pipeline/reconcile';
+import { type InFlightCanary, noCanaries, type PipelineOutput, type PipelineProblem, reconcilePipeline } from '../core/pipeline/reconcile';
 import type { PipelineReport } from '../core/pipeline/report';
 import { renderCanary } from '../core/pipeline/template';
 import { toErrorInfo } from '../core/redact';
@@ -86,18 +86,7 @@ export class PipelineCheck implements Check<'pipeline'> {
     // flight) must still hand that canary over, or a restart would not know it.
     const readBy = budget.measureBy - Math.min(COMMIT_RESERVE_MS, (budget.measureBy - monotonicNow()) / 5);
     await this.session.waitUntil(expecting ? (arrived) => this.allComplete(waiting, arrived) : undefined, readBy);
-    const ours = new Set([...waiting, ...this.concluded.keys()]);
-    const arrived = this.session.take();
-    const ids = arrived.map((o) => extractId(this.config.match, o));
-    if (ids.some((id) => id !== undefined && ours.has(id))) this.ruleFound = true;
-    const outputs = arrived.map((o, i) => {
-      const id = ids[i];
-      // Canary ids where the rule does not look say the rule is wrong only while it has found none of ours:
-      // once it has, they are an application's other records (a word count's other words), not a mistake.
-      const elsewhere = id === undefined && !this.ruleFound ? anyCanaryId(o) : undefined;
-      const unmatched = elsewhere === undefined ? undefined : { id: elsewhere, reason: whyNoMatch(this.config.match, o) };
-      return { id, unmatched, arrivedAtMs: o.arrivedAtMs, arrivedBefore: o.arrivedBefore, partition: o.partition, offset: o.offset };
-    });
+    const outputs = this.matchOutputs(this.session.take(), new Set([...waiting, ...this.concluded.keys()]));
     const result = reconcilePipeline({
       pipeline: this.config.pipelineName,
       runId,
@@ -128,6 +117,22 @@ export class PipelineCheck implements Check<'pipeline'> {
       errors,
       runMs: roundMs(monotonicNow() - started),
     };
+  }
+
+  /**
+   * The canary id in each output, by the match rule. Canary ids where the rule does not look say the rule
+   * is wrong only while it has found none of `ours`: once it has, they are an application's other records
+   * (a word count's other words carry the canary's headers), not a mistake.
+   */
+  private matchOutputs(arrived: readonly OutputArrival[], ours: ReadonlySet<string>): PipelineOutput[] {
+    const ids = arrived.map((o) => extractId(this.config.match, o));
+    if (ids.some((id) => id !== undefined && ours.has(id))) this.ruleFound = true;
+    return arrived.map((o, i) => {
+      const id = ids[i];
+      const elsewhere = id === undefined && !this.ruleFound ? anyCanaryId(o) : undefined;
+      const unmatched = elsewhere === undefined ? undefined : { id: elsewhere, reason: whyNoMatch(this.config.match, o) };
+      return { id, unmatched, arrivedAtMs: o.arrivedAtMs, arrivedBefore: o.arrivedBefore, partition: o.partition, offset: o.offset };
+    });
   }
 
   /**
