@@ -184,6 +184,22 @@ describe('streamprobe load with a broker paused mid-load (coordinated omission)'
     expect(slowSeconds.length).toBeGreaterThan(0);
     expectReconciled(report);
   }, 90_000);
+
+  it('a stall longer than the request timeout: sends fail with no answer, reading back settles them, and the counts reconcile', async () => {
+    // The producer gives up on a request after 10 s (the load's request timeout); the broker, resumed,
+    // still writes what it was sent: a failed send whose record arrives (here 1 of 600: received 600,
+    // acknowledged 599, which the counts used not to reconcile).
+    const { report } = await load(own.plaintext, { rate: '200/s', durationMs: 3000, partitions: 1 }, async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      process.kill(own.pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 13_000));
+      process.kill(own.pid, 'SIGCONT');
+    });
+    expect(report.counts.failed, JSON.stringify(report.counts)).toBeGreaterThan(0);
+    expect(report.counts.outcomeUnknown).toBe(report.counts.failed);
+    expect(report.reasons.join(' ')).toMatch(/got no answer \(their outcome was unknown\)/);
+    expectReconciled(report);
+  }, 120_000);
 });
 
 describe('streamprobe load on the command line', () => {
