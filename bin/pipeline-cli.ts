@@ -164,8 +164,12 @@ export async function pipelineMain(argv: readonly string[]): Promise<number> {
     if (raw.inputBrokers === undefined) {
       const brokers = await startLocalBroker(cleanups, '--input-brokers');
       raw.inputBrokers = brokers;
-      await createTopics(brokers, [raw.inputTopic as string, raw.outputTopic as string]);
-      process.stderr.write(`no application reads ${String(raw.inputTopic)} there, so canaries will be reported lost after the deadline\n`);
+      await createTopics(brokers, [...new Set([raw.inputTopic as string, raw.outputTopic as string])]);
+      process.stderr.write(
+        raw.inputTopic === raw.outputTopic
+          ? `input and output are one topic: each canary is its own output (an identity pipeline)\n`
+          : `no application reads ${String(raw.inputTopic)} there, so canaries will be reported lost after the deadline\n`,
+      );
     }
     const config = parsePipelineConfig(raw, name);
     const logger = new ProbeLogger({ level: logLevel, secrets: [...connectionSecrets(config.input), ...connectionSecrets(config.output)] });

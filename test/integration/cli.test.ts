@@ -172,6 +172,15 @@ describe('streamprobe run --every with the local broker, stopped by Ctrl-C', () 
   }, 180_000);
 });
 
+describe('streamprobe pipeline with the local broker', () => {
+  it('one topic as input and output (an identity pipeline): created once, every canary its own output, healthy', () => {
+    const r = streamprobe(['pipeline', '--input-topic', 'demo', '--output-topic', 'demo', '--every', '1s', '--runs', '2', '--deadline', '5s']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('each canary is its own output');
+    expect(r.stderr.match(/pipeline local {2}HEALTHY {2}1 sent, 1 on time, 0 lost/g)).toHaveLength(2);
+  }, 120_000);
+});
+
 describe('npm start, as a new user runs it', () => {
   const logFile = join(PROJECT_ROOT, '.cache', 'logs', 'streamprobe.jsonl');
 
