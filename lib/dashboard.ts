@@ -9,19 +9,17 @@ import { pipelineWidgets } from './checks/pipeline/widgets';
 import type { StreamProbeRoundTrip } from './checks/roundtrip/construct';
 import { roundTripWidgets } from './checks/roundtrip/widgets';
 
+export interface ProbeDashboardProps {
+  readonly dashboardName: string;
+  readonly probes: StreamProbeRoundTrip[];
+  readonly pipelines?: StreamProbePipeline[];
+  readonly lagChecks?: StreamProbeLagCheck[];
+}
+
 export class ProbeDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    props: {
-      readonly dashboardName: string;
-      readonly probes: readonly StreamProbeRoundTrip[];
-      readonly pipelines?: readonly StreamProbePipeline[];
-      readonly lagChecks?: readonly StreamProbeLagCheck[];
-    },
-  ) {
+  constructor(scope: Construct, id: string, props: ProbeDashboardProps) {
     super(scope, id);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,

@@ -93,9 +93,15 @@ export interface LevelSpec {
   readonly silent?: boolean;
 }
 
+/** The hold that keeps a level's page until it is well back under its threshold. */
+export interface LevelHold {
+  readonly aboveLately: cloudwatch.Alarm;
+  readonly near: cloudwatch.Alarm;
+}
+
 export interface LevelAlarms {
   readonly above: cloudwatch.Alarm;
-  readonly hold?: { readonly aboveLately: cloudwatch.Alarm; readonly near: cloudwatch.Alarm };
+  readonly hold?: LevelHold;
 }
 
 /** A check's alarm period: its schedule interval, never less than a minute (standard resolution). */

@@ -32,12 +32,17 @@ function sourceConditions(scope: Construct): Record<string, unknown> {
   };
 }
 
+export interface AlarmTopicConstructProps {
+  readonly displayName: string;
+  /** Another AlarmTopic's key, to share (a customer managed key costs $1 a month; one serves every topic). */
+  readonly key?: kms.Key;
+}
+
 export class AlarmTopic extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
 
-  /** `key`: another AlarmTopic's, to share (a customer managed key costs $1 a month; one serves every topic). */
-  constructor(scope: Construct, id: string, props: { readonly displayName: string; readonly key?: kms.Key }) {
+  constructor(scope: Construct, id: string, props: AlarmTopicConstructProps) {
     super(scope, id);
     this.key = props.key ?? this.newKey();
     this.topic = new sns.Topic(this, 'Topic', { displayName: props.displayName, masterKey: this.key, enforceSSL: true });

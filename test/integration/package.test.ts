@@ -34,6 +34,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { StreamProbeLagCheck, StreamProbeLoadTest, StreamProbePipeline, StreamProbeTarget } from 'streamprobe';
 import { ENV } from 'streamprobe/config';
+import { StreamProbeStack } from 'streamprobe/app';
 
 const app = new App();
 const stack = new Stack(app, 'UserStack');
@@ -55,6 +56,8 @@ new StreamProbeLagCheck(stack, 'Lag', {
 new StreamProbeLoadTest(stack, 'Capacity', { loadTestName: 'capacity', brokers: ['b-1.orders.example:9098'], auth: 'msk-iam', mskClusterArn: clusterArn, rate: '5MB/s' });
 // The runtime contract is importable too: the variable the probe reads its brokers from.
 if (ENV.brokers !== 'STREAMPROBE_BROKERS') throw new Error('streamprobe/config: unexpected ENV.brokers ' + ENV.brokers);
+// The whole stack from a config file is TypeScript-only, on a subpath of its own.
+if (typeof StreamProbeStack !== 'function') throw new Error('streamprobe/app: no StreamProbeStack');
 app.synth();
 `;
 

@@ -6,7 +6,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { parseAppConfig, StreamProbeLagCheck, StreamProbePipeline, StreamProbeRoundTrip } from '../../lib';
+import { StreamProbeLagCheck, StreamProbePipeline, StreamProbeRoundTrip } from '../../lib';
+import { parseAppConfig } from '../../lib/app';
 
 const brokers = ['b-1.example:9092'];
 

@@ -28,9 +28,9 @@ export interface LagThresholds {
 export interface StreamProbeLagCheckProps extends CheckDeploymentProps, ClusterAuthProps, AlarmTopicProps {
   /** Names the check: dimension LagCheck, log key, alarm names. Default "lag". */
   readonly checkName?: string;
-  readonly brokers: readonly string[];
+  readonly brokers: string[];
   /** Consumer groups to check, each with alarms of its own. */
-  readonly groups?: readonly string[];
+  readonly groups?: string[];
   /** Every group the cluster lists whose id matches: paged on through the check's aggregate alarms. */
   readonly groupPattern?: string;
   /**
@@ -56,7 +56,7 @@ export interface ResolvedLagCheck {
   readonly lambdaTimeout: Duration;
   readonly namespace: string;
   readonly runbookUrl: string;
-  readonly groups: readonly string[];
+  readonly groups: string[];
   readonly groupPattern?: string;
   readonly timeLagThresholdMs: number;
   readonly stallAfterMs: number;

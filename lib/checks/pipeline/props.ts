@@ -39,10 +39,10 @@ export interface PipelineThresholds {
 export interface StreamProbePipelineProps extends CheckDeploymentProps, ClusterAuthProps, AlarmTopicProps {
   /** Names the pipeline in metrics (dimension Pipeline), logs, its output consumer group and alarm names. */
   readonly pipelineName: string;
-  readonly inputBrokers: readonly string[];
+  readonly inputBrokers: string[];
   readonly inputTopic: string;
   /** Another cluster for the output (a mirror, a replicator). Default: the input's. */
-  readonly outputBrokers?: readonly string[];
+  readonly outputBrokers?: string[];
   readonly outputTopic: string;
   /** How the output cluster is reached, where not as the input (auth, TLS, its own SCRAM secret or MSK cluster). */
   readonly outputAuth?: AuthMode;
@@ -77,15 +77,18 @@ export interface ResolvedPipeline {
   readonly outputTopic: string;
   readonly input: ResolvedAuth;
   readonly output: ResolvedAuth;
-  readonly thresholds: {
-    latencyMs: number;
-    latencyStatistic: string;
-    latencyFor: Duration;
-    availabilityPercent: number;
-    lostCanaries: number;
-    evaluationPeriods: number;
-    datapointsToAlarm: number;
-  };
+  readonly thresholds: ResolvedPipelineThresholds;
+}
+
+/** A pipeline's alarm thresholds with every default applied. */
+export interface ResolvedPipelineThresholds {
+  readonly latencyMs: number;
+  readonly latencyStatistic: string;
+  readonly latencyFor: Duration;
+  readonly availabilityPercent: number;
+  readonly lostCanaries: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
 }
 
 /** The output cluster is reached like the input unless its own settings say otherwise. */

@@ -55,7 +55,10 @@ export interface NotifyingAlarms {
   readonly offsetCommits: cloudwatch.Alarm;
 }
 
-export type TargetAlarms = PagingAlarms & NotifyingAlarms & { readonly composite: cloudwatch.CompositeAlarm };
+/** Every alarm of a round trip, and the composite that pages. */
+export interface TargetAlarms extends PagingAlarms, NotifyingAlarms {
+  readonly composite: cloudwatch.CompositeAlarm;
+}
 
 /** The share of the run budget above which a run is slow: below the 75% at which measuring stops (core/budget). */
 export const SLOW_RUN_SHARE = 0.7;

@@ -38,12 +38,22 @@ export interface AlarmThresholds {
   readonly evaluationPeriods?: number;
 }
 
+/** A round trip's alarm thresholds with every default applied. */
+export interface ResolvedThresholds {
+  readonly endToEndLatency: Duration;
+  readonly latencyStatistic: string;
+  readonly availabilityPercent: number;
+  readonly lostMessages: number;
+  readonly datapointsToAlarm: number;
+  readonly evaluationPeriods: number;
+}
+
 /** The round trip's own props (the construct adds where its alarms go). */
 export interface RoundTripProps extends CheckDeploymentProps, ClusterAuthProps {
   /** Names the probe in events, metrics (dimension Probe), logs and resource names. */
   readonly probeName: string;
   /** Bootstrap brokers, host:port. */
-  readonly brokers: readonly string[];
+  readonly brokers: string[];
   readonly topic?: string;
   readonly minPartitions?: number;
   readonly replicationFactor?: number;
@@ -56,7 +66,7 @@ export interface RoundTripProps extends CheckDeploymentProps, ClusterAuthProps {
 
 export interface ResolvedTarget {
   readonly probeName: string;
-  readonly brokers: readonly string[];
+  readonly brokers: string[];
   readonly auth: AuthMode;
   readonly tls: boolean;
   readonly tlsCaPem?: string;
@@ -73,7 +83,7 @@ export interface ResolvedTarget {
   readonly messageBytes: number;
   readonly namespace: string;
   readonly highResolutionMetrics: boolean;
-  readonly thresholds: Required<AlarmThresholds>;
+  readonly thresholds: ResolvedThresholds;
   readonly runbookUrl: string;
   readonly memorySize: number;
   readonly logRetention: RetentionDays;
