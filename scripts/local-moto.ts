@@ -4,30 +4,37 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CACHE_DIR, freePort, PROJECT_ROOT } from '../local-kafka/broker';
 
 const VENV = join(CACHE_DIR, 'venv');
 const REQUIREMENTS = join(PROJECT_ROOT, 'scripts', 'python', 'requirements.txt');
 export const VENV_BIN = join(VENV, 'bin');
 
-/** Creates the virtualenv and installs the pinned Python tools once; later calls only check a stamp. */
-export function ensurePythonTools(log: (line: string) => void = () => {}): string {
-  const stamp = join(VENV, '.requirements-stamp');
-  const wanted = readFileSync(REQUIREMENTS, 'utf8');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return VENV_BIN;
-  log('installing Python tools into .cache/venv (first run only)...');
+/**
+ * Creates a virtualenv and installs pinned requirements once; later calls only check a stamp. By default
+ * the project's Python tools (moto, cfn-lint) in .cache/venv.
+ */
+export function ensurePythonTools(
+  log: (line: string) => void = () => {},
+  { venv = VENV, requirements = REQUIREMENTS }: { venv?: string; requirements?: string } = {},
+): string {
+  const bin = join(venv, 'bin');
+  const stamp = join(venv, '.requirements-stamp');
+  const wanted = readFileSync(requirements, 'utf8');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return bin;
+  log(`installing Python packages into .cache/${basename(venv)} (first run only)...`);
   const python = process.env.PYTHON ?? 'python3';
   const steps: Array<[string, string[]]> = [
-    [python, ['-m', 'venv', VENV]],
-    [join(VENV_BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS]],
+    [python, ['-m', 'venv', venv]],
+    [join(bin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', requirements]],
   ];
   for (const [cmd, args] of steps) {
     const result = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with exit ${result.status}`);
   }
   writeFileSync(stamp, wanted);
-  return VENV_BIN;
+  return bin;
 }
 
 export interface LocalMoto {
