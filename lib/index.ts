@@ -17,5 +17,5 @@ export { StreamProbeRoundTrip, type StreamProbeRoundTripProps, StreamProbeTarget
 export type { AlarmThresholds, ResolvedTarget, ResolvedThresholds, RoundTripProps, StreamProbeTargetProps } from './checks/roundtrip/props';
 export type { AlarmTopicProps, FailureWindows, Heartbeat, LevelAlarms, LevelHold, Periods } from './common/alarm-kit';
 export { AlarmTopic, type AlarmTopicConstructProps } from './common/alarm-topic';
-export type { CheckDeploymentProps, ClusterAuthProps, ResolvedAuth } from './common/props';
+export type { CheckDeploymentProps, ClusterAuthProps, FunctionPlacementProps, ResolvedAuth } from './common/props';
 export { ProbeDashboard, type ProbeDashboardProps } from './dashboard';

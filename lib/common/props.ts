@@ -10,23 +10,27 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { MIN_RUN_TIMEOUT_MS } from '../../lambda/config/fields';
 import { AUTH_MODES, type AuthMode } from '../../lambda/contract';
 
-/** How any check is deployed: its schedule and budget, metrics, runbook, Lambda size, logs and network. */
-export interface CheckDeploymentProps {
-  /** How often the check runs. Default 1 minute. */
-  readonly schedule?: Duration;
-  /** Budget of one run (measuring and reporting); the Lambda timeout is derived from it. Default 20 s. */
-  readonly runTimeout?: Duration;
+/** Where any streamprobe Lambda runs and what it writes: its metrics' namespace, size, logs and network. */
+export interface FunctionPlacementProps {
   /** CloudWatch namespace of its metrics. Default StreamProbe. */
   readonly namespace?: string;
-  readonly highResolutionMetrics?: boolean;
-  /** Linked from every alarm's description. */
-  readonly runbookUrl?: string;
   readonly memorySize?: number;
   readonly logRetention?: RetentionDays;
   /** For private clusters. */
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/** How any scheduled check is deployed: its schedule and budget, metrics, runbook, and where it runs. */
+export interface CheckDeploymentProps extends FunctionPlacementProps {
+  /** How often the check runs. Default 1 minute. */
+  readonly schedule?: Duration;
+  /** Budget of one run (measuring and reporting); the Lambda timeout is derived from it. Default 20 s. */
+  readonly runTimeout?: Duration;
+  readonly highResolutionMetrics?: boolean;
+  /** Linked from every alarm's description. */
+  readonly runbookUrl?: string;
 }
 
 /** Without a runbookUrl, alarms point at the runbook shipped with streamprobe. */

@@ -4,14 +4,13 @@
  * can be compared in CloudWatch. No alarms: a load test answers a question, it does not page.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { parseLoadConfig } from '../../../lambda/config/load';
 import { LOAD_ENV, PROBE_NAME_PATTERN } from '../../../lambda/contract';
 import { grantMsk, grantSecret } from '../../common/cluster-access';
-import { type ClusterAuthProps, isDuration, resolveAuth, TargetConfigError } from '../../common/props';
+import { type ClusterAuthProps, type FunctionPlacementProps, isDuration, resolveAuth, TargetConfigError } from '../../common/props';
 import { checkRuntimeEnvironment, connectionEnvironment, definedOnly, metricsEnvironment } from '../../common/runtime-check';
 import { ScheduledCheck } from '../../common/scheduled-check';
 
@@ -20,16 +19,7 @@ const KIND = 'load test';
 const PREPARE_AND_REPORT = Duration.seconds(60);
 
 /** Deployed like the scheduled checks, without a schedule or alarms; memorySize defaults to 1024 (a load needs the CPU). */
-export interface StreamProbeLoadTestProps extends ClusterAuthProps {
-  /** CloudWatch namespace of its metrics. Default StreamProbe. */
-  readonly namespace?: string;
-  /** Default 1024 MB: a load needs the CPU. */
-  readonly memorySize?: number;
-  readonly logRetention?: RetentionDays;
-  /** The VPC to run in (a private MSK cluster), as the scheduled checks take it. */
-  readonly vpc?: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly securityGroups?: ec2.ISecurityGroup[];
+export interface StreamProbeLoadTestProps extends ClusterAuthProps, FunctionPlacementProps {
   /** Names the load: dimension LoadTest of its metrics, log key, client id. Default "load". */
   readonly loadTestName?: string;
   readonly brokers: string[];
