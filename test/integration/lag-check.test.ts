@@ -127,6 +127,25 @@ describe('consumer-lag check', () => {
     }
   }, 60_000);
 
+  it('two groups at different positions on one partition: each time lag is the age of its own oldest unread record', async () => {
+    const behind = uniqueName('g-behind');
+    const further = uniqueName('g-further');
+    await groupAt(behind, { 0: 2, 1: 10 }, false);
+    await groupAt(further, { 0: 7, 1: 10 }, false);
+    const c = check([behind, further]);
+    try {
+      const report = (await c.runtime.runOnce()).details;
+      const at = Date.parse(report.checkedAt);
+      const p0 = (g: string) => byGroup(report, g).partitions.find((p) => p.partition === 0)!;
+      // Records of partition 0 are stamped writtenAt + i * 100 ms: offset 2 is 500 ms older than offset 7.
+      expect(Math.abs(p0(behind).timeLagMs! - (at - (writtenAt + 200)))).toBeLessThan(1000);
+      expect(Math.abs(p0(further).timeLagMs! - (at - (writtenAt + 700)))).toBeLessThan(1000);
+      expect(p0(behind).timeLagMs! - p0(further).timeLagMs!).toBe(500);
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
   it("a partition a live member owns but never committed on is listed, as Kafka's command lists it (no offset, no lag)", async () => {
     const group = uniqueName('g-owns-uncommitted');
     await groupAt(group, { 0: 4 }, true); // one member owns both partitions, commits on 0 only

@@ -135,8 +135,8 @@ export class LagReader {
       });
     }
     const all = snapshots.flatMap((s) => s.partitions);
-    const committedAt = oldestPerPartition(all, committedReadFrom);
-    const openAt = oldestPerPartition(all, openTransactionStart);
+    const committedAt = positionsPerPartition(all, committedReadFrom);
+    const openAt = positionsPerPartition(all, openTransactionStart);
     let timestampError: string | undefined;
     const failed = (error: Error) => {
       timestampError = `${(error as { type?: string }).type ?? error.name}: ${error.message}`;
@@ -154,12 +154,12 @@ export class LagReader {
       const openSince = new Map<string, number>();
       for (const p of s.partitions) {
         const k = tpKey(p.topic, p.partition);
-        // Read once per partition, from the oldest position any group has there: exact for that group, and
-        // "only markers and aborted records" holds for every later position too.
-        const found = unreadAll.get(k);
-        if (found && (committedReadFrom(p) === committedAt.get(k) || 'onlyControl' in found)) unread.set(k, found);
-        const open = openAll.get(k);
-        if (open && 'timestampMs' in open && openTransactionStart(p) === openAt.get(k)) openSince.set(k, open.timestampMs);
+        const at = committedReadFrom(p);
+        const found = at === undefined ? undefined : unreadAll.get(positionKey(k, at));
+        if (found) unread.set(k, found);
+        const openFrom = openTransactionStart(p);
+        const open = openFrom === undefined ? undefined : openAll.get(positionKey(k, openFrom));
+        if (open && 'timestampMs' in open) openSince.set(k, open.timestampMs);
       }
       return { ...s, unread, openSince, timestampError };
     });
@@ -197,39 +197,54 @@ export class LagReader {
   }
 
   /**
-   * What is at or after each wanted offset, read by offset with no consumer group (the fetch-only reader):
-   * the first record's timestamp (compaction may have removed the record at the offset itself), or, when
-   * only transaction markers and aborted records lie between it and the end the read can reach, that.
-   * They are stepped over a few fetches at most.
+   * What is at or after each wanted offset (several per partition when groups sit at different positions),
+   * read by offset with no consumer group (the fetch-only reader): the first record's timestamp (compaction
+   * may have removed the record at the offset itself), or, when only transaction markers and aborted
+   * records lie between it and the end the read can reach, that. A partition is read from its lowest wanted
+   * offset, and one read's records answer every wanted offset they reach; the rest are read on from there,
+   * a few fetches at most. Keyed by positionKey.
    */
-  private async unreadAt(wanted: ReadonlyMap<string, bigint>, isolation: Isolation, deadlineAt: number): Promise<Map<string, UnreadAt>> {
+  private async unreadAt(wanted: ReadonlyMap<string, readonly bigint[]>, isolation: Isolation, deadlineAt: number): Promise<Map<string, UnreadAt>> {
     const out = new Map<string, UnreadAt>();
-    if (wanted.size === 0) return out;
-    let positions = [...wanted].map(([k, offset]) => ({
-      topic: k.slice(0, k.lastIndexOf('/')),
-      partition: Number(k.slice(k.lastIndexOf('/') + 1)),
-      offset: offset.toString(),
-    }));
+    const open = new Map([...wanted].map(([k, offsets]) => [k, [...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))]));
+    const splitKey = (k: string) => ({ topic: k.slice(0, k.lastIndexOf('/')), partition: Number(k.slice(k.lastIndexOf('/') + 1)) });
+    let positions = [...open].map(([k, offsets]) => ({ ...splitKey(k), offset: offsets[0]!.toString() }));
+    if (positions.length === 0) return out;
     let reader = this.readers.get(isolation);
     if (!reader) {
       reader = new PartitionReader(await this.client(), { isolation, maxWaitMs: 100, maxBytesPerPartition: 65_536 });
       this.readers.set(isolation, reader);
     }
     const errors: string[] = [];
-    for (let step = 0; step < TIMESTAMP_READ_STEPS && positions.length > 0; step++) {
+    const steps = TIMESTAMP_READ_STEPS + Math.max(...[...open.values()].map((o) => o.length)) - 1;
+    for (let step = 0; step < steps && positions.length > 0; step++) {
       const asked = new Map(positions.map((p) => [tpKey(p.topic, p.partition), p.offset]));
       const reads = await reader.read(positions, deadlineAt);
       positions = [];
       for (const r of reads) {
         const k = tpKey(r.topic, r.partition);
-        const first = r.records.find((m) => BigInt(m.offset) >= wanted.get(k)!);
         const end = r.lastStableOffset ?? r.highWatermark;
-        if (first) out.set(k, { timestampMs: Number(first.timestamp) });
-        else if (r.error) errors.push(`${k}: ${r.error.type}`);
+        if (r.error) {
+          errors.push(`${k}: ${r.error.type}`);
+          continue;
+        }
+        // Every wanted offset the records reach is answered by the first record at or after it.
+        const left = (open.get(k) ?? []).filter((offset) => {
+          const first = r.records.find((m) => BigInt(m.offset) >= offset);
+          if (first) out.set(positionKey(k, offset), { timestampMs: Number(first.timestamp) });
+          return !first;
+        });
+        open.set(k, left);
+        if (left.length === 0) continue;
         // Stepped over markers or aborted records to the end it can read: nothing there to date.
-        else if (end !== undefined && BigInt(r.nextOffset) >= BigInt(end) && r.nextOffset !== asked.get(k)) out.set(k, { onlyControl: true });
-        // Only markers or aborted records so far: read on from past them. Nothing at all: nothing to date.
-        else if (r.nextOffset !== asked.get(k)) positions.push({ topic: r.topic, partition: r.partition, offset: r.nextOffset });
+        if (end !== undefined && BigInt(r.nextOffset) >= BigInt(end) && r.nextOffset !== asked.get(k)) {
+          for (const offset of left) out.set(positionKey(k, offset), { onlyControl: true });
+          continue;
+        }
+        // Read on past what this read covered (only markers, aborted records, or positions further on).
+        // Nothing at all: nothing to date.
+        const from = BigInt(r.nextOffset) > left[0]! ? BigInt(r.nextOffset) : left[0]!;
+        if (from.toString() !== asked.get(k)) positions.push({ topic: r.topic, partition: r.partition, offset: from.toString() });
       }
     }
     if (out.size === 0 && errors.length > 0) throw new Error(`no timestamp could be read (${errors.join(', ')})`);
@@ -245,16 +260,19 @@ export class LagReader {
   }
 }
 
-/** The lowest offset `at` gives per partition over every group's partitions: one read serves them all. */
-function oldestPerPartition(partitions: readonly PartitionOffsets[], at: (p: PartitionOffsets) => bigint | undefined): Map<string, bigint> {
-  const wanted = new Map<string, bigint>();
+/** A wanted offset of a partition, as unreadAt answers it. */
+const positionKey = (tp: string, offset: bigint) => `${tp}@${offset}`;
+
+/** Every distinct offset `at` gives per partition over every group's partitions. */
+function positionsPerPartition(partitions: readonly PartitionOffsets[], at: (p: PartitionOffsets) => bigint | undefined): Map<string, bigint[]> {
+  const wanted = new Map<string, Set<bigint>>();
   for (const p of partitions) {
     const offset = at(p);
     if (offset === undefined) continue;
     const k = tpKey(p.topic, p.partition);
-    if (!wanted.has(k) || wanted.get(k)! > offset) wanted.set(k, offset);
+    wanted.set(k, (wanted.get(k) ?? new Set()).add(offset));
   }
-  return wanted;
+  return new Map([...wanted].map(([k, set]) => [k, [...set]]));
 }
 
 /** Partitions the group's members own, by topic (consumer-protocol groups; others own nothing we can read). */
