@@ -34,20 +34,20 @@ export const MIN_RUN_TIMEOUT_MS = 6000;
 const WHY_MIN_RUN_TIMEOUT =
   'a cold start connects to every broker (TLS and SASL handshakes) and reads where each partition ends before it sends or reads, and a quarter of the budget is kept for reporting';
 
-export const int = (min: number, max: number, whyMin?: string) =>
+/** A whole number in [min, max]; `labels` say the bounds as a user reads them (with their unit, say). */
+export const int = (min: number, max: number, whyMin?: string, labels: { readonly min?: string; readonly max?: string } = {}) =>
   z.coerce.number({ error: 'must be a number' }).check(
     z.refine((n) => Number.isInteger(n), 'must be a whole number'),
-    z.minimum(min, `must be at least ${min}${whyMin ? `: ${whyMin}` : ''}`),
-    z.maximum(max, `must be at most ${max}`),
+    z.minimum(min, `must be at least ${labels.min ?? min}${whyMin ? `: ${whyMin}` : ''}`),
+    z.maximum(max, `must be at most ${labels.max ?? max}`),
   );
 /** One run's whole budget, reporting included (the Lambda also caps it by its remaining time): every check's. */
 export const runTimeoutField = () =>
   z._default(
-    z.coerce.number({ error: 'must be a number' }).check(
-      z.refine((n) => Number.isInteger(n), 'must be a whole number'),
-      z.minimum(MIN_RUN_TIMEOUT_MS, `must be at least ${MIN_RUN_TIMEOUT_MS} ms (${MIN_RUN_TIMEOUT_MS / 1000} s): ${WHY_MIN_RUN_TIMEOUT}`),
-      z.maximum(900_000, 'must be at most 900000 ms (15 minutes, the Lambda limit)'),
-    ),
+    int(MIN_RUN_TIMEOUT_MS, 900_000, WHY_MIN_RUN_TIMEOUT, {
+      min: `${MIN_RUN_TIMEOUT_MS} ms (${MIN_RUN_TIMEOUT_MS / 1000} s)`,
+      max: '900000 ms (15 minutes, the Lambda limit)',
+    }),
     20_000,
   );
 

@@ -160,6 +160,9 @@ export interface GroupLagFigures {
   readonly partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly offsetLag?: bigint; readonly timeLagMs?: number }>;
 }
 
+/** Stopped as a fact (no members, records to read), whatever headline status outranks it: a reset while stopped, retention loss. */
+const isStopped = (g: GroupLagFigures) => g.members === 0 && g.laggingPartitions > 0;
+
 /** What one lag check publishes: its heartbeat, aggregates over its groups, and each group's figures. */
 export interface LagCheckFigures {
   readonly check: string;
@@ -185,7 +188,7 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
   if (!r.succeeded) return datums;
   datums.push(
     ...(known.some((g) => g.maxTimeLagMs === undefined) ? [] : single('LagCheckMaxTimeLag', Math.max(0, ...known.map((g) => g.maxTimeLagMs!)), base)),
-    ...single('LagCheckGroupsStopped', known.filter((g) => g.members === 0 && g.laggingPartitions > 0).length, base),
+    ...single('LagCheckGroupsStopped', known.filter(isStopped).length, base),
     ...single('LagCheckGroupsStalled', count('STALLED'), base),
     ...single('LagCheckGroupsRetentionLoss', known.filter((g) => g.retentionLost > 0n).length, base),
     // A pattern that finds no group watches nothing, as a named group the cluster does not know.
@@ -199,8 +202,7 @@ export function lagCheckToDatums(r: LagCheckFigures, options: DatumOptions & { p
       ...single('ConsumerGroupMembers', g.members, group),
       ...single('ConsumerGroupLaggingPartitions', g.laggingPartitions, group),
       ...single('ConsumerGroupRetentionLost', Number(g.retentionLost), group),
-      // Stopped as a fact, whatever headline status outranks it (a reset while stopped, retention loss).
-      ...single('ConsumerGroupStopped', g.members === 0 && g.laggingPartitions > 0 ? 1 : 0, group),
+      ...single('ConsumerGroupStopped', isStopped(g) ? 1 : 0, group),
       ...single('ConsumerGroupStalled', g.status === 'STALLED' ? 1 : 0, group),
     );
     if (!options.partitionMetrics) continue;

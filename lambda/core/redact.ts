@@ -52,6 +52,9 @@ export function innermostCause(e: Error): Error {
 }
 
 /** Turns anything thrown into a plain, secret-free error record; its type is the Kafka error code when there is one. */
+/** A Kafka error code (NOT_LEADER_OR_FOLLOWER): the broker answered, unlike a timeout or a closed connection. */
+export const isKafkaErrorCode = (type: string) => /^[A-Z][A-Z_]+$/.test(type);
+
 export function toErrorInfo(error: unknown, phase: RunPhase, secrets: readonly string[] = [], where: { partition?: number; eventId?: string } = {}): ErrorInfo {
   const e = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
   const cause = innermostCause(e);

@@ -8,7 +8,7 @@
  */
 
 import { monotonicNow } from '../adapters/deadline';
-import { type OutputArrival, PipelineSession } from '../adapters/kafka/pipeline/session';
+import { mentionsUnknownTopic, type OutputArrival, PipelineSession } from '../adapters/kafka/pipeline/session';
 import type { ProbeLogger } from '../adapters/logger';
 import type { PipelineConfig } from '../config/pipeline';
 import type { RunBudget } from '../core/budget';
@@ -24,7 +24,6 @@ import { roundMs, summarize } from '../core/stats';
 import { type Check, type CredentialsProvider, newRunId, timeoutBudget } from './check-runtime';
 
 const COMMIT_RESERVE_MS = 1000;
-const UNKNOWN_TOPIC = /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/;
 
 export interface PipelineOptions {
   readonly config: PipelineConfig;
@@ -196,7 +195,7 @@ export class PipelineCheck implements Check<'pipeline'> {
   private misconfigurations(sends: ReadonlyArray<{ error?: string }>, problems: readonly PipelineProblem[]): ErrorInfo[] {
     const errors: ErrorInfo[] = [];
     const { names } = this.config;
-    if (sends.some((s) => UNKNOWN_TOPIC.test(s.error ?? '')))
+    if (sends.some((s) => mentionsUnknownTopic(s.error ?? '')))
       errors.push({
         phase: 'topic',
         type: 'UNKNOWN_TOPIC_OR_PARTITION',

@@ -5,7 +5,7 @@
  * and the __consumer_offsets log); the round trip measures it each run, as Xinfra Monitor and KMinion do.
  */
 import type { Kafka } from 'kafkajs';
-import { toErrorInfo } from '../../core/redact';
+import { isKafkaErrorCode, toErrorInfo } from '../../core/redact';
 import type { OffsetCommitFigures } from '../../core/roundtrip/report';
 import { roundMs } from '../../core/stats';
 import { DeadlineError, monotonicNow, withDeadline } from '../deadline';
@@ -84,7 +84,7 @@ export class OffsetCommitter {
         }
         // A Kafka answer other than a moved coordinator is final; a connection error may be a coordinator
         // that went away: asked again after a fresh look-up.
-        if (type && !COORDINATOR_MOVED.has(type) && /^[A-Z_]+$/.test(type)) break;
+        if (type && !COORDINATOR_MOVED.has(type) && isKafkaErrorCode(type)) break;
         // A coordinator that does not answer may be gone for good (a broker hung, then fenced), and the
         // connections that waited on it with it: the next commit starts on new ones and looks it up afresh.
         if (error instanceof DeadlineError) {

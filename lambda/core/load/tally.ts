@@ -4,6 +4,7 @@
  * how late the generator sent it. Pure: the Kafka adapter feeds it, the report reads it.
  */
 import * as hdr from 'hdr-histogram-js';
+import { isKafkaErrorCode } from '../redact';
 import type { LoadSchedule } from './schedule';
 
 /** Per-record state; 0 is not sent yet. */
@@ -194,5 +195,5 @@ export class LoadTally {
  */
 export function sendOutcomeUnknown(errorType: string): boolean {
   if (errorType === 'REQUEST_TIMED_OUT' || errorType === 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' || errorType === 'NETWORK_EXCEPTION') return true;
-  return !/^[A-Z][A-Z_]+$/.test(errorType);
+  return !isKafkaErrorCode(errorType);
 }

@@ -93,18 +93,21 @@ export class LagReader {
   async snapshot(groups: readonly string[], deadlineAt: number): Promise<GroupSnapshot[]> {
     const admin = await this.connected();
     const described = await withDeadline(admin.describeGroups([...groups]), deadlineAt, 'describing the consumer groups');
-    const read: Array<{ group: string; d: (typeof described.groups)[number] | undefined; committed: Awaited<ReturnType<Admin['fetchOffsets']>> }> = [];
-    for (const group of groups)
-      read.push({
-        group,
-        d: described.groups.find((g) => g.groupId === group),
-        committed: await withDeadline(admin.fetchOffsets({ groupId: group }), deadlineAt, `reading the offsets of ${group}`),
-      });
-    const topics = [...new Set(read.flatMap(({ d, committed }) => [...committed.map((t) => t.topic), ...ownedPartitions(d).keys()]))].sort();
+    const read: Array<{
+      group: string;
+      d: (typeof described.groups)[number] | undefined;
+      committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+      owned: Map<string, Set<number>>;
+    }> = [];
+    for (const group of groups) {
+      const d = described.groups.find((g) => g.groupId === group);
+      const committed = await withDeadline(admin.fetchOffsets({ groupId: group }), deadlineAt, `reading the offsets of ${group}`);
+      read.push({ group, d, committed, owned: ownedPartitions(d) });
+    }
+    const topics = [...new Set(read.flatMap(({ committed, owned }) => [...committed.map((t) => t.topic), ...owned.keys()]))].sort();
     const ends = await withDeadline(this.topicEnds(admin, topics), deadlineAt, 'reading where the topics end');
     const snapshots: Array<Omit<GroupSnapshot, 'unread' | 'openSince'>> = [];
-    for (const { group, d, committed } of read) {
-      const owned = ownedPartitions(d);
+    for (const { group, d, committed, owned } of read) {
       const partitions: PartitionOffsets[] = [];
       for (const topic of [...new Set([...committed.map((t) => t.topic), ...owned.keys()])]) {
         const commits = committed.find((t) => t.topic === topic)?.partitions ?? [];

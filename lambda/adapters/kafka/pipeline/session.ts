@@ -27,6 +27,9 @@ export interface OutputArrival extends OutputRecord {
   readonly arrivedBefore: boolean;
 }
 
+/** A topic that does not exist, as kafkajs says it: by type, or only in the message of a wrapping error. */
+export const mentionsUnknownTopic = (text: string) => /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/.test(text);
+
 export interface SentCanaryRecord {
   readonly id: string;
   readonly sentAtMs: number;
@@ -114,7 +117,7 @@ export class PipelineSession {
   private async position(groupId: string): Promise<void> {
     const topic = this.config.outputTopic;
     const ends = await this.admin!.fetchTopicOffsets(topic).catch((error: Error & { type?: string }) => {
-      if (!/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/.test(`${error.type} ${error.message}`)) throw error;
+      if (!mentionsUnknownTopic(`${error.type} ${error.message}`)) throw error;
       const named = `the output topic "${topic}" (${this.config.names.outputTopic}) does not exist on ${this.config.outputBrokers.join(',')}`;
       throw Object.assign(new Error(named), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
     });
