@@ -13,7 +13,7 @@ import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import { createRuntime } from '../../lambda/runtime';
 import { freePort } from '../../local-kafka/broker';
 import { groupAt } from '../helpers/consumer-groups';
-import { rawKafka, uniqueName } from '../helpers/kafka';
+import { createTopic, rawKafka, uniqueName } from '../helpers/kafka';
 
 export interface PipelinePools {
   readonly healthy: readonly PipelineReport[];
@@ -35,13 +35,6 @@ export interface LagPools {
 
 const quiet = () => new ProbeLogger({ level: 'SILENT' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function createTopic(brokers: string, topic: string, numPartitions = 1): Promise<void> {
-  const admin = rawKafka(brokers).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
-  await admin.disconnect();
-}
 
 async function pipelineRuns(settings: Record<string, unknown>, count: number, pauseMs = 0): Promise<PipelineReport[]> {
   const config = parsePipelineConfig({ pipelineName: uniqueName('drill'), runTimeoutMs: 6000, metricsSink: 'none', ...settings });

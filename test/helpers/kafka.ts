@@ -19,6 +19,14 @@ export function rawKafka(brokers: string): Kafka {
   return new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, clientId: 'test-helper' });
 }
 
+/** A topic with `numPartitions` partitions, its leaders elected before this returns. */
+export async function createTopic(brokers: string, topic: string, numPartitions = 1): Promise<void> {
+  const admin = rawKafka(brokers).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
 /** Collects every line written to stdout and stderr while active (instead of printing it); JSON lines are parsed. */
 export class CapturedOutput {
   readonly lines: string[] = [];

@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
 import { createHandler } from '../../lambda/handlers/create-handler';
-import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
+import { CapturedOutput, createTopic, uniqueName } from '../helpers/kafka';
 
 const kafka = inject('kafka');
 
@@ -90,10 +90,7 @@ describe('pipeline and lag Lambda handlers', () => {
       STREAMPROBE_METRICS_SINK: 'none',
       STREAMPROBE_DEADLINE_MS: '10000',
     };
-    const admin = rawKafka(kafka.plaintext).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka.plaintext, topic);
     const output = new CapturedOutput().start();
     const pipeline = createHandler('pipeline', env);
     try {

@@ -13,7 +13,7 @@ import type { LagCheckReport } from '../../lambda/core/lag/report';
 import { createRuntime, type ReportSink } from '../../lambda/runtime';
 import { kafkaLibs } from '../../local-kafka/broker';
 import { groupAt as groupAtOffsets } from '../helpers/consumer-groups';
-import { CapturedOutput, rawKafka, uniqueName } from '../helpers/kafka';
+import { CapturedOutput, createTopic, rawKafka, uniqueName } from '../helpers/kafka';
 import { readBack } from '../helpers/metrics';
 
 const kafka = inject('kafka');
@@ -76,10 +76,7 @@ function check(groups: string[], overrides: { stallAfterMs?: number } = {}, sink
 
 let writtenAt: number;
 beforeAll(async () => {
-  const admin = rawKafka(kafka.plaintext).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
-  await admin.disconnect();
+  await createTopic(kafka.plaintext, TOPIC, 2);
   const producer = rawKafka(kafka.plaintext).producer();
   await producer.connect();
   // Records stamped 30 s ago, in gzip batches: the time lag must read the age from inside the batch.
@@ -185,10 +182,7 @@ describe('consumer-lag check', () => {
 
   it('a group committed at a transaction marker blinds no other group, and the check ends long before its deadline', async () => {
     const topic = uniqueName('lag-tx');
-    const admin = rawKafka(kafka.plaintext).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka.plaintext, topic);
     const tx = rawKafka(kafka.plaintext).producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
     await tx.connect();
     const t = await tx.transaction();
@@ -213,10 +207,7 @@ describe('consumer-lag check', () => {
 
   it("transactional logs, partition by partition as Kafka's command counts them: markers and aborted records are caught up, records behind an open transaction are lag with their age", async () => {
     const topic = uniqueName('lag-txlog');
-    const admin = rawKafka(kafka.plaintext).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka.plaintext, topic, 3);
     const producerOf = () => rawKafka(kafka.plaintext).producer({ transactionalId: uniqueName('tx'), idempotent: true, maxInFlightRequests: 1 });
     const tx = producerOf();
     await tx.connect();

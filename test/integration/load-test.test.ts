@@ -167,14 +167,16 @@ describe('streamprobe load with a broker paused mid-load (coordinated omission)'
   afterAll(async () => {
     await own?.stop();
   });
+  /** `afterMs` into the load, the broker stops (SIGSTOP) for `forMs`: a stall, not a crash. */
+  async function pauseBroker(afterMs: number, forMs: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, afterMs));
+    process.kill(own.pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, forMs));
+    process.kill(own.pid, 'SIGCONT');
+  }
 
   it('a one-second stall shows in the p99 and the max, for every record it held back', async () => {
-    const { report } = await load(own.plaintext, { rate: '500/s', durationMs: 4000, partitions: 1 }, async () => {
-      await new Promise((r) => setTimeout(r, 1500));
-      process.kill(own.pid, 'SIGSTOP');
-      await new Promise((r) => setTimeout(r, 1000));
-      process.kill(own.pid, 'SIGCONT');
-    });
+    const { report } = await load(own.plaintext, { rate: '500/s', durationMs: 4000, partitions: 1 }, () => pauseBroker(1500, 1000));
     // A generator that waited for the broker would report one slow record and a calm p99.
     expect(report.latency.endToEnd.max, JSON.stringify(report.latency)).toBeGreaterThanOrEqual(900);
     expect(report.latency.endToEnd.p99, JSON.stringify(report.latency)).toBeGreaterThanOrEqual(500);
@@ -189,12 +191,7 @@ describe('streamprobe load with a broker paused mid-load (coordinated omission)'
     // The producer gives up on a request after 10 s (the load's request timeout); the broker, resumed,
     // still writes what it was sent: a failed send whose record arrives (here 1 of 600: received 600,
     // acknowledged 599, which the counts used not to reconcile).
-    const { report } = await load(own.plaintext, { rate: '200/s', durationMs: 3000, partitions: 1 }, async () => {
-      await new Promise((r) => setTimeout(r, 1000));
-      process.kill(own.pid, 'SIGSTOP');
-      await new Promise((r) => setTimeout(r, 13_000));
-      process.kill(own.pid, 'SIGCONT');
-    });
+    const { report } = await load(own.plaintext, { rate: '200/s', durationMs: 3000, partitions: 1 }, () => pauseBroker(1000, 13_000));
     expect(report.counts.failed, JSON.stringify(report.counts)).toBeGreaterThan(0);
     expect(report.counts.outcomeUnknown).toBe(report.counts.failed);
     expect(report.reasons.join(' ')).toMatch(/got no answer \(their outcome was unknown\)/);

@@ -16,7 +16,7 @@ import type { PipelineReport } from '../../lambda/core/pipeline/report';
 import { CANARY_HEADER, PIPELINE_HEADER } from '../../lambda/core/pipeline/template';
 import type { ReportSink } from '../../lambda/runtime';
 import { PROJECT_ROOT } from '../../local-kafka/broker';
-import { rawKafka, uniqueName } from '../helpers/kafka';
+import { createTopic, rawKafka, uniqueName } from '../helpers/kafka';
 import { readBack } from '../helpers/metrics';
 import { pipelineUnderTest } from '../helpers/pipeline';
 import { type LogEvent, type ProbeProcess, startProbeProcess } from '../helpers/probe-process';
@@ -234,10 +234,7 @@ describe('pipeline canary after a restart', () => {
   it("tracks again only its predecessor's canaries sent within the deadline: an old canary in a quiet partition is never called lost", async () => {
     const topic = uniqueName('identity');
     const name = uniqueName('restart');
-    const admin = rawKafka(kafka.plaintext).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka.plaintext, topic, 2);
     // A canary of this pipeline sent ten minutes ago (long concluded), written to a partition nothing else writes.
     const producer = rawKafka(kafka.plaintext).producer();
     await producer.connect();

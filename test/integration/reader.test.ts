@@ -8,7 +8,7 @@ import { CompressionTypes, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kafkaClient } from '../../lambda/adapters/kafka/client';
 import { PartitionReader, type ReaderOptions } from '../../lambda/adapters/kafka/reader';
-import { rawKafka, uniqueName } from '../helpers/kafka';
+import { createTopic, rawKafka, uniqueName } from '../helpers/kafka';
 
 const kafka = inject('kafka');
 const deadline = () => performance.now() + 10_000;
@@ -25,10 +25,7 @@ function reader(options: Partial<ReaderOptions> = {}): PartitionReader {
 
 async function topicWith(partitions: number): Promise<string> {
   const topic = uniqueName('reader');
-  const admin = raw.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
+  await createTopic(kafka.plaintext, topic, partitions);
   return topic;
 }
 
